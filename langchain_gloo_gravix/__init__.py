@@ -1,0 +1,23 @@
+"""LangChain chat models for Gloo AI (v1, v2) and Gravix Layer.
+
+``ChatGloo`` and ``ChatGravixLayer`` are imported lazily, so that
+``import langchain_gloo_gravix.core`` never pulls in langchain_core.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["ChatGloo", "ChatGravixLayer", "__version__"]
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .chat_models import ChatGloo, ChatGravixLayer
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("ChatGloo", "ChatGravixLayer"):
+        from . import chat_models
+
+        return getattr(chat_models, name)
+    raise AttributeError(f"module 'langchain_gloo_gravix' has no attribute {name!r}")

@@ -1,0 +1,109 @@
+"""Turning response bytes into deltas: the per-stream state both drivers share.
+
+The drivers only move bytes: ``for chunk in response.iter_bytes(): state.feed(chunk)``
+and ``state.finish()`` at EOF. Everything that decides (event parsing, ``[DONE]``,
+in-band errors, the idle timeout, end-of-stream checks) is here, written once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Callable, Optional
+
+from .errors import MalformedResponseError, StreamError, StreamTimeoutError
+from .sse import SSEDecoder
+from .streaming import StreamAccumulator
+from .wire import StreamDelta
+
+__all__ = ["StreamState"]
+
+_loads = json.loads
+
+
+class StreamState:
+    __slots__ = ("accumulator", "decoder", "done", "idle_timeout", "_last_event", "_clock", "endpoint", "request_id")
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        idle_timeout: Optional[float],
+        request_id: Optional[str] = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.accumulator = StreamAccumulator(endpoint=endpoint)
+        self.decoder = SSEDecoder()
+        #: True once ``[DONE]`` arrived: the driver stops reading and closes.
+        self.done = False
+        self.idle_timeout = idle_timeout
+        self._clock = clock
+        self._last_event = clock()
+        self.endpoint = endpoint
+        self.request_id = request_id
+
+    def feed(self, chunk: bytes) -> list[StreamDelta]:
+        events = self.decoder.feed(chunk)
+        if not events:
+            # Only keep-alive comments or a partial line: these do not count as
+            # progress, or ": ping" lines would keep a stalled stream open forever.
+            if self.idle_timeout is not None and self._clock() - self._last_event > self.idle_timeout:
+                raise StreamTimeoutError(
+                    f"stream sent no data for more than {self.idle_timeout:g} s (stream_idle_timeout)",
+                    endpoint=self.endpoint,
+                    request_id=self.request_id,
+                    partial_text=self.accumulator.text,
+                    retryable=True,
+                )
+            return []
+        self._last_event = self._clock()
+        deltas = []
+        for event in events:
+            delta = self._event(event.data, event.event)
+            if delta is not None:
+                deltas.append(delta)
+            if self.done:
+                break
+        return deltas
+
+    def _event(self, data: str, name: Optional[str]) -> Optional[StreamDelta]:
+        if data == "[DONE]":
+            self.done = True
+            return None
+        try:
+            chunk: Any = _loads(data)
+        except ValueError:
+            raise MalformedResponseError(
+                f"stream event is not JSON: {data[:120]!r}",
+                endpoint=self.endpoint,
+                request_id=self.request_id,
+            ) from None
+        if not isinstance(chunk, dict):
+            raise MalformedResponseError(
+                f"stream event is not a JSON object: {data[:120]!r}", endpoint=self.endpoint, request_id=self.request_id
+            )
+        if name == "error" and "error" not in chunk:
+            chunk = {"error": chunk}
+        return self.accumulator.add(chunk)
+
+    def finish(self) -> list[StreamDelta]:
+        """EOF: deliver a last unterminated event, then insist the stream was complete."""
+        deltas = []
+        if not self.done:
+            for event in self.decoder.flush():
+                delta = self._event(event.data, event.event)
+                if delta is not None:
+                    deltas.append(delta)
+        acc = self.accumulator
+        if not self.done and acc.finish_reason is None:
+            # Gloo sends no [DONE]: a finish_reason is the only proof the answer is whole.
+            raise StreamError(
+                f"stream ended before the answer was finished (after {acc.chunks} chunks, "
+                f"{len(acc.text)} characters of text)",
+                endpoint=self.endpoint,
+                request_id=self.request_id,
+                partial_text=acc.text,
+                retryable=True,
+                code="incomplete_stream",
+            )
+        return deltas

@@ -1,0 +1,189 @@
+"""Where and who: the three endpoints this package speaks to.
+
+This is the only module that knows URLs, paths and environment-variable names.
+Everything that differs between Gloo v1, Gloo v2 and Gravix Layer is a field of
+:class:`Endpoint`; mapping code reads flags, it never compares endpoint names.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+__all__ = [
+    "Endpoint",
+    "GLOO_V1",
+    "GLOO_V2",
+    "GRAVIX",
+    "ENDPOINTS",
+    "get_endpoint",
+    "resolve_base_url",
+    "env_credentials",
+]
+
+GLOO_MODEL_FAMILIES = ("openai", "anthropic", "google", "open source")
+GLOO_TRADITIONS = ("evangelical", "catholic", "mainline", "not_faith_specific")
+# Gloo v2 documents tool_choice as none | auto | required only (provider-apis 3.1).
+GLOO_V2_TOOL_CHOICES = ("none", "auto", "required")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A chat-completions service: its address, credentials and capabilities."""
+
+    name: str
+    #: provider name used for tracing (LangSmith ``ls_provider``) and metadata.
+    provider: str
+    default_base_url: str
+    base_url_env: str
+    #: path appended to the base URL for chat completions.
+    chat_path: str
+    #: path of the model list, relative to the base URL.
+    models_path: str
+    models_need_auth: bool
+    auth: Literal["gloo", "static"]
+    #: env vars holding a static bearer key, first match wins.
+    api_key_envs: tuple[str, ...]
+    default_model: str | None = None
+    #: v2 routing: exactly one of auto_routing / model / model_family, plus tradition.
+    routing: bool = False
+    #: allowed tool_choice strings; None means the OpenAI forms incl. a named function.
+    tool_choices: tuple[str, ...] | None = None
+    temperature_max: float = 2.0
+    #: path suffixes users paste from OpenAI-SDK examples; stripped from base URLs.
+    base_url_suffixes: tuple[str, ...] = ()
+
+    @property
+    def requires_model(self) -> bool:
+        return self.default_model is None and not self.routing
+
+    def __repr__(self) -> str:  # short: endpoints appear in every error message
+        return f"Endpoint({self.name!r})"
+
+
+_GLOO_HOST = "https://platform.ai.gloo.com"
+
+GLOO_V1 = Endpoint(
+    name="gloo-v1",
+    provider="gloo",
+    default_base_url=_GLOO_HOST,
+    base_url_env="GLOO_BASE_URL",
+    chat_path="/ai/v1/chat/completions",
+    models_path="/platform/v2/models",
+    models_need_auth=False,
+    auth="gloo",
+    api_key_envs=("GLOO_API_KEY",),
+    default_model="us.meta.llama3-3-70b-instruct-v1:0",
+    # The v1 reference documents temperature 0..1 (provider-apis 2, gotcha 6.9).
+    temperature_max=1.0,
+    base_url_suffixes=("/ai/v1",),
+)
+
+GLOO_V2 = Endpoint(
+    name="gloo-v2",
+    provider="gloo",
+    default_base_url=_GLOO_HOST,
+    base_url_env="GLOO_BASE_URL",
+    chat_path="/ai/v2/chat/completions",
+    models_path="/platform/v2/models",
+    models_need_auth=False,
+    auth="gloo",
+    api_key_envs=("GLOO_API_KEY",),
+    routing=True,
+    tool_choices=GLOO_V2_TOOL_CHOICES,
+    base_url_suffixes=("/ai/v2",),
+)
+
+GRAVIX = Endpoint(
+    name="gravix",
+    provider="gravixlayer",
+    default_base_url="https://api.gravixlayer.com/v1/inference",
+    base_url_env="GRAVIXLAYER_BASE_URL",
+    chat_path="/chat/completions",
+    models_path="/models",
+    models_need_auth=True,
+    auth="static",
+    api_key_envs=("GRAVIXLAYER_API_KEY",),
+)
+
+ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVIX)}
+_ALIASES = {"v1": GLOO_V1, "v2": GLOO_V2, "gravixlayer": GRAVIX, "gravix-layer": GRAVIX}
+
+# Gloo OAuth2 client credentials: GLOO_CLIENT_* first (official docs), then the
+# GLOO_AI_CLIENT_* names used by Gloo's example repos (provider-apis 1.2).
+GLOO_CLIENT_ID_ENVS = ("GLOO_CLIENT_ID", "GLOO_AI_CLIENT_ID")
+GLOO_CLIENT_SECRET_ENVS = ("GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_SECRET")
+GLOO_TOKEN_PATH = "/oauth2/token"
+GLOO_TOKEN_SCOPE = "api/access"
+
+
+def get_endpoint(endpoint: Endpoint | str) -> Endpoint:
+    """Accept an :class:`Endpoint` or one of ``gloo-v1``, ``gloo-v2``, ``gravix``."""
+    if isinstance(endpoint, Endpoint):
+        return endpoint
+    found = ENDPOINTS.get(endpoint) or _ALIASES.get(endpoint)
+    if found is None:
+        raise ValueError(
+            f"unknown endpoint {endpoint!r}; expected one of {', '.join(ENDPOINTS)}"
+        )
+    return found
+
+
+def _first_env(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def resolve_base_url(endpoint: Endpoint, base_url: str | None = None) -> str:
+    """The base URL from the argument, else the env var, else the default.
+
+    ``http://`` is accepted for local servers. A trailing slash, and for Gloo a
+    pasted OpenAI-SDK suffix such as ``/ai/v2``, are removed.
+    """
+    url = (base_url or os.environ.get(endpoint.base_url_env) or endpoint.default_base_url).strip()
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(
+            f"base_url must start with http:// or https://, got {url!r} "
+            f"(argument base_url or env {endpoint.base_url_env})"
+        )
+    url = url.rstrip("/")
+    for suffix in endpoint.base_url_suffixes:
+        if url.endswith(suffix):
+            url = url[: -len(suffix)]
+    other = {"/ai/v1", "/ai/v2"} - set(endpoint.base_url_suffixes)
+    if endpoint.auth == "gloo" and any(url.endswith(s) for s in other):
+        raise ValueError(
+            f"base_url {url!r} points at another Gloo API version than {endpoint.name}; "
+            "pass the host root, e.g. https://platform.ai.gloo.com"
+        )
+    return url
+
+
+def env_credentials(endpoint: Endpoint) -> dict[str, str]:
+    """Credentials found in the environment for this endpoint (may be empty)."""
+    found: dict[str, str] = {}
+    api_key = _first_env(endpoint.api_key_envs)
+    if api_key:
+        found["api_key"] = api_key
+    if endpoint.auth == "gloo":
+        client_id = _first_env(GLOO_CLIENT_ID_ENVS)
+        client_secret = _first_env(GLOO_CLIENT_SECRET_ENVS)
+        if client_id:
+            found["client_id"] = client_id
+        if client_secret:
+            found["client_secret"] = client_secret
+    return found
+
+
+def credentials_help(endpoint: Endpoint) -> str:
+    """The sentence every missing-credentials error ends with."""
+    if endpoint.auth == "gloo":
+        return (
+            "pass client_id= and client_secret= (or set GLOO_CLIENT_ID and GLOO_CLIENT_SECRET, "
+            "or GLOO_AI_CLIENT_ID and GLOO_AI_CLIENT_SECRET), or pass api_key= (or set GLOO_API_KEY)"
+        )
+    return f"pass api_key= (or set {' or '.join(endpoint.api_key_envs)})"

@@ -1,0 +1,208 @@
+"""Request building and validation, pure and shared by every driver and adapter.
+
+Every check raises ``ValueError`` before any request is sent, with a message that
+names the field and the allowed values. Fields this module does not know pass
+through untouched (top_p, seed, response_format, parallel_tool_calls, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence
+
+from .endpoints import GLOO_MODEL_FAMILIES, GLOO_TRADITIONS, Endpoint
+
+__all__ = ["ROUTING_KEYS", "merge_params", "normalize_params", "build_body", "normalize_tool_choice"]
+
+#: the v2 routing mechanisms; exactly one may be sent.
+ROUTING_KEYS = ("auto_routing", "model", "model_family")
+_V2_ONLY = ("auto_routing", "model_family", "tradition")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def merge_params(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-call ``overrides`` over configured ``base`` params (``None`` means unset).
+
+    A call that picks a routing mechanism (say ``model=`` on a client configured
+    for auto routing) switches that call to it: the configured mechanism is dropped
+    instead of becoming a second one.
+    """
+    picked = {k: v for k, v in overrides.items() if v is not None}
+    merged = {k: v for k, v in base.items() if v is not None}
+    if any(picked.get(k) not in (None, False) for k in ROUTING_KEYS):
+        for key in ROUTING_KEYS:
+            if key not in picked:
+                merged.pop(key, None)
+    extra = {**(merged.pop("extra_body", None) or {}), **(picked.pop("extra_body", None) or {})}
+    merged.update(picked)
+    if extra:
+        merged["extra_body"] = extra
+    return merged
+
+
+def _tool_name(tool: Any) -> Optional[str]:
+    if isinstance(tool, Mapping):
+        function = tool.get("function")
+        if isinstance(function, Mapping):
+            return function.get("name")
+        return tool.get("name")
+    return None
+
+
+def normalize_tool_choice(endpoint: Endpoint, tools: Optional[Sequence[Any]], tool_choice: Any) -> tuple[Optional[list[Any]], Any]:
+    """Map every tool_choice form users pass to what ``endpoint`` understands.
+
+    ``"any"`` and ``True`` mean "some tool must be called" (``"required"``); a tool
+    name or ``{"type": "function", "function": {"name": ...}}`` forces that tool.
+    With tools and no choice, ``"auto"`` is sent, because Gloo v2 defaults to
+    ``"none"`` (provider-apis 3.1). Gloo v2 has no named form, so a forced tool is
+    sent as ``"required"`` with the tool list narrowed to that one tool.
+    """
+    tools = list(tools) if tools is not None else None
+    if tool_choice is None or tool_choice is False:
+        return tools, ("auto" if tools else None)
+    if tool_choice is True or tool_choice == "any":
+        tool_choice = "required"
+    named: Optional[str] = None
+    if isinstance(tool_choice, str):
+        if tool_choice not in ("none", "auto", "required"):
+            named = tool_choice
+    elif isinstance(tool_choice, Mapping):
+        function = tool_choice.get("function")
+        if tool_choice.get("type") == "function" and isinstance(function, Mapping) and function.get("name"):
+            named = function["name"]
+        elif endpoint.tool_choices is not None:
+            raise ValueError(
+                f"tool_choice {dict(tool_choice)!r} is not supported by {endpoint.name}; "
+                f"use one of {', '.join(endpoint.tool_choices)} or a tool name"
+            )
+    else:
+        raise ValueError(
+            f"tool_choice must be a string, a dict or a bool, got {type(tool_choice).__name__}"
+        )
+    if named is None:
+        if tool_choice in ("required",) and not tools:
+            raise ValueError("tool_choice='required' needs at least one tool in tools")
+        return tools, tool_choice
+    if tools is not None:
+        matching = [t for t in tools if _tool_name(t) == named]
+        if not matching:
+            names = ", ".join(str(_tool_name(t)) for t in tools)
+            raise ValueError(f"tool_choice names {named!r}, which is not among the tools: {names}")
+        if endpoint.tool_choices is not None:
+            return matching, "required"
+    elif endpoint.tool_choices is not None:
+        raise ValueError(f"tool_choice {named!r} needs tools; {endpoint.name} forces a tool by narrowing tools")
+    return tools, {"type": "function", "function": {"name": named}}
+
+
+def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and normalise request params (everything but messages and stream)."""
+    out = {k: v for k, v in params.items() if v is not None}
+    if endpoint.routing:
+        if out.get("auto_routing") is False:
+            del out["auto_routing"]  # auto_routing=false is not a mechanism (provider-apis 3.1)
+        chosen = [k for k in ROUTING_KEYS if k in out]
+        if len(chosen) != 1:
+            what = "none was given" if not chosen else f"got {' and '.join(chosen)}"
+            raise ValueError(
+                f"{endpoint.name} needs exactly one routing mechanism: auto_routing=True, "
+                f"model=<gloo model id> or model_family=<{' | '.join(GLOO_MODEL_FAMILIES)}>; {what}"
+            )
+        if "auto_routing" in out and out["auto_routing"] is not True:
+            raise ValueError(f"auto_routing must be True or False, got {out['auto_routing']!r}")
+        if "model_family" in out:
+            family = out["model_family"]
+            if not isinstance(family, str) or family.strip().lower() not in GLOO_MODEL_FAMILIES:
+                raise ValueError(
+                    f"model_family must be one of {', '.join(repr(f) for f in GLOO_MODEL_FAMILIES)} "
+                    f"(any case), got {family!r}"
+                )
+            out["model_family"] = family.strip().lower()
+        if "tradition" in out:
+            tradition = out["tradition"]
+            # The server silently ignores unknown traditions (provider-apis 6.4), so check here.
+            if not isinstance(tradition, str) or tradition.strip().lower() not in GLOO_TRADITIONS:
+                raise ValueError(
+                    f"tradition must be one of {', '.join(GLOO_TRADITIONS)} (any case), got {tradition!r}"
+                )
+            out["tradition"] = tradition.strip().lower()
+    else:
+        for key in _V2_ONLY:
+            if key in out and not (key == "auto_routing" and out[key] is False):
+                raise ValueError(f"{key} is a Gloo v2 routing option; {endpoint.name} does not accept it")
+        out.pop("auto_routing", None)
+        if "model" not in out:
+            if endpoint.default_model is None:
+                raise ValueError(f"model is required for {endpoint.name} (e.g. model='meta-llama/llama-3.1-8b-instruct')")
+            out["model"] = endpoint.default_model
+    if "model" in out and (not isinstance(out["model"], str) or not out["model"].strip()):
+        raise ValueError(f"model must be a non-empty string, got {out['model']!r}")
+    if "temperature" in out:
+        t = out["temperature"]
+        if not _is_number(t) or not 0 <= t <= endpoint.temperature_max:
+            raise ValueError(f"temperature must be a number from 0 to {endpoint.temperature_max:g} for {endpoint.name}, got {t!r}")
+    if "max_tokens" in out:
+        m = out["max_tokens"]
+        if not isinstance(m, int) or isinstance(m, bool) or m < 1:
+            raise ValueError(f"max_tokens must be an integer >= 1, got {m!r}")
+    if "top_p" in out and (not _is_number(out["top_p"]) or not 0 <= out["top_p"] <= 1):
+        raise ValueError(f"top_p must be a number from 0 to 1, got {out['top_p']!r}")
+    if "stop" in out:
+        stop = out["stop"]
+        if isinstance(stop, str):
+            pass
+        elif isinstance(stop, (list, tuple)) and all(isinstance(s, str) for s in stop):
+            out["stop"] = list(stop)
+            if not stop:
+                del out["stop"]
+        else:
+            raise ValueError(f"stop must be a string or a list of strings, got {stop!r}")
+    if "tools" in out or "tool_choice" in out:
+        tools, choice = normalize_tool_choice(endpoint, out.get("tools"), out.get("tool_choice"))
+        if tools is None:
+            out.pop("tools", None)
+        else:
+            out["tools"] = tools
+        if choice is None:
+            out.pop("tool_choice", None)
+        else:
+            if endpoint.tool_choices is not None and isinstance(choice, str) and choice not in endpoint.tool_choices:
+                raise ValueError(f"tool_choice must be one of {', '.join(endpoint.tool_choices)} for {endpoint.name}, got {choice!r}")
+            out["tool_choice"] = choice
+    return out
+
+
+def _check_messages(messages: Any) -> list[Any]:
+    if not isinstance(messages, (list, tuple)) or not messages:
+        raise ValueError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
+    for i, message in enumerate(messages):
+        if not isinstance(message, Mapping) or not isinstance(message.get("role"), str):
+            raise ValueError(f"messages[{i}] must be a dict with a 'role' string, got {message!r}")
+    return list(messages)
+
+
+def build_body(
+    endpoint: Endpoint,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    stream: bool,
+    include_usage: bool = True,
+) -> dict[str, Any]:
+    """The JSON body: validated params, messages, stream flags, then ``extra_body``."""
+    params = dict(params)
+    extra = params.pop("extra_body", None) or {}
+    body = normalize_params(endpoint, params)
+    body["messages"] = _check_messages(messages)
+    if stream:
+        body["stream"] = True
+        if include_usage and "stream_options" not in body:
+            body["stream_options"] = {"include_usage": True}
+    else:
+        body.pop("stream_options", None)
+    if extra:
+        body.update(extra)
+    return body
