@@ -1,0 +1,35 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is for maintainers.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-all-test
+
+.PHONY: demo test record bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all,test]'
+	touch $(STAMP)
+
+## The main job: LangChain and LlamaIndex end to end, offline against the
+## embedded emulator, or live when credentials are in the environment.
+demo: $(STAMP)
+	$(BIN)/python -m langchain_gloo_gravix.demo
+
+## The whole suite, offline: cassettes replay, the network is blocked but loopback.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Re-record cassettes: against the emulator, or live when GLOO_* and
+## GRAVIXLAYER_API_KEY credentials are set (see README).
+record: $(STAMP)
+	$(BIN)/python -m tests.record
+
+## Benchmarks against ChatOpenAI / OpenAILike and the floors (prints a table).
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[all,test,bench]'
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

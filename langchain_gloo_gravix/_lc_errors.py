@@ -1,0 +1,115 @@
+"""Core errors re-raised as classes that are also LangChain model errors.
+
+Each class inherits the core error *and* the matching ``langchain_core.exceptions``
+class, so ``except RateLimitError`` (ours) and LangChain's retry and
+summarisation middleware (``ModelRateLimitError``, ``ContextOverflowError``,
+``ModelError.is_retryable``) both recognise it.
+"""
+
+from __future__ import annotations
+
+from langchain_core import exceptions as lc
+
+from .core import errors as core
+
+__all__ = ["to_langchain_error"]
+
+
+class GlooGravixAuthenticationError(core.AuthenticationError, lc.ModelAuthenticationError):
+    pass
+
+
+class GlooGravixMissingCredentialsError(core.MissingCredentialsError, lc.ModelAuthenticationError):
+    pass
+
+
+class GlooGravixPermissionDeniedError(core.PermissionDeniedError, lc.ModelPermissionDeniedError):
+    pass
+
+
+class GlooGravixBadRequestError(core.BadRequestError, lc.ModelInvalidRequestError):
+    pass
+
+
+class GlooGravixContextOverflowError(core.ContextOverflowError, lc.ContextOverflowError):
+    pass
+
+
+class GlooGravixNotFoundError(core.NotFoundError, lc.ModelNotFoundError):
+    pass
+
+
+class GlooGravixRateLimitError(core.RateLimitError, lc.ModelRateLimitError):
+    pass
+
+
+class GlooGravixServerError(core.ServerError, lc.ModelAPIError):
+    pass
+
+
+class GlooGravixRequestTimeoutError(core.RequestTimeoutError, lc.ModelTimeoutError):
+    pass
+
+
+class GlooGravixConflictError(core.ConflictError, lc.ModelAPIError):
+    pass
+
+
+class GlooGravixStatusError(core.APIStatusError, lc.ModelAPIError):
+    pass
+
+
+class GlooGravixTimeoutError(core.APITimeoutError, lc.ModelTimeoutError):
+    pass
+
+
+class GlooGravixConnectionError(core.APIConnectionError, lc.ModelConnectionError):
+    pass
+
+
+class GlooGravixStreamTimeoutError(core.StreamTimeoutError, lc.ModelTimeoutError):
+    pass
+
+
+class GlooGravixStreamError(core.StreamError, lc.ModelAPIError):
+    pass
+
+
+class GlooGravixMalformedResponseError(core.MalformedResponseError, lc.ModelAPIError):
+    pass
+
+
+# Most specific first: the first core class an error is an instance of wins.
+_MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] = (
+    (core.MissingCredentialsError, GlooGravixMissingCredentialsError),
+    (core.ContextOverflowError, GlooGravixContextOverflowError),
+    (core.BadRequestError, GlooGravixBadRequestError),
+    (core.AuthenticationError, GlooGravixAuthenticationError),
+    (core.PermissionDeniedError, GlooGravixPermissionDeniedError),
+    (core.NotFoundError, GlooGravixNotFoundError),
+    (core.RateLimitError, GlooGravixRateLimitError),
+    (core.RequestTimeoutError, GlooGravixRequestTimeoutError),
+    (core.ConflictError, GlooGravixConflictError),
+    (core.ServerError, GlooGravixServerError),
+    (core.APIStatusError, GlooGravixStatusError),
+    (core.StreamTimeoutError, GlooGravixStreamTimeoutError),
+    (core.StreamError, GlooGravixStreamError),
+    (core.APITimeoutError, GlooGravixTimeoutError),
+    (core.APIConnectionError, GlooGravixConnectionError),
+    (core.MalformedResponseError, GlooGravixMalformedResponseError),
+)
+
+
+def to_langchain_error(error: BaseException) -> BaseException:
+    """The LangChain-aware twin of a core error (other exceptions unchanged)."""
+    if not isinstance(error, core.GlooGravixError) or isinstance(error, lc.ModelError):
+        return error
+    for core_cls, lc_cls in _MAP:
+        if isinstance(error, core_cls):
+            twin = lc_cls.__new__(lc_cls)
+            twin.args = error.args
+            twin.__dict__.update(error.__dict__)
+            # LangChain's retry middleware reads ``is_retryable``; keep it truthful.
+            twin.is_retryable = bool(error.retryable)
+            return twin
+    return error

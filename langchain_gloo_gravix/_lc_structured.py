@@ -1,0 +1,78 @@
+"""``with_structured_output`` for both chat models.
+
+Three methods, as LangChain users expect:
+
+- ``function_calling`` (default): the schema becomes a forced tool; works on every
+  endpoint, since Gloo translates tools for each provider it routes to.
+- ``json_mode``: ``response_format={"type": "json_object"}``; the prompt must ask for JSON.
+- ``json_schema``: ``response_format`` with the JSON schema, for models that support it.
+
+Every method binds ``ls_structured_output_format`` so tracing (and the standard
+tests) see the schema.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any, Optional, Union
+
+from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser, PydanticOutputParser, PydanticToolsParser
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+
+__all__ = ["structured_output_runnable"]
+
+_METHODS = ("function_calling", "json_mode", "json_schema")
+
+
+def _is_pydantic(schema: Any) -> bool:
+    return isinstance(schema, type) and is_basemodel_subclass(schema)
+
+
+def structured_output_runnable(
+    model: Any,
+    schema: Optional[Union[dict, type]],
+    *,
+    method: str,
+    include_raw: bool,
+    strict: Optional[bool],
+    **kwargs: Any,
+) -> Runnable:
+    if kwargs:
+        raise ValueError(f"with_structured_output got unexpected arguments: {', '.join(sorted(kwargs))}")
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+    if schema is None and method != "json_mode":
+        raise ValueError(f"schema is required for method={method!r}")
+    pydantic = _is_pydantic(schema)
+    trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
+    if method == "function_calling":
+        tool = convert_to_openai_tool(schema, strict=strict)
+        name = tool["function"]["name"]
+        llm = model.bind_tools([tool], tool_choice=name, ls_structured_output_format=trace)
+        parser: Runnable = (
+            PydanticToolsParser(tools=[schema], first_tool_only=True)
+            if pydantic
+            else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+        )
+    elif method == "json_mode":
+        llm = model.bind(response_format={"type": "json_object"}, ls_structured_output_format=trace)
+        parser = PydanticOutputParser(pydantic_object=schema) if pydantic else JsonOutputParser()
+    else:
+        json_schema = convert_to_json_schema(schema)
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": json_schema.get("title", "output"),
+                "schema": json_schema,
+                **({"strict": strict} if strict is not None else {}),
+            },
+        }
+        llm = model.bind(response_format=response_format, ls_structured_output_format=trace)
+        parser = PydanticOutputParser(pydantic_object=schema) if pydantic else JsonOutputParser()
+    if not include_raw:
+        return llm | parser
+    parse = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
+    on_error = RunnablePassthrough.assign(parsed=lambda _: None)
+    return RunnableMap(raw=llm) | parse.with_fallbacks([on_error], exception_key="parsing_error")

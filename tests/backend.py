@@ -1,0 +1,76 @@
+"""Where tests that use cassettes point, and with which credentials.
+
+Replay (the default, and always in CI): placeholder URLs and the emulator's
+public test credentials; nothing leaves the process, vcrpy answers.
+Recording (``make record``): ``LGG_RECORD=emulator`` starts the local emulator
+once per session; ``LGG_RECORD=live`` uses the real services and the
+credentials in the environment. Cassettes match on method, path and body, so
+the host and port of a recording do not matter on replay.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+RECORD = os.environ.get("LGG_RECORD", "").strip().lower()  # "", "emulator" or "live"
+if RECORD not in ("", "emulator", "live"):
+    raise RuntimeError(f"LGG_RECORD must be 'emulator' or 'live', got {RECORD!r}")
+
+REPLAY_HOST = "http://127.0.0.1:8787"
+
+
+@dataclass(frozen=True)
+class Backend:
+    gloo_base_url: str
+    gravix_base_url: str
+    client_id: str
+    client_secret: str
+    gravix_api_key: str
+    gravix_model: str
+    gloo_v1_model: Optional[str] = None
+
+
+_backend: Optional[Backend] = None
+
+
+def backend() -> Backend:
+    """The backend for this session (started on first use when recording from the emulator)."""
+    global _backend
+    if _backend is not None:
+        return _backend
+    if RECORD == "live":
+        _backend = Backend(
+            gloo_base_url=os.environ.get("GLOO_BASE_URL", "https://platform.ai.gloo.com"),
+            gravix_base_url=os.environ.get("GRAVIXLAYER_BASE_URL", "https://api.gravixlayer.com/v1/inference"),
+            client_id=os.environ.get("GLOO_CLIENT_ID") or os.environ["GLOO_AI_CLIENT_ID"],
+            client_secret=os.environ.get("GLOO_CLIENT_SECRET") or os.environ["GLOO_AI_CLIENT_SECRET"],
+            gravix_api_key=os.environ["GRAVIXLAYER_API_KEY"],
+            gravix_model=os.environ.get("GRAVIXLAYER_MODEL", "meta-llama/llama-3.1-8b-instruct"),
+        )
+    elif RECORD == "emulator":
+        from langchain_gloo_gravix.emulator import Emulator
+
+        emulator = Emulator(port=0)
+        emulator.start()
+        atexit.register(emulator.stop)
+        _backend = Backend(
+            gloo_base_url=emulator.gloo_base_url,
+            gravix_base_url=emulator.gravix_base_url,
+            client_id=Emulator.CLIENT_ID,
+            client_secret=Emulator.CLIENT_SECRET,
+            gravix_api_key=Emulator.GRAVIX_API_KEY,
+            gravix_model="meta-llama/llama-3.1-8b-instruct",
+        )
+    else:
+        _backend = Backend(
+            gloo_base_url=REPLAY_HOST,
+            gravix_base_url=REPLAY_HOST + "/v1/inference",
+            client_id="emulator-client-id",
+            client_secret="emulator-client-secret",
+            gravix_api_key="emulator-gravix-key",
+            gravix_model="meta-llama/llama-3.1-8b-instruct",
+        )
+    return _backend

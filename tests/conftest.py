@@ -1,0 +1,48 @@
+"""Shared test configuration: cassette replay (CI) and recording (``make record``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.backend import RECORD
+from tests.cassette_format import PrettyYAMLSerializer, scrub_request, scrub_response
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+
+
+def pytest_recording_configure(config, vcr):
+    vcr.register_serializer("prettyyaml", PrettyYAMLSerializer)
+
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    return {
+        # CI replays only: an interaction missing from a cassette is an error.
+        "record_mode": "rewrite" if RECORD else "none",
+        "serializer": "prettyyaml",
+        "match_on": ["method", "path", "query", "body"],
+        "filter_headers": [("authorization", "REDACTED"), ("x-api-key", "REDACTED"), ("api-key", "REDACTED")],
+        "before_record_request": scrub_request,
+        "before_record_response": scrub_response,
+        "decode_compressed_response": True,
+        "allow_playback_repeats": False,
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request):
+    return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_cache():
+    """Gloo tokens are cached process-wide; each test starts cold so that its
+    cassette always holds (and replays) its own token request."""
+    from langchain_gloo_gravix.core import auth
+
+    auth._caches.clear()
+    yield
+    auth._caches.clear()
