@@ -11,15 +11,20 @@ the host and port of a recording do not matter on replay.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 from dataclasses import dataclass
-from typing import Optional
+from pathlib import Path
+from typing import Any, Optional
 
 RECORD = os.environ.get("LGG_RECORD", "").strip().lower()  # "", "emulator" or "live"
 if RECORD not in ("", "emulator", "live"):
     raise RuntimeError(f"LGG_RECORD must be 'emulator' or 'live', got {RECORD!r}")
 
 REPLAY_HOST = "http://127.0.0.1:8787"
+#: how the cassettes' Gloo traffic was authenticated, written by tests/record.py:
+#: replay must use the same flow (OAuth cassettes hold token requests, key ones do not).
+RECORDED_WITH = Path(__file__).resolve().parent.parent / "cassettes" / "recorded-with.json"
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,13 @@ class Backend:
     client_secret: str
     gravix_api_key: str
     gravix_model: str
-    gloo_v1_model: Optional[str] = None
+    gloo_api_key: Optional[str] = None
+
+    def gloo_credentials(self) -> dict[str, Any]:
+        """Constructor arguments for Gloo: a static key if recorded with one, else OAuth."""
+        if self.gloo_api_key:
+            return {"api_key": self.gloo_api_key}
+        return {"client_id": self.client_id, "client_secret": self.client_secret}
 
 
 _backend: Optional[Backend] = None
@@ -45,8 +56,9 @@ def backend() -> Backend:
         _backend = Backend(
             gloo_base_url=os.environ.get("GLOO_BASE_URL", "https://platform.ai.gloo.com"),
             gravix_base_url=os.environ.get("GRAVIXLAYER_BASE_URL", "https://api.gravixlayer.com/v1/inference"),
-            client_id=os.environ.get("GLOO_CLIENT_ID") or os.environ["GLOO_AI_CLIENT_ID"],
-            client_secret=os.environ.get("GLOO_CLIENT_SECRET") or os.environ["GLOO_AI_CLIENT_SECRET"],
+            client_id=os.environ.get("GLOO_CLIENT_ID") or os.environ.get("GLOO_AI_CLIENT_ID", ""),
+            client_secret=os.environ.get("GLOO_CLIENT_SECRET") or os.environ.get("GLOO_AI_CLIENT_SECRET", ""),
+            gloo_api_key=os.environ.get("GLOO_API_KEY") or None,
             gravix_api_key=os.environ["GRAVIXLAYER_API_KEY"],
             gravix_model=os.environ.get("GRAVIXLAYER_MODEL", "meta-llama/llama-3.1-8b-instruct"),
         )
@@ -65,7 +77,9 @@ def backend() -> Backend:
             gravix_model="meta-llama/llama-3.1-8b-instruct",
         )
     else:
+        recorded = json.loads(RECORDED_WITH.read_text()) if RECORDED_WITH.exists() else {}
         _backend = Backend(
+            gloo_api_key="replay-gloo-key" if recorded.get("gloo_auth") == "api_key" else None,
             gloo_base_url=REPLAY_HOST,
             gravix_base_url=REPLAY_HOST + "/v1/inference",
             client_id="emulator-client-id",

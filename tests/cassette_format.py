@@ -9,6 +9,7 @@ bodies as literal blocks, so a cassette diff reads like the traffic.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -51,6 +52,29 @@ def scrub_response(response: dict) -> dict:
                 pass
             response["body"]["string"] = text.encode() if isinstance(body, bytes) else text
     return response
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _normalized(body: Any) -> Any:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not isinstance(body, str):
+        return body
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return body
+    # LangChain mints random uuid4 tool-call ids in few-shot examples; they
+    # carry no meaning for the server, so they must not break replay.
+    return json.loads(_UUID.sub("<uuid>", json.dumps(value, sort_keys=True)))
+
+
+def json_body_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: request bodies equal as JSON, ignoring random uuid4 ids."""
+    if _normalized(r1.body) != _normalized(r2.body):
+        raise AssertionError("request bodies differ")
 
 
 class _Literal(str):

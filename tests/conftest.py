@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from vcr import VCR
 
 from tests.backend import RECORD
-from tests.cassette_format import PrettyYAMLSerializer, scrub_request, scrub_response
+from tests.cassette_format import PrettyYAMLSerializer, json_body_matcher, scrub_request, scrub_response
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
@@ -15,6 +16,7 @@ CASSETTES = ROOT / "cassettes"
 
 def pytest_recording_configure(config, vcr):
     vcr.register_serializer("prettyyaml", PrettyYAMLSerializer)
+    vcr.register_matcher("json_body", json_body_matcher)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,8 @@ def vcr_config():
         # CI replays only: an interaction missing from a cassette is an error.
         "record_mode": "rewrite" if RECORD else "none",
         "serializer": "prettyyaml",
-        "match_on": ["method", "path", "query", "body"],
+        "path_transformer": VCR.ensure_suffix(".yaml"),
+        "match_on": ["method", "path", "query", "json_body"],
         "filter_headers": [("authorization", "REDACTED"), ("x-api-key", "REDACTED"), ("api-key", "REDACTED")],
         "before_record_request": scrub_request,
         "before_record_response": scrub_response,
