@@ -1,0 +1,48 @@
+"""``python -m langchain_gloo_gravix.emulator [--port 8787]``: serve until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+from .emulator import Emulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m langchain_gloo_gravix.emulator",
+        description="Local emulator of Gloo AI and Gravix Layer chat completions.")
+    parser.add_argument("--port", type=int, default=8787, help="port on 127.0.0.1 (0 = any free port)")
+    parser.add_argument("--token-lifetime", type=int, default=3600, help="OAuth token lifetime in seconds")
+    parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    args = parser.parse_args(argv)
+
+    emu = Emulator(port=args.port, token_lifetime=args.token_lifetime)
+    emu.log_requests = not args.quiet
+    emu.start()
+    print(f"Emulator listening on {emu.base_url}")
+    print(f"  Gloo base URL:    {emu.gloo_base_url}   (token: POST /oauth2/token)")
+    print(f"  Gravix base URL:  {emu.gravix_base_url}")
+    print("Credentials:")
+    print(f"  Gloo client id / secret: {Emulator.CLIENT_ID} / {Emulator.CLIENT_SECRET}")
+    print(f"  Gloo API key:            {Emulator.GLOO_API_KEY}")
+    print(f"  Gravix API key:          {Emulator.GRAVIX_API_KEY}")
+    print("Use it from a shell with:")
+    print(f"  export GLOO_BASE_URL={emu.gloo_base_url}")
+    print(f"  export GLOO_CLIENT_ID={Emulator.CLIENT_ID}")
+    print(f"  export GLOO_CLIENT_SECRET={Emulator.CLIENT_SECRET}")
+    print(f"  export GRAVIXLAYER_BASE_URL={emu.gravix_base_url}")
+    print(f"  export GRAVIXLAYER_API_KEY={Emulator.GRAVIX_API_KEY}")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()
+        print("Emulator stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

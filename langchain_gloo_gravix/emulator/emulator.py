@@ -1,0 +1,146 @@
+"""The ``Emulator``: lifecycle, shared state and the public test hooks."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .auth import TokenStore
+from .faults import Fault, FaultQueue
+from .model import ScriptedModel
+from .server import EmulatorHTTPServer
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as received. ``headers`` keys are lower case; ``json`` is
+    the parsed body or None; ``path`` excludes the query string."""
+
+    method: str
+    path: str
+    headers: dict
+    body: bytes
+    json: Any
+    query: str = ""
+
+
+class Emulator:
+    """Local stand-in for Gloo AI (OAuth, v1, v2, model registry) and Gravix.
+
+    ``Emulator(port=0)`` picks a free port; use ``start()``/``stop()`` or a
+    ``with`` block. Binds 127.0.0.1 only. Deterministic: ids come from
+    counters and replies from the request text.
+    """
+
+    CLIENT_ID = "emulator-client-id"
+    CLIENT_SECRET = "emulator-client-secret"
+    GLOO_API_KEY = "emulator-gloo-key"
+    GRAVIX_API_KEY = "emulator-gravix-key"
+
+    def __init__(self, port: int = 0, token_lifetime: int = 3600) -> None:
+        self._requested_port = int(port)
+        self._tokens = TokenStore(token_lifetime)
+        self._faults = FaultQueue()
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._counters: dict[str, int] = {}
+        self._model = ScriptedModel(lambda: f"call_emu{self._next('call'):06d}")
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = self._requested_port
+        self.log_requests = False  # the CLI turns this on
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start(self) -> "Emulator":
+        if self._server is not None:
+            return self
+        self._server = EmulatorHTTPServer(self, self._requested_port)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"emulator-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses -----------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """Gloo host root (``GLOO_BASE_URL``)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def gloo_base_url(self) -> str:
+        return self.base_url
+
+    @property
+    def gravix_base_url(self) -> str:
+        """OpenAI-SDK style base for Gravix (section 7.1): ``/v1/inference``."""
+        return self.base_url + "/v1/inference"
+
+    # -- test hooks ----------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Snapshot of recorded requests, in arrival order."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def tokens_issued(self) -> int:
+        return self._tokens.issued
+
+    def clear(self) -> None:
+        """Forget recorded requests and pending faults (tokens stay valid)."""
+        with self._lock:
+            self._requests.clear()
+        self._faults.clear()
+
+    def inject(self, *faults: Fault, path: str | None = None) -> None:
+        """Queue faults; each next request (to ``path`` if given) takes one."""
+        self._faults.push(faults, path)
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far is now expired (next use -> 401)."""
+        self._tokens.expire_all()
+
+    # -- internals used by server/routes -------------------------------------
+
+    def _next(self, name: str) -> int:
+        with self._lock:
+            self._counters[name] = self._counters.get(name, 0) + 1
+            return self._counters[name]
+
+    def _record(self, method: str, path: str, query: str, headers: dict, body: bytes) -> RecordedRequest:
+        try:
+            parsed = json.loads(body.decode("utf-8")) if body else None
+        except ValueError:
+            parsed = None
+        record = RecordedRequest(method, path, headers, body, parsed, query)
+        with self._lock:
+            self._requests.append(record)
+        return record
+
+    def __repr__(self) -> str:
+        state = "running" if self._server is not None else "stopped"
+        return f"<Emulator {self.base_url} {state}>"

@@ -1,0 +1,125 @@
+"""Scripted failures that the next matching request will suffer.
+
+Each ``Fault`` describes one misbehaviour that clients of the real services
+have to survive (provider-apis.md sections 3.4, 4, 6, 7.5, 7.8). Faults are
+queued with ``Emulator.inject`` and consumed one per request, in order.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+TOOL_QUIRKS = frozenset(
+    {"repeat_id_name", "no_index", "whole_call", "args_object", "parallel_same_index"}
+)
+
+# Kinds that answer on their own, before auth or validation (a gateway or
+# proxy failing in front of the service).
+IMMEDIATE_KINDS = frozenset({"status", "rate_limit", "server_error", "malformed_json"})
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected misbehaviour. Build it with the class methods."""
+
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def status(cls, code: int, body: Any = None, headers: dict | None = None) -> "Fault":
+        """Answer ``code`` with ``body`` (default: the provider's documented envelope)."""
+        return cls("status", {"code": int(code), "body": body, "headers": dict(headers or {})})
+
+    @classmethod
+    def rate_limit(cls, retry_after: str | int | None = "1", reset: int | None = None) -> "Fault":
+        """429 with ``Retry-After`` (and ``X-RateLimit-Reset`` when ``reset`` is given).
+
+        Gloo points clients at ``X-RateLimit-Reset`` (section 4, D4) and Gravix
+        at ``Retry-After`` (section 7.8, V4); both are supported here.
+        """
+        return cls("rate_limit", {"retry_after": retry_after, "reset": reset})
+
+    @classmethod
+    def server_error(cls, status: int = 503) -> "Fault":
+        """A retryable 5xx in the provider's envelope (section 4 / 7.8)."""
+        return cls("server_error", {"code": int(status)})
+
+    @classmethod
+    def slow(cls, seconds: float) -> "Fault":
+        """Sleep ``seconds`` before answering normally (timeouts, section 4 408)."""
+        return cls("slow", {"seconds": float(seconds)})
+
+    @classmethod
+    def cut_stream(cls, after_chunks: int = 2) -> "Fault":
+        """Drop the connection mid-stream: transport disconnect (section 3.4 phase 3)."""
+        return cls("cut_stream", {"after_chunks": max(0, int(after_chunks))})
+
+    @classmethod
+    def malformed_json(cls) -> "Fault":
+        """200 whose body is truncated JSON."""
+        return cls("malformed_json", {})
+
+    @classmethod
+    def stream_error(
+        cls,
+        code: int = 3001,
+        message: str = "Streaming error occurred",
+        fault: str = "internal",
+        retryable: bool = True,
+    ) -> "Fault":
+        """Gloo's structured in-stream error, "Signal A" (section 3.4)."""
+        return cls(
+            "stream_error",
+            {"code": code, "message": message, "fault": fault, "retryable": retryable},
+        )
+
+    @classmethod
+    def keepalive(cls, lines: int = 3) -> "Fault":
+        """Interleave ``: ping`` SSE comments; clients must skip non-data lines (3.4)."""
+        return cls("keepalive", {"lines": max(0, int(lines))})
+
+    @classmethod
+    def crlf(cls) -> "Fault":
+        """Frame the SSE stream with CRLF line endings (legal per the SSE spec)."""
+        return cls("crlf", {})
+
+    @classmethod
+    def tool_quirk(cls, kind: str) -> "Fault":
+        """Stream tool-call deltas in a non-OpenAI shape seen on real servers (7.5)."""
+        if kind not in TOOL_QUIRKS:
+            raise ValueError(f"unknown tool quirk {kind!r}; expected one of {sorted(TOOL_QUIRKS)}")
+        return cls("tool_quirk", {"kind": kind})
+
+
+class FaultQueue:
+    """Thread-safe FIFO of ``(path or None, Fault)``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[tuple[str | None, Fault]] = []
+
+    def push(self, faults: tuple[Fault, ...], path: str | None) -> None:
+        for fault in faults:
+            if not isinstance(fault, Fault):
+                raise TypeError(f"expected Fault, got {type(fault).__name__}")
+        with self._lock:
+            self._items.extend((path, fault) for fault in faults)
+
+    def take(self, path: str) -> Fault | None:
+        """Remove and return the first fault aimed at ``path`` (or at any path)."""
+        with self._lock:
+            for i, (target, fault) in enumerate(self._items):
+                if target is None or target == path:
+                    del self._items[i]
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)

@@ -1,0 +1,194 @@
+"""The scripted "model": a deterministic reply derived from the request.
+
+It honours what a client plugin must map correctly: ``stop`` and
+``max_tokens`` (finish_reason ``stop`` / ``length``), tool calls
+(finish_reason ``tool_calls``, ``content`` null, arguments as a JSON
+*string*: sections 3.3, 7.6), answers after ``role: "tool"`` results, and
+``response_format`` ``json_schema`` / ``json_object`` (sections 3.1, 7.3).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .prompt import Prompt, content_text, count_pieces, count_prompt_tokens, echo, mention_pattern
+from .schema_fill import SchemaFiller
+
+
+@dataclass
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text, as on the wire
+
+    def as_message_part(self) -> dict:
+        return {"id": self.id, "type": "function",
+                "function": {"name": self.name, "arguments": self.arguments}}
+
+
+@dataclass
+class Reply:
+    content: str | None
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    tool_calls: list[ToolCall] = field(default_factory=list)
+
+    @property
+    def usage(self) -> dict:
+        return {"prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+                "total_tokens": self.prompt_tokens + self.completion_tokens}
+
+
+def tool_name(tool: Any) -> str | None:
+    """Name of a tool in the nested (OpenAI) or flat (Responses) schema."""
+    if not isinstance(tool, dict):
+        return None
+    fn = tool.get("function")
+    name = fn.get("name") if isinstance(fn, dict) else tool.get("name")
+    return name if isinstance(name, str) and name else None
+
+
+def tool_parameters(tool: dict) -> dict:
+    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    params = fn.get("parameters")
+    return params if isinstance(params, dict) else {"type": "object", "properties": {}}
+
+
+class ScriptedModel:
+    """Stateless apart from the id source used for tool-call ids."""
+
+    def __init__(self, next_call_id: Callable[[], str]) -> None:
+        self._next_call_id = next_call_id
+
+    def respond(self, body: dict) -> Reply:
+        messages = body["messages"]
+        prompt = Prompt.from_messages(messages)
+        prompt_tokens = count_prompt_tokens(messages)
+        tools = [t for t in (body.get("tools") or []) if tool_name(t)]
+        tool_choice = body.get("tool_choice")
+        last_role = messages[-1].get("role") if messages else None
+
+        if last_role != "tool" and tools and tool_choice != "none":
+            call = self.call_tool(pick_tool(tools, tool_choice, prompt), prompt)
+            pieces = count_pieces(call.name) + count_pieces(call.arguments)
+            return Reply(None, "tool_calls", prompt_tokens, pieces, [call])
+
+        if last_role == "tool":
+            text = tool_result_text(messages)
+        else:
+            text = structured_text(body.get("response_format"), prompt)
+            if text is None:
+                text = plain_text(prompt)
+        text, finish = apply_limits(text, body)
+        return Reply(text, finish, prompt_tokens, count_pieces(text))
+
+    def call_tool(self, tool: dict, prompt: Prompt) -> ToolCall:
+        name = tool_name(tool) or "tool"
+        args = SchemaFiller(prompt, tool_parameters(tool), tool_name=name).build()
+        if not isinstance(args, dict):
+            args = {}
+        # ensure_ascii=False keeps non-ASCII prompt text as is.
+        return ToolCall(self._next_call_id(), name, json.dumps(args, ensure_ascii=False))
+
+
+def pick_tool(tools: list[dict], tool_choice: Any, prompt: Prompt) -> dict:
+    """Forced tool, else a tool named in the conversation, else the first."""
+    by_name = {tool_name(t): t for t in tools}
+    if isinstance(tool_choice, dict):
+        fn = tool_choice.get("function")
+        forced = fn.get("name") if isinstance(fn, dict) else tool_choice.get("name")
+        if forced in by_name:
+            return by_name[forced]
+    if tool_choice in ("required", "any") and len(tools) == 1:
+        return tools[0]
+    for text in (prompt.last_user, prompt.conversation):
+        hits = []
+        for tool in tools:
+            m = mention_pattern(tool_name(tool)).search(text)
+            if m:
+                hits.append((m.start(), tools.index(tool)))
+        if hits:
+            return tools[min(hits)[1]]
+    return tools[0]
+
+
+def tool_result_text(messages: list[dict]) -> str:
+    """Answer using the trailing ``role: "tool"`` message(s)."""
+    trailing = []
+    for msg in reversed(messages):
+        if msg.get("role") != "tool":
+            break
+        trailing.append(msg)
+    trailing.reverse()
+    names: dict[str, str] = {}
+    for msg in messages:
+        for call in msg.get("tool_calls") or []:
+            if isinstance(call, dict) and isinstance(call.get("function"), dict):
+                names[call.get("id")] = call["function"].get("name") or "the tool"
+    parts = []
+    for msg in trailing:
+        name = msg.get("name") or names.get(msg.get("tool_call_id")) or "the tool"
+        result = content_text(msg.get("content")).strip().rstrip(".") or "empty"
+        parts.append(f"the result of {name} is {result}")
+    sentence = ", and ".join(parts)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def plain_text(prompt: Prompt) -> str:
+    said = echo(prompt.last_user.strip())
+    if said:
+        opening = f'Hello! You said: "{said}".'
+    elif prompt.last_user_has_image:
+        opening = "Hello! You sent an image."
+    else:
+        opening = "Hello! You sent an empty message."
+    return opening + " This is a scripted reply from the local emulator."
+
+
+def structured_text(response_format: Any, prompt: Prompt) -> str | None:
+    """JSON content for ``response_format``, or None when not requested."""
+    if not isinstance(response_format, dict):
+        return None
+    kind = response_format.get("type")
+    if kind == "json_schema":
+        spec = response_format.get("json_schema") or {}
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        if isinstance(schema, dict):
+            value = SchemaFiller(prompt, schema).build()
+            return json.dumps(value, ensure_ascii=False)
+        kind = "json_object"
+    if kind == "json_object":
+        keys = []
+        for _, quoted in prompt.quoted:
+            if len(quoted) <= 40 and quoted not in keys:
+                keys.append(quoted)
+        said = echo(prompt.last_user.strip(), 8)
+        obj = {k: f"{k}: {said}" for k in keys} if keys else {"answer": plain_text(prompt)}
+        return json.dumps(obj, ensure_ascii=False)
+    return None
+
+
+def apply_limits(text: str, body: dict) -> tuple[str, str]:
+    """Cut at the first ``stop`` sequence, then at ``max_tokens`` pieces."""
+    stops = body.get("stop")
+    if isinstance(stops, str):
+        stops = [stops]
+    finish = "stop"
+    if isinstance(stops, list):
+        cuts = [text.find(s) for s in stops if isinstance(s, str) and s and s in text]
+        if cuts:
+            text = text[: min(cuts)]
+    limit = body.get("max_tokens")
+    if limit is None:
+        limit = body.get("max_completion_tokens")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
+        pieces = list(re.finditer(r"\S+", text))
+        if len(pieces) > limit:
+            text = text[: pieces[limit - 1].end()] if limit > 0 else ""
+            finish = "length"
+    return text, finish

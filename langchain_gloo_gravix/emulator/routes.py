@@ -1,0 +1,214 @@
+"""Routing: path -> handler, fault application, replies as plain data.
+
+Handlers never touch sockets; they return ``JsonReply`` or ``SseReply`` and
+``server.py`` writes them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import auth, catalog, errors, validation
+from .faults import IMMEDIATE_KINDS, Fault
+from .prompt import Prompt
+from .shapes import GLOO_V1, GLOO_V2, GRAVIX, Shaper, StreamPlan
+
+if TYPE_CHECKING:
+    from .emulator import Emulator, RecordedRequest
+
+MALFORMED = '{"id": "chatcmpl-x", "choices": ['
+
+
+@dataclass
+class JsonReply:
+    status: int
+    body: Any  # dict/list is JSON-encoded; bytes/str sent as is
+    headers: dict = field(default_factory=dict)
+
+
+@dataclass
+class SseReply:
+    events: list  # dict -> ``data: <json>``; str -> ``data: <str>``
+    crlf: bool = False
+    pings: int = 0
+    cut: bool = False  # close the socket without the terminating chunk
+    headers: dict = field(default_factory=dict)
+
+
+
+def dispatch(emu: "Emulator", req: "RecordedRequest", request_id: str) -> JsonReply | SseReply:
+    fault = emu._faults.take(req.path)
+    gravix = req.path.startswith("/v1/")
+    if fault is not None and fault.kind in IMMEDIATE_KINDS:
+        return _immediate(fault, gravix, req, request_id)
+    if fault is not None and fault.kind == "slow":
+        time.sleep(fault.params["seconds"])
+        fault = None
+    route = ROUTES.get(req.path)
+    if route is None:
+        body = errors.gravix_envelope("not_found", "Not found", request_id) if gravix else errors.NOT_FOUND
+        return JsonReply(404, body)
+    method, handler = route
+    if req.method != method:
+        return JsonReply(405, dict(errors.METHOD_NOT_ALLOWED), {"Allow": method})
+    return handler(emu, req, request_id, fault)
+
+
+def _immediate(fault: Fault, gravix: bool, req: "RecordedRequest", rid: str) -> JsonReply | SseReply:
+    p = fault.params
+    if fault.kind == "status":
+        body = p["body"]
+        if body is None:
+            body = errors.gravix_default_body(p["code"], rid) if gravix else errors.gloo_default_body(p["code"], rid)
+        return JsonReply(p["code"], body, dict(p["headers"]))
+    if fault.kind == "rate_limit":
+        headers = {}
+        if p["retry_after"] is not None:
+            headers["Retry-After"] = str(p["retry_after"])  # Gravix V4 (7.8); Gloo per T2
+        if p["reset"] is not None:
+            headers["X-RateLimit-Reset"] = str(int(p["reset"]))  # Gloo D4 (section 4)
+        if gravix:
+            headers.update({"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"})  # V3
+            return JsonReply(429, errors.gravix_default_body(429, rid), headers)
+        return JsonReply(429, dict(errors.GLOO_RATE_LIMITED), headers)
+    if fault.kind == "server_error":
+        code = p["code"]
+        body = errors.gravix_default_body(code, rid) if gravix else errors.gloo_ai_error(code, request_id=rid)
+        return JsonReply(code, body)
+    # malformed_json: truncated JSON, as an SSE payload when a stream was asked.
+    if isinstance(req.json, dict) and req.json.get("stream") is True:
+        return SseReply([MALFORMED])
+    return JsonReply(200, MALFORMED.encode())
+
+
+# -- simple routes -------------------------------------------------------------
+
+
+def _token(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
+    status, body, headers = auth.token_grant(
+        emu._tokens, req.headers, req.body, emu.CLIENT_ID, emu.CLIENT_SECRET)
+    return JsonReply(status, body, headers)
+
+
+def _gloo_models(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
+    return JsonReply(200, catalog.gloo_registry())  # public, no auth (section 1.3)
+
+
+def _gravix_models(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
+    denied = auth.check_gravix(req.headers, emu.GRAVIX_API_KEY, rid)
+    if denied:
+        return JsonReply(*denied)
+    return JsonReply(200, catalog.gravix_list())  # Ollama /v1/models shape (7.7 [Inf])
+
+
+# -- chat completions ----------------------------------------------------------
+
+
+def _chat(flavour: str) -> Callable:
+    def handler(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None):
+        return chat(emu, req, rid, fault, flavour)
+    return handler
+
+
+def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
+         flavour: str) -> JsonReply | SseReply:
+    if flavour == GRAVIX:
+        denied = auth.check_gravix(req.headers, emu.GRAVIX_API_KEY, rid)
+    else:
+        denied = auth.check_gloo(emu._tokens, req.headers, emu.GLOO_API_KEY)
+    if denied:
+        return JsonReply(*denied)
+    try:
+        body = validation.parse_json(req.body)
+    except ValueError:
+        if flavour == GRAVIX:
+            return JsonReply(400, errors.gravix_envelope(
+                "validation_error", "Invalid JSON body", rid,
+                details={"field": "body", "reason": "invalid JSON"}))
+        return JsonReply(400, errors.gloo_ai_error(400, "Invalid JSON body", rid))
+    if flavour == GLOO_V1:
+        problem = validation.validate_gloo_v1(body)
+    elif flavour == GLOO_V2:
+        problem = validation.validate_gloo_v2(body, rid)
+    else:
+        problem = validation.validate_gravix(body, rid)
+    if problem:
+        return JsonReply(*problem)
+
+    meta: dict = {}
+    if flavour == GLOO_V1:
+        model = body.get("model") or catalog.V1_DEFAULT_MODEL  # section 2, D2
+    elif flavour == GLOO_V2:
+        prompt_text = Prompt.from_messages(body["messages"]).last_user
+        meta = _with_tradition(catalog.routing_metadata(body, prompt_text),
+                               validation.known_tradition(body))
+        model = meta["model"]
+    else:
+        model = body["model"]
+
+    reply = emu._model.respond(body)
+    quirk = fault.params["kind"] if fault is not None and fault.kind == "tool_quirk" else None
+    stream = body.get("stream") is True
+    if stream and quirk == "parallel_same_index" and reply.tool_calls:
+        tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+        prompt = Prompt.from_messages(body["messages"])
+        pair = (tools + tools)[:2] if len(tools) < 2 else tools[:2]
+        reply.tool_calls = [emu._model.call_tool(t, prompt) for t in pair]
+
+    n = emu._next("completion")
+    # Ollama numbers its ids ("chatcmpl-638", 7.4); Gloo shows 8 hex digits
+    # ("chatcmpl-d7007d2f", section 2).
+    completion_id = f"chatcmpl-{n}" if flavour == GRAVIX else f"chatcmpl-{n:08x}"
+    shaper = Shaper(flavour, completion_id, int(time.time()), model, meta)
+    if not stream:
+        return JsonReply(200, shaper.completion(reply))
+    options = body.get("stream_options")
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+    return _stream_reply(shaper, shaper.stream(reply, include_usage, quirk), fault, n)
+
+
+def _stream_reply(shaper: Shaper, plan: StreamPlan, fault: Fault | None, n: int) -> SseReply:
+    """The SSE reply for ``plan``, bent by a stream fault if one is pending."""
+    kind = fault.kind if fault is not None else None
+    if kind == "cut_stream":
+        sent = plan.head + plan.body  # never the finish chunk
+        return SseReply(sent[: fault.params["after_chunks"]], cut=True)
+    if kind == "stream_error":
+        p = fault.params
+        error = {"code": p["code"], "type": "internal_error", "message": p["message"],
+                 "fault": p["fault"], "retryable": p["retryable"]}
+        # After one or two content chunks, then EOF: no [DONE]. The trace id
+        # travels in ``x-sentry-trace-id`` (section 3.4, observed payload).
+        return SseReply(plan.head + plan.body[:2] + [shaper.error_chunk(error)],
+                        headers={"x-sentry-trace-id": f"emulator-trace-{n:06d}"})
+    if kind == "keepalive":
+        return SseReply(plan.events(), pings=fault.params["lines"])
+    if kind == "crlf":
+        return SseReply(plan.events(), crlf=True)
+    return SseReply(plan.events())
+
+
+def _with_tradition(meta: dict, tradition: str | None) -> dict:
+    """Insert ``tradition`` where the v2 example has it (after the routing
+    fields); it is echoed only when set and known (sections 3.2, 6.4)."""
+    if tradition is None:
+        return meta
+    out = {}
+    for key, value in meta.items():
+        if key in ("provider", "model_family", "auto_routing") and "tradition" not in out:
+            out["tradition"] = tradition
+        out[key] = value
+    out.setdefault("tradition", tradition)
+    return out
+
+
+ROUTES: dict[str, tuple[str, Callable]] = {
+    "/oauth2/token": ("POST", _token),
+    "/platform/v2/models": ("GET", _gloo_models),
+    "/ai/v1/chat/completions": ("POST", _chat(GLOO_V1)),
+    "/ai/v2/chat/completions": ("POST", _chat(GLOO_V2)),
+    "/v1/inference/chat/completions": ("POST", _chat(GRAVIX)),
+    "/v1/inference/models": ("GET", _gravix_models),
+}

@@ -1,0 +1,193 @@
+"""Wire shapes of completions and stream chunks, per service flavour.
+
+- ``gloo_v1``: the published v1 example (provider-apis.md section 2): an
+  OpenAI-SDK dump with ``logprobs``, ``refusal``, ``annotations``, ``audio``,
+  ``function_call``, ``service_tier: null`` and ``system_fingerprint: "fp"``.
+- ``gloo_v2``: the published v2 example (section 3.2) plus routing metadata
+  at top level (``provider``, ``model_family``, ``auto_routing`` ...).
+- ``gravix``: the raw cURL example (section 7.4): Ollama's OpenAI layer,
+  ``system_fingerprint: "fp_ollama"``, usage ordered prompt-first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+from .model import Reply, ToolCall
+
+GLOO_V1, GLOO_V2, GRAVIX = "gloo_v1", "gloo_v2", "gravix"
+
+
+@dataclass
+class StreamPlan:
+    """Ordered SSE payloads; ``head`` + ``body`` precede the finish chunk."""
+
+    head: list[dict]
+    body: list[dict]
+    finish: dict
+    usage: dict | None
+    done: bool  # send ``data: [DONE]`` at the end (Gravix only, 7.5)
+
+    def events(self) -> list:
+        out: list = [*self.head, *self.body, self.finish]
+        if self.usage is not None:
+            out.append(self.usage)
+        if self.done:
+            out.append("[DONE]")
+        return out
+
+
+@dataclass
+class Shaper:
+    flavour: str
+    completion_id: str
+    created: int
+    model: str
+    meta: dict = field(default_factory=dict)  # v2 routing metadata (+ tradition)
+
+    # -- non-streaming ---------------------------------------------------------
+
+    def completion(self, reply: Reply) -> dict:
+        calls = [c.as_message_part() for c in reply.tool_calls] or None
+        if self.flavour == GLOO_V1:
+            message = {"content": reply.content, "refusal": None, "role": "assistant",
+                       "annotations": None, "audio": None, "function_call": None,
+                       "tool_calls": calls}
+            return {
+                "id": self.completion_id,
+                "choices": [{"finish_reason": reply.finish_reason, "index": 0,
+                             "logprobs": None, "message": message}],
+                "created": self.created,
+                "model": self.model,
+                "object": "chat.completion",
+                "service_tier": None,
+                "system_fingerprint": "fp",
+                "usage": {**_gloo_usage(reply), "completion_tokens_details": None,
+                          "prompt_tokens_details": None},
+            }
+        if self.flavour == GLOO_V2:
+            message = {"content": reply.content, "role": "assistant", "refusal": None}
+            if calls:
+                message["tool_calls"] = calls
+            return {
+                **self._top("chat.completion", with_meta=True),
+                "choices": [{"finish_reason": reply.finish_reason, "index": 0,
+                             "message": message}],
+                "usage": _gloo_usage(reply),
+            }
+        message = {"role": "assistant", "content": reply.content}
+        if calls:
+            message["tool_calls"] = calls
+        return {
+            **self._top("chat.completion"),
+            "choices": [{"index": 0, "message": message,
+                         "finish_reason": reply.finish_reason, "logprobs": None}],
+            "usage": reply.usage,
+        }
+
+    # -- streaming -------------------------------------------------------------
+
+    def stream(self, reply: Reply, include_usage: bool, quirk: str | None = None) -> StreamPlan:
+        head = [self.chunk({"role": "assistant", "content": ""}, with_meta=True)]
+        body = [self.chunk({"content": piece}) for piece in content_pieces(reply.content or "")]
+        if reply.tool_calls:
+            # Ollama (Gravix) sends each call whole in one delta (section 7.5).
+            style = quirk or ("whole_call" if self.flavour == GRAVIX else "standard")
+            body += [self.chunk(d) for d in tool_deltas(reply.tool_calls, style)]
+        finish = self.chunk({}, finish_reason=reply.finish_reason, with_meta=True)
+        usage = None
+        if include_usage:
+            # Usage arrives on a final chunk with an empty ``choices`` list
+            # (sections 3.4 and 7.5: include_usage).
+            usage = self._envelope([], usage=reply.usage if self.flavour == GRAVIX
+                                   else _gloo_usage(reply))
+        # Gloo never sends [DONE] (section 3.4, G5); Ollama does (7.5, O1).
+        return StreamPlan(head, body, finish, usage, done=self.flavour == GRAVIX)
+
+    def chunk(self, delta: dict, finish_reason: str | None = None, with_meta: bool = False) -> dict:
+        if self.flavour == GLOO_V1:
+            choice = {"delta": delta, "finish_reason": finish_reason, "index": 0, "logprobs": None}
+        else:
+            choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+        return self._envelope([choice], with_meta=with_meta)
+
+    def error_chunk(self, error: dict) -> dict:
+        """Gloo's structured in-stream error, "Signal A" (section 3.4, D5)."""
+        out = self.chunk({}, finish_reason="error")
+        out["error"] = error
+        return out
+
+    def _envelope(self, choices: list, usage: dict | None = None, with_meta: bool = False) -> dict:
+        if self.flavour == GLOO_V1:
+            # Field order and nulls of an OpenAI-SDK ChatCompletionChunk dump,
+            # matching the v1 non-stream example [Inf: v1 streaming is
+            # undocumented, section 2].
+            return {"id": self.completion_id, "choices": choices, "created": self.created,
+                    "model": self.model, "object": "chat.completion.chunk",
+                    "service_tier": None, "system_fingerprint": "fp", "usage": usage}
+        out = {**self._top("chat.completion.chunk", with_meta=with_meta), "choices": choices}
+        if usage is not None:
+            out["usage"] = usage
+        return out
+
+    def _top(self, obj: str, with_meta: bool = False) -> dict:
+        top = {"id": self.completion_id, "object": obj, "created": self.created,
+               "model": self.model}
+        if self.flavour == GRAVIX:
+            top["system_fingerprint"] = "fp_ollama"
+        elif self.flavour == GLOO_V2 and with_meta:
+            top.update({k: v for k, v in self.meta.items() if k != "model"})
+        return top
+
+
+def _gloo_usage(reply: Reply) -> dict:
+    u = reply.usage
+    return {"completion_tokens": u["completion_tokens"], "prompt_tokens": u["prompt_tokens"],
+            "total_tokens": u["total_tokens"]}
+
+
+def content_pieces(text: str) -> list[str]:
+    """Split ``text`` into chunks of two words; they concatenate back exactly."""
+    words = re.findall(r"\s*\S+\s*", text)
+    if not words:
+        return [text] if text else []
+    return ["".join(words[i:i + 2]) for i in range(0, len(words), 2)]
+
+
+def argument_fragments(arguments: str) -> list[str]:
+    """About four fragments, so clients must concatenate (section 3.3)."""
+    if len(arguments) <= 2:
+        return [arguments]
+    size = max(2, math.ceil(len(arguments) / 4))
+    return [arguments[i:i + size] for i in range(0, len(arguments), size)]
+
+
+def tool_deltas(calls: list[ToolCall], style: str) -> list[dict]:
+    """Deltas carrying ``calls`` in OpenAI ``standard`` form or a server quirk."""
+    deltas: list[dict] = []
+    for i, call in enumerate(calls):
+        head = {"id": call.id, "type": "function"}
+        if style in ("whole_call", "parallel_same_index"):
+            index = 0 if style == "parallel_same_index" else i
+            deltas.append({"tool_calls": [{"index": index, **head, "function": {
+                "name": call.name, "arguments": call.arguments}}]})
+        elif style == "args_object":
+            deltas.append({"tool_calls": [{"index": i, **head, "function": {
+                "name": call.name, "arguments": json.loads(call.arguments)}}]})
+        else:
+            first = {"index": i, **head, "function": {"name": call.name, "arguments": ""}}
+            if style == "no_index":
+                del first["index"]
+            deltas.append({"tool_calls": [first]})
+            for frag in argument_fragments(call.arguments):
+                if style == "repeat_id_name":
+                    part = {"index": i, **head, "function": {"name": call.name, "arguments": frag}}
+                elif style == "no_index":
+                    part = {"function": {"arguments": frag}}
+                else:
+                    part = {"index": i, "function": {"arguments": frag}}
+                deltas.append({"tool_calls": [part]})
+    return deltas
