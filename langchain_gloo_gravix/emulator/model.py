@@ -139,7 +139,33 @@ def tool_result_text(messages: list[dict]) -> str:
     return sentence[0].upper() + sentence[1:] + "."
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = {"the", "a", "an", "is", "are", "do", "does", "how", "what", "of", "to", "in", "and", "for", "on", "at"}
+
+
+def grounded_text(prompt: Prompt) -> str | None:
+    """RAG prompts ("Context information is below ... Query: ..."): answer with the
+    context sentence that shares the most words with the query, so retrieval
+    demos and tests show the context being used."""
+    text = prompt.last_user
+    if "Query:" not in text or "---" not in text:
+        return None
+    context = text.split("---", 1)[1].rsplit("---", 1)[0]
+    query = text.rsplit("Query:", 1)[1].split("Answer:", 1)[0]
+    wanted = set(_WORD.findall(query.lower())) - _STOPWORDS
+    sentences = [s.strip(" -\n") for s in re.split(r"(?<=[.!?])\s+|\n+", context) if len(s.strip(" -\n")) > 3]
+    if not sentences or not wanted:
+        return None
+    best = max(sentences, key=lambda s: len(wanted & set(_WORD.findall(s.lower()))))
+    if not wanted & set(_WORD.findall(best.lower())):
+        return None
+    return f"According to the context: {best}"
+
+
 def plain_text(prompt: Prompt) -> str:
+    grounded = grounded_text(prompt)
+    if grounded:
+        return grounded
     said = echo(prompt.last_user.strip())
     if said:
         opening = f'Hello! You said: "{said}".'
