@@ -37,7 +37,7 @@ from .errors import (
     request_id_from_headers,
 )
 from ._stream_state import StreamState
-from .request import build_body
+from .request import build_body, merge_params
 from .retry import RetryPolicy
 from .streaming import completion_to_delta
 from .wire import ChatCompletion, ModelInfo, StreamDelta
@@ -138,7 +138,11 @@ class _BaseClient:
     # -- pure steps ------------------------------------------------------------------------
 
     def _body(self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], stream: bool, include_usage: Optional[bool]) -> bytes:
-        merged = {**self.default_params, **params} if self.default_params else params
+        # merge_params, not a plain dict merge: a per-call routing choice (model= on a
+        # client configured with auto_routing) must replace the configured one rather
+        # than become a second mechanism, extra_body dicts must merge, and None means
+        # "unset" instead of erasing a configured value.
+        merged = merge_params(self.default_params, params) if self.default_params else params
         body = build_body(
             self.endpoint,
             messages,
@@ -211,6 +215,18 @@ class _BaseClient:
             idle_timeout=self.stream_idle_timeout,
             request_id=request_id_from_headers(response.headers),
         )
+
+    def _whole_answer(self, response: httpx.Response, state: StreamState) -> StreamDelta:
+        """A server that ignored ``stream: true``: one delta for the whole answer.
+
+        The accumulator is fed the same answer, so that the stream's ``completion()``
+        and ``accumulator`` report it too (before, they stayed empty on this path).
+        """
+        completion = self._completion(response)
+        payload = json.loads(response.content)
+        payload.pop("error", None)  # _completion() already judged any error envelope
+        state.accumulator.add(payload)
+        return completion_to_delta(completion)
 
     @staticmethod
     def _is_json(response: httpx.Response) -> bool:
@@ -340,7 +356,7 @@ class ChatStream:
                     response.read()
                     self._state = client._new_state(response)
                     self._finished = True
-                    return [completion_to_delta(client._completion(response))]
+                    return [client._whole_answer(response, self._state)]
                 self._state = state = client._new_state(response)
                 # one iterator for the whole stream: httpx refuses a second iter_bytes()
                 self._chunks = response.iter_bytes()
@@ -510,7 +526,7 @@ class AsyncChatStream:
                     await response.aread()
                     self._state = client._new_state(response)
                     self._finished = True
-                    return [completion_to_delta(client._completion(response))]
+                    return [client._whole_answer(response, self._state)]
                 self._state = state = client._new_state(response)
                 self._chunks = response.aiter_bytes()
                 async for chunk in self._chunks:

@@ -28,6 +28,10 @@ def server_wait(headers: Optional[Mapping[str, str]], now: Optional[float] = Non
     """Seconds the server asked us to wait, or None when it did not say."""
     if not headers:
         return None
+    # Header names are case-insensitive: a plain dict such as {"Retry-After": "5"}
+    # (errors built by hand, or by other code) must be read like httpx.Headers,
+    # whose keys are already lower case. Without this such hints were ignored.
+    headers = {str(k).lower(): v for k, v in headers.items()}
     now = time.time() if now is None else now
     value = headers.get("retry-after-ms")
     if value:

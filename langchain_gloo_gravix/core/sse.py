@@ -47,6 +47,13 @@ class SSEDecoder:
         if not chunk:
             return []
         if not self._started:
+            # The BOM may itself arrive split over feeds (b"\xef" | b"\xbb\xbf..."):
+            # hold back a partial BOM in _tail until it is complete or disproved.
+            # Without this the BOM bytes were glued to the first field name.
+            chunk, self._tail = self._tail + chunk, b""
+            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+                self._tail = chunk
+                return []
             self._started = True
             if chunk.startswith(_BOM):
                 chunk = chunk[3:]

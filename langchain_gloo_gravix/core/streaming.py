@@ -222,7 +222,13 @@ class StreamAccumulator:
         arguments = function.get("arguments")
         if arguments is not None:
             if isinstance(arguments, str):
-                if arguments:
+                if arguments.strip() == "null" and not call.parts:
+                    # A zero-argument tool sent as "null": completion() already
+                    # reports "{}", and emitting the "null" fragment would make
+                    # LangChain's by-index concatenation parse to None (an
+                    # invalid tool call). Emit nothing; "" means {} downstream.
+                    pass
+                elif arguments:
                     call.parts.append(arguments)
                     fragment.arguments = arguments
             elif not call.parts:

@@ -1,0 +1,47 @@
+"""Importing the core (or the package root) must not pull in any framework."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import json, sys
+{imports}
+frameworks = sorted(m for m in sys.modules if m.split('.')[0] in ('langchain_core', 'langchain', 'llama_index'))
+print(json.dumps({{"frameworks": frameworks, "loaded": sorted(m for m in sys.modules if m.startswith('langchain_gloo_gravix'))}}))
+"""
+
+
+def probe(*modules: str) -> dict:
+    code = PROBE.format(imports="\n".join(f"import {m}" for m in modules))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "modules",
+    [
+        ("langchain_gloo_gravix.core",),
+        ("langchain_gloo_gravix",),
+        ("langchain_gloo_gravix", "langchain_gloo_gravix.core"),
+    ],
+)
+def test_no_framework_modules_after_import(modules):
+    result = probe(*modules)
+    assert result["frameworks"] == []
+    assert set(modules) <= set(result["loaded"])
+
+
+def test_core_public_names_are_usable_without_frameworks():
+    result = probe("langchain_gloo_gravix.core.client", "langchain_gloo_gravix.core.streaming", "langchain_gloo_gravix.core.sse")
+    assert result["frameworks"] == []
+
+
+def test_probe_detects_frameworks():
+    # the check itself works: importing langchain_core is seen
+    pytest.importorskip("langchain_core")
+    assert "langchain_core" in probe("langchain_core")["frameworks"]
