@@ -22,7 +22,7 @@ _loads = json.loads
 
 
 class StreamState:
-    __slots__ = ("accumulator", "decoder", "done", "idle_timeout", "_last_event", "_clock", "endpoint", "request_id")
+    __slots__ = ("accumulator", "decoder", "done", "idle_timeout", "_last_event", "_clock", "endpoint", "request_id", "_error")
 
     def __init__(
         self,
@@ -41,6 +41,7 @@ class StreamState:
         self._last_event = clock()
         self.endpoint = endpoint
         self.request_id = request_id
+        self._error: Optional[Exception] = None
 
     def feed(self, chunk: bytes) -> list[StreamDelta]:
         events = self.decoder.feed(chunk)
@@ -59,12 +60,26 @@ class StreamState:
         self._last_event = self._clock()
         deltas = []
         for event in events:
-            delta = self._event(event.data, event.event)
+            try:
+                delta = self._event(event.data, event.event)
+            except (StreamError, MalformedResponseError) as error:
+                if not deltas:
+                    raise
+                # Deliver what arrived before the error (same network read), then
+                # raise it: the caller has seen that text, so nothing is retried.
+                self._error, self.done = error, True
+                break
             if delta is not None:
                 deltas.append(delta)
             if self.done:
                 break
         return deltas
+
+    def raise_pending(self) -> None:
+        """Raise an error held back by :meth:`feed` so earlier deltas could be delivered."""
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
     def _event(self, data: str, name: Optional[str]) -> Optional[StreamDelta]:
         if data == "[DONE]":

@@ -32,6 +32,7 @@ from .errors import (
     GlooGravixError,
     MalformedResponseError,
     StreamError,
+    StreamTimeoutError,
     body_preview,
     error_from_response,
     request_id_from_headers,
@@ -111,11 +112,14 @@ class _BaseClient:
         self._auth: Optional[httpx.Auth] = self._make_auth(api_key, client_id, client_secret)
 
     def _make_auth(self, api_key: Secret, client_id: Optional[str], client_secret: Secret) -> Optional[httpx.Auth]:
+        # Arguments win over the environment; a half-given pair is completed from it.
         env = env_credentials(self.endpoint)
         key = _reveal(api_key)
         cid, secret = client_id or None, _reveal(client_secret)
         if key is None and cid is None and secret is None:
-            key, cid, secret = env.get("api_key"), env.get("client_id"), env.get("client_secret")
+            key = env.get("api_key")
+        if key is None:
+            cid, secret = cid or env.get("client_id"), secret or env.get("client_secret")
         if key is not None:  # a static key wins over client credentials
             # Precomputed once: a static bearer needs no per-request auth flow.
             self._headers["Authorization"] = f"Bearer {key}"
@@ -235,6 +239,14 @@ class _BaseClient:
 
     def _mid_stream_error(self, exc: BaseException, state: Optional[StreamState]) -> BaseException:
         error = self._translate(exc)
+        if state is not None and isinstance(error, APITimeoutError) and not isinstance(error, StreamError):
+            return StreamTimeoutError(
+                f"stream timed out after it started: {error.message}",
+                endpoint=self.endpoint.name,
+                partial_text=state.accumulator.text,
+                retryable=True,
+                code="read_timeout",
+            )
         if state is not None and isinstance(error, APIConnectionError) and not isinstance(error, StreamError):
             return StreamError(
                 f"stream broke after it started: {error.message}",
@@ -387,11 +399,13 @@ class ChatStream:
             state = self._state
             assert state is not None
             if state.done or self._finished:
+                state.raise_pending()
                 return
             try:
                 for chunk in self._chunks:
                     yield from state.feed(chunk)
                     if state.done:
+                        state.raise_pending()
                         return
                 yield from state.finish()
             except Exception as exc:
@@ -557,12 +571,14 @@ class AsyncChatStream:
             state = self._state
             assert state is not None
             if state.done or self._finished:
+                state.raise_pending()
                 return
             try:
                 async for chunk in self._chunks:
                     for delta in state.feed(chunk):
                         yield delta
                     if state.done:
+                        state.raise_pending()
                         return
                 for delta in state.finish():
                     yield delta

@@ -65,6 +65,7 @@ class GlooGravixError(Exception):
         body: Any = None,
         retryable: bool | None = None,
         headers: Mapping[str, str] | None = None,
+        fault: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -76,6 +77,8 @@ class GlooGravixError(Exception):
         self.body = body
         #: response headers (a plain dict, so errors pickle); retry hints live here.
         self.headers = dict(headers) if headers else {}
+        #: Gloo's ``fault`` (client / provider / internal), when the server says.
+        self.fault = fault
         if retryable is not None:
             self.retryable = retryable
 
@@ -165,10 +168,9 @@ class StreamError(GlooGravixError):
     caller can show it rather than silently replace it (Gloo streaming guidance).
     """
 
-    def __init__(self, message: str, *, partial_text: str = "", fault: str | None = None, **kw: Any) -> None:
+    def __init__(self, message: str, *, partial_text: str = "", **kw: Any) -> None:
         super().__init__(message, **kw)
         self.partial_text = partial_text
-        self.fault = fault
 
 
 class StreamTimeoutError(StreamError, APITimeoutError):
@@ -287,7 +289,8 @@ def error_from_response(
     ):
         cls = ContextOverflowError
     retryable = details.get("retryable")
-    if str(code).upper() in _NON_RETRYABLE_CODES or (server_message or "").upper().find("SPENDING_LIMIT") >= 0:
+    wording = (server_message or "").lower().replace("_", " ")
+    if str(code).upper() in _NON_RETRYABLE_CODES or "spending limit" in wording:
         retryable = False
     if cls in (BadRequestError, ContextOverflowError, AuthenticationError, PermissionDeniedError, NotFoundError):
         retryable = False  # never retried, whatever a body claims
@@ -302,4 +305,5 @@ def error_from_response(
         body=body if body is not None else body_preview(raw),
         retryable=retryable,
         headers=headers,
+        fault=details.get("fault"),
     )

@@ -194,6 +194,8 @@ def build_body(
 ) -> dict[str, Any]:
     """The JSON body: validated params, messages, stream flags, then ``extra_body``."""
     params = dict(params)
+    if params.get("stream"):
+        raise ValueError("stream=True is not a request option here: call stream() for a streamed answer")
     extra = params.pop("extra_body", None) or {}
     body = normalize_params(endpoint, params)
     body["messages"] = _check_messages(messages)

@@ -988,3 +988,45 @@ async def test_context_managers_close_owned_clients():
     Client("gravix", api_key="k", http_client=http).close()
     assert not http.is_closed
     http.close()
+
+
+# -- behaviours added after review --------------------------------------------------------
+
+
+def test_create_refuses_stream_true():
+    from langchain_gloo_gravix.core import Client
+
+    client = Client("gravix", api_key="k", base_url="http://test/v1/inference")
+    with pytest.raises(ValueError, match="call stream"):
+        client.create([{"role": "user", "content": "hi"}], model="m", stream=True)
+
+
+def test_explicit_client_id_is_completed_by_env_secret(monkeypatch):
+    from langchain_gloo_gravix.core import Client
+    from langchain_gloo_gravix.core.auth import GlooOAuth
+
+    monkeypatch.setenv("GLOO_CLIENT_SECRET", "env-secret")
+    monkeypatch.setenv("GLOO_API_KEY", "env-key")
+    client = Client("gloo-v2", client_id="explicit-id", base_url="http://test")
+    assert isinstance(client.auth, GlooOAuth) and client.auth.client_id == "explicit-id"
+    assert "Authorization" not in client._headers  # explicit client credentials beat the env key
+
+
+def test_deltas_before_an_in_band_error_are_delivered_first():
+    import httpx
+
+    from langchain_gloo_gravix.core import Client, StreamError
+
+    body = (
+        b'data: {"id":"s","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n'
+        b'data: {"id":"s","choices":[{"index":0,"delta":{},"finish_reason":"error"}],'
+        b'"error":{"code":3001,"message":"Streaming error occurred","fault":"internal","retryable":true}}\n\n'
+    )
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body))
+    client = Client("gloo-v2", api_key="k", base_url="http://test", max_retries=0, http_client=httpx.Client(transport=transport))
+    seen = []
+    with pytest.raises(StreamError) as info:
+        for delta in client.stream([{"role": "user", "content": "hi"}], auto_routing=True):
+            seen.append(delta.content)
+    assert seen == ["Hel"]
+    assert info.value.partial_text == "Hel" and info.value.fault == "internal" and info.value.retryable is True
