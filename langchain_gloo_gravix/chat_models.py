@@ -24,9 +24,20 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from ._lc_convert import completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
 from ._lc_structured import structured_output_runnable
-from .core import AsyncClient, Client, GlooGravixError
-from .core.endpoints import GLOO_V1, GLOO_V2, GRAVIX, Endpoint, env_credentials, resolve_base_url
-from .core.request import merge_params, normalize_params, normalize_tool_choice
+from .core import (
+    GLOO_V1,
+    GLOO_V2,
+    GRAVIX,
+    AsyncClient,
+    Client,
+    Endpoint,
+    GlooGravixError,
+    env_credentials,
+    merge_params,
+    normalize_params,
+    normalize_tool_choice,
+    resolve_base_url,
+)
 from .core.wire import StreamDelta
 
 __all__ = ["ChatGloo", "ChatGravixLayer"]

@@ -1,0 +1,427 @@
+"""The shared LlamaIndex ``FunctionCallingLLM`` behind ``Gloo`` and ``GravixLayer``.
+
+Everything that decides is written once and shared by the sync and async paths:
+``_request`` (messages and params), ``responses`` (results), ``tools``
+(tool_choice and tool calls). Only the four I/O methods differ, and the
+completion family is derived from them through ``completion_response``.
+
+No HTTP, SSE, retry or environment handling lives here: the core client does all
+of it, with its one retry layer (``max_retries``). Core errors
+(``langchain_gloo_gravix.core.errors``) reach the caller unchanged.
+
+Hooks meant for subclasses: ``_endpoint`` (which service), ``_routing_params``
+(routing fields sent with every request), ``_credentials`` (what the core gets
+for auth), ``_profile`` (context window and tool support).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Sequence, Type, Union
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.types import Model, PydanticProgramMode
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_serializer, model_validator
+
+from langchain_gloo_gravix.core import (
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    AsyncClient,
+    Client,
+    Endpoint,
+    ROUTING_KEYS,
+    merge_params,
+    normalize_params,
+    resolve_base_url,
+)
+
+from ._clients import ClientCache, settings_key
+from .messages import to_wire_messages
+from .models import ModelProfile, profile_for
+from .responses import StreamAssembler, chat_response, completion_response
+from .structured import parse_structured, response_format_for
+from .tools import get_tool_calls, keep_first_tool_call, prepare_tool_request
+
+if TYPE_CHECKING:
+    from llama_index.core.prompts import PromptTemplate
+    from llama_index.core.tools.types import BaseTool
+
+__all__ = ["GlooGravixLLM"]
+
+dispatcher = get_dispatcher(__name__)
+
+# Keyword arguments LlamaIndex threads through chat() that are not request fields.
+_FRAMEWORK_ONLY = frozenset({"verbose", "tool_required", "allow_parallel_tool_calls", "formatted", "error_on_no_tool_call"})
+# Request fields the adapter owns; in additional_kwargs they would corrupt every call.
+_RESERVED = frozenset({"messages", "stream"})
+# Header values never written by to_dict()/to_json() (they would carry credentials).
+_SECRET_HEADER_HINTS = ("authorization", "api-key", "apikey", "token", "secret", "cookie", "password")
+
+
+def _is_secret_header(name: str) -> bool:
+    lowered = name.lower()
+    return any(hint in lowered for hint in _SECRET_HEADER_HINTS)
+
+
+class GlooGravixLLM(FunctionCallingLLM):
+    """Shared fields and behaviour; use :class:`Gloo` or :class:`GravixLayer`."""
+
+    # extra="forbid": a misspelt option (or a Gloo-only one on GravixLayer) is an
+    # error, not silently ignored; model_family starts with the reserved "model_".
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    model: Optional[str] = Field(default=None, description="Model id.")
+    temperature: Optional[float] = Field(default=None, ge=0, description="Sampling temperature; server default if None.")
+    max_tokens: Optional[int] = Field(default=None, ge=1, description="Answer token limit; server default if None.")
+    timeout: Optional[float] = Field(default=None, gt=0, description="Seconds; None keeps the core's finite default.")
+    max_retries: int = Field(default=2, ge=0, description="Retries of 408/409/429/5xx/connection errors (one layer).")
+    stream_idle_timeout: Optional[float] = Field(
+        default=DEFAULT_STREAM_IDLE_TIMEOUT, gt=0, description="Longest silence allowed inside a stream, in seconds."
+    )
+    default_headers: Optional[Dict[str, str]] = Field(default=None, repr=False, description="Sent with every request.")
+    additional_kwargs: Dict[str, Any] = Field(
+        default_factory=dict, description="Request fields for every call (top_p, stop, seed, ...), validated by the core."
+    )
+    extra_body: Dict[str, Any] = Field(default_factory=dict, description="Raw JSON merged into every body, unvalidated.")
+    api_key: Optional[SecretStr] = Field(default=None, exclude=True, repr=False, description="Static key; env if None.")
+    base_url: Optional[str] = Field(default=None, description="Service root; the env var or the public URL when None.")
+    context_window: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
+    num_output: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
+    is_function_calling_model: Optional[bool] = Field(default=None, description="Overrides the known-model table.")
+    structured_output_method: Literal["function_calling", "json_schema"] = Field(
+        default="function_calling", description="structured_predict via a forced tool call or response_format json_schema."
+    )
+
+    _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
+
+    # -- hooks for subclasses ------------------------------------------------------------
+
+    def _endpoint(self) -> Endpoint:
+        raise NotImplementedError
+
+    def _routing_params(self) -> Dict[str, Any]:
+        return {}
+
+    def _credentials(self) -> Dict[str, Any]:
+        return {"api_key": self.api_key}
+
+    def _profile(self) -> ModelProfile:
+        return profile_for(self.model)
+
+    def _supports_json_schema(self) -> bool:
+        return True
+
+    # -- construction ----------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _validate_settings(self) -> "GlooGravixLLM":
+        # Every request-field rule lives in the core; running it here makes bad
+        # settings fail at construction instead of at the first call.
+        endpoint = self._endpoint()
+        reserved = _RESERVED & set(self.additional_kwargs)
+        if reserved:
+            raise ValueError(f"additional_kwargs must not set {', '.join(sorted(reserved))}; pass them to chat() instead")
+        for name in ("additional_kwargs", "extra_body"):
+            try:
+                json.dumps(getattr(self, name))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name} must be JSON-serialisable: {exc}") from None
+        params = self._base_params()
+        params.pop("extra_body", None)
+        if endpoint.routing and all(params.get(k) is None for k in ROUTING_KEYS):
+            self._default_routing()
+            params = {**params, **self._routing_params()}
+        normalized = normalize_params(endpoint, params)
+        if self.model is None and normalized.get("model"):
+            self.model = normalized["model"]  # the endpoint's default model (Gloo v1)
+        resolve_base_url(endpoint, self.base_url)  # pure: checks the URL, no I/O
+        if self.structured_output_method == "json_schema" and not self._supports_json_schema():
+            raise ValueError(
+                f"structured_output_method='json_schema' is not supported by {endpoint.name}; use 'function_calling'"
+            )
+        return self
+
+    def _default_routing(self) -> None:
+        """Called when a routing endpoint got no mechanism (Gloo v2 picks auto routing)."""
+
+    @field_serializer("default_headers")
+    def _headers_without_secrets(self, headers: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
+        if headers is None:
+            return None
+        return {k: v for k, v in headers.items() if not _is_secret_header(k)}
+
+    # -- request params --------------------------------------------------------------------
+
+    def _base_params(self) -> Dict[str, Any]:
+        params: Dict[str, Any] = dict(self.additional_kwargs)
+        for key, value in (("model", self.model), ("temperature", self.temperature), ("max_tokens", self.max_tokens)):
+            if value is not None:
+                params[key] = value
+        params.update({k: v for k, v in self._routing_params().items() if v is not None})
+        if self.extra_body:
+            params["extra_body"] = dict(self.extra_body)
+        return params
+
+    def _request(
+        self, messages: Sequence[ChatMessage], kwargs: Dict[str, Any], *, stream: bool
+    ) -> tuple[list[dict], Dict[str, Any]]:
+        """Wire messages and the core call's keyword arguments (params + extras)."""
+        wire = to_wire_messages(messages)
+        call = {k: v for k, v in kwargs.items() if k not in _FRAMEWORK_ONLY}
+        headers = call.pop("extra_headers", None)
+        include_usage = call.pop("include_usage", None)
+        params = merge_params(self._base_params(), call)
+        if headers:
+            params["extra_headers"] = headers
+        if stream and include_usage is not None:
+            params["include_usage"] = include_usage
+        return wire, params
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def _client_settings(self) -> Dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "stream_idle_timeout": self.stream_idle_timeout,
+            "default_headers": dict(self.default_headers or {}),
+            **self._credentials(),
+        }
+
+    def _sync_client(self) -> Client:
+        settings = self._client_settings()
+        return self._clients.sync(settings_key(settings), lambda: Client(self._endpoint(), **settings))
+
+    def _async_client(self) -> AsyncClient:
+        settings = self._client_settings()
+        return self._clients.async_(settings_key(settings), lambda: AsyncClient(self._endpoint(), **settings))
+
+    def close(self) -> None:
+        """Close the sync client's connections (a later call opens new ones)."""
+        self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close the running event loop's async client (a later call opens a new one)."""
+        await self._clients.aclose()
+
+    # -- metadata ------------------------------------------------------------------------------
+
+    def _model_name(self) -> str:
+        return self.model or "unknown"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        profile = self._profile()
+        fc = profile.function_calling if self.is_function_calling_model is None else self.is_function_calling_model
+        return LLMMetadata(
+            context_window=self.context_window or profile.context_window,
+            # an explicit max_tokens is exactly the room an answer can take
+            num_output=self.num_output or self.max_tokens or profile.num_output,
+            is_chat_model=True,
+            is_function_calling_model=fc,
+            model_name=self._model_name(),
+            system_role=MessageRole.SYSTEM,
+        )
+
+    # -- chat: the only four methods that do I/O --------------------------------------------
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return self._chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return await self._achat(messages, **kwargs)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        return self._stream_chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        return await self._astream_chat(messages, **kwargs)
+
+    # Undecorated bodies: the completion family calls these, so one complete()
+    # emits one LLM event, not a completion event wrapping a chat event.
+
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        wire, params = self._request(messages, kwargs, stream=False)
+        return chat_response(self._sync_client().create(wire, **params))
+
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        wire, params = self._request(messages, kwargs, stream=False)
+        return chat_response(await self._async_client().create(wire, **params))
+
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        wire, params = self._request(messages, kwargs, stream=True)
+        # built (and validated) now, so bad input raises here and not at first next()
+        stream = self._sync_client().stream(wire, **params)
+
+        def gen() -> ChatResponseGen:
+            assembler = StreamAssembler()
+            with stream:  # closes the connection if the consumer stops early
+                for delta in stream:
+                    yield assembler.add(delta)
+            last = assembler.close()
+            if last is not None:
+                yield last
+
+        return gen()
+
+    async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        wire, params = self._request(messages, kwargs, stream=True)
+        stream = self._async_client().stream(wire, **params)
+
+        async def gen() -> ChatResponseAsyncGen:
+            assembler = StreamAssembler()
+            async with stream:
+                async for delta in stream:
+                    yield assembler.add(delta)
+            last = assembler.close()
+            if last is not None:
+                yield last
+
+        return gen()
+
+    # -- completion family, derived from chat ------------------------------------------------
+
+    @staticmethod
+    def _prompt_messages(prompt: str) -> List[ChatMessage]:
+        return [ChatMessage(role=MessageRole.USER, content=prompt)]
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return completion_response(self._chat(self._prompt_messages(prompt), **kwargs))
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return completion_response(await self._achat(self._prompt_messages(prompt), **kwargs))
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        chunks = self._stream_chat(self._prompt_messages(prompt), **kwargs)
+        return (completion_response(chunk) for chunk in chunks)
+
+    @llm_completion_callback()
+    async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
+        chunks = await self._astream_chat(self._prompt_messages(prompt), **kwargs)
+
+        async def gen() -> CompletionResponseAsyncGen:
+            async for chunk in chunks:
+                yield completion_response(chunk)
+
+        return gen()
+
+    # -- tools ---------------------------------------------------------------------------------
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence["BaseTool"],
+        user_msg: Optional[Union[str, ChatMessage]] = None,
+        chat_history: Optional[List[ChatMessage]] = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: Optional[Union[str, dict]] = None,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
+        return prepare_tool_request(
+            tools,
+            user_msg=user_msg,
+            chat_history=chat_history,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            tool_choice=tool_choice,
+            **kwargs,
+        )
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence["BaseTool"],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        if not allow_parallel_tool_calls:
+            return keep_first_tool_call(response)
+        return response
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> List[ToolSelection]:
+        """Tool calls of a response or of any streamed chunk (see ``tools.get_tool_calls``)."""
+        return get_tool_calls(response, error_on_no_tool_call=error_on_no_tool_call)
+
+    # -- structured output ---------------------------------------------------------------------
+    # Only with structured_output_method="json_schema"; otherwise LlamaIndex's own
+    # FunctionCallingProgram runs (a forced tool call). Streaming structured
+    # prediction always uses that program.
+
+    def _use_json_schema(self) -> bool:
+        return (
+            self.structured_output_method == "json_schema"
+            and self.pydantic_program_mode == PydanticProgramMode.DEFAULT
+        )
+
+    def _json_schema_request(
+        self,
+        output_cls: Type[Model],
+        prompt: "PromptTemplate",
+        llm_kwargs: Optional[Dict[str, Any]],
+        prompt_args: Dict[str, Any],
+    ) -> tuple[List[ChatMessage], Dict[str, Any]]:
+        start = LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args)
+        dispatcher.event(start)
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        return messages, {**(llm_kwargs or {}), "response_format": response_format_for(output_cls)}
+
+    @staticmethod
+    def _json_schema_result(output_cls: Type[Model], response: ChatResponse) -> Model:
+        result = parse_structured(output_cls, response)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result  # type: ignore[return-value]
+
+    def structured_predict(
+        self,
+        output_cls: Type[Model],
+        prompt: "PromptTemplate",
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Model:
+        if not self._use_json_schema():
+            return super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages, kwargs = self._json_schema_request(output_cls, prompt, llm_kwargs, prompt_args)
+        return self._json_schema_result(output_cls, self.chat(messages, **kwargs))
+
+    async def astructured_predict(
+        self,
+        output_cls: Type[Model],
+        prompt: "PromptTemplate",
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Model:
+        if not self._use_json_schema():
+            return await super().astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages, kwargs = self._json_schema_request(output_cls, prompt, llm_kwargs, prompt_args)
+        return self._json_schema_result(output_cls, await self.achat(messages, **kwargs))

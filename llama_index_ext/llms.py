@@ -1,0 +1,108 @@
+"""``Gloo`` (Gloo AI Completions v2 and v1) and ``GravixLayer`` for LlamaIndex."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Literal, Optional
+
+from pydantic import Field, SecretStr
+
+from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, GRAVIX, Endpoint
+
+from .base import GlooGravixLLM
+from .models import ModelProfile, profile_for
+
+__all__ = ["Gloo", "GravixLayer"]
+
+
+class Gloo(GlooGravixLLM):
+    """Gloo AI chat completions as a LlamaIndex function-calling LLM.
+
+    ``api_version="v2"`` (default) routes each request by exactly one mechanism:
+    ``auto_routing=True`` (the default when none is given), ``model="gloo-..."``
+    or ``model_family=`` one of openai, anthropic, google, "open source";
+    ``tradition=`` optionally steers the answer. ``api_version="v1"`` takes a
+    ``model`` (default ``us.meta.llama3-3-70b-instruct-v1:0``) and rejects the v2
+    routing options.
+
+    Credentials: ``client_id`` + ``client_secret`` (OAuth2, tokens cached and
+    refreshed by the core) or a static ``api_key``; when none is passed they are
+    read from ``GLOO_CLIENT_ID`` / ``GLOO_CLIENT_SECRET`` (or ``GLOO_AI_*``) and
+    ``GLOO_API_KEY`` at the first request. Missing credentials raise
+    ``MissingCredentialsError`` then, never at construction.
+
+    Example::
+
+        from llama_index_ext import Gloo
+        llm = Gloo()                                    # v2, auto routing
+        llm = Gloo(model="gloo-anthropic-claude-sonnet-4.5", tradition="catholic")
+        print(llm.complete("Who wrote the Confessions?"))
+    """
+
+    api_version: Literal["v2", "v1"] = Field(default="v2", description="Gloo Completions API version.")
+    auto_routing: Optional[bool] = Field(default=None, description="v2: let Gloo pick the model (default).")
+    model_family: Optional[str] = Field(
+        default=None, description="v2: openai, anthropic, google or 'open source' (any case)."
+    )
+    tradition: Optional[str] = Field(
+        default=None, description="v2: evangelical, catholic, mainline or not_faith_specific."
+    )
+    client_id: Optional[str] = Field(default=None, description="OAuth2 client id; env GLOO_CLIENT_ID when None.")
+    client_secret: Optional[SecretStr] = Field(
+        default=None, exclude=True, repr=False, description="OAuth2 client secret; env GLOO_CLIENT_SECRET when None."
+    )
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "Gloo_LLM"
+
+    def _endpoint(self) -> Endpoint:
+        return GLOO_V2 if self.api_version == "v2" else GLOO_V1
+
+    def _routing_params(self) -> Dict[str, Any]:
+        return {"auto_routing": self.auto_routing, "model_family": self.model_family, "tradition": self.tradition}
+
+    def _default_routing(self) -> None:
+        # v2 with no mechanism: auto routing, Gloo's recommended mode (provider-apis 1.4)
+        self.auto_routing = True
+
+    def _credentials(self) -> Dict[str, Any]:
+        return {"api_key": self.api_key, "client_id": self.client_id, "client_secret": self.client_secret}
+
+    def _supports_json_schema(self) -> bool:
+        # response_format is documented (and used by Gloo's own examples) on v2 only
+        return self.api_version == "v2"
+
+    def _profile(self) -> ModelProfile:
+        if self.model:
+            return profile_for(self.model)
+        return profile_for(model_family=self.model_family, auto_routing=bool(self.auto_routing))
+
+    def _model_name(self) -> str:
+        if self.model:
+            return self.model
+        if self.model_family:
+            return f"gloo:model_family={self.model_family.strip().lower()}"
+        return "gloo:auto_routing"
+
+
+class GravixLayer(GlooGravixLLM):
+    """Gravix Layer chat completions as a LlamaIndex function-calling LLM.
+
+    ``model`` is required (e.g. ``meta-llama/llama-3.1-8b-instruct``). The key
+    comes from ``api_key`` or ``GRAVIXLAYER_API_KEY`` (read at the first request),
+    the base URL from ``base_url`` or ``GRAVIXLAYER_BASE_URL``.
+
+    Example::
+
+        from llama_index.core.llms import ChatMessage
+        from llama_index_ext import GravixLayer
+        llm = GravixLayer(model="meta-llama/llama-3.1-8b-instruct")
+        print(llm.chat([ChatMessage(role="user", content="Hi")]))
+    """
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "GravixLayer_LLM"
+
+    def _endpoint(self) -> Endpoint:
+        return GRAVIX

@@ -1,0 +1,215 @@
+"""Core results -> LlamaIndex ``ChatResponse`` / ``CompletionResponse``.
+
+One message builder serves both a whole completion and every streamed chunk, so
+the two paths cannot drift. What lands where:
+
+- ``message.blocks``: a ``ThinkingBlock`` (reasoning), a ``TextBlock`` (answer)
+  and one ``ToolCallBlock`` per call; ``message.additional_kwargs["tool_calls"]``
+  repeats the calls in OpenAI shape for code written against that convention.
+- ``raw``: the response (or chunk) as a dict whose ``usage`` is the token usage,
+  which is where ``TokenCountingHandler`` and tracing integrations look.
+- ``additional_kwargs``: ``prompt_tokens`` / ``completion_tokens`` /
+  ``total_tokens``, ``finish_reason``, ``model``, Gloo v2 ``routing``, and while
+  streaming ``thinking_delta`` (read by ``FunctionAgent`` for ``AgentStream``).
+
+A streamed chunk carries the cumulative message (agents read ``message`` on every
+chunk) and its own ``delta``. Usage and routing are repeated on every chunk after
+they arrive, so the last chunk always has them, whatever order the server used.
+
+Tool-call arguments: while streaming they stay the raw (partial) JSON text; once
+the answer is finished they are the parsed dict, or the raw text when it is not
+a JSON object (``tools.get_tool_calls`` then raises rather than invent ``{}``).
+The key ``finish_reason`` in ``additional_kwargs`` is present exactly when a
+streamed chunk is final.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional, Sequence
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    CompletionResponse,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+
+from langchain_gloo_gravix.core import ChatCompletion, StreamDelta, Usage
+
+from .messages import arguments_text
+
+__all__ = ["assistant_message", "chat_response", "StreamAssembler", "completion_response", "final_arguments"]
+
+Call = tuple[Optional[str], Optional[str], str]  # (id, name, arguments JSON text)
+
+
+def final_arguments(text: str) -> dict[str, Any] | str:
+    """Parsed arguments of a finished call, or the raw text when they are not an object."""
+    stripped = text.strip()
+    if stripped in ("", "null"):
+        return {}  # a zero-argument tool: servers send "" or "null"
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return text
+    return value if isinstance(value, dict) else text
+
+
+def assistant_message(text: str, reasoning: str, calls: Sequence[Call], *, final: bool) -> ChatMessage:
+    blocks: list[Any] = []
+    if reasoning:
+        blocks.append(ThinkingBlock(content=reasoning))
+    if text or not calls:
+        blocks.append(TextBlock(text=text))
+    wire_calls = []
+    for i, (call_id, name, arguments) in enumerate(calls):
+        # same synthetic id as messages._wire_call, so results still match the call
+        call_id = call_id or f"call_{i}"
+        blocks.append(
+            ToolCallBlock(
+                tool_call_id=call_id,
+                tool_name=name or "",
+                tool_kwargs=final_arguments(arguments) if final else arguments,
+            )
+        )
+        wire_calls.append({"id": call_id, "type": "function", "function": {"name": name or "", "arguments": arguments}})
+    extra = {"tool_calls": wire_calls} if wire_calls else {}
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
+
+
+def _usage_counts(usage: Optional[Usage]) -> dict[str, int]:
+    if usage is None:
+        return {}
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def chat_response(completion: ChatCompletion) -> ChatResponse:
+    """A whole (non-streamed) completion."""
+    message = completion.message
+    calls = [
+        (call.id, call.function.name, arguments_text(call.function.arguments))
+        for call in (message.tool_calls or ())
+    ]
+    extra: dict[str, Any] = {**_usage_counts(completion.usage), "finish_reason": completion.finish_reason}
+    if completion.model:
+        extra["model"] = completion.model
+    routing = completion.routing
+    if routing is not None:
+        extra["routing"] = routing.as_dict()
+    if message.refusal:
+        extra["refusal"] = message.refusal
+    return ChatResponse(
+        message=assistant_message(message.text, message.reasoning_text, calls, final=True),
+        raw=completion.model_dump(mode="json"),
+        additional_kwargs=extra,
+    )
+
+
+class _PendingCall:
+    __slots__ = ("id", "name", "parts")
+
+    def __init__(self) -> None:
+        self.id: Optional[str] = None
+        self.name: Optional[str] = None
+        self.parts: list[str] = []
+
+
+class StreamAssembler:
+    """Turns the core's deltas into cumulative ``ChatResponse`` chunks.
+
+    The core already merges misbehaving tool-call deltas (repeated names, missing
+    indexes); its fragments carry ``id``/``name`` once and only new argument text,
+    so plain concatenation by ``index`` is correct here.
+    """
+
+    def __init__(self) -> None:
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: dict[int, _PendingCall] = {}
+        self.finish_reason: Optional[str] = None
+        self.finished = False
+        self.usage: Optional[Usage] = None
+        self.routing: Optional[dict[str, Any]] = None
+        self.model: Optional[str] = None
+        self.refusal: list[str] = []
+        self.chunks = 0
+
+    def add(self, delta: StreamDelta) -> ChatResponse:
+        self.chunks += 1
+        if delta.content:
+            self._text.append(delta.content)
+        if delta.reasoning:
+            self._reasoning.append(delta.reasoning)
+        if delta.refusal:
+            self.refusal.append(delta.refusal)
+        for fragment in delta.tool_calls:
+            call = self._calls.get(fragment.index)
+            if call is None:
+                call = self._calls[fragment.index] = _PendingCall()
+            if fragment.id and call.id is None:
+                call.id = fragment.id
+            if fragment.name:
+                call.name = (call.name or "") + fragment.name
+            if fragment.arguments:
+                call.parts.append(fragment.arguments)
+        if delta.finish_reason:
+            self.finish_reason = delta.finish_reason
+            self.finished = True
+        if delta.usage is not None:
+            self.usage = delta.usage
+        if delta.routing is not None:
+            self.routing = delta.routing.as_dict()
+        if delta.model:
+            self.model = delta.model
+        extra: dict[str, Any] = {}
+        if delta.reasoning:
+            extra["thinking_delta"] = delta.reasoning
+        raw = dict(delta.raw or {})
+        if self.usage is not None and not raw.get("usage"):
+            raw["usage"] = self.usage.model_dump(mode="json")
+        return self._response(delta.content, raw, extra)
+
+    def close(self) -> Optional[ChatResponse]:
+        """A last chunk when the stream ended without a finish_reason (``[DONE]`` only).
+
+        It carries the final message, so callers that keep the last chunk get
+        parsed tool arguments and the usage; None when the last chunk was final.
+        """
+        if self.finished:
+            return None
+        self.finished = True
+        raw: dict[str, Any] = {"usage": self.usage.model_dump(mode="json")} if self.usage else {}
+        return self._response("", raw, {})
+
+    def _response(self, delta_text: str, raw: dict[str, Any], extra: dict[str, Any]) -> ChatResponse:
+        extra.update(_usage_counts(self.usage))
+        if self.model:
+            extra["model"] = self.model
+        if self.routing is not None:
+            extra["routing"] = self.routing
+        if self.refusal:
+            extra["refusal"] = "".join(self.refusal)
+        if self.finished:
+            extra["finish_reason"] = self.finish_reason
+        calls = [(c.id, c.name, "".join(c.parts)) for _, c in sorted(self._calls.items())]
+        message = assistant_message("".join(self._text), "".join(self._reasoning), calls, final=self.finished)
+        return ChatResponse(message=message, delta=delta_text, raw=raw, additional_kwargs=extra)
+
+
+def completion_response(response: ChatResponse) -> CompletionResponse:
+    """The one chat -> completion conversion behind complete and its siblings."""
+    return CompletionResponse(
+        text=response.message.content or "",
+        delta=response.delta,
+        raw=response.raw,
+        additional_kwargs=response.additional_kwargs,
+        logprobs=response.logprobs,
+    )
