@@ -1,0 +1,55 @@
+"""`make demo` and the CLI work offline, as a newcomer runs them."""
+
+from __future__ import annotations
+
+import pytest
+
+from langchain_gloo_gravix import cli, demo
+
+_CREDENTIAL_ENVS = ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET", "GLOO_API_KEY", "GRAVIXLAYER_API_KEY")
+
+
+@pytest.fixture(autouse=True)
+def no_credentials(monkeypatch):
+    for name in _CREDENTIAL_ENVS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_demo_runs_every_part_offline(capsys):
+    assert demo.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Backend: Gloo: embedded emulator")
+    assert "routing_mechanism  auto_routing" in out and "tradition          evangelical" in out
+    assert "tokens: " in out and "usage from the stream: {'input_tokens'" in out
+    assert "model calls tool: get_weather({'city': 'Paris'})" in out
+    assert "tool returns:     It is 21 degrees and sunny in Paris." in out
+    assert "expire after one hour" in out  # the query engine answered from the retrieved document
+    assert "Demo finished." in out
+
+
+def test_demo_uses_live_gravix_only_when_its_key_is_set(monkeypatch):
+    monkeypatch.setenv("GRAVIXLAYER_API_KEY", "k")
+    with demo._backends(offline=False) as backends:
+        assert "Gravix Layer: LIVE" in backends["label"] and "Gloo: embedded emulator" in backends["label"]
+        assert "base_url" not in backends["gravix"] and backends["gloo"]["base_url"].startswith("http://127.0.0.1:")
+
+
+def test_cli_chat_and_check_against_the_emulator(capsys):
+    assert cli.main(["chat", "Hello there", "--endpoint", "gloo-v2", "--emulator", "--stream", "--tradition", "catholic"]) == 0
+    captured = capsys.readouterr()
+    assert 'You said: "Hello there"' in captured.out
+    assert "routing_mechanism=auto_routing" in captured.err and "tradition=catholic" in captured.err
+    assert cli.main(["check", "--emulator"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("OK       completion") == 3 and "OK       token exchange" in out
+
+
+def test_cli_check_without_credentials_says_what_to_set(capsys):
+    assert cli.main(["check"]) == 2
+    out = capsys.readouterr().out
+    assert "GLOO_CLIENT_ID" in out and "GRAVIXLAYER_API_KEY" in out and "nothing was checked" in out
+
+
+def test_cli_chat_reports_bad_input_plainly(capsys):
+    assert cli.main(["chat", "hi", "--endpoint", "gloo-v2", "--emulator", "--tradition", "reformed"]) == 1
+    assert "tradition must be one of" in capsys.readouterr().err
