@@ -131,7 +131,7 @@ def _query_engine(gloo: dict[str, Any]) -> None:
         Document(text="Gloo tokens come from the OAuth2 client-credentials grant and expire after one hour."),
     ]
     llm = Gloo(api_version="v1", **gloo)
-    engine = VectorStoreIndex.from_documents(documents).as_query_engine(llm=llm, similarity_top_k=2)
+    engine = VectorStoreIndex.from_documents(documents).as_query_engine(llm=llm, similarity_top_k=3)
     question = "How long do Gloo tokens last?"
     print(f"query: {question}")
     response = engine.query(question)

@@ -8,9 +8,12 @@ async classes contain only the drivers: send with retries, iterate bytes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import ssl
 import time
+import urllib.request
 from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import httpx
@@ -41,6 +44,7 @@ from ._stream_state import StreamState
 from .request import build_body, merge_params
 from .retry import RetryPolicy
 from .streaming import completion_to_delta
+from .transport import SplitPoolTransport
 from .wire import ChatCompletion, ModelInfo, StreamDelta
 
 __all__ = ["Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT"]
@@ -56,6 +60,18 @@ _USER_AGENT = "langchain-gloo-gravix/0.1"
 
 Secret = Union[str, SecretStr, None]
 RetryHook = Callable[[int, GlooGravixError, float], None]
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """One default TLS context for every client: building one loads the CA bundle
+    (tens of milliseconds), which would otherwise be paid per client and per pool."""
+    return httpx.create_ssl_context()
+
+
+def _proxies_configured() -> bool:
+    """True when HTTP(S)_PROXY / ALL_PROXY style settings exist (httpx honours them)."""
+    return any(key in ("http", "https", "all") for key in urllib.request.getproxies())
 
 
 def _reveal(value: Secret) -> Optional[str]:
@@ -99,15 +115,22 @@ class _BaseClient:
         self.endpoint = get_endpoint(endpoint)
         self.base_url = resolve_base_url(self.endpoint, base_url)
         self.chat_url = self.base_url + self.endpoint.chat_path
+        self._chat_url = httpx.URL(self.chat_url)
         self.models_url = self.base_url + self.endpoint.models_path
         self.timeout = DEFAULT_TIMEOUT if timeout is None else _timeout(timeout)
+        self._timeout_ext = self.timeout.as_dict()
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.stream_idle_timeout = stream_idle_timeout
         self.include_usage = include_usage
         #: params merged under every request's params (e.g. model, temperature, extra_body).
         self.default_params = dict(default_params or {})
         self.on_retry = on_retry
-        self._headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": _USER_AGENT}
+        self._headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            "User-Agent": _USER_AGENT,
+        }
         self._headers.update(default_headers or {})
         self._auth: Optional[httpx.Auth] = self._make_auth(api_key, client_id, client_secret)
 
@@ -155,6 +178,31 @@ class _BaseClient:
             include_usage=self.include_usage if include_usage is None else include_usage,
         )
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def _chat_request(self, body: bytes, headers: Mapping[str, str]) -> httpx.Request:
+        if self._direct:
+            # Our own transport: the request is complete as built (headers, timeout).
+            return httpx.Request("POST", self._chat_url, headers=headers, content=body, extensions={"timeout": self._timeout_ext})
+        # A caller's httpx client: let it merge its own headers, cookies and base URL.
+        return self._http.build_request("POST", self._chat_url, content=body, headers=headers, timeout=self.timeout)
+
+    def _setup_http(self, http_client: Any, make_transport: Callable[[], Any], client_class: type) -> None:
+        """Use the caller's httpx client as is, or build ours around ``transport``.
+
+        With our own client, chat requests go straight to the transport
+        (``_direct``): ``httpx.Client.send`` adds redirect handling, cookie
+        extraction and event hooks that an API call never needs, about a third
+        of the client-side cost of a call on loopback (benchmarks/). Auth flows
+        are driven by the same generator httpx would drive. Proxies configured
+        in the environment keep the full httpx path, which honours them.
+        """
+        self._owns_http = http_client is None
+        if http_client is not None:
+            self._transport, self._http, self._direct = None, http_client, False
+            return
+        self._transport = transport = make_transport()
+        self._http = client_class(transport=transport, timeout=self.timeout)
+        self._direct = not _proxies_configured()
 
     def _headers_for(self, extra: Optional[Mapping[str, str]]) -> dict[str, str]:
         return {**self._headers, **extra} if extra else self._headers
@@ -274,8 +322,40 @@ class Client(_BaseClient):
 
     def __init__(self, endpoint: Union[Endpoint, str], *, http_client: Optional[httpx.Client] = None, **kw: Any) -> None:
         super().__init__(endpoint, **kw)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(limits=_LIMITS, timeout=self.timeout)
+        self._setup_http(http_client, lambda: httpx.HTTPTransport(limits=_LIMITS, verify=_ssl_context()), httpx.Client)
+
+    def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        if not self._direct:
+            return self._http.send(request, auth=self._auth, stream=stream)
+        response = self._send_direct(request)
+        if not stream:
+            try:
+                response.read()
+            finally:
+                response.close()
+        return response
+
+    def _send_direct(self, request: httpx.Request) -> httpx.Response:
+        transport = self._transport
+        if self._auth is None:
+            response = transport.handle_request(request)
+            response.request = request
+            return response
+        flow = self._auth.sync_auth_flow(request)
+        try:
+            outgoing = next(flow)
+            while True:
+                outgoing.extensions.setdefault("timeout", self._timeout_ext)
+                response = transport.handle_request(outgoing)
+                response.request = outgoing
+                try:
+                    outgoing = flow.send(response)
+                except StopIteration:
+                    return response
+                response.read()  # a token response or a 401 that the flow has answered
+                response.close()
+        finally:
+            flow.close()
 
     def create(
         self,
@@ -284,14 +364,11 @@ class Client(_BaseClient):
         extra_headers: Optional[Mapping[str, str]] = None,
         **params: Any,
     ) -> ChatCompletion:
-        request = self._http.build_request(
-            "POST", self.chat_url, content=self._body(messages, params, False, None),
-            headers=self._headers_for(extra_headers), timeout=self.timeout,
-        )
+        request = self._chat_request(self._body(messages, params, False, None), self._headers_for(extra_headers))
         attempt = 0
         while True:
             try:
-                return self._completion(self._http.send(request, auth=self._auth))
+                return self._completion(self._send(request))
             except Exception as exc:
                 error = self._translate(exc)
                 delay = self._next_delay(attempt, error)
@@ -358,8 +435,8 @@ class ChatStream:
         while True:
             response = None
             try:
-                request = client._http.build_request("POST", client.chat_url, content=self._body, headers=self._headers, timeout=client.timeout)
-                response = client._http.send(request, auth=client._auth, stream=True)
+                request = client._chat_request(self._body, self._headers)
+                response = client._send(request, stream=True)
                 if response.status_code >= 300:
                     response.read()
                     raise client._status_error(response)
@@ -451,8 +528,40 @@ class AsyncClient(_BaseClient):
 
     def __init__(self, endpoint: Union[Endpoint, str], *, http_client: Optional[httpx.AsyncClient] = None, **kw: Any) -> None:
         super().__init__(endpoint, **kw)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(limits=_LIMITS, timeout=self.timeout)
+        self._setup_http(http_client, lambda: SplitPoolTransport(limits=_LIMITS, verify=_ssl_context()), httpx.AsyncClient)
+
+    async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        if not self._direct:
+            return await self._http.send(request, auth=self._auth, stream=stream)
+        response = await self._send_direct(request)
+        if not stream:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        return response
+
+    async def _send_direct(self, request: httpx.Request) -> httpx.Response:
+        transport = self._transport
+        if self._auth is None:
+            response = await transport.handle_async_request(request)
+            response.request = request
+            return response
+        flow = self._auth.async_auth_flow(request)
+        try:
+            outgoing = await flow.__anext__()
+            while True:
+                outgoing.extensions.setdefault("timeout", self._timeout_ext)
+                response = await transport.handle_async_request(outgoing)
+                response.request = outgoing
+                try:
+                    outgoing = await flow.asend(response)
+                except StopAsyncIteration:
+                    return response
+                await response.aread()
+                await response.aclose()
+        finally:
+            await flow.aclose()
 
     async def create(
         self,
@@ -461,14 +570,11 @@ class AsyncClient(_BaseClient):
         extra_headers: Optional[Mapping[str, str]] = None,
         **params: Any,
     ) -> ChatCompletion:
-        request = self._http.build_request(
-            "POST", self.chat_url, content=self._body(messages, params, False, None),
-            headers=self._headers_for(extra_headers), timeout=self.timeout,
-        )
+        request = self._chat_request(self._body(messages, params, False, None), self._headers_for(extra_headers))
         attempt = 0
         while True:
             try:
-                return self._completion(await self._http.send(request, auth=self._auth))
+                return self._completion(await self._send(request))
             except Exception as exc:
                 error = self._translate(exc)
                 delay = self._next_delay(attempt, error)
@@ -530,8 +636,8 @@ class AsyncChatStream:
         while True:
             response = None
             try:
-                request = client._http.build_request("POST", client.chat_url, content=self._body, headers=self._headers, timeout=client.timeout)
-                response = await client._http.send(request, auth=client._auth, stream=True)
+                request = client._chat_request(self._body, self._headers)
+                response = await client._send(request, stream=True)
                 if response.status_code >= 300:
                     await response.aread()
                     raise client._status_error(response)
