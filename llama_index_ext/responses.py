@@ -114,12 +114,12 @@ def chat_response(completion: ChatCompletion) -> ChatResponse:
 
 
 class _PendingCall:
-    __slots__ = ("id", "name", "parts")
+    __slots__ = ("id", "name", "arguments")
 
     def __init__(self) -> None:
         self.id: Optional[str] = None
         self.name: Optional[str] = None
-        self.parts: list[str] = []
+        self.arguments = ""
 
 
 class StreamAssembler:
@@ -128,11 +128,16 @@ class StreamAssembler:
     The core already merges misbehaving tool-call deltas (repeated names, missing
     indexes); its fragments carry ``id``/``name`` once and only new argument text,
     so plain concatenation by ``index`` is correct here.
+
+    Each chunk must carry the whole message so far (agents read it from every
+    chunk), so the running text is kept as one string and extended: joining a
+    growing list of fragments on every chunk made long streams quadratic in
+    fragment count, not just in bytes.
     """
 
     def __init__(self) -> None:
-        self._text: list[str] = []
-        self._reasoning: list[str] = []
+        self._text = ""
+        self._reasoning = ""
         self._calls: dict[int, _PendingCall] = {}
         self.finish_reason: Optional[str] = None
         self.finished = False
@@ -145,9 +150,9 @@ class StreamAssembler:
     def add(self, delta: StreamDelta) -> ChatResponse:
         self.chunks += 1
         if delta.content:
-            self._text.append(delta.content)
+            self._text += delta.content
         if delta.reasoning:
-            self._reasoning.append(delta.reasoning)
+            self._reasoning += delta.reasoning
         if delta.refusal:
             self.refusal.append(delta.refusal)
         for fragment in delta.tool_calls:
@@ -159,7 +164,7 @@ class StreamAssembler:
             if fragment.name:
                 call.name = (call.name or "") + fragment.name
             if fragment.arguments:
-                call.parts.append(fragment.arguments)
+                call.arguments += fragment.arguments
         if delta.finish_reason:
             self.finish_reason = delta.finish_reason
             self.finished = True
@@ -199,8 +204,8 @@ class StreamAssembler:
             extra["refusal"] = "".join(self.refusal)
         if self.finished:
             extra["finish_reason"] = self.finish_reason
-        calls = [(c.id, c.name, "".join(c.parts)) for _, c in sorted(self._calls.items())]
-        message = assistant_message("".join(self._text), "".join(self._reasoning), calls, final=self.finished)
+        calls = [(c.id, c.name, c.arguments) for _, c in sorted(self._calls.items())] if self._calls else []
+        message = assistant_message(self._text, self._reasoning, calls, final=self.finished)
         return ChatResponse(message=message, delta=delta_text, raw=raw, additional_kwargs=extra)
 
 

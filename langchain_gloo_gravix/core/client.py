@@ -280,6 +280,13 @@ class _BaseClient:
         state.accumulator.add(payload)
         return completion_to_delta(completion)
 
+    def _byte_source(self, response: httpx.Response, sync: bool) -> Any:
+        """Raw bytes from our own transport when the body is not compressed (skips
+        httpx's decoder layer); a caller's client may hand back pre-read bodies."""
+        if self._direct and response.headers.get("content-encoding", "identity") in ("identity", ""):
+            return response.iter_raw() if sync else response.aiter_raw()
+        return response.iter_bytes() if sync else response.aiter_bytes()
+
     @staticmethod
     def _is_json(response: httpx.Response) -> bool:
         ctype = response.headers.get("content-type", "")
@@ -448,7 +455,7 @@ class ChatStream:
                     return [client._whole_answer(response, self._state)]
                 self._state = state = client._new_state(response)
                 # one iterator for the whole stream: httpx refuses a second iter_bytes()
-                self._chunks = response.iter_bytes()
+                self._chunks = client._byte_source(response, True)
                 for chunk in self._chunks:
                     first = state.feed(chunk)
                     if first or state.done:
@@ -648,7 +655,7 @@ class AsyncChatStream:
                     self._finished = True
                     return [client._whole_answer(response, self._state)]
                 self._state = state = client._new_state(response)
-                self._chunks = response.aiter_bytes()
+                self._chunks = client._byte_source(response, False)
                 async for chunk in self._chunks:
                     first = state.feed(chunk)
                     if first or state.done:

@@ -69,8 +69,19 @@ class SSEDecoder:
         lines = chunk.split(b"\n")
         self._tail = lines.pop()
         events: list[SSEEvent] = []
+        data = self._data
         for line in lines:
+            # Fast path for the two lines nearly every event is made of.
+            if line[:6] == b"data: ":
+                data.append(line[6:])
+                continue
+            if not line and data and self._event is None:
+                self._data = []
+                events.append(SSEEvent((data[0] if len(data) == 1 else b"\n".join(data)).decode("utf-8", "replace"), None, self._id, self._retry))
+                data = self._data
+                continue
             event = self._line(line)
+            data = self._data
             if event is not None:
                 events.append(event)
         return events

@@ -143,10 +143,9 @@ class StreamAccumulator:
                 self._refusal.append(refusal)
             calls = body.get("tool_calls")
             if calls:
-                for entry in calls:
-                    fragment = self._add_tool_entry(entry)
-                    if fragment is not None:
-                        delta.tool_calls.append(fragment)
+                fragments = [f for f in map(self._add_tool_entry, calls) if f is not None]
+                if fragments:
+                    delta.tool_calls = fragments
         if choice.get("logprobs") is not None:
             delta.logprobs = choice["logprobs"]
         finish = choice.get("finish_reason")
@@ -302,8 +301,11 @@ def completion_to_delta(completion: ChatCompletion) -> StreamDelta:
         system_fingerprint=completion.system_fingerprint,
         raw=completion.model_dump(),
     )
+    fragments = []
     for i, call in enumerate(message.tool_calls or ()):
         args = call.function.arguments
         text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-        delta.tool_calls.append(ToolCallDelta(index=i, id=call.id, name=call.function.name, arguments=text or "{}"))
+        fragments.append(ToolCallDelta(index=i, id=call.id, name=call.function.name, arguments=text or "{}"))
+    if fragments:
+        delta.tool_calls = fragments
     return delta

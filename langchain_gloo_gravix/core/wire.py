@@ -12,8 +12,8 @@ which keeps per-chunk cost low (see streaming.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -235,7 +235,8 @@ class StreamDelta:
 
     content: str = ""
     reasoning: str = ""
-    tool_calls: list[ToolCallDelta] = field(default_factory=list)
+    #: an empty tuple (shared, no allocation) unless this chunk carries tool calls.
+    tool_calls: Sequence[ToolCallDelta] = ()
     role: Optional[str] = None
     finish_reason: Optional[str] = None
     usage: Optional[Usage] = None
