@@ -28,7 +28,15 @@ def _gloo(api_version: str, **extra: Any) -> dict[str, Any]:
 
 
 class _Capabilities:
-    """Flags as the endpoints document them (provider-apis 3.3, 7.6, 7.7)."""
+    """Flags as the endpoints document them (provider-apis 3.3, 7.6, 7.7).
+
+    Left False, so langchain-tests skips those tests, on purpose:
+    - image inputs / image tool messages: vision depends on the routed or chosen
+      model (Gloo auto routing may pick a text-only model; on Gravix only the
+      -vl models see images), so it cannot be promised for the class;
+    - PDF and audio inputs: no endpoint documents file or audio content parts;
+    - Anthropic-format inputs: these are OpenAI-compatible endpoints.
+    """
 
     @property
     def has_tool_calling(self) -> bool:
