@@ -22,7 +22,10 @@ from langchain_core.messages.block_translators.openai import convert_to_openai_d
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.messages.ai import UsageMetadata
 
-from .core.wire import ChatCompletion, StreamDelta, Usage
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only types: the wire models load with the first response
+    from .core.wire import ChatCompletion, StreamDelta, Usage
 
 __all__ = ["to_wire_messages", "completion_to_message", "delta_to_chunk", "final_chunk", "usage_metadata", "response_metadata"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from typing import Any, AsyncIterator, Callable, Iterator, Literal, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Literal, Optional, Sequence, Union
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -24,12 +24,11 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from ._lc_convert import completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
 from ._lc_structured import structured_output_runnable
+from . import core
 from .core import (
     GLOO_V1,
     GLOO_V2,
     GRAVIX,
-    AsyncClient,
-    Client,
     Endpoint,
     GlooGravixError,
     env_credentials,
@@ -38,7 +37,8 @@ from .core import (
     normalize_tool_choice,
     resolve_base_url,
 )
-from .core.wire import StreamDelta
+if TYPE_CHECKING:
+    from .core.wire import StreamDelta
 
 __all__ = ["ChatGloo", "ChatGravixLayer"]
 
@@ -53,7 +53,10 @@ def _has_payload(delta: StreamDelta) -> bool:
 class _ChatGlooGravixBase(BaseChatModel):
     """Shared behaviour of both chat models; subclasses name their endpoint."""
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
+    # defer_build: the validators are built when the first instance is made, not
+    # at import, which keeps ``import langchain_gloo_gravix`` close to the cost of
+    # importing langchain_core alone.
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), defer_build=True)
 
     model_name: Optional[str] = Field(default=None, alias="model")
     """Model id. On Gloo v2 giving it selects that model (routing mechanism "model")."""
@@ -83,7 +86,7 @@ class _ChatGlooGravixBase(BaseChatModel):
     http_async_client: Any = Field(default=None, exclude=True)
     """An ``httpx.AsyncClient`` to use for async calls (yours to close)."""
 
-    _client: Optional[Client] = PrivateAttr(default=None)
+    _client: Any = PrivateAttr(default=None)  # core.Client, built on first use
     _aclients: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
@@ -138,14 +141,14 @@ class _ChatGlooGravixBase(BaseChatModel):
             "default_headers": self.default_headers,
         }
 
-    def _get_client(self) -> Client:
+    def _get_client(self) -> "core.Client":
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = Client(self._endpoint, http_client=self.http_client, **self._client_kwargs())
+                    self._client = core.Client(self._endpoint, http_client=self.http_client, **self._client_kwargs())
         return self._client
 
-    def _get_async_client(self) -> AsyncClient:
+    def _get_async_client(self) -> "core.AsyncClient":
         # An httpx.AsyncClient belongs to the event loop it first ran on; a model
         # reused across asyncio.run() calls gets one client per loop.
         loop = asyncio.get_running_loop()
@@ -154,7 +157,7 @@ class _ChatGlooGravixBase(BaseChatModel):
                 self._aclients = weakref.WeakKeyDictionary()
             client = self._aclients.get(loop)
             if client is None:
-                client = AsyncClient(self._endpoint, http_client=self.http_async_client, **self._client_kwargs())
+                client = core.AsyncClient(self._endpoint, http_client=self.http_async_client, **self._client_kwargs())
                 self._aclients[loop] = client
         return client
 

@@ -1,9 +1,12 @@
 """Framework-free core: one httpx client for Gloo AI v1, Gloo AI v2 and Gravix Layer.
 
-Importing this package never imports LangChain or LlamaIndex.
+Importing this package never imports LangChain or LlamaIndex. The clients (and
+with them httpx) load on first use of their names, so that importing the chat
+model classes stays as cheap as importing the framework itself.
 """
 
-from .client import DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, AsyncChatStream, AsyncClient, ChatStream, Client
+from typing import TYPE_CHECKING, Any
+
 from .endpoints import ENDPOINTS, GLOO_V1, GLOO_V2, GRAVIX, Endpoint, env_credentials, get_endpoint, resolve_base_url
 from .errors import (
     APIConnectionError,
@@ -25,9 +28,6 @@ from .errors import (
     StreamTimeoutError,
 )
 from .request import ROUTING_KEYS, build_body, merge_params, normalize_params, normalize_tool_choice
-from .retry import RetryPolicy
-from .streaming import StreamAccumulator
-from .wire import ChatCompletion, Choice, Message, ModelInfo, Routing, StreamDelta, ToolCall, ToolCallDelta, Usage
 
 __all__ = [
     "Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT",
@@ -39,3 +39,26 @@ __all__ = [
     "ROUTING_KEYS", "build_body", "merge_params", "normalize_params", "normalize_tool_choice", "RetryPolicy", "StreamAccumulator",
     "ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage",
 ]
+
+# name -> submodule; loaded on first access (PEP 562).
+_LAZY = {
+    **dict.fromkeys(("Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT"), "client"),
+    **dict.fromkeys(("ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage"), "wire"),
+    "StreamAccumulator": "streaming",
+    "RetryPolicy": "retry",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, AsyncChatStream, AsyncClient, ChatStream, Client
+    from .retry import RetryPolicy
+    from .streaming import StreamAccumulator
+    from .wire import ChatCompletion, Choice, Message, ModelInfo, Routing, StreamDelta, ToolCall, ToolCallDelta, Usage
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

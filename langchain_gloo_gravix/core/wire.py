@@ -46,7 +46,8 @@ _ROUTING_ONLY = frozenset(ROUTING_FIELDS) - {"model"}
 
 
 class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow", protected_namespaces=())
+    # defer_build: validators are built on first use, keeping imports cheap.
+    model_config = ConfigDict(extra="allow", protected_namespaces=(), defer_build=True)
 
 
 class FunctionCall(_Open):

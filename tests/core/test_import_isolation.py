@@ -45,3 +45,14 @@ def test_probe_detects_frameworks():
     # the check itself works: importing langchain_core is seen
     pytest.importorskip("langchain_core")
     assert "langchain_core" in probe("langchain_core")["frameworks"]
+
+
+def test_every_exported_core_name_resolves_and_clients_load_lazily():
+    code = (
+        "import sys, langchain_gloo_gravix.core as core\n"
+        "assert 'httpx' not in sys.modules, 'httpx imported before a client was asked for'\n"
+        "missing = [n for n in core.__all__ if not hasattr(core, n)]\n"
+        "assert not missing, missing\n"
+        "assert 'httpx' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
