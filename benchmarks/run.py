@@ -645,7 +645,7 @@ class Report:
             f"- mode: {'quick' if m['quick'] else 'full'}; Python {m['python']}; {m['cpus']} CPUs; "
             f"client pinned to CPU {CLIENT_CPU}: {m['client_pinned']}, stub pinned to CPU {SERVER_CPU}: "
             f"{m['server_pinned']}",
-            f"- versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+            "- versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
             self.machine_line(),
             f"- config: {json.dumps(m['config'])}",
             "- ratios are this row's value divided by the reference's value (raw httpx on the same route; "

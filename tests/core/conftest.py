@@ -19,6 +19,7 @@ import pytest
 
 from langchain_gloo_gravix.core import AsyncClient, Client, GlooGravixError
 from langchain_gloo_gravix.core import client as client_mod
+from langchain_gloo_gravix.core import streams as streams_mod
 
 ENV_VARS = (
     "GLOO_CLIENT_ID",
@@ -60,8 +61,9 @@ def sleeps(monkeypatch):
 
     # Only the client module's view of ``time``/``asyncio`` is replaced, so the
     # event loop and other threads keep the real ones.
-    monkeypatch.setattr(client_mod, "time", types.SimpleNamespace(sleep=fake_sleep))
-    monkeypatch.setattr(client_mod, "asyncio", types.SimpleNamespace(sleep=fake_async_sleep))
+    for module in (client_mod, streams_mod):
+        monkeypatch.setattr(module, "time", types.SimpleNamespace(sleep=fake_sleep))
+        monkeypatch.setattr(module, "asyncio", types.SimpleNamespace(sleep=fake_async_sleep))
     return recorded
 
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
-import json
 import logging
 import threading
-import time
 from urllib.parse import parse_qs
 
 import httpx
@@ -29,13 +26,13 @@ from langchain_gloo_gravix.core import (
     StreamTimeoutError,
 )
 from langchain_gloo_gravix.core import client as client_mod
+from langchain_gloo_gravix.core import _base as base_mod
 from langchain_gloo_gravix.core._stream_state import StreamState
 from langchain_gloo_gravix.core.auth import TokenCache
 
 from .conftest import (
     MIN_PARAMS,
     MSGS,
-    ChunkStream,
     Server,
     chunk,
     completion_json,
@@ -44,7 +41,6 @@ from .conftest import (
     reply_raw,
     reply_sse,
     sse_body,
-    sse_event,
     token_reply,
     unique_id,
 )
@@ -744,7 +740,7 @@ def stream_clock(monkeypatch):
             self.now += 50.0
             return self.now
 
-    monkeypatch.setattr(client_mod, "StreamState", lambda **kw: StreamState(clock=Jumping(), **kw))
+    monkeypatch.setattr(base_mod, "StreamState", lambda **kw: StreamState(clock=Jumping(), **kw))
 
 
 async def test_keepalives_do_not_count_as_progress_idle_timeout(make, sleeps, stream_clock):

@@ -7,36 +7,16 @@ through MockTransport so that the whole Client path is exercised.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 
 from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, ChatCompletion, build_body
 
+from tests.published import DOCS, json_objects
+
 from .conftest import Server, reply_json
 
-DOCS = Path("/work/shared/api-docs")
-pytestmark = pytest.mark.skipif(not DOCS.is_dir(), reason="published API pages not available")
-
-
-def json_objects(text: str) -> list[dict]:
-    """Every balanced top-level {...} in ``text`` that is valid JSON, in order, deduplicated."""
-    decoder = json.JSONDecoder()
-    found: list[dict] = []
-    i = 0
-    while True:
-        i = text.find("{", i)
-        if i < 0:
-            return found
-        try:
-            obj, end = decoder.raw_decode(text, i)
-        except ValueError:
-            i += 1
-            continue
-        if isinstance(obj, dict) and obj not in found:
-            found.append(obj)
-        i = end
+pytestmark = pytest.mark.skipif(not DOCS.is_dir(), reason=f"published API pages not available at {DOCS}")
 
 
 def examples(name: str) -> list[dict]:
