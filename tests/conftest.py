@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from vcr import VCR
 
 from tests.backend import RECORD
 from tests.cassette_format import PrettyYAMLSerializer, json_body_matcher, scrub_request, scrub_response
@@ -15,7 +14,9 @@ CASSETTES = ROOT / "cassettes"
 
 
 def pytest_recording_configure(config, vcr):
-    vcr.register_serializer("prettyyaml", PrettyYAMLSerializer)
+    # Registered under the name "yaml": pytest-recording derives the cassette file
+    # suffix from the serializer name (and "rewrite" deletes by that name).
+    vcr.register_serializer("yaml", PrettyYAMLSerializer)
     vcr.register_matcher("json_body", json_body_matcher)
 
 
@@ -24,8 +25,7 @@ def vcr_config():
     return {
         # CI replays only: an interaction missing from a cassette is an error.
         "record_mode": "rewrite" if RECORD else "none",
-        "serializer": "prettyyaml",
-        "path_transformer": VCR.ensure_suffix(".yaml"),
+        "serializer": "yaml",
         "match_on": ["method", "path", "query", "json_body"],
         "filter_headers": [("authorization", "REDACTED"), ("x-api-key", "REDACTED"), ("api-key", "REDACTED")],
         "before_record_request": scrub_request,
