@@ -379,6 +379,11 @@ class ChatGravixLayer(_ChatGlooGravixBase):
 
     ``model`` is required (e.g. "meta-llama/llama-3.1-8b-instruct"). Credentials:
     ``api_key`` or env GRAVIXLAYER_API_KEY; base URL env GRAVIXLAYER_BASE_URL.
+
+    Streamed tool calls are merged even when Ollama sends them whole or repeats
+    ids. Some Ollama versions have dropped tool calls from streams altogether
+    (provider-apis 7.5); if your model does, pass ``disable_streaming="tool_calling"``
+    so calls with tools bound are made without streaming.
     """
 
     @model_validator(mode="after")
