@@ -20,7 +20,10 @@ import threading
 import weakref
 from typing import Any, Callable, Dict, Hashable, Optional
 
-from langchain_gloo_gravix.core import AsyncClient, Client
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the clients (and httpx) load with the first call, not the import
+    from langchain_gloo_gravix.core import AsyncClient, Client
 
 __all__ = ["ClientCache", "settings_key"]
 

@@ -41,10 +41,9 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_serializer, model_validator
 
+from langchain_gloo_gravix import core
 from langchain_gloo_gravix.core import (
     DEFAULT_STREAM_IDLE_TIMEOUT,
-    AsyncClient,
-    Client,
     Endpoint,
     ROUTING_KEYS,
     merge_params,
@@ -206,13 +205,13 @@ class GlooGravixLLM(FunctionCallingLLM):
             **self._credentials(),
         }
 
-    def _sync_client(self) -> Client:
+    def _sync_client(self) -> "core.Client":
         settings = self._client_settings()
-        return self._clients.sync(settings_key(settings), lambda: Client(self._endpoint(), **settings))
+        return self._clients.sync(settings_key(settings), lambda: core.Client(self._endpoint(), **settings))
 
-    def _async_client(self) -> AsyncClient:
+    def _async_client(self) -> "core.AsyncClient":
         settings = self._client_settings()
-        return self._clients.async_(settings_key(settings), lambda: AsyncClient(self._endpoint(), **settings))
+        return self._clients.async_(settings_key(settings), lambda: core.AsyncClient(self._endpoint(), **settings))
 
     def close(self) -> None:
         """Close the sync client's connections (a later call opens new ones)."""

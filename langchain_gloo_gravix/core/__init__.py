@@ -42,7 +42,8 @@ __all__ = [
 
 # name -> submodule; loaded on first access (PEP 562).
 _LAZY = {
-    **dict.fromkeys(("Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT"), "client"),
+    **dict.fromkeys(("Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT"), "client"),
+    "DEFAULT_STREAM_IDLE_TIMEOUT": "_stream_state",
     **dict.fromkeys(("ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage"), "wire"),
     "StreamAccumulator": "streaming",
     "RetryPolicy": "retry",

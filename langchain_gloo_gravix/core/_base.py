@@ -37,7 +37,7 @@ from .errors import (
     error_from_response,
     request_id_from_headers,
 )
-from ._stream_state import StreamState
+from ._stream_state import DEFAULT_STREAM_IDLE_TIMEOUT, StreamState
 from .request import build_body, merge_params
 from .retry import RetryPolicy
 from .streaming import completion_to_delta
@@ -48,8 +48,6 @@ logger = logging.getLogger("langchain_gloo_gravix")
 
 #: finite by default (ChatOpenAI's default is no timeout at all; frameworks.md F34).
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
-#: the longest a stream may go without an event; keep-alive comments do not count.
-DEFAULT_STREAM_IDLE_TIMEOUT = 120.0
 _LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=30.0)
 _USER_AGENT = "langchain-gloo-gravix/0.1"
 

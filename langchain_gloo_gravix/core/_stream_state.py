@@ -16,7 +16,10 @@ from .sse import SSEDecoder
 from .streaming import StreamAccumulator
 from .wire import StreamDelta
 
-__all__ = ["StreamState"]
+__all__ = ["StreamState", "DEFAULT_STREAM_IDLE_TIMEOUT"]
+
+#: the longest a stream may go without an event; keep-alive comments do not count.
+DEFAULT_STREAM_IDLE_TIMEOUT = 120.0
 
 _loads = json.loads
 
