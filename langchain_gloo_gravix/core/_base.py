@@ -192,10 +192,14 @@ class _BaseClient:
         self._owns_http = http_client is None
         if http_client is not None:
             self._transport, self._http, self._direct = None, http_client, False
-            return
-        self._transport = transport = make_transport()
-        self._http = client_class(transport=transport, timeout=self.timeout)
-        self._direct = not _proxies_configured()
+        elif _proxies_configured():
+            # httpx applies env proxies only to the transports it builds itself.
+            self._transport, self._direct = None, False
+            self._http = client_class(limits=_LIMITS, verify=_ssl_context(), timeout=self.timeout)
+        else:
+            self._transport = transport = make_transport()
+            self._http = client_class(transport=transport, timeout=self.timeout)
+            self._direct = True
 
     def _headers_for(self, extra: Optional[Mapping[str, str]]) -> dict[str, str]:
         return {**self._headers, **extra} if extra else self._headers

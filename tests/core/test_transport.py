@@ -19,7 +19,11 @@ def test_own_client_goes_direct_unless_a_proxy_is_configured(monkeypatch):
     injected = Client("gravix", api_key="k", base_url="http://h/v1/inference", http_client=httpx.Client())
     assert injected._direct is False  # a caller's client keeps its hooks, mounts and cookies
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.local:3128")
-    assert Client("gravix", api_key="k", base_url="http://h/v1/inference")._direct is False
+    proxied = Client("gravix", api_key="k", base_url="https://h/v1/inference")
+    assert proxied._direct is False
+    # httpx itself built the transports, so the environment proxy is in its mounts
+    transport = proxied._http._transport_for_url(httpx.URL("https://h/v1/inference/chat/completions"))
+    assert transport is not proxied._http._transport
 
 
 class _Recorder(httpx.AsyncBaseTransport):
