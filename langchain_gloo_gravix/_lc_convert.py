@@ -132,23 +132,18 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
     return meta
 
 
-def response_metadata(
-    *,
-    provider: str,
-    model_name: Optional[str],
-    completion_id: Optional[str],
-    finish_reason: Optional[str],
-    system_fingerprint: Optional[str],
-    routing: Optional[dict[str, Any]],
-) -> dict[str, Any]:
-    meta: dict[str, Any] = {"model_provider": provider, "model_name": model_name}
-    if completion_id:
-        meta["id"] = completion_id
-    meta["finish_reason"] = finish_reason
-    if system_fingerprint:
-        meta["system_fingerprint"] = system_fingerprint
-    if routing:
-        meta["routing"] = routing
+def response_metadata(completion: ChatCompletion, *, provider: str, fallback_model: Optional[str]) -> dict[str, Any]:
+    """model_name (the model that answered, e.g. the routed one), id, finish
+    reason, fingerprint and v2 routing: the same keys on invoke and stream."""
+    meta: dict[str, Any] = {"model_provider": provider, "model_name": completion.model or fallback_model}
+    if completion.id:
+        meta["id"] = completion.id
+    meta["finish_reason"] = completion.finish_reason
+    if completion.system_fingerprint:
+        meta["system_fingerprint"] = completion.system_fingerprint
+    routing = completion.routing
+    if routing is not None:
+        meta["routing"] = routing.as_dict()
     return meta
 
 
@@ -184,21 +179,13 @@ def completion_to_message(completion: ChatCompletion, *, provider: str, fallback
         additional["reasoning_content"] = message.reasoning_text
     if message.refusal:
         additional["refusal"] = message.refusal
-    routing = completion.routing
     return AIMessage(
         content=message.text,
         tool_calls=tool_calls,
         invalid_tool_calls=invalid,
         additional_kwargs=additional,
         usage_metadata=usage_metadata(completion.usage),
-        response_metadata=response_metadata(
-            provider=provider,
-            model_name=completion.model or fallback_model,
-            completion_id=completion.id,
-            finish_reason=completion.finish_reason,
-            system_fingerprint=completion.system_fingerprint,
-            routing=routing.as_dict() if routing else None,
-        ),
+        response_metadata=response_metadata(completion, provider=provider, fallback_model=fallback_model),
         id=completion.id,
     )
 
@@ -228,17 +215,9 @@ def delta_to_chunk(delta: StreamDelta, *, provider: str) -> AIMessageChunk:
 
 def final_chunk(accumulated: ChatCompletion, *, provider: str, fallback_model: Optional[str], with_usage: bool) -> AIMessageChunk:
     """The closing chunk: finish reason, model, id, routing and (once) usage."""
-    routing = accumulated.routing
     return AIMessageChunk(
         content="",
         usage_metadata=usage_metadata(accumulated.usage) if with_usage else None,
-        response_metadata=response_metadata(
-            provider=provider,
-            model_name=accumulated.model or fallback_model,
-            completion_id=accumulated.id,
-            finish_reason=accumulated.finish_reason,
-            system_fingerprint=accumulated.system_fingerprint,
-            routing=routing.as_dict() if routing else None,
-        ),
+        response_metadata=response_metadata(accumulated, provider=provider, fallback_model=fallback_model),
         id=accumulated.id,
     )

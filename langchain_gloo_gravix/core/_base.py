@@ -264,9 +264,12 @@ class _BaseClient:
     def _without_stream_options(self, exc: Exception, body: bytes) -> Optional[bytes]:
         """Some servers reject ``stream_options``: the body to resend without it, or None."""
         error = self._translate(exc)
-        if self._stream_options_refused(error, body):
-            return body.replace(b',"stream_options":{"include_usage":true}', b"")
-        return None
+        refused = (
+            isinstance(error, BadRequestError)
+            and b'"stream_options"' in body
+            and "stream_options" in (error.server_message or str(error.body) or "").lower()
+        )
+        return body.replace(b',"stream_options":{"include_usage":true}', b"") if refused else None
 
     def _models_result(self, response: httpx.Response) -> list[ModelInfo]:
         if response.status_code >= 300:
@@ -281,14 +284,6 @@ class _BaseClient:
         if self.endpoint.models_need_auth:
             return {"headers": self._headers, "auth": self._auth or httpx.USE_CLIENT_DEFAULT}
         return {"headers": {"Accept": "application/json"}}
-
-    def _stream_options_refused(self, error: BaseException, body: bytes) -> bool:
-        """Some servers reject ``stream_options``; such a stream is resent without it."""
-        return (
-            isinstance(error, BadRequestError)
-            and b'"stream_options"' in body
-            and "stream_options" in (error.server_message or str(error.body) or "").lower()
-        )
 
     def _new_state(self, response: httpx.Response) -> StreamState:
         return StreamState(
@@ -323,23 +318,19 @@ class _BaseClient:
 
     def _mid_stream_error(self, exc: BaseException, state: Optional[StreamState]) -> BaseException:
         error = self._translate(exc)
-        if state is not None and isinstance(error, APITimeoutError) and not isinstance(error, StreamError):
-            return StreamTimeoutError(
-                f"stream timed out after it started: {error.message}",
-                endpoint=self.endpoint.name,
-                partial_text=state.accumulator.text,
-                retryable=True,
-                code="read_timeout",
-            )
-        if state is not None and isinstance(error, APIConnectionError) and not isinstance(error, StreamError):
-            return StreamError(
-                f"stream broke after it started: {error.message}",
-                endpoint=self.endpoint.name,
-                partial_text=state.accumulator.text,
-                retryable=True,
-                code="transport",
-            )
-        return error
+        if state is None or isinstance(error, StreamError) or not isinstance(error, APIConnectionError):
+            return error
+        # After the first event a transport failure is a stream failure, carrying
+        # the text received so far; a timeout stays recognisable as one.
+        timed_out = isinstance(error, APITimeoutError)
+        cls = StreamTimeoutError if timed_out else StreamError
+        return cls(
+            f"stream {'timed out' if timed_out else 'broke'} after it started: {error.message}",
+            endpoint=self.endpoint.name,
+            partial_text=state.accumulator.text,
+            retryable=True,
+            code="read_timeout" if timed_out else "transport",
+        )
 
     @staticmethod
     def _models(payload: Any) -> list[ModelInfo]:

@@ -8,55 +8,86 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Mapping, Optional
+from typing import Any, AsyncIterator, Iterator, Mapping, Optional
 
 import httpx
 
 from ._stream_state import StreamState
 from .wire import ChatCompletion, StreamDelta
 
-if TYPE_CHECKING:
-    from .client import AsyncClient, Client
-
 __all__ = ["ChatStream", "AsyncChatStream"]
 
 
-class ChatStream:
+class _StreamBase:
+    """State and decisions shared by both streams; subclasses only do the I/O."""
+
+    def __init__(self, client: Any, body: bytes, headers: Mapping[str, str]) -> None:
+        self._client = client
+        self._body = body
+        self._headers = headers
+        self._state: Optional[StreamState] = None
+        self._iterator: Any = None
+        self._chunks: Any = iter(())
+        self._finished = False
+        self.response: Optional[httpx.Response] = None
+
+    @property
+    def accumulator(self):
+        return self._state.accumulator if self._state else None
+
+    def _needs_whole_body(self, response: httpx.Response) -> bool:
+        """An error status, or a server that ignored ``stream: true`` and sent JSON."""
+        return response.status_code >= 300 or self._client._is_json(response)
+
+    def _whole(self, response: httpx.Response) -> list[StreamDelta]:
+        """After the body of such a response was read: raise, or one delta for it all."""
+        client = self._client
+        if response.status_code >= 300:
+            raise client._status_error(response)
+        self.response = response
+        self._state = client._new_state(response)
+        self._finished = True
+        return [client._whole_answer(response, self._state)]
+
+    def _begin(self, response: httpx.Response, chunks: Any) -> StreamState:
+        # one byte iterator for the whole stream: httpx refuses a second one
+        self.response, self._chunks = response, chunks
+        self._state = self._client._new_state(response)
+        return self._state
+
+    def _after_failure(self, exc: Exception, attempt: int) -> Optional[float]:
+        """None to resend at once (without ``stream_options``), else the retry delay;
+        raises when the failure must reach the caller."""
+        resend = self._client._without_stream_options(exc, self._body)
+        if resend is not None:
+            self._body = resend
+            return None
+        return self._client._retry_delay(attempt, exc)
+
+    def _raise_mid_stream(self, exc: Exception, state: StreamState) -> None:
+        error = self._client._mid_stream_error(exc, state)
+        if error is exc:
+            raise exc
+        raise error from exc
+
+
+class ChatStream(_StreamBase):
     """Iterate for :class:`StreamDelta`; ``completion()`` for the whole answer.
 
     The request is sent, and its first event read, inside the retry scope on
     first iteration; once an event reached the caller nothing is retried.
     """
 
-    def __init__(self, client: Client, body: bytes, headers: Mapping[str, str]) -> None:
-        self._client = client
-        self._body = body
-        self._headers = headers
-        self._state: Optional[StreamState] = None
-        self._iterator: Optional[Iterator[StreamDelta]] = None
-        self._chunks: Iterator[bytes] = iter(())
-        self._finished = False
-        self.response: Optional[httpx.Response] = None
-
     def _open(self) -> list[StreamDelta]:
         client, attempt = self._client, 0
         while True:
             response = None
             try:
-                request = client._chat_request(self._body, self._headers)
-                response = client._send(request, stream=True)
-                if response.status_code >= 300:
+                response = client._send(client._chat_request(self._body, self._headers), stream=True)
+                if self._needs_whole_body(response):
                     response.read()
-                    raise client._status_error(response)
-                self.response = response
-                if client._is_json(response):  # a server that ignored stream=true
-                    response.read()
-                    self._state = client._new_state(response)
-                    self._finished = True
-                    return [client._whole_answer(response, self._state)]
-                self._state = state = client._new_state(response)
-                # one iterator for the whole stream: httpx refuses a second iter_bytes()
-                self._chunks = client._byte_source(response, True)
+                    return self._whole(response)
+                state = self._begin(response, client._byte_source(response, True))
                 for chunk in self._chunks:
                     first = state.feed(chunk)
                     if first or state.done:
@@ -66,13 +97,10 @@ class ChatStream:
             except Exception as exc:
                 if response is not None:
                     response.close()
-                resend = client._without_stream_options(exc, self._body)
-                if resend is not None:
-                    self._body = resend
-                    continue
-                delay = client._retry_delay(attempt, exc)
-            attempt += 1
-            time.sleep(delay)
+                delay = self._after_failure(exc, attempt)
+            if delay is not None:
+                attempt += 1
+                time.sleep(delay)
 
     def _iterate(self) -> Iterator[StreamDelta]:
         try:
@@ -90,10 +118,7 @@ class ChatStream:
                         return
                 yield from state.finish()
             except Exception as exc:
-                error = self._client._mid_stream_error(exc, state)
-                if error is exc:
-                    raise
-                raise error from exc
+                self._raise_mid_stream(exc, state)
         finally:
             if self.response is not None:
                 self.response.close()
@@ -110,10 +135,6 @@ class ChatStream:
         assert self._state is not None
         return self._state.accumulator.completion()
 
-    @property
-    def accumulator(self):
-        return self._state.accumulator if self._state else None
-
     def close(self) -> None:
         if self._iterator is not None:
             self._iterator.close()
@@ -127,37 +148,19 @@ class ChatStream:
         self.close()
 
 
-class AsyncChatStream:
+class AsyncChatStream(_StreamBase):
     """``async for`` for :class:`StreamDelta`; ``await completion()`` for the whole answer."""
-
-    def __init__(self, client: AsyncClient, body: bytes, headers: Mapping[str, str]) -> None:
-        self._client = client
-        self._body = body
-        self._headers = headers
-        self._state: Optional[StreamState] = None
-        self._iterator: Optional[AsyncIterator[StreamDelta]] = None
-        self._chunks: Any = None
-        self._finished = False
-        self.response: Optional[httpx.Response] = None
 
     async def _open(self) -> list[StreamDelta]:
         client, attempt = self._client, 0
         while True:
             response = None
             try:
-                request = client._chat_request(self._body, self._headers)
-                response = await client._send(request, stream=True)
-                if response.status_code >= 300:
+                response = await client._send(client._chat_request(self._body, self._headers), stream=True)
+                if self._needs_whole_body(response):
                     await response.aread()
-                    raise client._status_error(response)
-                self.response = response
-                if client._is_json(response):
-                    await response.aread()
-                    self._state = client._new_state(response)
-                    self._finished = True
-                    return [client._whole_answer(response, self._state)]
-                self._state = state = client._new_state(response)
-                self._chunks = client._byte_source(response, False)
+                    return self._whole(response)
+                state = self._begin(response, client._byte_source(response, False))
                 async for chunk in self._chunks:
                     first = state.feed(chunk)
                     if first or state.done:
@@ -167,13 +170,10 @@ class AsyncChatStream:
             except Exception as exc:
                 if response is not None:
                     await response.aclose()
-                resend = client._without_stream_options(exc, self._body)
-                if resend is not None:
-                    self._body = resend
-                    continue
-                delay = client._retry_delay(attempt, exc)
-            attempt += 1
-            await asyncio.sleep(delay)
+                delay = self._after_failure(exc, attempt)
+            if delay is not None:
+                attempt += 1
+                await asyncio.sleep(delay)
 
     async def _iterate(self) -> AsyncIterator[StreamDelta]:
         try:
@@ -194,10 +194,7 @@ class AsyncChatStream:
                 for delta in state.finish():
                     yield delta
             except Exception as exc:
-                error = self._client._mid_stream_error(exc, state)
-                if error is exc:
-                    raise
-                raise error from exc
+                self._raise_mid_stream(exc, state)
         finally:
             if self.response is not None:
                 await self.response.aclose()
@@ -212,10 +209,6 @@ class AsyncChatStream:
             pass
         assert self._state is not None
         return self._state.accumulator.completion()
-
-    @property
-    def accumulator(self):
-        return self._state.accumulator if self._state else None
 
     async def aclose(self) -> None:
         if self._iterator is not None:
