@@ -29,7 +29,7 @@ class RecordedRequest:
 
 
 class Emulator:
-    """Local stand-in for Gloo AI (OAuth, v1, v2, model registry) and Gravix.
+    """Local stand-in for Gloo AI (OAuth, v1, v2, grounded v2, model registry) and Gravix.
 
     ``Emulator(port=0)`` picks a free port; use ``start()``/``stop()`` or a
     ``with`` block. Binds 127.0.0.1 only. Deterministic: ids come from

@@ -315,3 +315,36 @@ async def test_mid_stream_error_sync_and_async(emulator):
     emulator.inject(Fault.stream_error(), path=GROUNDED)
     with pytest.raises(StreamError):
         await aaggregate(model.astream(QUESTION))
+
+
+# -- serialisation and tools -------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:The function `load` is in beta")
+def test_serialisation_round_trip_keeps_the_grounded_words():
+    from langchain_core.load import dumpd, dumps, load
+
+    secret = "sk-live-should-never-appear-0123456789"
+    model = ChatGloo(base_url="http://127.0.0.1:9", api_key=secret, grounded=True, rag_publisher="Acme", sources_limit=2,
+                     include_citations=True)
+    assert secret not in dumps(model) and secret not in repr(model)
+    restored = load(dumpd(model), valid_namespaces=["langchain_gloo_gravix"], allowed_objects=[ChatGloo],
+                    secrets_map={"GLOO_API_KEY": secret})
+    assert restored.model_dump() == model.model_dump()
+    assert restored._endpoint.chat_path == GROUNDED
+
+
+def test_tools_on_the_grounded_route(emulator):
+    from langchain_core.tools import tool
+
+    @tool
+    def lookup_verse(reference: str) -> str:
+        """Look up a Bible verse by reference."""
+        return reference
+
+    model = gloo(emulator, include_citations=True).bind_tools([lookup_verse], parallel_tool_calls=False)
+    message = model.invoke("Use lookup_verse for John 3:16")
+    assert message.tool_calls and message.tool_calls[0]["name"] == "lookup_verse"
+    assert "grounding" in message.response_metadata
+    (body,) = bodies(emulator)
+    assert body["tools"][0]["function"]["name"] == "lookup_verse" and body["parallel_tool_calls"] is False
