@@ -134,7 +134,7 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
 
 def response_metadata(completion: ChatCompletion, *, provider: str, fallback_model: Optional[str]) -> dict[str, Any]:
     """model_name (the model that answered, e.g. the routed one), id, finish
-    reason, fingerprint and v2 routing: the same keys on invoke and stream."""
+    reason, fingerprint, v2 routing and grounding: the same keys on invoke and stream."""
     meta: dict[str, Any] = {"model_provider": provider, "model_name": completion.model or fallback_model}
     if completion.id:
         meta["id"] = completion.id
@@ -144,6 +144,9 @@ def response_metadata(completion: ChatCompletion, *, provider: str, fallback_mod
     routing = completion.routing
     if routing is not None:
         meta["routing"] = routing.as_dict()
+    grounding = completion.grounding
+    if grounding is not None:  # Gloo grounded completions (provider-apis 3.5)
+        meta["grounding"] = grounding.as_dict()
     return meta
 
 

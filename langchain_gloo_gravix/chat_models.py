@@ -23,14 +23,17 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from ._lc_convert import completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
+from ._lc_grounding import with_citation_annotations
 from ._lc_structured import structured_output_runnable
 from . import core
 from .core import (
     GLOO_V1,
     GLOO_V2,
+    GLOO_V2_GROUNDED,
     GRAVIX,
     Endpoint,
     GlooGravixError,
+    check_grounded_options,
     env_credentials,
     merge_params,
     normalize_params,
@@ -221,6 +224,8 @@ class _ChatGlooGravixBase(BaseChatModel):
 
     def _result(self, completion: Any) -> ChatResult:
         message = completion_to_message(completion, provider=self._endpoint.provider, fallback_model=self._ls_model_name())
+        if self.output_version == "v1":
+            message = with_citation_annotations(message)  # grounded answers: citations on the text block
         info = {"finish_reason": completion.finish_reason, "model_name": message.response_metadata.get("model_name")}
         return ChatResult(
             generations=[ChatGeneration(message=message, generation_info=info)],
@@ -233,6 +238,8 @@ class _ChatGlooGravixBase(BaseChatModel):
     def _closing_chunk(self, stream: Any, include_usage: bool) -> ChatGenerationChunk:
         completion = stream.accumulator.completion()
         message = final_chunk(completion, provider=self._endpoint.provider, fallback_model=self._ls_model_name(), with_usage=include_usage)
+        if self.output_version == "v1":
+            message = with_citation_annotations(message)
         return ChatGenerationChunk(message=message, generation_info={"finish_reason": completion.finish_reason})
 
     def _generate(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[CallbackManagerForLLMRun] = None, **kwargs: Any) -> ChatResult:
@@ -327,6 +334,11 @@ class ChatGloo(_ChatGlooGravixBase):
     not_faith_specific) applies a theological perspective. Routing metadata of
     each answer is in ``response_metadata["routing"]``.
 
+    Grounded completions (v2 only): ``grounded=True`` answers from Gloo's corpus
+    (or ``rag_publisher=``'s uploaded content), with ``sources_limit`` (1-10) and
+    ``include_citations``; ``response_metadata["grounding"]`` is
+    ``{"sources_returned": bool, "citations": [...]}``, citations as received.
+
     Credentials: ``client_id``/``client_secret`` (OAuth2, refreshed automatically)
     or ``api_key``, else the env vars GLOO_CLIENT_ID/GLOO_CLIENT_SECRET (or
     GLOO_AI_CLIENT_ID/GLOO_AI_CLIENT_SECRET) or GLOO_API_KEY.
@@ -338,9 +350,19 @@ class ChatGloo(_ChatGlooGravixBase):
     tradition: Optional[str] = None
     client_id: Optional[str] = None
     client_secret: Optional[SecretStr] = None
+    # -- grounded completions (POST /ai/v2/chat/completions/grounded) --
+    grounded: bool = False
+    """Answer from a publisher's corpus, with sources in ``response_metadata["grounding"]``."""
+    rag_publisher: Optional[str] = None
+    """Publisher whose content grounds the answer; the server's default is ``GlooGrounded``."""
+    sources_limit: Optional[int] = None
+    """How many sources to retrieve, 1 to 10."""
+    include_citations: Optional[bool] = None
+    """Ask for ``citations`` (off by default on the server)."""
 
     @model_validator(mode="after")
     def _validate(self) -> "ChatGloo":
+        check_grounded_options(self.grounded, self.api_version, self._grounding_params())
         if self.api_version == "v2" and not self.model_name and not self.model_family and self.auto_routing is not False:
             self.auto_routing = True  # no mechanism given: Gloo's recommended auto routing
         self._fill_from_environment()
@@ -348,7 +370,12 @@ class ChatGloo(_ChatGlooGravixBase):
 
     @property
     def _endpoint(self) -> Endpoint:
+        if self.grounded:
+            return GLOO_V2_GROUNDED
         return GLOO_V2 if self.api_version == "v2" else GLOO_V1
+
+    def _grounding_params(self) -> dict[str, Any]:
+        return {"rag_publisher": self.rag_publisher, "sources_limit": self.sources_limit, "include_citations": self.include_citations}
 
     def _routing_defaults(self) -> dict[str, Any]:
         return {
@@ -356,6 +383,7 @@ class ChatGloo(_ChatGlooGravixBase):
             "auto_routing": self.auto_routing,
             "model_family": self.model_family,
             "tradition": self.tradition,
+            **self._grounding_params(),
         }
 
     def _ls_model_name(self) -> str:
@@ -367,7 +395,7 @@ class ChatGloo(_ChatGlooGravixBase):
 
     @property
     def _llm_type(self) -> str:
-        return f"gloo-chat-{self.api_version}"
+        return f"gloo-chat-{self.api_version}{'-grounded' if self.grounded else ''}"
 
     @property
     def lc_secrets(self) -> dict[str, str]:

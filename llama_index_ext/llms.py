@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, Literal, Optional
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
-from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, GRAVIX, Endpoint
+from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, GLOO_V2_GROUNDED, GRAVIX, Endpoint, check_grounded_options
 
 from .base import GlooGravixLLM
 from .models import ModelProfile, profile_for
@@ -30,6 +30,11 @@ class Gloo(GlooGravixLLM):
     ``GLOO_API_KEY`` at the first request. Missing credentials raise
     ``MissingCredentialsError`` then, never at construction.
 
+    Grounded completions (v2 only): ``grounded=True`` answers from Gloo's corpus
+    or ``rag_publisher=``'s content, with ``sources_limit`` (1-10) and
+    ``include_citations``; responses (and the last streamed chunk) carry
+    ``additional_kwargs["grounding"] = {"sources_returned": ..., "citations": [...]}``.
+
     Example::
 
         from llama_index_ext import Gloo
@@ -50,16 +55,38 @@ class Gloo(GlooGravixLLM):
     client_secret: Optional[SecretStr] = Field(
         default=None, exclude=True, repr=False, description="OAuth2 client secret; env GLOO_CLIENT_SECRET when None."
     )
+    # -- grounded completions (POST /ai/v2/chat/completions/grounded) --
+    grounded: bool = Field(default=False, description="v2: answer from a publisher's corpus, with sources.")
+    rag_publisher: Optional[str] = Field(default=None, description="grounded: publisher; server default GlooGrounded.")
+    sources_limit: Optional[int] = Field(default=None, description="grounded: sources to retrieve, 1 to 10.")
+    include_citations: Optional[bool] = Field(default=None, description="grounded: ask for citations.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_grounding_words(cls, data: Any) -> Any:
+        # Before the shared validation, so the message names grounded=True.
+        if isinstance(data, dict):
+            check_grounded_options(bool(data.get("grounded")), data.get("api_version") or "v2", data)
+        return data
 
     @classmethod
     def class_name(cls) -> str:
         return "Gloo_LLM"
 
     def _endpoint(self) -> Endpoint:
+        if self.grounded:
+            return GLOO_V2_GROUNDED
         return GLOO_V2 if self.api_version == "v2" else GLOO_V1
 
     def _routing_params(self) -> Dict[str, Any]:
-        return {"auto_routing": self.auto_routing, "model_family": self.model_family, "tradition": self.tradition}
+        return {
+            "auto_routing": self.auto_routing,
+            "model_family": self.model_family,
+            "tradition": self.tradition,
+            "rag_publisher": self.rag_publisher,
+            "sources_limit": self.sources_limit,
+            "include_citations": self.include_citations,
+        }
 
     def _default_routing(self) -> None:
         # v2 with no mechanism: auto routing, Gloo's recommended mode (provider-apis 1.4)

@@ -9,11 +9,12 @@ the two paths cannot drift. What lands where:
 - ``raw``: the response (or chunk) as a dict whose ``usage`` is the token usage,
   which is where ``TokenCountingHandler`` and tracing integrations look.
 - ``additional_kwargs``: ``prompt_tokens`` / ``completion_tokens`` /
-  ``total_tokens``, ``finish_reason``, ``model``, Gloo v2 ``routing``, and while
+  ``total_tokens``, ``finish_reason``, ``model``, Gloo v2 ``routing``, Gloo
+  grounded ``grounding`` (``{"sources_returned", "citations"}``), and while
   streaming ``thinking_delta`` (read by ``FunctionAgent`` for ``AgentStream``).
 
 A streamed chunk carries the cumulative message (agents read ``message`` on every
-chunk) and its own ``delta``. Usage and routing are repeated on every chunk after
+chunk) and its own ``delta``. Usage, routing and grounding are repeated on every chunk after
 they arrive, so the last chunk always has them, whatever order the server used.
 
 Tool-call arguments: while streaming they stay the raw (partial) JSON text; once
@@ -104,6 +105,9 @@ def chat_response(completion: ChatCompletion) -> ChatResponse:
     routing = completion.routing
     if routing is not None:
         extra["routing"] = routing.as_dict()
+    grounding = completion.grounding
+    if grounding is not None:  # Gloo grounded completions
+        extra["grounding"] = grounding.as_dict()
     if message.refusal:
         extra["refusal"] = message.refusal
     return ChatResponse(
@@ -143,6 +147,7 @@ class StreamAssembler:
         self.finished = False
         self.usage: Optional[Usage] = None
         self.routing: Optional[dict[str, Any]] = None
+        self.grounding: Optional[dict[str, Any]] = None
         self.model: Optional[str] = None
         self.refusal: list[str] = []
         self.chunks = 0
@@ -172,6 +177,8 @@ class StreamAssembler:
             self.usage = delta.usage
         if delta.routing is not None:
             self.routing = delta.routing.as_dict()
+        if delta.grounding is not None:
+            self.grounding = delta.grounding.as_dict()
         if delta.model:
             self.model = delta.model
         extra: dict[str, Any] = {}
@@ -200,6 +207,8 @@ class StreamAssembler:
             extra["model"] = self.model
         if self.routing is not None:
             extra["routing"] = self.routing
+        if self.grounding is not None:
+            extra["grounding"] = self.grounding
         if self.refusal:
             extra["refusal"] = "".join(self.refusal)
         if self.finished:

@@ -7,7 +7,7 @@ model classes stays as cheap as importing the framework itself.
 
 from typing import TYPE_CHECKING, Any
 
-from .endpoints import ENDPOINTS, GLOO_V1, GLOO_V2, GRAVIX, Endpoint, env_credentials, get_endpoint, resolve_base_url
+from .endpoints import ENDPOINTS, GLOO_V1, GLOO_V2, GLOO_V2_GROUNDED, GRAVIX, Endpoint, env_credentials, get_endpoint, resolve_base_url
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -27,17 +27,19 @@ from .errors import (
     StreamError,
     StreamTimeoutError,
 )
+from .grounding import GROUNDING_OPTIONS, check_grounded_options
 from .request import ROUTING_KEYS, build_body, merge_params, normalize_params, normalize_tool_choice
 
 __all__ = [
     "Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT",
-    "Endpoint", "ENDPOINTS", "GLOO_V1", "GLOO_V2", "GRAVIX", "get_endpoint", "resolve_base_url", "env_credentials",
+    "Endpoint", "ENDPOINTS", "GLOO_V1", "GLOO_V2", "GLOO_V2_GROUNDED", "GRAVIX", "get_endpoint", "resolve_base_url", "env_credentials",
     "GlooGravixError", "MissingCredentialsError", "APIConnectionError", "APITimeoutError", "APIStatusError",
     "BadRequestError", "ContextOverflowError", "AuthenticationError", "PermissionDeniedError", "NotFoundError",
     "ConflictError", "RequestTimeoutError", "RateLimitError", "ServerError", "StreamError", "StreamTimeoutError",
     "MalformedResponseError",
     "ROUTING_KEYS", "build_body", "merge_params", "normalize_params", "normalize_tool_choice", "RetryPolicy", "StreamAccumulator",
     "ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage",
+    "Grounding", "GROUNDING_OPTIONS", "check_grounded_options",
 ]
 
 # name -> submodule; loaded on first access (PEP 562).
@@ -47,12 +49,14 @@ _LAZY = {
     **dict.fromkeys(("ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage"), "wire"),
     "StreamAccumulator": "streaming",
     "RetryPolicy": "retry",
+    "Grounding": "grounding_result",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, AsyncChatStream, AsyncClient, ChatStream, Client
     from .retry import RetryPolicy
     from .streaming import StreamAccumulator
+    from .grounding_result import Grounding
     from .wire import ChatCompletion, Choice, Message, ModelInfo, Routing, StreamDelta, ToolCall, ToolCallDelta, Usage
 
 

@@ -1,7 +1,7 @@
-"""Where and who: the three endpoints this package speaks to.
+"""Where and who: the endpoints this package speaks to.
 
 This is the only module that knows URLs, paths and environment-variable names.
-Everything that differs between Gloo v1, Gloo v2 and Gravix Layer is a field of
+Everything that differs between Gloo v1, Gloo v2 (plain and grounded) and Gravix Layer is a field of
 :class:`Endpoint`; mapping code reads flags, it never compares endpoint names.
 """
 
@@ -15,6 +15,7 @@ __all__ = [
     "Endpoint",
     "GLOO_V1",
     "GLOO_V2",
+    "GLOO_V2_GROUNDED",
     "GRAVIX",
     "ENDPOINTS",
     "get_endpoint",
@@ -53,6 +54,9 @@ class Endpoint:
     temperature_max: float = 2.0
     #: path suffixes users paste from OpenAI-SDK examples; stripped from base URLs.
     base_url_suffixes: tuple[str, ...] = ()
+    #: Gloo grounded (RAG) completions: rag_publisher / sources_limit / include_citations
+    #: accepted, sources_returned / citations returned (provider-apis 3.5).
+    grounding: bool = False
 
     @property
     def requires_model(self) -> bool:
@@ -95,6 +99,23 @@ GLOO_V2 = Endpoint(
     base_url_suffixes=("/ai/v2",),
 )
 
+# Grounded completions: the v2 routing and tradition rules on another path (provider-apis 3.5).
+GLOO_V2_GROUNDED = Endpoint(
+    name="gloo-v2-grounded",
+    provider="gloo",
+    default_base_url=_GLOO_HOST,
+    base_url_env="GLOO_BASE_URL",
+    chat_path="/ai/v2/chat/completions/grounded",
+    models_path="/platform/v2/models",
+    models_need_auth=False,
+    auth="gloo",
+    api_key_envs=("GLOO_API_KEY",),
+    routing=True,
+    tool_choices=GLOO_V2_TOOL_CHOICES,
+    base_url_suffixes=("/ai/v2",),
+    grounding=True,
+)
+
 GRAVIX = Endpoint(
     name="gravix",
     provider="gravixlayer",
@@ -107,8 +128,8 @@ GRAVIX = Endpoint(
     api_key_envs=("GRAVIXLAYER_API_KEY",),
 )
 
-ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVIX)}
-_ALIASES = {"v1": GLOO_V1, "v2": GLOO_V2, "gravixlayer": GRAVIX, "gravix-layer": GRAVIX}
+ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVIX, GLOO_V2_GROUNDED)}
+_ALIASES = {"v1": GLOO_V1, "v2": GLOO_V2, "grounded": GLOO_V2_GROUNDED, "gravixlayer": GRAVIX, "gravix-layer": GRAVIX}
 
 # Gloo OAuth2 client credentials: GLOO_CLIENT_* first (official docs), then the
 # GLOO_AI_CLIENT_* names used by Gloo's example repos (provider-apis 1.2).
@@ -119,7 +140,7 @@ GLOO_TOKEN_SCOPE = "api/access"
 
 
 def get_endpoint(endpoint: Endpoint | str) -> Endpoint:
-    """Accept an :class:`Endpoint` or one of ``gloo-v1``, ``gloo-v2``, ``gravix``."""
+    """Accept an :class:`Endpoint` or one of ``gloo-v1``, ``gloo-v2``, ``gloo-v2-grounded``, ``gravix``."""
     if isinstance(endpoint, Endpoint):
         return endpoint
     found = ENDPOINTS.get(endpoint) or _ALIASES.get(endpoint)

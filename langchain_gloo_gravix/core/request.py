@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Sequence
 
 from .endpoints import GLOO_MODEL_FAMILIES, GLOO_TRADITIONS, Endpoint
+from .grounding import normalize_grounding_params, reject_grounding_params
 
 __all__ = ["ROUTING_KEYS", "merge_params", "normalize_params", "build_body", "normalize_tool_choice"]
 
@@ -138,6 +139,11 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             if endpoint.default_model is None:
                 raise ValueError(f"model is required for {endpoint.name} (e.g. model='meta-llama/llama-3.1-8b-instruct')")
             out["model"] = endpoint.default_model
+    # Grounded completions (provider-apis 3.5): their own fields, refused elsewhere.
+    if endpoint.grounding:
+        normalize_grounding_params(out)
+    else:
+        reject_grounding_params(endpoint.name, out)
     if "model" in out and (not isinstance(out["model"], str) or not out["model"].strip()):
         raise ValueError(f"model must be a non-empty string, got {out['model']!r}")
     if "temperature" in out:

@@ -20,6 +20,7 @@ import json
 from typing import Any, Optional
 
 from .errors import StreamError
+from .grounding_result import Grounding, grounding_from_chunk
 from .wire import (
     ChatCompletion,
     Choice,
@@ -74,6 +75,8 @@ class StreamAccumulator:
         self.finish_reason: Optional[str] = None
         self.usage: Optional[Usage] = None
         self.routing: Optional[Routing] = None
+        self.grounding: Optional[Grounding] = None
+        self._grounding_fields: dict[str, Any] = {}
         self.chunks = 0
         self._text: list[str] = []
         self._reasoning: list[str] = []
@@ -107,6 +110,9 @@ class StreamAccumulator:
                 routing = Routing.from_payload(chunk)
                 self.routing = delta.routing = routing.merged(self.routing) if routing else self.routing
                 break
+        grounding = grounding_from_chunk(chunk, self._grounding_fields)
+        if grounding is not None:
+            self.grounding = delta.grounding = grounding
         usage = chunk.get("usage")
         if usage:
             self.usage = delta.usage = Usage.model_validate(usage)
@@ -273,6 +279,7 @@ class StreamAccumulator:
         )
         extra: dict[str, Any] = self.routing.as_dict() if self.routing else {}
         extra.pop("model", None)
+        extra.update(self._grounding_fields)  # as received: citations keep their shape
         return ChatCompletion(
             id=self.id,
             object="chat.completion",
@@ -295,6 +302,7 @@ def completion_to_delta(completion: ChatCompletion) -> StreamDelta:
         finish_reason=completion.finish_reason,
         usage=completion.usage,
         routing=completion.routing,
+        grounding=completion.grounding,
         refusal=message.refusal,
         id=completion.id,
         model=completion.model,

@@ -17,6 +17,8 @@ from typing import Any, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from .grounding_result import Grounding
+
 __all__ = [
     "FunctionCall",
     "ToolCall",
@@ -184,6 +186,18 @@ class ChatCompletion(_Open):
         return Routing.from_payload({**(self.model_extra or {}), "model": self.model})
 
     @property
+    def grounding(self) -> Optional[Grounding]:
+        """Sources of a Gloo grounded answer (``sources_returned``, ``citations``), else None.
+
+        Read from the top level, where the grounded route documents them, or else
+        from the first message (the citation shape is unpublished; provider-apis 3.5).
+        """
+        found = Grounding.from_payload(self.model_extra or {})
+        if found is None and self.choices:
+            found = Grounding.from_payload(self.choices[0].message.model_extra or {})
+        return found
+
+    @property
     def message(self) -> Message:
         """The first choice's message (an empty assistant message if there is none)."""
         return self.choices[0].message if self.choices else Message()
@@ -243,6 +257,8 @@ class StreamDelta:
     usage: Optional[Usage] = None
     #: set on the first chunk that carries routing metadata (and on later ones that add to it).
     routing: Optional[Routing] = None
+    #: grounded completions: set on the chunk that carries sources_returned / citations.
+    grounding: Optional[Grounding] = None
     refusal: Optional[str] = None
     id: Optional[str] = None
     model: Optional[str] = None

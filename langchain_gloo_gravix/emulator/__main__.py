@@ -15,14 +15,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8787, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--token-lifetime", type=int, default=3600, help="OAuth token lifetime in seconds")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    parser.add_argument(
+        "--publisher", action="append", default=[], metavar="NAME=PATH",
+        help="serve the JSON-lines file PATH (one {\"text\", \"title\"?, \"url\"?, \"id\"?} per line) as "
+             "rag_publisher NAME on the grounded route; repeatable")
     args = parser.parse_args(argv)
 
     emu = Emulator(port=args.port, token_lifetime=args.token_lifetime)
+    for spec in args.publisher:
+        name, sep, path = spec.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            parser.error(f"--publisher needs NAME=PATH, got {spec!r}")
+        try:
+            count = emu.register_publisher(name.strip(), path.strip())
+        except (OSError, ValueError) as exc:
+            parser.error(f"--publisher {spec}: {exc}")
+        print(f"Publisher {name.strip()!r}: {count} documents from {path.strip()}")
     emu.log_requests = not args.quiet
     emu.start()
     print(f"Emulator listening on {emu.base_url}")
     print(f"  Gloo base URL:    {emu.gloo_base_url}   (token: POST /oauth2/token)")
     print(f"  Gravix base URL:  {emu.gravix_base_url}")
+    print(f"  Grounded route:   POST /ai/v2/chat/completions/grounded   (publishers: {', '.join(emu.publishers)})")
     print("Credentials:")
     print(f"  Gloo client id / secret: {Emulator.CLIENT_ID} / {Emulator.CLIENT_SECRET}")
     print(f"  Gloo API key:            {Emulator.GLOO_API_KEY}")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable
 
 from .auth import TokenStore
 from .faults import Fault, FaultQueue
+from .grounding import Publishers, load_jsonl
 from .model import ScriptedModel
 from .server import EmulatorHTTPServer
 
@@ -27,7 +29,7 @@ class RecordedRequest:
 
 
 class Emulator:
-    """Local stand-in for Gloo AI (OAuth, v1, v2, model registry) and Gravix.
+    """Local stand-in for Gloo AI (OAuth, v1, v2, grounded v2, model registry) and Gravix.
 
     ``Emulator(port=0)`` picks a free port; use ``start()``/``stop()`` or a
     ``with`` block. Binds 127.0.0.1 only. Deterministic: ids come from
@@ -47,6 +49,7 @@ class Emulator:
         self._requests: list[RecordedRequest] = []
         self._counters: dict[str, int] = {}
         self._model = ScriptedModel(lambda: f"call_emu{self._next('call'):06d}")
+        self._publishers = Publishers()
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = self._requested_port
@@ -119,6 +122,22 @@ class Emulator:
     def inject(self, *faults: Fault, path: str | None = None) -> None:
         """Queue faults; each next request (to ``path`` if given) takes one."""
         self._faults.push(faults, path)
+
+    def register_publisher(self, name: str, documents: "Iterable[Any] | str | Path") -> int:
+        """Make ``name`` a ``rag_publisher`` of the grounded route.
+
+        ``documents`` are strings or dicts with ``text`` (and optional ``id``,
+        ``title``, ``url``), or the path of a JSON-lines file of them. Replaces a
+        publisher of the same name (``GlooGrounded`` included). Returns the count.
+        """
+        if isinstance(documents, (str, Path)):
+            documents = load_jsonl(documents)
+        return self._publishers.register(name, documents)
+
+    @property
+    def publishers(self) -> list[str]:
+        """Names the grounded route accepts as ``rag_publisher``."""
+        return self._publishers.names()
 
     def expire_tokens(self) -> None:
         """Every token issued so far is now expired (next use -> 401)."""

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import auth, catalog, errors, validation
+from . import auth, catalog, errors, grounding, validation
 from .faults import IMMEDIATE_KINDS, Fault
 from .prompt import Prompt
 from .shapes import GLOO_V1, GLOO_V2, GRAVIX, Shaper, StreamPlan
@@ -106,14 +106,14 @@ def _gravix_models(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fau
 # -- chat completions ----------------------------------------------------------
 
 
-def _chat(flavour: str) -> Callable:
+def _chat(flavour: str, grounded: bool = False) -> Callable:
     def handler(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None):
-        return chat(emu, req, rid, fault, flavour)
+        return chat(emu, req, rid, fault, flavour, grounded)
     return handler
 
 
 def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
-         flavour: str) -> JsonReply | SseReply:
+         flavour: str, grounded: bool = False) -> JsonReply | SseReply:
     if flavour == GRAVIX:
         denied = auth.check_gravix(req.headers, emu.GRAVIX_API_KEY, rid)
     else:
@@ -128,7 +128,10 @@ def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
                 "validation_error", "Invalid JSON body", rid,
                 details={"field": "body", "reason": "invalid JSON"}))
         return JsonReply(400, errors.gloo_ai_error(400, "Invalid JSON body", rid))
-    if flavour == GLOO_V1:
+    if grounded:  # the v2 rules plus the grounded fields (section 3.5)
+        problem = (grounding.prepare_body(body, rid) or validation.validate_gloo_v2(body, rid)
+                   or grounding.validate_grounded(body, emu._publishers, rid))
+    elif flavour == GLOO_V1:
         problem = validation.validate_gloo_v1(body)
     elif flavour == GLOO_V2:
         problem = validation.validate_gloo_v2(body, rid)
@@ -149,6 +152,7 @@ def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
         model = body["model"]
 
     reply = emu._model.respond(body)
+    extra = grounding.ground(body, reply, emu._publishers) if grounded else {}
     quirk = fault.params["kind"] if fault is not None and fault.kind == "tool_quirk" else None
     stream = body.get("stream") is True
     if stream and quirk == "parallel_same_index" and reply.tool_calls:
@@ -161,7 +165,7 @@ def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
     # Ollama numbers its ids ("chatcmpl-638", 7.4); Gloo shows 8 hex digits
     # ("chatcmpl-d7007d2f", section 2).
     completion_id = f"chatcmpl-{n}" if flavour == GRAVIX else f"chatcmpl-{n:08x}"
-    shaper = Shaper(flavour, completion_id, int(time.time()), model, meta)
+    shaper = Shaper(flavour, completion_id, int(time.time()), model, meta, grounding=extra)
     if not stream:
         return JsonReply(200, shaper.completion(reply))
     options = body.get("stream_options")
@@ -209,6 +213,7 @@ ROUTES: dict[str, tuple[str, Callable]] = {
     "/platform/v2/models": ("GET", _gloo_models),
     "/ai/v1/chat/completions": ("POST", _chat(GLOO_V1)),
     "/ai/v2/chat/completions": ("POST", _chat(GLOO_V2)),
+    "/ai/v2/chat/completions/grounded": ("POST", _chat(GLOO_V2, grounded=True)),
     "/v1/inference/chat/completions": ("POST", _chat(GRAVIX)),
     "/v1/inference/models": ("GET", _gravix_models),
 }

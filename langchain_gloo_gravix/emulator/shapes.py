@@ -47,6 +47,8 @@ class Shaper:
     created: int
     model: str
     meta: dict = field(default_factory=dict)  # v2 routing metadata (+ tradition)
+    #: grounded route: sources_returned / citations, on the completion and the finish chunk.
+    grounding: dict = field(default_factory=dict)
 
     # -- non-streaming ---------------------------------------------------------
 
@@ -77,6 +79,7 @@ class Shaper:
                 "choices": [{"finish_reason": reply.finish_reason, "index": 0,
                              "message": message}],
                 "usage": _gloo_usage(reply),
+                **self.grounding,
             }
         message = {"role": "assistant", "content": reply.content}
         if calls:
@@ -98,6 +101,7 @@ class Shaper:
             style = quirk or ("whole_call" if self.flavour == GRAVIX else "standard")
             body += [self.chunk(d) for d in tool_deltas(reply.tool_calls, style)]
         finish = self.chunk({}, finish_reason=reply.finish_reason, with_meta=True)
+        finish.update(self.grounding)  # [Inf] which chunk carries them is unpublished
         usage = None
         if include_usage:
             # Usage arrives on a final chunk with an empty ``choices`` list

@@ -1,0 +1,75 @@
+"""Gloo grounded citations as LangChain ``Citation`` annotations (``output_version="v1"``).
+
+The citation shape of Gloo's grounded route is unpublished (provider-apis 3.5),
+so ``response_metadata["grounding"]["citations"]`` always holds them verbatim;
+this module only *adds* standard annotations on the text block, for the entries
+that are objects with at least a url, a title or a cited text, using only the
+fields actually present. Anything else (strings, nested lists, unknown keys)
+stays in the metadata alone; unknown keys of a usable entry go to ``extras``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, TypeVar
+
+from langchain_core.messages import AIMessage
+
+__all__ = ["citation_annotations", "with_citation_annotations"]
+
+M = TypeVar("M", bound=AIMessage)
+
+# Citation field <- the keys that plausibly carry it, first present wins.
+_STRING_FIELDS = {
+    "url": ("url", "source_url", "link"),
+    "title": ("title", "source_title"),
+    "cited_text": ("cited_text", "snippet", "quote", "text"),
+}
+_INDEX_FIELDS = ("start_index", "end_index")
+
+
+def _annotation(entry: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+    annotation: dict[str, Any] = {"type": "citation"}
+    used: set[str] = set()
+    for field, keys in _STRING_FIELDS.items():
+        for key in keys:
+            value = entry.get(key)
+            if isinstance(value, str) and value:
+                annotation[field] = value
+                used.add(key)
+                break
+    if len(annotation) == 1:
+        return None  # nothing a Citation can say
+    for key in _INDEX_FIELDS:
+        value = entry.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            annotation[key] = value
+            used.add(key)
+    extras = {k: v for k, v in entry.items() if k not in used}
+    if extras:
+        annotation["extras"] = extras
+    return annotation
+
+
+def citation_annotations(citations: Any) -> list[dict[str, Any]]:
+    """``Citation`` annotations for the usable entries of ``citations`` (any shape)."""
+    if not isinstance(citations, list):
+        return []
+    found = (_annotation(entry) for entry in citations if isinstance(entry, Mapping))
+    return [annotation for annotation in found if annotation is not None]
+
+
+def with_citation_annotations(message: M) -> M:
+    """``message`` with its text as one text block carrying the citations, when it
+    has grounding citations a ``Citation`` can express; else ``message`` itself.
+
+    Used only with ``output_version="v1"``; LangChain then converts the content
+    to standard blocks and keeps this block (annotations included) as it is.
+    """
+    grounding = message.response_metadata.get("grounding")
+    if not isinstance(grounding, Mapping) or not isinstance(message.content, str):
+        return message
+    annotations = citation_annotations(grounding.get("citations"))
+    if not annotations:
+        return message
+    block = {"type": "text", "text": message.content, "annotations": annotations}
+    return message.model_copy(update={"content": [block]})

@@ -1,0 +1,19 @@
+"""The grounded part of `make demo` shows an answer with its sources (offline)."""
+
+from __future__ import annotations
+
+from langchain_gloo_gravix import demo
+from langchain_gloo_gravix.emulator import Emulator
+
+
+def test_demo_grounded_step_prints_sources(capsys, monkeypatch):
+    for name in ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET", "GLOO_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with demo._backends(offline=True) as backends:
+        demo._grounded(backends["gloo"])
+    out = capsys.readouterr().out
+    assert "5. Grounded completion with sources" in out
+    assert "sources_returned: True" in out
+    assert "  [1] Matthew 6:14 (KJV)  https://corpus.emulator.invalid/GlooGrounded/kjv/matthew-6-14" in out
+    assert 'answer: From GlooGrounded, Matthew 6:14 (KJV): "For if ye forgive men' in out
+    assert Emulator.CLIENT_SECRET not in out
