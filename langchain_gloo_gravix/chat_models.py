@@ -19,7 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 
 from ._lc_convert import completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
@@ -38,6 +38,7 @@ from .core import (
 )
 from .core.config import check_headers, check_max_retries, check_stream_idle_timeout, check_timeout
 from .core.credentials import resolve_credentials
+from .core.redact import hide_validation_input
 
 if TYPE_CHECKING:
     from .core.wire import StreamDelta
@@ -99,6 +100,15 @@ class _ChatGlooGravixBase(BaseChatModel):
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     # -- configuration ----------------------------------------------------------------
+
+    def __init__(self, **kwargs: Any) -> None:
+        try:
+            super().__init__(**kwargs)
+            return
+        except ValidationError as error:
+            hidden = hide_validation_input(error)
+        # raised outside the handler: the original error (which holds every argument) is not its context
+        raise hidden
 
     # The same checks as the core clients (core/config.py), run at construction.
     @field_validator("timeout")

@@ -39,7 +39,16 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_serializer, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from langchain_gloo_gravix import core
 from langchain_gloo_gravix.core import (
@@ -58,6 +67,7 @@ from langchain_gloo_gravix.core.config import (
     check_timeout,
 )
 from langchain_gloo_gravix.core.credentials import resolve_credentials
+from langchain_gloo_gravix.core.redact import hide_validation_input
 
 from ._clients import ClientCache, settings_key
 from .messages import to_wire_messages
@@ -137,6 +147,15 @@ class GlooGravixLLM(FunctionCallingLLM):
         return True
 
     # -- construction ----------------------------------------------------------------------
+
+    def __init__(self, **kwargs: Any) -> None:
+        try:
+            super().__init__(**kwargs)
+            return
+        except ValidationError as error:
+            hidden = hide_validation_input(error)
+        # raised outside the handler: the original error (which holds every argument) is not its context
+        raise hidden
 
     # The same checks as the core clients (core/config.py), run at construction.
     @field_validator("timeout")

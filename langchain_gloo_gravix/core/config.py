@@ -18,7 +18,9 @@ from __future__ import annotations
 import ipaddress
 import math
 import numbers
+import os
 import re
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 from urllib.parse import urlsplit
@@ -61,6 +63,24 @@ class ConfigurationError(GlooGravixError, ValueError):
 
 class CleartextBaseURLWarning(UserWarning):
     """Credentials would travel unencrypted: ``http://`` to a host that is not loopback."""
+
+
+def _package_root(module: str) -> Optional[str]:
+    found = sys.modules.get(module)
+    path = getattr(found, "__file__", None)
+    return os.path.dirname(path) if path else None
+
+
+def _user_stacklevel() -> int:
+    """The ``warnings.warn`` stacklevel of the first frame outside this package, its
+    adapters, pydantic and the frameworks (the user's constructor call)."""
+    internal = tuple(
+        root + os.sep for root in map(_package_root, ("langchain_gloo_gravix", "llama_index_ext", "pydantic", "langchain_core", "llama_index.core")) if root
+    )
+    frame, level = sys._getframe(2), 2  # 1: warnings.warn's caller (check_base_url); 2: its caller
+    while frame is not None and frame.f_code.co_filename.startswith(internal) and level < 50:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 # -- numbers ---------------------------------------------------------------------------------
@@ -196,7 +216,7 @@ def check_base_url(url: str, source: str = "base_url") -> str:
             f"{source} {url!r} sends credentials unencrypted (http:// to a host that is not loopback); "
             "use https:// unless this is a trusted local network",
             CleartextBaseURLWarning,
-            stacklevel=3,
+            stacklevel=_user_stacklevel(),
         )
     return scheme + url[len(parts.scheme):]
 

@@ -13,7 +13,7 @@ import re
 from typing import Any, Iterable, Optional
 from urllib.parse import quote
 
-__all__ = ["REDACTED", "secret_forms", "redact", "redact_error"]
+__all__ = ["REDACTED", "secret_forms", "redact", "redact_error", "hide_validation_input"]
 
 REDACTED = "***"
 # Shorter values are not scrubbed by value: replacing "a" everywhere would wreck
@@ -85,3 +85,29 @@ def redact_error(error: BaseException, secrets: Iterable[str] = ()) -> BaseExcep
     if isinstance(headers, dict):
         error.headers = {k: redact(v, forms) if isinstance(v, str) else v for k, v in headers.items()}  # type: ignore[attr-defined]
     return error
+
+
+_HIDDEN_INPUT = "[hidden]"
+
+
+def hide_validation_input(error: Any) -> Any:
+    """A copy of a pydantic ``ValidationError`` whose line errors no longer hold the input.
+
+    ``hide_input_in_errors`` keeps the input out of ``str()``, but ``errors()``, ``pickle``
+    and debuggers still see it, and for a model validator the input is every constructor
+    argument, secrets included. The copy keeps each line's location, type and message
+    (as a custom error of the same type name, so no context object is carried along).
+    """
+    from pydantic_core import PydanticCustomError, ValidationError
+
+    if not isinstance(error, ValidationError):
+        return error
+    line_errors: list[Any] = [
+        {
+            "type": PydanticCustomError(line["type"], line["msg"]),
+            "loc": line["loc"],
+            "input": _HIDDEN_INPUT,
+        }
+        for line in error.errors(include_url=False)
+    ]
+    return ValidationError.from_exception_data(error.title, line_errors, hide_input=True)
