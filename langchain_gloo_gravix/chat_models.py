@@ -37,7 +37,7 @@ from .core import (
     resolve_base_url,
 )
 from .core.config import check_headers, check_max_retries, check_stream_idle_timeout, check_timeout
-from .core.credentials import resolve_credentials
+from .core.credentials import Credentials, resolve_credentials
 from .core.redact import hide_validation_input
 
 if TYPE_CHECKING:
@@ -166,15 +166,14 @@ class _ChatGlooGravixBase(BaseChatModel):
             client_id=getattr(self, "client_id", None),
             client_secret=getattr(self, "client_secret", None),
         )
-        if creds.kind == "static" and self.api_key is None:
-            self.api_key = SecretStr(creds.api_key or "")
-        elif creds.kind == "oauth":
-            self.client_id = creds.client_id  # type: ignore[attr-defined]  # ChatGloo only: oauth is Gloo's
-            if getattr(self, "client_secret", None) is None:
-                self.client_secret = SecretStr(creds.client_secret or "")  # type: ignore[attr-defined]
+        self._keep_credentials(creds)
         self.base_url = resolve_base_url(endpoint, self.base_url)
         # Fail at construction, before any request, on impossible parameters.
         normalize_params(endpoint, {k: v for k, v in self._default_params.items() if k != "extra_body"})
+
+    def _keep_credentials(self, creds: Credentials) -> None:
+        if creds.kind == "static" and self.api_key is None:
+            self.api_key = SecretStr(creds.api_key or "")
 
     def _client_kwargs(self) -> dict[str, Any]:
         return {
@@ -403,6 +402,13 @@ class ChatGloo(_ChatGlooGravixBase):
     @property
     def _endpoint(self) -> Endpoint:
         return GLOO_V2 if self.api_version == "v2" else GLOO_V1
+
+    def _keep_credentials(self, creds: Credentials) -> None:
+        super()._keep_credentials(creds)
+        if creds.kind == "oauth":  # the pair as completed from the environment
+            self.client_id = creds.client_id
+            if self.client_secret is None:
+                self.client_secret = SecretStr(creds.client_secret or "")
 
     def _routing_defaults(self) -> dict[str, Any]:
         return {

@@ -351,3 +351,16 @@ def test_copied_and_unpickled_models_show_no_secret(cls, base):
 
 def _client_of(model: Any) -> Client:
     return model._get_client() if hasattr(model, "_get_client") else model._sync_client()
+
+
+def test_langchain_per_call_bad_header_is_a_langchain_error_twin():
+    from langchain_core.exceptions import ModelInvalidRequestError
+
+    from langchain_gloo_gravix.core.config import ConfigurationError
+
+    secret = canary("CALL")
+    model = ChatGravixLayer(model=GRAVIX_MODEL, api_key="k-123", base_url=LOCAL)
+    with pytest.raises(ConfigurationError, match=r"extra_headers\['X-Call'\] has leading or trailing whitespace") as info:
+        model.invoke("hi", extra_headers={"X-Call": secret + "\n"})
+    assert isinstance(info.value, ModelInvalidRequestError) and info.value.retryable is False
+    assert secret not in str(info.value)

@@ -22,6 +22,7 @@ import os
 import re
 import sys
 import warnings
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 from urllib.parse import urlsplit
 
@@ -77,7 +78,8 @@ def _user_stacklevel() -> int:
     internal = tuple(
         root + os.sep for root in map(_package_root, ("langchain_gloo_gravix", "llama_index_ext", "pydantic", "langchain_core", "llama_index.core")) if root
     )
-    frame, level = sys._getframe(2), 2  # 1: warnings.warn's caller (check_base_url); 2: its caller
+    frame: Optional[FrameType] = sys._getframe(2)  # 1: warnings.warn's caller (check_base_url); 2: its caller
+    level = 2
     while frame is not None and frame.f_code.co_filename.startswith(internal) and level < 50:
         frame, level = frame.f_back, level + 1
     return level

@@ -13,7 +13,8 @@ LangChain and LlamaIndex):
 4. With no credential argument, the environment decides, with the same rule: a
    static key (``GLOO_API_KEY`` / ``GRAVIXLAYER_API_KEY``) wins over a client pair.
 5. Nothing usable: construction still succeeds, and the first request raises
-   ``MissingCredentialsError`` naming what to set.
+   ``MissingCredentialsError`` naming what to set. (Gravix takes ``api_key`` only;
+   client credentials given to it count as arguments, so its env key is then not used.)
 
 Every value used is checked here, at construction: an explicit empty string
 (``api_key=""``) is an error, never a silent fall back to the environment's key;
