@@ -544,3 +544,14 @@ def test_canary_paths_were_driven():
     assert SEEN.errors >= 300, SEEN.errors
     assert any("log" == where for where, _ in SEEN.texts)  # the DEBUG capture saw records
     print(f"\ncanary: {SEEN.paths} paths driven, {SEEN.errors} errors searched, {len(SEEN.texts)} texts, 0 leaks")
+
+
+@pytest.mark.parametrize("scenario", ["chat401", "malformed"])
+def test_model_list_errors(server, watch, scenario):
+    base = f"{server}/s/{scenario}/v1/inference"
+
+    def models() -> Any:
+        with Client("gravix", base_url=base, api_key=API_KEY, default_headers={"X-Gateway": HEADER}, max_retries=0) as client:
+            return client.list_models()
+
+    assert isinstance(_run(watch, f"list_models {scenario}", models), GlooGravixError)

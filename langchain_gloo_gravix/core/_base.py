@@ -268,7 +268,7 @@ class _BaseClient:
         try:
             return self._models(response.json())
         except ValueError:
-            raise MalformedResponseError(f"model list is not JSON: {body_preview(response.content)!r}") from None
+            raise self._redacted(MalformedResponseError(f"model list is not JSON: {body_preview(response.content)!r}")) from None
 
     def _models_request_args(self) -> dict[str, Any]:
         # Gloo's catalog is public (provider-apis 1.3): no credentials are sent to it.
