@@ -535,17 +535,6 @@ def test_successful_calls_and_copies_show_nothing(server, watch):
         watch.add("copy", repr(copy.deepcopy(model)) + repr(pickle.loads(pickle.dumps(model))))
 
 
-def test_canary_paths_were_driven():
-    """Runs last in this module: the searches above really happened, on enough paths."""
-    if SEEN.paths == 0:
-        pytest.skip("run with the whole module")
-    # 4 token + 24 chat + 4 timeout + 2 refused scenarios x 10 entry points, plus the rest
-    assert SEEN.paths >= 340, SEEN.paths
-    assert SEEN.errors >= 300, SEEN.errors
-    assert any("log" == where for where, _ in SEEN.texts)  # the DEBUG capture saw records
-    print(f"\ncanary: {SEEN.paths} paths driven, {SEEN.errors} errors searched, {len(SEEN.texts)} texts, 0 leaks")
-
-
 @pytest.mark.parametrize("scenario", ["chat401", "malformed"])
 def test_model_list_errors(server, watch, scenario):
     base = f"{server}/s/{scenario}/v1/inference"
@@ -555,3 +544,14 @@ def test_model_list_errors(server, watch, scenario):
             return client.list_models()
 
     assert isinstance(_run(watch, f"list_models {scenario}", models), GlooGravixError)
+
+
+def test_canary_paths_were_driven():
+    """Runs last in this module: the searches above really happened, on enough paths."""
+    if SEEN.paths == 0:
+        pytest.skip("run with the whole module")
+    # 4 token + 24 chat + 4 timeout + 2 refused scenarios x 10 entry points, plus the rest
+    assert SEEN.paths >= 340, SEEN.paths
+    assert SEEN.errors >= 300, SEEN.errors
+    assert any("log" == where for where, _ in SEEN.texts)  # the DEBUG capture saw records
+    print(f"\ncanary: {SEEN.paths} paths driven, {SEEN.errors} errors searched, {len(SEEN.texts)} texts, 0 leaks")
