@@ -11,6 +11,7 @@ from __future__ import annotations
 from langchain_core import exceptions as lc
 
 from .core import errors as core
+from .core.config import ConfigurationError
 
 __all__ = ["to_langchain_error"]
 
@@ -21,6 +22,10 @@ class GlooGravixAuthenticationError(core.AuthenticationError, lc.ModelAuthentica
 
 class GlooGravixMissingCredentialsError(core.MissingCredentialsError, lc.ModelAuthenticationError):
     pass
+
+
+class GlooGravixConfigurationError(ConfigurationError, lc.ModelInvalidRequestError):
+    """A setting that cannot work (a per-call header value, say); never retried."""
 
 
 class GlooGravixPermissionDeniedError(core.PermissionDeniedError, lc.ModelPermissionDeniedError):
@@ -82,6 +87,7 @@ class GlooGravixMalformedResponseError(core.MalformedResponseError, lc.ModelAPIE
 # Most specific first: the first core class an error is an instance of wins.
 _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] = (
     (core.MissingCredentialsError, GlooGravixMissingCredentialsError),
+    (ConfigurationError, GlooGravixConfigurationError),
     (core.ContextOverflowError, GlooGravixContextOverflowError),
     (core.BadRequestError, GlooGravixBadRequestError),
     (core.AuthenticationError, GlooGravixAuthenticationError),

@@ -19,7 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 
 from ._lc_convert import completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
@@ -34,12 +34,15 @@ from .core import (
     Endpoint,
     GlooGravixError,
     check_grounded_options,
-    env_credentials,
     merge_params,
     normalize_params,
     normalize_tool_choice,
     resolve_base_url,
 )
+from .core.config import check_headers, check_max_retries, check_stream_idle_timeout, check_timeout
+from .core.credentials import Credentials, resolve_credentials
+from .core.redact import hide_validation_input
+
 if TYPE_CHECKING:
     from .core.wire import StreamDelta
 
@@ -59,7 +62,11 @@ class _ChatGlooGravixBase(BaseChatModel):
     # defer_build: the validators are built when the first instance is made, not
     # at import, which keeps ``import langchain_gloo_gravix`` close to the cost of
     # importing langchain_core alone.
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), defer_build=True)
+    # hide_input_in_errors: a ValidationError (temperature=5, say) would otherwise print every
+    # constructor argument, secrets included.
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), defer_build=True, hide_input_in_errors=True
+    )
 
     model_name: Optional[str] = Field(default=None, alias="model")
     """Model id. On Gloo v2 giving it selects that model (routing mechanism "model")."""
@@ -72,7 +79,7 @@ class _ChatGlooGravixBase(BaseChatModel):
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
     api_key: Optional[SecretStr] = None
     timeout: Any = None
-    """Seconds or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
+    """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
     stream_idle_timeout: Optional[float] = 120.0
     """Longest wait between stream events; keep-alive comments do not count."""
     max_retries: int = 2
@@ -83,7 +90,9 @@ class _ChatGlooGravixBase(BaseChatModel):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra top-level request fields, sent on every call."""
     extra_body: Optional[dict[str, Any]] = None
-    default_headers: Optional[dict[str, str]] = None
+    default_headers: Optional[dict[str, str]] = Field(default=None, exclude=True, repr=False)
+    """Sent with every request. Never shown in repr, ``dumpd`` or tracing payloads (gateways put
+    credentials here), so a serialised model does not carry them: pass them again after ``load``."""
     http_client: Any = Field(default=None, exclude=True)
     """An ``httpx.Client`` to use for sync calls (yours to close)."""
     http_async_client: Any = Field(default=None, exclude=True)
@@ -94,6 +103,37 @@ class _ChatGlooGravixBase(BaseChatModel):
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     # -- configuration ----------------------------------------------------------------
+
+    def __init__(self, **kwargs: Any) -> None:
+        try:
+            super().__init__(**kwargs)
+            return
+        except ValidationError as error:
+            hidden = hide_validation_input(error)
+        # raised outside the handler: the original error (which holds every argument) is not its context
+        raise hidden
+
+    # The same checks as the core clients (core/config.py), run at construction.
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: Any) -> Any:
+        check_timeout(value)
+        return value
+
+    @field_validator("max_retries", mode="before")
+    @classmethod
+    def _check_max_retries(cls, value: Any) -> int:
+        return check_max_retries(value)
+
+    @field_validator("stream_idle_timeout", mode="before")
+    @classmethod
+    def _check_stream_idle_timeout(cls, value: Any) -> Optional[float]:
+        return check_stream_idle_timeout(value)
+
+    @field_validator("default_headers")
+    @classmethod
+    def _check_default_headers(cls, value: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
+        return None if value is None else check_headers(value)
 
     @property
     def _endpoint(self) -> Endpoint:
@@ -118,19 +158,25 @@ class _ChatGlooGravixBase(BaseChatModel):
         return {k: v for k, v in params.items() if v is not None}
 
     def _fill_from_environment(self) -> None:
-        """Credentials and base URL as the core resolves them (arguments, then env)."""
+        """Credentials and base URL as the core resolves them (core/credentials.py: arguments
+        win, a half-given pair is completed from the env, a static key wins over client
+        credentials). Values taken from the environment are stored on the model, so that
+        ``init_from_env`` and a copy see what the calls will use."""
         endpoint = self._endpoint
-        if self.api_key is None and not getattr(self, "client_id", None):
-            found = env_credentials(endpoint)
-            if "api_key" in found:
-                self.api_key = SecretStr(found["api_key"])
-            if "client_id" in found and hasattr(self, "client_id"):
-                self.client_id = found["client_id"]
-            if "client_secret" in found and hasattr(self, "client_secret") and getattr(self, "client_secret") is None:
-                self.client_secret = SecretStr(found["client_secret"])
+        creds = resolve_credentials(
+            endpoint,
+            api_key=self.api_key,
+            client_id=getattr(self, "client_id", None),
+            client_secret=getattr(self, "client_secret", None),
+        )
+        self._keep_credentials(creds)
         self.base_url = resolve_base_url(endpoint, self.base_url)
         # Fail at construction, before any request, on impossible parameters.
         normalize_params(endpoint, {k: v for k, v in self._default_params.items() if k != "extra_body"})
+
+    def _keep_credentials(self, creds: Credentials) -> None:
+        if creds.kind == "static" and self.api_key is None:
+            self.api_key = SecretStr(creds.api_key or "")
 
     def _client_kwargs(self) -> dict[str, Any]:
         return {
@@ -180,6 +226,13 @@ class _ChatGlooGravixBase(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"endpoint": self._endpoint.name, "base_url": self.base_url, **self._default_params}
+
+    def _get_invocation_params(self, stop: Optional[list[str]] = None, **kwargs: Any) -> dict[str, Any]:
+        # What tracing records: per-call extra_headers (credentials, often) keep their names only.
+        params = super()._get_invocation_params(stop=stop, **kwargs)
+        if params.get("extra_headers"):
+            params["extra_headers"] = dict.fromkeys(params["extra_headers"], "**********")
+        return params
 
     def _get_ls_params(self, stop: Optional[list[str]] = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
@@ -376,6 +429,13 @@ class ChatGloo(_ChatGlooGravixBase):
 
     def _grounding_params(self) -> dict[str, Any]:
         return {"rag_publisher": self.rag_publisher, "sources_limit": self.sources_limit, "include_citations": self.include_citations}
+
+    def _keep_credentials(self, creds: Credentials) -> None:
+        super()._keep_credentials(creds)
+        if creds.kind == "oauth":  # the pair as completed from the environment
+            self.client_id = creds.client_id
+            if self.client_secret is None:
+                self.client_secret = SecretStr(creds.client_secret or "")
 
     def _routing_defaults(self) -> dict[str, Any]:
         return {

@@ -39,7 +39,16 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_serializer, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from langchain_gloo_gravix import core
 from langchain_gloo_gravix.core import (
@@ -50,6 +59,15 @@ from langchain_gloo_gravix.core import (
     normalize_params,
     resolve_base_url,
 )
+from langchain_gloo_gravix.core.config import (
+    TIMEOUT_PARTS,
+    check_headers,
+    check_max_retries,
+    check_stream_idle_timeout,
+    check_timeout,
+)
+from langchain_gloo_gravix.core.credentials import resolve_credentials
+from langchain_gloo_gravix.core.redact import hide_validation_input
 
 from ._clients import ClientCache, settings_key
 from .messages import to_wire_messages
@@ -70,13 +88,6 @@ dispatcher = get_dispatcher(__name__)
 _FRAMEWORK_ONLY = frozenset({"verbose", "tool_required", "allow_parallel_tool_calls", "formatted", "error_on_no_tool_call"})
 # Request fields the adapter owns; in additional_kwargs they would corrupt every call.
 _RESERVED = frozenset({"messages", "stream"})
-# Header values never written by to_dict()/to_json() (they would carry credentials).
-_SECRET_HEADER_HINTS = ("authorization", "api-key", "apikey", "token", "secret", "cookie", "password")
-
-
-def _is_secret_header(name: str) -> bool:
-    lowered = name.lower()
-    return any(hint in lowered for hint in _SECRET_HEADER_HINTS)
 
 
 class GlooGravixLLM(FunctionCallingLLM):
@@ -84,17 +95,25 @@ class GlooGravixLLM(FunctionCallingLLM):
 
     # extra="forbid": a misspelt option (or a Gloo-only one on GravixLayer) is an
     # error, not silently ignored; model_family starts with the reserved "model_".
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    # hide_input_in_errors: a ValidationError would otherwise print every argument, secrets included.
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), hide_input_in_errors=True)
 
     model: Optional[str] = Field(default=None, description="Model id.")
     temperature: Optional[float] = Field(default=None, ge=0, description="Sampling temperature; server default if None.")
     max_tokens: Optional[int] = Field(default=None, ge=1, description="Answer token limit; server default if None.")
-    timeout: Optional[float] = Field(default=None, gt=0, description="Seconds; None keeps the core's finite default.")
-    max_retries: int = Field(default=2, ge=0, description="Retries of 408/409/429/5xx/connection errors (one layer).")
-    stream_idle_timeout: Optional[float] = Field(
-        default=DEFAULT_STREAM_IDLE_TIMEOUT, gt=0, description="Longest silence allowed inside a stream, in seconds."
+    timeout: Any = Field(
+        default=None,
+        description="Seconds, a (connect, read) pair or an httpx.Timeout; None keeps the core's finite default.",
     )
-    default_headers: Optional[Dict[str, str]] = Field(default=None, repr=False, description="Sent with every request.")
+    max_retries: int = Field(default=2, description="Retries of 408/409/429/5xx/connection errors (one layer).")
+    stream_idle_timeout: Optional[float] = Field(
+        default=DEFAULT_STREAM_IDLE_TIMEOUT, description="Longest silence allowed inside a stream, in seconds."
+    )
+    # exclude + repr=False: gateways put credentials in headers, so no header value is ever
+    # shown or serialised (to_dict/to_json/instrumentation events); pass them again after from_dict.
+    default_headers: Optional[Dict[str, str]] = Field(
+        default=None, exclude=True, repr=False, description="Sent with every request; never serialised."
+    )
     additional_kwargs: Dict[str, Any] = Field(
         default_factory=dict, description="Request fields for every call (top_p, stop, seed, ...), validated by the core."
     )
@@ -129,6 +148,45 @@ class GlooGravixLLM(FunctionCallingLLM):
 
     # -- construction ----------------------------------------------------------------------
 
+    def __init__(self, **kwargs: Any) -> None:
+        try:
+            super().__init__(**kwargs)
+            return
+        except ValidationError as error:
+            hidden = hide_validation_input(error)
+        # raised outside the handler: the original error (which holds every argument) is not its context
+        raise hidden
+
+    # The same checks as the core clients (core/config.py), run at construction.
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: Any) -> Any:
+        check_timeout(value)
+        return value
+
+    @field_validator("max_retries", mode="before")
+    @classmethod
+    def _check_max_retries(cls, value: Any) -> int:
+        return check_max_retries(value)
+
+    @field_validator("stream_idle_timeout", mode="before")
+    @classmethod
+    def _check_stream_idle_timeout(cls, value: Any) -> Optional[float]:
+        return check_stream_idle_timeout(value)
+
+    @field_validator("default_headers")
+    @classmethod
+    def _check_default_headers(cls, value: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
+        return None if value is None else check_headers(value)
+
+    @field_serializer("timeout")
+    def _timeout_as_data(self, value: Any) -> Any:
+        # an httpx.Timeout becomes its four parts, which the core accepts back (to_dict/from_dict)
+        parts = check_timeout(value)
+        if parts is None or isinstance(value, (int, float, list, tuple, dict)):
+            return list(value) if isinstance(value, tuple) else value
+        return {part: parts[part] for part in TIMEOUT_PARTS}
+
     @model_validator(mode="after")
     def _validate_settings(self) -> "GlooGravixLLM":
         # Every request-field rule lives in the core; running it here makes bad
@@ -151,6 +209,9 @@ class GlooGravixLLM(FunctionCallingLLM):
         if self.model is None and normalized.get("model"):
             self.model = normalized["model"]  # the endpoint's default model (Gloo v1)
         resolve_base_url(endpoint, self.base_url)  # pure: checks the URL, no I/O
+        # the core's one credential rule, run now only to check the values it would use
+        # (empty strings, whitespace); the client resolves them again at the first request
+        resolve_credentials(endpoint, **self._credentials())
         if self.structured_output_method == "json_schema" and not self._supports_json_schema():
             raise ValueError(
                 f"structured_output_method='json_schema' is not supported by {endpoint.name}; use 'function_calling'"
@@ -159,12 +220,6 @@ class GlooGravixLLM(FunctionCallingLLM):
 
     def _default_routing(self) -> None:
         """Called when a routing endpoint got no mechanism (Gloo v2 picks auto routing)."""
-
-    @field_serializer("default_headers")
-    def _headers_without_secrets(self, headers: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
-        if headers is None:
-            return None
-        return {k: v for k, v in headers.items() if not _is_secret_header(k)}
 
     # -- request params --------------------------------------------------------------------
 

@@ -17,14 +17,10 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from .auth import GlooOAuth, MissingCredentialsAuth
-from .endpoints import (
-    GLOO_TOKEN_PATH,
-    Endpoint,
-    credentials_help,
-    env_credentials,
-    get_endpoint,
-    resolve_base_url,
-)
+from .config import check_headers, check_max_retries, check_stream_idle_timeout, to_httpx_timeout
+from .credentials import resolve_credentials
+from .redact import redact, redact_error, secret_forms
+from .endpoints import GLOO_TOKEN_PATH, Endpoint, get_endpoint, resolve_base_url
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -67,22 +63,9 @@ def _proxies_configured() -> bool:
     return any(key in ("http", "https", "all") for key in urllib.request.getproxies())
 
 
-def _reveal(value: Secret) -> Optional[str]:
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    return value or None
-
-
 def _timeout(value: Any) -> httpx.Timeout:
-    if isinstance(value, httpx.Timeout):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value <= 0:
-            raise ValueError(f"timeout must be positive seconds, got {value!r}")
-        return httpx.Timeout(float(value), connect=min(10.0, float(value)))
-    if isinstance(value, tuple):
-        return httpx.Timeout(*value)
-    raise ValueError(f"timeout must be seconds or an httpx.Timeout, got {value!r}")
+    # the rules (and their errors) live in config.py, shared with both adapters
+    return to_httpx_timeout(value, DEFAULT_TIMEOUT)
 
 
 class _BaseClient:
@@ -110,10 +93,10 @@ class _BaseClient:
         self.chat_url = self.base_url + self.endpoint.chat_path
         self._chat_url = httpx.URL(self.chat_url)
         self.models_url = self.base_url + self.endpoint.models_path
-        self.timeout = DEFAULT_TIMEOUT if timeout is None else _timeout(timeout)
+        self.timeout = _timeout(timeout)
         self._timeout_ext = self.timeout.as_dict()
-        self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
-        self.stream_idle_timeout = stream_idle_timeout
+        self.retry_policy = retry_policy or RetryPolicy(max_retries=check_max_retries(max_retries))
+        self.stream_idle_timeout = check_stream_idle_timeout(stream_idle_timeout)
         self.include_usage = include_usage
         #: params merged under every request's params (e.g. model, temperature, extra_body).
         self.default_params = dict(default_params or {})
@@ -124,28 +107,33 @@ class _BaseClient:
             "Accept-Encoding": "gzip, deflate",
             "User-Agent": _USER_AGENT,
         }
-        self._headers.update(default_headers or {})
+        user_headers = check_headers(default_headers)
+        self._headers.update(user_headers)
         self._auth: Optional[httpx.Auth] = self._make_auth(api_key, client_id, client_secret)
+        # every form our credentials (and the caller's headers) can come back in, to scrub server text
+        creds = self._credentials
+        self._secret_forms = secret_forms(
+            api_key=creds.api_key, client_id=creds.client_id, client_secret=creds.client_secret, extra=user_headers.values()
+        )
 
     def _make_auth(self, api_key: Secret, client_id: Optional[str], client_secret: Secret) -> Optional[httpx.Auth]:
-        # Arguments win over the environment; a half-given pair is completed from it.
-        env = env_credentials(self.endpoint)
-        key = _reveal(api_key)
-        cid, secret = client_id or None, _reveal(client_secret)
-        if key is None and cid is None and secret is None:
-            key = env.get("api_key")
-        if key is None:
-            cid, secret = cid or env.get("client_id"), secret or env.get("client_secret")
-        if key is not None:  # a static key wins over client credentials
+        # The one precedence rule (core/credentials.py), shared with both adapters.
+        creds = resolve_credentials(self.endpoint, api_key=api_key, client_id=client_id, client_secret=client_secret)
+        self._credentials = creds
+        if creds.kind == "static":
             # Precomputed once: a static bearer needs no per-request auth flow.
-            self._headers["Authorization"] = f"Bearer {key}"
+            self._headers["Authorization"] = f"Bearer {creds.api_key}"
             return None
-        if self.endpoint.auth == "gloo" and cid and secret:
-            return GlooOAuth(self.base_url + GLOO_TOKEN_PATH, cid, secret, endpoint=self.endpoint.name)
-        missing = "client_secret" if cid else "client_id" if secret else "credentials"
-        return MissingCredentialsAuth(
-            f"no {missing} for {self.endpoint.name}: {credentials_help(self.endpoint)}", self.endpoint.name
-        )
+        if creds.kind == "oauth":
+            assert creds.client_id is not None and creds.client_secret is not None
+            return GlooOAuth(self.base_url + GLOO_TOKEN_PATH, creds.client_id, creds.client_secret, endpoint=self.endpoint.name)
+        return MissingCredentialsAuth(creds.missing or f"no credentials for {self.endpoint.name}", self.endpoint.name)
+
+    def _redacted(self, error: GlooGravixError) -> GlooGravixError:
+        """``error`` with our credentials (and the current OAuth token) scrubbed from its server text."""
+        token = getattr(getattr(self._auth, "cache", None), "_token", None)
+        redact_error(error, self._secret_forms + ((token,) if token else ()))
+        return error
 
     @property
     def auth(self) -> Optional[httpx.Auth]:
@@ -202,10 +190,11 @@ class _BaseClient:
             self._direct = True
 
     def _headers_for(self, extra: Optional[Mapping[str, str]]) -> dict[str, str]:
-        return {**self._headers, **extra} if extra else self._headers
+        return {**self._headers, **check_headers(extra, "extra_headers")} if extra else self._headers
 
     def _status_error(self, response: httpx.Response) -> GlooGravixError:
-        return error_from_response(response.status_code, response.headers, response.content, endpoint=self.endpoint.name)
+        error = error_from_response(response.status_code, response.headers, response.content, endpoint=self.endpoint.name)
+        return self._redacted(error)
 
     def _completion(self, response: httpx.Response) -> ChatCompletion:
         if response.status_code >= 300:
@@ -230,12 +219,14 @@ class _BaseClient:
     def _translate(self, exc: BaseException) -> BaseException:
         """httpx exceptions -> ours (the one boundary where foreign errors are mapped)."""
         if isinstance(exc, GlooGravixError):
-            return exc
+            return self._redacted(exc)
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(f"{self.endpoint.name} request timed out: {type(exc).__name__}", endpoint=self.endpoint.name)
         if isinstance(exc, httpx.TransportError):
+            # h11's LocalProtocolError quotes the offending request header (often a credential): not shown.
+            detail = "" if isinstance(exc, httpx.LocalProtocolError) else f": {redact(str(exc), self._secret_forms)}"
             return APIConnectionError(
-                f"could not reach {self.endpoint.name} at {self.base_url}: {type(exc).__name__}: {exc}",
+                f"could not reach {self.endpoint.name} at {self.base_url}: {type(exc).__name__}{detail}",
                 endpoint=self.endpoint.name,
             )
         return exc
@@ -277,7 +268,7 @@ class _BaseClient:
         try:
             return self._models(response.json())
         except ValueError:
-            raise MalformedResponseError(f"model list is not JSON: {body_preview(response.content)!r}") from None
+            raise self._redacted(MalformedResponseError(f"model list is not JSON: {body_preview(response.content)!r}")) from None
 
     def _models_request_args(self) -> dict[str, Any]:
         # Gloo's catalog is public (provider-apis 1.3): no credentials are sent to it.

@@ -31,7 +31,10 @@ from urllib.parse import quote
 import httpx
 from pydantic import SecretStr
 
+from .config import ConfigurationError
+from .credentials import check_token
 from .endpoints import GLOO_TOKEN_SCOPE
+from .redact import redact_error, secret_forms
 from .errors import (
     AuthenticationError,
     GlooGravixError,
@@ -174,6 +177,13 @@ class GlooOAuth(httpx.Auth):
         )
 
     def _accept(self, response: httpx.Response) -> tuple[str, float]:
+        try:
+            return self._accept_unredacted(response)
+        except GlooGravixError as error:
+            # a token endpoint may echo our Basic header or secret in its error body
+            raise redact_error(error, secret_forms(client_id=self.client_id, client_secret=self._secret.get_secret_value()))
+
+    def _accept_unredacted(self, response: httpx.Response) -> tuple[str, float]:
         raw = response.content
         if response.status_code != 200:
             error = error_from_response(response.status_code, response.headers, raw, endpoint=f"{self.endpoint} token")
@@ -202,6 +212,11 @@ class GlooOAuth(httpx.Auth):
                 endpoint=self.endpoint,
                 status_code=200,
             ) from None
+        try:
+            # a token with whitespace would be sent as a broken header, and retried as a connection error
+            token = check_token(token, f"the access_token from {self.token_url}")
+        except ConfigurationError as exc:
+            raise MalformedResponseError(exc.message, endpoint=self.endpoint, status_code=200) from None
         expires_in = data.get("expires_in")
         if not isinstance(expires_in, (int, float)) or isinstance(expires_in, bool) or expires_in <= 0:
             expires_in = DEFAULT_EXPIRES_IN

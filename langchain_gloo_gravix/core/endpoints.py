@@ -162,23 +162,27 @@ def _first_env(names: tuple[str, ...]) -> str | None:
 def resolve_base_url(endpoint: Endpoint, base_url: str | None = None) -> str:
     """The base URL from the argument, else the env var, else the default.
 
-    ``http://`` is accepted for local servers. A trailing slash, and for Gloo a
-    pasted OpenAI-SDK suffix such as ``/ai/v2``, are removed.
+    Checked by :func:`config.check_base_url` (scheme http/https in any case, no
+    ``user:password@``, no query or fragment; a warning for cleartext ``http://``
+    to a host that is not loopback). A trailing slash, and for Gloo a pasted
+    OpenAI-SDK suffix such as ``/ai/v2``, are removed.
     """
-    url = (base_url or os.environ.get(endpoint.base_url_env) or endpoint.default_base_url).strip()
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(
-            f"base_url must start with http:// or https://, got {url!r} "
-            f"(argument base_url or env {endpoint.base_url_env})"
-        )
-    url = url.rstrip("/")
+    from .config import ConfigurationError, check_base_url
+
+    if base_url:
+        source, url = "base_url", base_url
+    elif os.environ.get(endpoint.base_url_env):
+        source, url = f"env {endpoint.base_url_env}", os.environ[endpoint.base_url_env]
+    else:
+        source, url = "base_url", endpoint.default_base_url
+    url = check_base_url(url.strip() if isinstance(url, str) else url, source).rstrip("/")
     for suffix in endpoint.base_url_suffixes:
         if url.endswith(suffix):
             url = url[: -len(suffix)]
     other = {"/ai/v1", "/ai/v2"} - set(endpoint.base_url_suffixes)
     if endpoint.auth == "gloo" and any(url.endswith(s) for s in other):
-        raise ValueError(
-            f"base_url {url!r} points at another Gloo API version than {endpoint.name}; "
+        raise ConfigurationError(
+            f"{source} {url!r} points at another Gloo API version than {endpoint.name}; "
             "pass the host root, e.g. https://platform.ai.gloo.com"
         )
     return url

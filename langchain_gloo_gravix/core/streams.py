@@ -13,6 +13,7 @@ from typing import Any, AsyncIterator, Iterator, Mapping, Optional
 import httpx
 
 from ._stream_state import StreamState
+from .errors import GlooGravixError
 from .wire import ChatCompletion, StreamDelta
 
 __all__ = ["ChatStream", "AsyncChatStream"]
@@ -119,6 +120,10 @@ class ChatStream(_StreamBase):
                 yield from state.finish()
             except Exception as exc:
                 self._raise_mid_stream(exc, state)
+        except GlooGravixError as error:
+            # in-band error events are server text, which may quote our credentials
+            self._client._redacted(error)
+            raise
         finally:
             if self.response is not None:
                 self.response.close()
@@ -195,6 +200,10 @@ class AsyncChatStream(_StreamBase):
                     yield delta
             except Exception as exc:
                 self._raise_mid_stream(exc, state)
+        except GlooGravixError as error:
+            # in-band error events are server text, which may quote our credentials
+            self._client._redacted(error)
+            raise
         finally:
             if self.response is not None:
                 await self.response.aclose()

@@ -529,7 +529,7 @@ def test_timeout_configuration():
     assert Client("gravix", api_key="k").timeout == client_mod.DEFAULT_TIMEOUT
     t = Client("gravix", api_key="k", timeout=5).timeout
     assert (t.connect, t.read) == (5.0, 5.0)
-    with pytest.raises(ValueError, match="timeout must be positive"):
+    with pytest.raises(ValueError, match="timeout must be a positive, finite number"):
         Client("gravix", api_key="k", timeout=0)
 
 
