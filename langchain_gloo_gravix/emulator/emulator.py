@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .auth import TokenStore
+from .embeddings import MAX_BATCH as EMBEDDING_MAX_BATCH
 from .faults import Fault, FaultQueue
 from .model import ScriptedModel
 from .server import EmulatorHTTPServer
@@ -51,6 +52,8 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self.port = self._requested_port
         self.log_requests = False  # the CLI turns this on
+        #: inputs per embeddings request; more are answered 413 (tests lower it to exercise splitting).
+        self.embedding_max_batch = EMBEDDING_MAX_BATCH
 
     # -- lifecycle -----------------------------------------------------------
 
