@@ -11,6 +11,7 @@ from __future__ import annotations
 from langchain_core import exceptions as lc
 
 from .core import errors as core
+from .core.embeddings import EmbeddingInputTooLargeError
 
 __all__ = ["to_langchain_error"]
 
@@ -28,6 +29,10 @@ class GlooGravixPermissionDeniedError(core.PermissionDeniedError, lc.ModelPermis
 
 
 class GlooGravixBadRequestError(core.BadRequestError, lc.ModelInvalidRequestError):
+    pass
+
+
+class GlooGravixEmbeddingInputTooLargeError(EmbeddingInputTooLargeError, lc.ModelInvalidRequestError):
     pass
 
 
@@ -83,6 +88,7 @@ class GlooGravixMalformedResponseError(core.MalformedResponseError, lc.ModelAPIE
 _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] = (
     (core.MissingCredentialsError, GlooGravixMissingCredentialsError),
     (core.ContextOverflowError, GlooGravixContextOverflowError),
+    (EmbeddingInputTooLargeError, GlooGravixEmbeddingInputTooLargeError),
     (core.BadRequestError, GlooGravixBadRequestError),
     (core.AuthenticationError, GlooGravixAuthenticationError),
     (core.PermissionDeniedError, GlooGravixPermissionDeniedError),
