@@ -299,6 +299,8 @@ class Bench:
         self.loop.close()
 
     def _order(self, rep: int) -> list[T.Target]:
+        if not self.targets:  # --only with embedding targets alone
+            return []
         k = rep % len(self.targets)
         return self.targets[k:] + self.targets[:k]
 

@@ -163,16 +163,16 @@ def make_batches(texts: Sequence[str], size: int) -> list[EmbeddingBatch]:
     return [EmbeddingBatch(start, tuple(texts[start : start + size])) for start in range(0, len(texts), size)]
 
 
-def _a2b_strict(text: str) -> bytes:
-    return binascii.a2b_base64(text, strict_mode=True)  # type: ignore[call-arg]  # 3.11+
-
-
-def _a2b_validated(text: str) -> bytes:
-    return base64.b64decode(text, validate=True)
-
-
 # strict a2b_base64 (3.11+) refuses what b64decode(validate=True) refuses, without its regex and copy.
-_a2b = _a2b_strict if sys.version_info >= (3, 11) else _a2b_validated
+if sys.version_info >= (3, 11):
+
+    def _a2b(text: str) -> bytes:
+        return binascii.a2b_base64(text, strict_mode=True)
+
+else:  # pragma: no cover - 3.10
+
+    def _a2b(text: str) -> bytes:
+        return base64.b64decode(text, validate=True)
 
 
 def decode_base64_vector(text: str) -> list[float]:
