@@ -46,9 +46,9 @@ CONCURRENCY = 64
 # ~100 calls/s at concurrency 64 and the floors ~10,000, so a fixed count would
 # either starve the fast ones of samples or blow the time budget on the slow ones.
 FULL = dict(seq_reps=5, seq_calls=200, async_reps=3, async_s=1.5, stream_reps=3, chunks=10_000,
-            import_reps=5, rss_s=1.0, rss_subset=False, ceiling_s=2.0)
+            import_reps=5, rss_s=1.0, rss_subset=False, ceiling_s=2.0, embed_reps=3, embed_texts=T.EMBED_TEXTS)
 QUICK = dict(seq_reps=2, seq_calls=40, async_reps=1, async_s=0.5, stream_reps=2, chunks=2_000,
-             import_reps=1, rss_s=0.4, rss_subset=True, ceiling_s=0.7)
+             import_reps=1, rss_s=0.4, rss_subset=True, ceiling_s=0.7, embed_reps=1, embed_texts=T.EMBED_TEXTS)
 # In --quick, peak RSS is measured for one target per family only (each needs a
 # fresh interpreter, and the imports alone take most of a second).
 RSS_QUICK_SUBSET = {"raw-gravix", "chatopenai", "openailike", "core-gravix", "chatgravix", "li-gravix"}
@@ -230,8 +230,9 @@ class Bench:
         self.loop = asyncio.new_event_loop()
         self.stats = Stats(url)
         self.targets = [t for t in T.build_targets() if not only or t.key in only]
-        self.na: dict[str, dict[str, str]] = {t.key: {} for t in self.targets}
-        self.res: dict[str, dict[str, Any]] = {t.key: {} for t in self.targets}
+        self.embed_targets = [t for t in T.build_embedding_targets() if not only or t.key in only]
+        self.na: dict[str, dict[str, str]] = {t.key: {} for t in self.targets + self.embed_targets}
+        self.res: dict[str, dict[str, Any]] = {t.key: {} for t in self.targets + self.embed_targets}
 
     # -- setup -----------------------------------------------------------------
     def setup(self) -> None:
@@ -298,6 +299,8 @@ class Bench:
         self.loop.close()
 
     def _order(self, rep: int) -> list[T.Target]:
+        if not self.targets:  # --only with embedding targets alone
+            return []
         k = rep % len(self.targets)
         return self.targets[k:] + self.targets[:k]
 
@@ -411,6 +414,63 @@ class Bench:
                 "requests": sum(x["requests"] for x in r),
                 "expected_requests": len(r) * t_by_key[key].requests_per_call, "reps": r,
             }
+
+    def embeddings(self) -> None:
+        """texts/s for ``embed_texts`` short texts per call, sync and async, interleaved over targets."""
+        n = self.cfg["embed_texts"]
+        texts = T.embed_texts(n)
+        for t in self.embed_targets:
+            na = self.na[t.key]
+            try:
+                t.setup(self.url)
+                # Warm-up doubles as a functional check: every vector back, all of one size.
+                for mode, run in (("embed", lambda: t.embed(texts[:300])),
+                                  ("aembed", lambda: self.loop.run_until_complete(t.aembed(texts[:300])))):
+                    vectors = run()
+                    if len(vectors) != 300 or len({len(v) for v in vectors}) != 1:
+                        raise RuntimeError(f"{mode}: got {len(vectors)} vectors for 300 texts")
+            except Exception as e:  # noqa: BLE001 - an unfinished module makes its row n/a
+                na["embed"] = na["aembed"] = reason(e)
+                log(f"setup {t.key}: n/a ({reason(e)})")
+                continue
+            log(f"setup {t.key}: ok")
+        reps: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for rep in range(self.cfg["embed_reps"]):
+            k = rep % max(1, len(self.embed_targets))
+            for t in self.embed_targets[k:] + self.embed_targets[:k]:
+                for mode in ("embed", "aembed"):
+                    if mode in self.na[t.key]:
+                        continue
+                    gc.collect()
+                    s0 = self.stats()
+                    w0 = time.perf_counter()
+                    try:
+                        vectors = t.embed(texts) if mode == "embed" else self.loop.run_until_complete(t.aembed(texts))
+                        wall = time.perf_counter() - w0
+                        if len(vectors) != n:
+                            raise RuntimeError(f"got {len(vectors)} vectors for {n} texts")
+                    except Exception as e:
+                        self._fail(t, mode, e)  # type: ignore[arg-type]
+                        continue
+                    s1 = self.stats()
+                    reps.setdefault((t.key, mode), []).append({
+                        "texts_per_s": n / wall, "wall_s": wall, "requests": s1["embeddings"] - s0["embeddings"],
+                        "stub_cpu_pct": 100.0 * (s1["cpu_s"] - s0["cpu_s"]) / wall,
+                    })
+            log(f"embeddings rep {rep + 1}/{self.cfg['embed_reps']} done")
+        for (key, mode), r in reps.items():
+            if mode in self.na[key]:
+                continue
+            self.res[key][mode] = {
+                "texts_per_s": statistics.median(x["texts_per_s"] for x in r), "texts": n,
+                "requests_per_call": r[0]["requests"], "stub_cpu_pct": max(x["stub_cpu_pct"] for x in r), "reps": r,
+            }
+        for t in self.embed_targets:
+            try:
+                t.close()
+                self.loop.run_until_complete(t.aclose())
+            except Exception:
+                pass
 
 
 # --------------------------------------------------------------- stub ceiling
@@ -658,6 +718,7 @@ class Report:
         self.async_section()
         self.stream_section("stream", "Streaming, sync (`stream` / `stream_chat`)")
         self.stream_section("astream", "Streaming, async (`astream` / `astream_chat`)")
+        self.embeddings_section()
         self.import_section()
         self.rss_section()
         self.checklist_section()
@@ -750,6 +811,28 @@ class Report:
         hdr = ["target", "chunks/s", "vs raw httpx", "vs incumbent", "TTFC µs", "TTFC vs incumbent",
                "stub CPU (max)"]
         self.table(hdr, self._rows(mode, cells, len(hdr)))
+
+    def embeddings_section(self) -> None:
+        n = self.b.cfg.get("embed_texts", T.EMBED_TEXTS)
+        self.h(f"## Embeddings: {n:,} short texts per call (each library's default batch size)")
+        if not self.b.embed_targets or not any(self.b.res[t.key] or self.b.na[t.key] for t in self.b.embed_targets):
+            self.lines += ["not measured", ""]
+            return
+        rows = []
+        for t in self.b.embed_targets:
+            inc = T.EMBED_INCUMBENT.get(t.family)
+            cells = [t.label]
+            for mode in ("embed", "aembed"):
+                own = self.val(t.key, mode, "texts_per_s")
+                if own is None:
+                    cells += [f"n/a ({self.b.na[t.key].get(mode, 'not measured')})", "", ""]
+                    continue
+                r = self.b.res[t.key][mode]
+                cells += [fmt(own), ratio(own, self.val(inc, mode, "texts_per_s")) if inc else "—",
+                          f"{r['requests_per_call']} req, stub {r['stub_cpu_pct']:.0f}%"]
+            rows.append(cells)
+        self.table(["target", "sync texts/s", "vs incumbent", "sync requests", "async texts/s", "vs incumbent",
+                    "async requests"], rows)
 
     def import_section(self) -> None:
         self.h("## Import cost (fresh interpreter, median)")
@@ -868,7 +951,30 @@ class Report:
                 self.check(f"Core streamed chunks ({mode}) within 1.5× raw httpx", t, v, lambda x: x <= 1.5,
                            f"raw/core {v:.2f}× (raw {fmt(raw)}, core {fmt(own)} chunks/s)" if v else "",
                            self._na_why([(t.key, mode), (raw_key(t), mode)]))
+        for t in self.b.embed_targets:
+            if not t.ours:
+                continue
+            inc = T.EMBED_INCUMBENT[t.family]
+            for mode in ("embed", "aembed"):
+                own, ref = self.val(t.key, mode, "texts_per_s"), self.val(inc, mode, "texts_per_s")
+                v = own / ref if None not in (own, ref) else None
+                self.check(f"Embeddings ({mode}) ≥ 2× {inc} texts/s", t, v, lambda x: x >= 2.0,
+                           f"{v:.2f}× ({fmt(own)} vs {fmt(ref)})" if v else "",
+                           self._na_why([(t.key, mode), (inc, mode)]))
         imp = self.imports or {}
+        for key in ("lc-emb", "li-emb"):
+            r = imp.get(key)
+            if not r:
+                continue
+            ref = imp.get(r["ref"], {})
+            ok = "time_ms" in r and "time_ms" in ref
+            why = r.get("na") or ref.get("na") or "not measured"
+            v = r["time_ms"] / ref["time_ms"] if ok else None
+            self.check(f"Import time no heavier than our chat models ({r['ref']}, +10% noise)", r["label"], v,
+                       lambda x: x <= 1.10, f"{v:.2f}× ({r['time_ms']:.0f} vs {ref['time_ms']:.0f} ms)" if ok else "", why)
+            d = r["rss_mib"] - ref["rss_mib"] if ok else None
+            self.check(f"Import RSS no heavier than our chat models ({r['ref']}, +1 MiB noise)", r["label"], d,
+                       lambda x: x <= 1.0, f"{d:+.1f} MiB ({r['rss_mib']:.1f} vs {ref['rss_mib']:.1f})" if ok else "", why)
         for key in ("lc", "li"):
             r = imp.get(key)
             if not r:
@@ -915,7 +1021,7 @@ def versions() -> dict[str, str]:
 
     out = {}
     for dist in ("httpx", "langchain-core", "langchain-openai", "openai", "llama-index-core",
-                 "llama-index-llms-openai-like", "langchain-gloo-gravix"):
+                 "llama-index-llms-openai-like", "llama-index-embeddings-openai", "langchain-gloo-gravix"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -935,7 +1041,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark our clients against the incumbents and the floors.")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and a 2,000-chunk stream (< ~60 s)")
     ap.add_argument("--only", default="", help="comma-separated target keys (default: all)")
-    ap.add_argument("--skip", default="", help="comma-separated phases to skip: ceiling,imports,rss")
+    ap.add_argument("--skip", default="", help="comma-separated phases to skip: ceiling,imports,rss,embeddings")
     ap.add_argument("--no-write", action="store_true", help="do not overwrite benchmarks/results/latest.*")
     ap.add_argument("--events-per-chunk", type=int, default=1,
                     help="SSE events the stub packs into one HTTP chunk (default 1, as real servers send)")
@@ -984,6 +1090,8 @@ def main(argv: list[str] | None = None) -> int:
         bench.sequential()
         bench.streaming()
         bench.concurrent()
+        if "embeddings" not in skip:
+            bench.embeddings()
         bench.close()
         keys = [t.key for t in bench.targets if "acall" not in bench.na[t.key]
                 and (not cfg["rss_subset"] or t.key in RSS_QUICK_SUBSET)]
@@ -1018,6 +1126,8 @@ def main(argv: list[str] | None = None) -> int:
             "one_request_per_call": report.one_per_call, "imports": imports, "peak_rss": rss,
             "targets": {t.key: {"label": t.label, "family": t.family, "route": t.route, "ours": t.ours,
                                 "na": bench.na[t.key], **bench.res[t.key]} for t in bench.targets},
+            "embeddings": {t.key: {"label": t.label, "family": t.family, "ours": t.ours, "na": bench.na[t.key],
+                                   **bench.res[t.key]} for t in bench.embed_targets},
         }
         if not args.no_write:
             write_results(md, data)

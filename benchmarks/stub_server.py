@@ -12,6 +12,8 @@ Routes (POST unless noted):
   /ai/v1/chat/completions, /ai/v2/chat/completions    Gloo style (SSE without [DONE])
   /v1/inference/chat/completions, any */chat/completions  OpenAI style (SSE ends with [DONE])
   any */completions                                    legacy text completion
+  any */embeddings                                     OpenAI-style embeddings: one EMBED_DIMS vector per
+                                                       input, base64 or float as asked (float by default)
   any */oauth2/token                                   client-credentials token
   GET /__stats                                         request counters + server CPU time
 A streaming request (``"stream": true`` in the body) gets N content chunks,
@@ -147,6 +149,52 @@ def _stream_response(kind: str, n: int, text_completion: bool = False) -> bytes:
     return b"".join(parts)
 
 
+# Embeddings: a fixed unit-ish vector per input, pre-encoded once; answers are cached per
+# (input count, encoding), so that a 10,000-text run costs the stub one join per request.
+EMBED_DIMS = 384
+_EMBED_VECTOR = [((i * 37) % 101 - 50) / 500.0 for i in range(EMBED_DIMS)]
+
+
+def _embed_item(index: int, encoding: str) -> bytes:
+    import array
+    import base64
+
+    if encoding == "base64":
+        packed = array.array("f", _EMBED_VECTOR)
+        if sys.byteorder == "big":
+            packed.byteswap()
+        value = _dumps(base64.b64encode(packed.tobytes()).decode())
+    else:
+        value = _dumps(_EMBED_VECTOR)
+    return b'{"object":"embedding","index":%d,"embedding":%s}' % (index, value)
+
+
+_embed_cache: dict[tuple[int, str], bytes] = {}
+
+
+def _embeddings(body: bytes) -> bytes:
+    try:
+        request = json.loads(body)
+        inputs = request["input"]
+        count = 1 if isinstance(inputs, str) else len(inputs)
+        encoding = request.get("encoding_format") or "float"
+    except (ValueError, KeyError, TypeError):
+        return BAD_REQUEST
+    key = (count, encoding)
+    resp = _embed_cache.get(key)
+    if resp is None:
+        if len(_embed_cache) > 64:
+            _embed_cache.clear()
+        item = _embed_item(0, encoding)
+        head, tail = item.split(b'"index":0', 1)
+        items = b",".join(head + b'"index":%d' % i + tail for i in range(count))
+        usage = _dumps({"prompt_tokens": 4 * count, "total_tokens": 4 * count})
+        resp = _embed_cache[key] = _http(
+            "200 OK", b'{"object":"list","data":[' + items + b'],"model":"m","usage":' + usage + b"}"
+        )
+    return resp
+
+
 TOKEN = _http(
     "200 OK", _dumps({"access_token": "bench-token", "token_type": "Bearer", "expires_in": 3600})
 )
@@ -157,7 +205,7 @@ BAD_REQUEST = _http("400 Bad Request", b'{"error":{"message":"bad request","type
 
 _stream_cache: dict[tuple[str, int, bool], bytes] = {}
 # Counters live in one dict so that /__stats is a single cheap snapshot.
-STATS: dict[str, object] = {"chat": 0, "token": 0, "other": 0, "paths": {}}
+STATS: dict[str, object] = {"chat": 0, "token": 0, "embeddings": 0, "other": 0, "paths": {}}
 
 
 def _chunks_requested(body: bytes) -> int:
@@ -213,6 +261,9 @@ def _route(method: bytes, path: bytes, body: bytes) -> bytes:
     if path.endswith(b"/completions"):
         STATS["chat"] += 1  # type: ignore[operator]
         return _streamed("generic", body, True) if is_stream else TEXT_COMPLETION
+    if path.endswith(b"/embeddings"):
+        STATS["embeddings"] += 1  # type: ignore[operator]
+        return _embeddings(body)
     if path.endswith(b"/oauth2/token") or path.endswith(b"/token"):
         STATS["token"] += 1  # type: ignore[operator]
         return TOKEN

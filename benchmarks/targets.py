@@ -532,3 +532,93 @@ IMPORTS = [
     ("li", "ours: llama_index_ext (Gloo, GravixLayer)", "from llama_index_ext import Gloo, GravixLayer",
      "li-core", "openailike"),
 ]
+
+
+# ----------------------------------------------------------------------- embeddings
+#
+# One figure: texts/s for embedding EMBED_TEXTS short texts, sync and async, each library with
+# its own default batch size (what its users get), all against the stub's /v1/inference/embeddings.
+
+EMBED_TEXTS = 10_000
+
+
+def embed_texts(n: int = EMBED_TEXTS) -> list[str]:
+    return [f"short text number {i} about retrieval" for i in range(n)]
+
+
+class EmbedTarget:
+    """``embed(texts)`` / ``aembed(texts)`` -> list of vectors, the way each library's users call it."""
+
+    def __init__(self, key: str, label: str, family: str, factory: Callable[[str], Any], sync: str, async_: str,
+                 ours: bool = False) -> None:
+        self.key, self.label, self.family, self.ours = key, label, family, ours
+        self._factory, self._sync, self._async = factory, sync, async_
+
+    def setup(self, url: str) -> None:
+        self.model = self._factory(url)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        return getattr(self.model, self._sync)(texts)
+
+    async def aembed(self, texts: list[str]) -> list[list[float]]:
+        return await getattr(self.model, self._async)(texts)
+
+    def close(self) -> None:
+        _close_quietly(self.model, "close")
+
+    async def aclose(self) -> None:
+        await _aclose_quietly(self.model, "aclose")
+
+
+def _openai_embeddings(url: str) -> Any:
+    from langchain_openai import OpenAIEmbeddings
+
+    # check_embedding_ctx_length=False: send the strings (the default tokenizes with tiktoken first).
+    return OpenAIEmbeddings(model=MODEL, base_url=url + "/v1/inference", api_key="x", max_retries=0,
+                            check_embedding_ctx_length=False)
+
+
+def _openai_embedding(url: str) -> Any:
+    from llama_index.embeddings.openai import OpenAIEmbedding
+
+    return OpenAIEmbedding(model_name=MODEL, api_base=url + "/v1/inference", api_key="x", max_retries=0)
+
+
+def _gravix_embeddings(url: str) -> Any:
+    from langchain_gloo_gravix import GravixLayerEmbeddings
+
+    return GravixLayerEmbeddings(model=MODEL, base_url=url + "/v1/inference", api_key=KEY, max_retries=0)
+
+
+def _gravix_embedding(url: str) -> Any:
+    from llama_index_ext import GravixLayerEmbedding
+
+    return GravixLayerEmbedding(model=MODEL, base_url=url + "/v1/inference", api_key=KEY, max_retries=0)
+
+
+def build_embedding_targets() -> list[EmbedTarget]:
+    return [
+        EmbedTarget("openaiembeddings", "OpenAIEmbeddings (langchain-openai)", "lc-incumbent", _openai_embeddings,
+                    "embed_documents", "aembed_documents"),
+        EmbedTarget("openaiembedding", "OpenAIEmbedding (llama-index)", "li-incumbent", _openai_embedding,
+                    "get_text_embedding_batch", "aget_text_embedding_batch"),
+        EmbedTarget("lc-embeddings", "ours: GravixLayerEmbeddings", "lc", _gravix_embeddings,
+                    "embed_documents", "aembed_documents", ours=True),
+        EmbedTarget("li-embedding", "ours: LlamaIndex GravixLayerEmbedding", "li", _gravix_embedding,
+                    "get_text_embedding_batch", "aget_text_embedding_batch", ours=True),
+    ]
+
+
+EMBED_INCUMBENT = {"lc": "openaiembeddings", "li": "openaiembedding"}
+
+IMPORTS += [
+    ("openaiembeddings", "langchain_openai.OpenAIEmbeddings", "from langchain_openai import OpenAIEmbeddings",
+     "lc-core", None),
+    ("openaiembedding", "llama_index.embeddings.openai.OpenAIEmbedding",
+     "from llama_index.embeddings.openai import OpenAIEmbedding", "li-core", None),
+    # Compared with our chat models' rows: the embeddings must import no heavier.
+    ("lc-emb", "ours: langchain_gloo_gravix (GravixLayerEmbeddings)",
+     "from langchain_gloo_gravix import GravixLayerEmbeddings", "lc", "openaiembeddings"),
+    ("li-emb", "ours: llama_index_ext (GravixLayerEmbedding)", "from llama_index_ext import GravixLayerEmbedding",
+     "li", "openaiembedding"),
+]

@@ -1,6 +1,6 @@
-"""LangChain chat models for Gloo AI (v1, v2) and Gravix Layer.
+"""LangChain chat models for Gloo AI (v1, v2) and Gravix Layer, and Gravix Layer embeddings.
 
-``ChatGloo`` and ``ChatGravixLayer`` are imported lazily, so that
+``ChatGloo``, ``ChatGravixLayer`` and ``GravixLayerEmbeddings`` are imported lazily, so that
 ``import langchain_gloo_gravix.core`` never pulls in langchain_core.
 """
 
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["ChatGloo", "ChatGravixLayer", "__version__"]
+__all__ = ["ChatGloo", "ChatGravixLayer", "GravixLayerEmbeddings", "__version__"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
     from .chat_models import ChatGloo, ChatGravixLayer
+    from .embeddings import GravixLayerEmbeddings
 
 
 def __getattr__(name: str) -> Any:
@@ -20,4 +21,8 @@ def __getattr__(name: str) -> Any:
         from . import chat_models
 
         return getattr(chat_models, name)
+    if name == "GravixLayerEmbeddings":
+        from .embeddings import GravixLayerEmbeddings
+
+        return GravixLayerEmbeddings
     raise AttributeError(f"module 'langchain_gloo_gravix' has no attribute {name!r}")

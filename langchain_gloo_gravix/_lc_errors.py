@@ -12,6 +12,7 @@ from langchain_core import exceptions as lc
 
 from .core import errors as core
 from .core.config import ConfigurationError
+from .core.embeddings import EmbeddingInputTooLargeError
 
 __all__ = ["to_langchain_error"]
 
@@ -33,6 +34,10 @@ class GlooGravixPermissionDeniedError(core.PermissionDeniedError, lc.ModelPermis
 
 
 class GlooGravixBadRequestError(core.BadRequestError, lc.ModelInvalidRequestError):
+    pass
+
+
+class GlooGravixEmbeddingInputTooLargeError(EmbeddingInputTooLargeError, lc.ModelInvalidRequestError):
     pass
 
 
@@ -89,6 +94,7 @@ _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] 
     (core.MissingCredentialsError, GlooGravixMissingCredentialsError),
     (ConfigurationError, GlooGravixConfigurationError),
     (core.ContextOverflowError, GlooGravixContextOverflowError),
+    (EmbeddingInputTooLargeError, GlooGravixEmbeddingInputTooLargeError),
     (core.BadRequestError, GlooGravixBadRequestError),
     (core.AuthenticationError, GlooGravixAuthenticationError),
     (core.PermissionDeniedError, GlooGravixPermissionDeniedError),

@@ -3,7 +3,8 @@
 Offline by default, against the embedded emulator. Live for each service whose
 credentials are in the environment (GLOO_CLIENT_ID + GLOO_CLIENT_SECRET, the
 GLOO_AI_* pair or GLOO_API_KEY; GRAVIXLAYER_API_KEY, with GRAVIXLAYER_MODEL to
-pick the Gravix model). ``--offline`` forces the emulator for everything.
+pick the Gravix chat model and GRAVIXLAYER_EMBEDDING_MODEL its embedding model).
+The RAG parts embed with Gravix Layer; no mock embeddings anywhere. ``--offline`` forces the emulator for everything.
 """
 
 from __future__ import annotations
@@ -117,32 +118,71 @@ def _agent(gravix: dict[str, Any]) -> None:
             print(f"final answer:     {message.content}")
 
 
-def _query_engine(gloo: dict[str, Any]) -> None:
-    from llama_index.core import Document, Settings, VectorStoreIndex
-    from llama_index.core.embeddings import MockEmbedding
+_DOCUMENTS = [
+    "Gloo AI offers Completions v1 and v2; v2 adds routing by model, family or auto routing.",
+    "Gravix Layer serves OpenAI-compatible chat completions at /v1/inference/chat/completions.",
+    "Gloo tokens come from the OAuth2 client-credentials grant and expire after one hour.",
+    "Gravix Layer also serves embeddings at /v1/inference/embeddings, as base64 or float vectors.",
+    "The tradition parameter of Gloo v2 steers answers toward an evangelical, catholic or mainline view.",
+]
 
-    from llama_index_ext import Gloo
 
-    _title("4. LlamaIndex query engine over documents (Gloo v1)")
-    Settings.embed_model = MockEmbedding(embed_dim=64)  # offline embeddings; the LLM is real
-    documents = [
-        Document(text="Gloo AI offers Completions v1 and v2; v2 adds routing by model, family or auto routing."),
-        Document(text="Gravix Layer serves OpenAI-compatible chat completions at /v1/inference/chat/completions."),
-        Document(text="Gloo tokens come from the OAuth2 client-credentials grant and expire after one hour."),
-    ]
-    llm = Gloo(api_version="v1", **gloo)
-    engine = VectorStoreIndex.from_documents(documents).as_query_engine(llm=llm, similarity_top_k=3)
+def _embedding_config(gravix: dict[str, Any]) -> dict[str, Any]:
+    """The Gravix credentials and base URL, without the chat model (the embedding model has its own default)."""
+    return {k: v for k, v in gravix.items() if k != "model"}
+
+
+def _rag_chain(gloo: dict[str, Any], gravix: dict[str, Any]) -> None:
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_core.runnables import RunnablePassthrough
+    from langchain_core.vectorstores import InMemoryVectorStore
+
+    from . import ChatGloo, GravixLayerEmbeddings
+
+    _title("4. LangChain RAG chain: InMemoryVectorStore + GravixLayerEmbeddings + ChatGloo")
+    embeddings = GravixLayerEmbeddings(**_embedding_config(gravix))
+    store = InMemoryVectorStore.from_texts(_DOCUMENTS, embeddings)
+    retriever = store.as_retriever(search_kwargs={"k": 2})
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "Answer in one sentence from this context only:\n{context}"), ("human", "{question}")]
+    )
+    chain = (
+        {"context": retriever | (lambda docs: "\n".join(d.page_content for d in docs)), "question": RunnablePassthrough()}
+        | prompt
+        | ChatGloo(max_tokens=1024, **gloo)
+        | StrOutputParser()
+    )
     question = "How long do Gloo tokens last?"
+    print(f"embedding model: {embeddings.model}; {len(_DOCUMENTS)} documents in the vector store")
+    print(f"query: {question}")
+    print("retrieved first:", retriever.invoke(question)[0].page_content)
+    print("answer:", chain.invoke(question).strip())
+
+
+def _query_engine(gloo: dict[str, Any], gravix: dict[str, Any]) -> None:
+    from llama_index.core import Document, VectorStoreIndex
+
+    from llama_index_ext import Gloo, GravixLayerEmbedding
+
+    _title("5. LlamaIndex query engine over documents (GravixLayerEmbedding + Gloo v1)")
+    embed_model = GravixLayerEmbedding(**_embedding_config(gravix))
+    llm = Gloo(api_version="v1", **gloo)
+    index = VectorStoreIndex.from_documents([Document(text=t) for t in _DOCUMENTS], embed_model=embed_model)
+    engine = index.as_query_engine(llm=llm, similarity_top_k=2)
+    question = "Where does Gravix Layer serve embeddings?"
+    print(f"embedding model: {embed_model.model_name}")
     print(f"query: {question}")
     response = engine.query(question)
     print("answer:", str(response).strip())
+    print("top source:", response.source_nodes[0].node.get_content())
     print(f"sources: {len(response.source_nodes)} nodes; context window used by LlamaIndex: {llm.metadata.context_window}")
 
 
 def _grounded(gloo: dict[str, Any]) -> None:
     from . import ChatGloo
 
-    _title("5. Grounded completion with sources (Gloo v2 grounded route, GlooGrounded corpus)")
+    _title("6. Grounded completion with sources (Gloo v2 grounded route, GlooGrounded corpus)")
     model = ChatGloo(grounded=True, include_citations=True, sources_limit=3, max_tokens=1024, **gloo)
     question = "What does the Bible say about forgiveness?"
     print(f"ChatGloo(grounded=True, include_citations=True, sources_limit=3)  <- {question!r}")
@@ -169,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             (_lcel_chain, backends["gloo"]),
             (_streaming, backends["gloo"]),
             (_agent, backends["gravix"]),
-            (_query_engine, backends["gloo"]),
+            (lambda gloo: _rag_chain(gloo, backends["gravix"]), backends["gloo"]),
+            (lambda gloo: _query_engine(gloo, backends["gravix"]), backends["gloo"]),
             (_grounded, backends["gloo"]),
         ]
         failed = 0

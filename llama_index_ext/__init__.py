@@ -1,10 +1,29 @@
-"""LlamaIndex LLMs for Gloo AI (Completions v1, v2) and Gravix Layer.
+"""LlamaIndex LLMs for Gloo AI (Completions v1, v2) and Gravix Layer, and Gravix Layer embeddings.
 
-Both are ``FunctionCallingLLM`` subclasses built on the framework-free core
-client in ``langchain_gloo_gravix.core``: chat endpoint, tools, streaming usage,
-known context windows and secret-safe serialisation work without tuning.
+``Gloo`` and ``GravixLayer`` are ``FunctionCallingLLM`` subclasses and ``GravixLayerEmbedding`` a
+``BaseEmbedding``, all built on the framework-free core client in ``langchain_gloo_gravix.core``:
+chat endpoint, tools, streaming usage, known context windows, batched embeddings and secret-safe
+serialisation work without tuning. Each name loads its module on first use (PEP 562), so that
+importing one does not import the others, and ``llama_index_ext._clients`` stays framework-free.
 """
 
-from .llms import Gloo, GravixLayer
+from __future__ import annotations
 
-__all__ = ["Gloo", "GravixLayer"]
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["Gloo", "GravixLayer", "GravixLayerEmbedding"]
+
+_LAZY = {"Gloo": "llms", "GravixLayer": "llms", "GravixLayerEmbedding": "embeddings"}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .embeddings import GravixLayerEmbedding
+    from .llms import Gloo, GravixLayer
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

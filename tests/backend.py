@@ -36,6 +36,7 @@ class Backend:
     gravix_api_key: str
     gravix_model: str
     gloo_api_key: Optional[str] = None
+    gravix_embedding_model: str = "microsoft/multilingual-e5-large"
 
     def gloo_credentials(self) -> dict[str, Any]:
         """Constructor arguments for Gloo: a static key if recorded with one, else OAuth."""
@@ -61,6 +62,7 @@ def backend() -> Backend:
             gloo_api_key=os.environ.get("GLOO_API_KEY") or None,
             gravix_api_key=os.environ["GRAVIXLAYER_API_KEY"],
             gravix_model=os.environ.get("GRAVIXLAYER_MODEL", "meta-llama/llama-3.1-8b-instruct"),
+            gravix_embedding_model=os.environ.get("GRAVIXLAYER_EMBEDDING_MODEL", "microsoft/multilingual-e5-large"),
         )
     elif RECORD == "emulator":
         from langchain_gloo_gravix.emulator import Emulator

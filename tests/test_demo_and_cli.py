@@ -27,6 +27,16 @@ def test_demo_runs_every_part_offline(capsys):
     assert "Demo finished." in out
 
 
+def test_demo_rag_parts_use_gravix_embeddings(capsys):
+    import inspect
+
+    assert "MockEmbedding" not in inspect.getsource(demo)  # real (emulated) vectors only
+    assert demo.main(["--offline"]) == 0
+    out = capsys.readouterr().out
+    assert "retrieved first: Gloo tokens come from the OAuth2 client-credentials grant and expire after one hour." in out
+    assert "top source: Gravix Layer also serves embeddings at /v1/inference/embeddings" in out
+
+
 def test_demo_uses_live_gravix_only_when_its_key_is_set(monkeypatch):
     monkeypatch.setenv("GRAVIXLAYER_API_KEY", "k")
     with demo._backends(offline=False) as backends:

@@ -12,7 +12,7 @@ def test_demo_grounded_step_prints_sources(capsys, monkeypatch):
     with demo._backends(offline=True) as backends:
         demo._grounded(backends["gloo"])
     out = capsys.readouterr().out
-    assert "5. Grounded completion with sources" in out
+    assert "6. Grounded completion with sources" in out
     assert "sources_returned: True" in out
     assert "  [1] Matthew 6:14 (KJV)  https://corpus.emulator.invalid/GlooGrounded/kjv/matthew-6-14" in out
     assert 'answer: From GlooGrounded, Matthew 6:14 (KJV): "For if ye forgive men' in out

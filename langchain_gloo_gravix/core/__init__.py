@@ -7,7 +7,10 @@ model classes stays as cheap as importing the framework itself.
 
 from typing import TYPE_CHECKING, Any
 
-from .endpoints import ENDPOINTS, GLOO_V1, GLOO_V2, GLOO_V2_GROUNDED, GRAVIX, Endpoint, env_credentials, get_endpoint, resolve_base_url
+from .endpoints import (
+    ENDPOINTS, GLOO_V1, GLOO_V2, GLOO_V2_GROUNDED, GRAVIX, Endpoint, env_credentials, get_endpoint, resolve_base_url,
+    resolve_embedding_model,
+)
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -37,6 +40,8 @@ __all__ = [
     "BadRequestError", "ContextOverflowError", "AuthenticationError", "PermissionDeniedError", "NotFoundError",
     "ConflictError", "RequestTimeoutError", "RateLimitError", "ServerError", "StreamError", "StreamTimeoutError",
     "MalformedResponseError",
+    "EmbeddingResult", "EmbeddingUsage", "InvalidEmbeddingInputError", "EmbeddingInputTooLargeError",
+    "DEFAULT_EMBEDDING_BATCH_SIZE", "DEFAULT_EMBEDDING_CONCURRENCY", "resolve_embedding_model",
     "ROUTING_KEYS", "build_body", "merge_params", "normalize_params", "normalize_tool_choice", "RetryPolicy", "StreamAccumulator",
     "ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage",
     "Grounding", "GROUNDING_OPTIONS", "check_grounded_options",
@@ -50,10 +55,19 @@ _LAZY = {
     "StreamAccumulator": "streaming",
     "RetryPolicy": "retry",
     "Grounding": "grounding_result",
+    **dict.fromkeys(
+        ("EmbeddingResult", "EmbeddingUsage", "InvalidEmbeddingInputError", "EmbeddingInputTooLargeError",
+         "DEFAULT_EMBEDDING_BATCH_SIZE", "DEFAULT_EMBEDDING_CONCURRENCY"),
+        "embeddings",
+    ),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, AsyncChatStream, AsyncClient, ChatStream, Client
+    from .embeddings import (
+        DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY, EmbeddingInputTooLargeError, EmbeddingResult,
+        EmbeddingUsage, InvalidEmbeddingInputError,
+    )
     from .retry import RetryPolicy
     from .streaming import StreamAccumulator
     from .grounding_result import Grounding

@@ -160,12 +160,14 @@ class _BaseClient:
         )
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def _chat_request(self, body: bytes, headers: Mapping[str, str]) -> httpx.Request:
+    def _chat_request(self, body: bytes, headers: Mapping[str, str], url: Union[httpx.URL, str, None] = None) -> httpx.Request:
+        """A POST of ``body`` to the chat URL (or to ``url``, e.g. the embeddings one)."""
+        target = self._chat_url if url is None else url
         if self._direct:
             # Our own transport: the request is complete as built (headers, timeout).
-            return httpx.Request("POST", self._chat_url, headers=headers, content=body, extensions={"timeout": self._timeout_ext})
+            return httpx.Request("POST", target, headers=headers, content=body, extensions={"timeout": self._timeout_ext})
         # A caller's httpx client: let it merge its own headers, cookies and base URL.
-        return self._http.build_request("POST", self._chat_url, content=body, headers=headers, timeout=self.timeout)
+        return self._http.build_request("POST", target, content=body, headers=headers, timeout=self.timeout)
 
     def _setup_http(self, http_client: Any, make_transport: Callable[[], Any], client_class: type) -> None:
         """Use the caller's httpx client as is, or build ours around ``transport``.

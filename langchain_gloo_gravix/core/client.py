@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Mapping, Optional, Sequence, Union
+from asyncio import Semaphore, ensure_future, gather
+from typing import Any, Awaitable, Iterable, Mapping, Optional, Sequence, Union
 
 import httpx
 
@@ -21,7 +22,9 @@ from ._base import (
     _BaseClient,
     _ssl_context,
 )
+from .embeddings import EmbeddingBatch, EmbeddingCall, EmbeddingResult
 from .endpoints import Endpoint
+from .errors import GlooGravixError
 from .streams import AsyncChatStream, ChatStream
 from .transport import SplitPoolTransport
 from .wire import ChatCompletion, ModelInfo
@@ -101,6 +104,32 @@ class Client(_BaseClient):
         """A lazy stream of :class:`StreamDelta`; validation errors raise here, at once."""
         body = self._body(messages, params, True, include_usage)
         return ChatStream(self, body, self._headers_for(extra_headers))
+
+    def embed(self, texts: Sequence[str], *, extra_headers: Optional[Mapping[str, str]] = None, **options: Any) -> EmbeddingResult:
+        """Embeddings of ``texts``, in order. ``options``: ``model``, ``batch_size``, ``encoding_format``,
+        ``user``, ``extra_body`` (see core.embeddings.EmbeddingCall, which makes every decision)."""
+        call = EmbeddingCall.for_endpoint(self.endpoint, self.base_url, texts, **options)
+        headers = self._headers_for(extra_headers)
+        pending = list(reversed(call.batches))
+        while pending:
+            batch = pending.pop()
+            try:
+                self._embed_batch(call, batch, headers)
+            except GlooGravixError as error:
+                pending.extend(reversed(call.recover(batch, error)))  # halves of a too-large batch, or raises
+        return call.result()
+
+    def _embed_batch(self, call: EmbeddingCall, batch: EmbeddingBatch, headers: Mapping[str, str]) -> None:
+        request = self._chat_request(call.body(batch), headers, call.url)
+        attempt = 0
+        while True:
+            try:
+                response = self._send(request)
+                return call.accept(batch, response.status_code, response.headers, response.content)
+            except Exception as exc:
+                delay = self._retry_delay(attempt, exc)
+            attempt += 1
+            time.sleep(delay)
 
     def list_models(self) -> list[ModelInfo]:
         return self._models_result(self._http.get(self.models_url, **self._models_request_args()))
@@ -184,6 +213,35 @@ class AsyncClient(_BaseClient):
         body = self._body(messages, params, True, include_usage)
         return AsyncChatStream(self, body, self._headers_for(extra_headers))
 
+    async def embed(self, texts: Sequence[str], *, extra_headers: Optional[Mapping[str, str]] = None, **options: Any) -> EmbeddingResult:
+        """As :meth:`Client.embed`; batches go out ``concurrency`` (option, default 4) at a time."""
+        call = EmbeddingCall.for_endpoint(self.endpoint, self.base_url, texts, **options)
+        headers = self._headers_for(extra_headers)
+        slots = Semaphore(call.concurrency)
+
+        async def run(batch: EmbeddingBatch) -> None:
+            async with slots:
+                try:
+                    return await self._embed_batch(call, batch, headers)
+                except GlooGravixError as error:
+                    instead = call.recover(batch, error)  # halves of a too-large batch, or raises
+            await _all(run(half) for half in instead)
+
+        await _all(run(batch) for batch in call.batches)
+        return call.result()
+
+    async def _embed_batch(self, call: EmbeddingCall, batch: EmbeddingBatch, headers: Mapping[str, str]) -> None:
+        request = self._chat_request(call.body(batch), headers, call.url)
+        attempt = 0
+        while True:
+            try:
+                response = await self._send(request)
+                return call.accept(batch, response.status_code, response.headers, response.content)
+            except Exception as exc:
+                delay = self._retry_delay(attempt, exc)
+            attempt += 1
+            await asyncio.sleep(delay)
+
     async def list_models(self) -> list[ModelInfo]:
         return self._models_result(await self._http.get(self.models_url, **self._models_request_args()))
 
@@ -198,3 +256,18 @@ class AsyncClient(_BaseClient):
         await self.aclose()
 
 
+
+
+async def _all(jobs: Iterable[Awaitable[None]]) -> None:
+    """Run ``jobs`` together; on the first failure cancel the others (and wait for them) and raise it."""
+    # names imported from asyncio, not asyncio.X: tests swap this module's ``asyncio`` for a sleep recorder
+    tasks = [ensure_future(job) for job in jobs]
+    if len(tasks) == 1:
+        return await tasks[0]
+    try:
+        await gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await gather(*tasks, return_exceptions=True)
+        raise

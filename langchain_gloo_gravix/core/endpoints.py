@@ -21,6 +21,7 @@ __all__ = [
     "get_endpoint",
     "resolve_base_url",
     "env_credentials",
+    "resolve_embedding_model",
 ]
 
 GLOO_MODEL_FAMILIES = ("openai", "anthropic", "google", "open source")
@@ -57,6 +58,11 @@ class Endpoint:
     #: Gloo grounded (RAG) completions: rag_publisher / sources_limit / include_citations
     #: accepted, sources_returned / citations returned (provider-apis 3.5).
     grounding: bool = False
+    #: path of the OpenAI-style embeddings endpoint, relative to the base URL; None: no embeddings.
+    embeddings_path: str | None = None
+    default_embedding_model: str | None = None
+    #: env var naming the embedding model (optional; the argument wins, the default is last).
+    embedding_model_env: str | None = None
 
     @property
     def requires_model(self) -> bool:
@@ -126,6 +132,11 @@ GRAVIX = Endpoint(
     models_need_auth=True,
     auth="static",
     api_key_envs=("GRAVIXLAYER_API_KEY",),
+    # provider-apis 7.9: POST {base}/embeddings, {model, input, encoding_format, user};
+    # the docs' embedding model is microsoft/multilingual-e5-large (7.7).
+    embeddings_path="/embeddings",
+    default_embedding_model="microsoft/multilingual-e5-large",
+    embedding_model_env="GRAVIXLAYER_EMBEDDING_MODEL",
 )
 
 ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVIX, GLOO_V2_GROUNDED)}
@@ -212,3 +223,14 @@ def credentials_help(endpoint: Endpoint) -> str:
             "or GLOO_AI_CLIENT_ID and GLOO_AI_CLIENT_SECRET), or pass api_key= (or set GLOO_API_KEY)"
         )
     return f"pass api_key= (or set {' or '.join(endpoint.api_key_envs)})"
+
+
+def resolve_embedding_model(endpoint: Endpoint, model: str | None = None) -> str:
+    """The embedding model from the argument, else the env var, else the endpoint's default."""
+    if endpoint.embeddings_path is None:
+        raise ValueError(f"{endpoint.name} has no embeddings endpoint; use the Gravix Layer endpoint")
+    found = model or (os.environ.get(endpoint.embedding_model_env) if endpoint.embedding_model_env else None)
+    found = found or endpoint.default_embedding_model
+    if not found or not found.strip():
+        raise ValueError(f"an embedding model is required for {endpoint.name} (argument model=)")
+    return found.strip()

@@ -1,5 +1,5 @@
 """Local emulator of Gloo AI (OAuth2 token, Completions v1/v2, model registry)
-and Gravix Layer chat completions, for offline tests, demos and cassettes.
+and Gravix Layer chat completions and embeddings, for offline tests, demos and cassettes.
 
 Stdlib only and independent of the rest of the package::
 

@@ -118,6 +118,9 @@ GRAVIX_MODELS: list[dict] = [
      "owned_by": "qwen"},
     {"id": "mistralai/mistral-nemo-instruct-2407", "object": "model", "created": 1735689600,
      "owned_by": "mistralai"},
+    # The embedding model the Gravix docs name (section 7.7), served at /embeddings.
+    {"id": "microsoft/multilingual-e5-large", "object": "model", "created": 1735689600,
+     "owned_by": "microsoft"},
 ]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .auth import TokenStore
+from .embeddings import MAX_BATCH as EMBEDDING_MAX_BATCH
 from .faults import Fault, FaultQueue
 from .grounding import Publishers, load_jsonl
 from .model import ScriptedModel
@@ -54,6 +55,8 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self.port = self._requested_port
         self.log_requests = False  # the CLI turns this on
+        #: inputs per embeddings request; more are answered 413 (tests lower it to exercise splitting).
+        self.embedding_max_batch = EMBEDDING_MAX_BATCH
 
     # -- lifecycle -----------------------------------------------------------
 

@@ -92,6 +92,17 @@ class Fault:
             raise ValueError(f"unknown tool quirk {kind!r}; expected one of {sorted(TOOL_QUIRKS)}")
         return cls("tool_quirk", {"kind": kind})
 
+    @classmethod
+    def embedding_quirk(cls, kind: str) -> "Fault":
+        """Answer an embeddings request oddly: ``ignore_base64`` (floats anyway), ``refuse_base64``
+        (400), ``drop_one`` (one vector short), ``reversed`` (items in reverse order, indexes
+        right) or ``wrong_dims`` (the last vector one dimension short)."""
+        from .embeddings import EMBEDDING_QUIRKS
+
+        if kind not in EMBEDDING_QUIRKS:
+            raise ValueError(f"unknown embedding quirk {kind!r}; expected one of {sorted(EMBEDDING_QUIRKS)}")
+        return cls("embedding_quirk", {"kind": kind})
+
 
 class FaultQueue:
     """Thread-safe FIFO of ``(path or None, Fault)``."""

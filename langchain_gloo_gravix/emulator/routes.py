@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import auth, catalog, errors, grounding, validation
+from . import auth, catalog, embeddings, errors, grounding, validation
 from .faults import IMMEDIATE_KINDS, Fault
 from .prompt import Prompt
 from .shapes import GLOO_V1, GLOO_V2, GRAVIX, Shaper, StreamPlan
@@ -101,6 +101,10 @@ def _gravix_models(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fau
     if denied:
         return JsonReply(*denied)
     return JsonReply(200, catalog.gravix_list())  # Ollama /v1/models shape (7.7 [Inf])
+
+
+def _embeddings(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
+    return JsonReply(*embeddings.handle(emu, req, rid, fault))
 
 
 # -- chat completions ----------------------------------------------------------
@@ -216,4 +220,5 @@ ROUTES: dict[str, tuple[str, Callable]] = {
     "/ai/v2/chat/completions/grounded": ("POST", _chat(GLOO_V2, grounded=True)),
     "/v1/inference/chat/completions": ("POST", _chat(GRAVIX)),
     "/v1/inference/models": ("GET", _gravix_models),
+    "/v1/inference/embeddings": ("POST", _embeddings),
 }

@@ -1,0 +1,136 @@
+"""``GravixLayerEmbedding``: Gravix Layer embeddings as a LlamaIndex ``BaseEmbedding``.
+
+A thin adapter on the core client's ``embed()``, which batches, splits batches the server calls
+too large, decodes base64, retries and maps errors. Core errors reach the caller unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_serializer, model_validator
+
+from langchain_gloo_gravix.core import GRAVIX, resolve_base_url, resolve_embedding_model
+from langchain_gloo_gravix.core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
+
+from ._clients import ClientCache, settings_key
+
+if TYPE_CHECKING:
+    from langchain_gloo_gravix.core import AsyncClient, Client
+
+__all__ = ["GravixLayerEmbedding"]
+
+_SECRET_HEADER_HINTS = ("authorization", "api-key", "apikey", "token", "secret", "cookie", "password")
+
+
+class GravixLayerEmbedding(BaseEmbedding):
+    """Gravix Layer embeddings (OpenAI-compatible ``/embeddings``) for LlamaIndex.
+
+    Same words as the ``GravixLayer`` LLM: ``api_key`` (else env GRAVIXLAYER_API_KEY, read at the
+    first request), ``base_url`` (else env GRAVIXLAYER_BASE_URL), ``timeout``, ``max_retries``,
+    ``default_headers``. ``model_name`` (or ``model``) defaults to env GRAVIXLAYER_EMBEDDING_MODEL,
+    else ``microsoft/multilingual-e5-large``. ``embed_batch_size`` inputs go in one request
+    (128 by default); async batches run ``max_concurrency`` at a time.
+
+    Example::
+
+        from llama_index.core import Settings, VectorStoreIndex
+        from llama_index_ext import GravixLayerEmbedding
+        Settings.embed_model = GravixLayerEmbedding()
+        index = VectorStoreIndex.from_documents(documents)
+    """
+
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    model_name: str = Field(default="", alias="model", description="Embedding model id; env or the default when empty.")
+    embed_batch_size: int = Field(default=DEFAULT_EMBEDDING_BATCH_SIZE, gt=0, le=2048, description="Inputs per request.")
+    max_concurrency: int = Field(default=DEFAULT_EMBEDDING_CONCURRENCY, ge=1, description="Async requests in flight.")
+    encoding_format: Literal["base64", "float"] = Field(
+        default="base64", description="Wire encoding; base64 falls back to float when a server ignores or refuses it."
+    )
+    timeout: Optional[float] = Field(default=None, gt=0, description="Seconds; None keeps the core's finite default.")
+    max_retries: int = Field(default=2, ge=0, description="Retries of 408/409/429/5xx/connection errors (one layer).")
+    default_headers: Optional[Dict[str, str]] = Field(default=None, repr=False, description="Sent with every request.")
+    additional_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra request fields (e.g. user).")
+    api_key: Optional[SecretStr] = Field(default=None, exclude=True, repr=False, description="Static key; env if None.")
+    base_url: Optional[str] = Field(default=None, description="The .../v1/inference prefix; env or the public URL.")
+
+    _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
+
+    @model_validator(mode="after")
+    def _resolve(self) -> "GravixLayerEmbedding":
+        self.model_name = resolve_embedding_model(GRAVIX, self.model_name or None)
+        resolve_base_url(GRAVIX, self.base_url)  # pure: checks the URL, no I/O
+        return self
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "GravixLayerEmbedding"
+
+    @field_serializer("default_headers")
+    def _headers_without_secrets(self, headers: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
+        if headers is None:
+            return None
+        return {k: v for k, v in headers.items() if not any(h in k.lower() for h in _SECRET_HEADER_HINTS)}
+
+    # -- clients -------------------------------------------------------------------------------
+
+    def _client_settings(self) -> Dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": dict(self.default_headers or {}),
+            "api_key": self.api_key,
+        }
+
+    def _sync_client(self) -> "Client":
+        from langchain_gloo_gravix.core import Client
+
+        settings = self._client_settings()
+        return self._clients.sync(settings_key(settings), lambda: Client(GRAVIX, **settings))
+
+    def _async_client(self) -> "AsyncClient":
+        from langchain_gloo_gravix.core import AsyncClient
+
+        settings = self._client_settings()
+        return self._clients.async_(settings_key(settings), lambda: AsyncClient(GRAVIX, **settings))
+
+    def close(self) -> None:
+        self._clients.close()
+
+    async def aclose(self) -> None:
+        await self._clients.aclose()
+
+    def _options(self) -> Dict[str, Any]:
+        extra = dict(self.additional_kwargs)
+        user = extra.pop("user", None)
+        return {
+            "model": self.model_name,
+            "batch_size": self.embed_batch_size,
+            "encoding_format": self.encoding_format,
+            "user": user,
+            "extra_body": extra or None,
+        }
+
+    # -- BaseEmbedding ---------------------------------------------------------------------------
+
+    def _get_text_embeddings(self, texts: List[str]) -> List[List[float]]:
+        return self._sync_client().embed(texts, **self._options()).vectors
+
+    async def _aget_text_embeddings(self, texts: List[str]) -> List[List[float]]:
+        result = await self._async_client().embed(texts, concurrency=self.max_concurrency, **self._options())
+        return result.vectors
+
+    def _get_text_embedding(self, text: str) -> List[float]:
+        return self._get_text_embeddings([text])[0]
+
+    async def _aget_text_embedding(self, text: str) -> List[float]:
+        return (await self._aget_text_embeddings([text]))[0]
+
+    def _get_query_embedding(self, query: str) -> List[float]:
+        return self._get_text_embedding(query)
+
+    async def _aget_query_embedding(self, query: str) -> List[float]:
+        return await self._aget_text_embedding(query)
