@@ -144,8 +144,13 @@ def _rag_chain(gloo: dict[str, Any], gravix: dict[str, Any]) -> None:
     embeddings = GravixLayerEmbeddings(**_embedding_config(gravix))
     store = InMemoryVectorStore.from_texts(_DOCUMENTS, embeddings)
     retriever = store.as_retriever(search_kwargs={"k": 2})
+    # The usual RAG prompt layout (context between rules, then the query); the
+    # emulator answers such prompts from the context, as a real model would.
     prompt = ChatPromptTemplate.from_messages(
-        [("system", "Answer in one sentence from this context only:\n{context}"), ("human", "{question}")]
+        [
+            ("system", "Answer in one sentence from the context only."),
+            ("human", "Context information is below.\n---------------------\n{context}\n---------------------\nQuery: {question}\nAnswer:"),
+        ]
     )
     chain = (
         {"context": retriever | (lambda docs: "\n".join(d.page_content for d in docs)), "question": RunnablePassthrough()}
