@@ -18,6 +18,7 @@ from ._base import (
     _LIMITS,
     DEFAULT_STREAM_IDLE_TIMEOUT,
     DEFAULT_TIMEOUT,
+    RetryHook,
     _BaseClient,
     _ssl_context,
 )
@@ -78,6 +79,7 @@ class Client(_BaseClient):
         messages: Sequence[Mapping[str, Any]],
         *,
         extra_headers: Optional[Mapping[str, str]] = None,
+        on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> ChatCompletion:
         request = self._chat_request(self._body(messages, params, False, None), self._headers_for(extra_headers))
@@ -86,7 +88,7 @@ class Client(_BaseClient):
             try:
                 return self._completion(self._send(request))
             except Exception as exc:
-                delay = self._retry_delay(attempt, exc)
+                delay = self._retry_delay(attempt, exc, on_retry)
             attempt += 1
             time.sleep(delay)
 
@@ -96,11 +98,12 @@ class Client(_BaseClient):
         *,
         extra_headers: Optional[Mapping[str, str]] = None,
         include_usage: Optional[bool] = None,
+        on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> "ChatStream":
         """A lazy stream of :class:`StreamDelta`; validation errors raise here, at once."""
         body = self._body(messages, params, True, include_usage)
-        return ChatStream(self, body, self._headers_for(extra_headers))
+        return ChatStream(self, body, self._headers_for(extra_headers), on_retry=on_retry)
 
     def list_models(self) -> list[ModelInfo]:
         return self._models_result(self._http.get(self.models_url, **self._models_request_args()))
@@ -161,6 +164,7 @@ class AsyncClient(_BaseClient):
         messages: Sequence[Mapping[str, Any]],
         *,
         extra_headers: Optional[Mapping[str, str]] = None,
+        on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> ChatCompletion:
         request = self._chat_request(self._body(messages, params, False, None), self._headers_for(extra_headers))
@@ -169,7 +173,7 @@ class AsyncClient(_BaseClient):
             try:
                 return self._completion(await self._send(request))
             except Exception as exc:
-                delay = self._retry_delay(attempt, exc)
+                delay = self._retry_delay(attempt, exc, on_retry)
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -179,10 +183,11 @@ class AsyncClient(_BaseClient):
         *,
         extra_headers: Optional[Mapping[str, str]] = None,
         include_usage: Optional[bool] = None,
+        on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> "AsyncChatStream":
         body = self._body(messages, params, True, include_usage)
-        return AsyncChatStream(self, body, self._headers_for(extra_headers))
+        return AsyncChatStream(self, body, self._headers_for(extra_headers), on_retry=on_retry)
 
     async def list_models(self) -> list[ModelInfo]:
         return self._models_result(await self._http.get(self.models_url, **self._models_request_args()))

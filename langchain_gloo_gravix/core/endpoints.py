@@ -20,6 +20,7 @@ __all__ = [
     "get_endpoint",
     "resolve_base_url",
     "env_credentials",
+    "env_default_model",
 ]
 
 GLOO_MODEL_FAMILIES = ("openai", "anthropic", "google", "open source")
@@ -53,6 +54,8 @@ class Endpoint:
     temperature_max: float = 2.0
     #: path suffixes users paste from OpenAI-SDK examples; stripped from base URLs.
     base_url_suffixes: tuple[str, ...] = ()
+    #: env var naming the model used when none is passed (None: no such variable).
+    model_env: str | None = None
 
     @property
     def requires_model(self) -> bool:
@@ -105,6 +108,10 @@ GRAVIX = Endpoint(
     models_need_auth=True,
     auth="static",
     api_key_envs=("GRAVIXLAYER_API_KEY",),
+    # Gravix has no default model; the README and demo name this variable.
+    # Gloo has none on purpose: on v2 a model in the environment would silently
+    # switch every default client from auto routing to that one model.
+    model_env="GRAVIXLAYER_MODEL",
 )
 
 ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVIX)}
@@ -177,6 +184,14 @@ def env_credentials(endpoint: Endpoint) -> dict[str, str]:
         if client_secret:
             found["client_secret"] = client_secret
     return found
+
+
+def env_default_model(endpoint: Endpoint) -> str | None:
+    """The model named by the endpoint's model env var, when it has one and it is set."""
+    if endpoint.model_env is None:
+        return None
+    value = os.environ.get(endpoint.model_env, "").strip()
+    return value or None
 
 
 def credentials_help(endpoint: Endpoint) -> str:
