@@ -58,10 +58,20 @@ def split_unknown_options(given: Mapping[str, Any], declared: Iterable[str]) -> 
     names = sorted(set(declared))
     unknown = {k: v for k, v in given.items() if k not in names}
     for name in unknown:
-        close = difflib.get_close_matches(name, names, n=1, cutoff=_CLOSENESS)
-        if close:
-            raise ValueError(f"unknown option {name!r}: did you mean {close[0]!r}?")
+        close = _closest(name, names)
+        if close is not None:
+            raise ValueError(f"unknown option {name!r}: did you mean {close!r}?")
     return unknown
+
+
+def _closest(name: str, names: list[str]) -> str | None:
+    lowered = name.lower()
+    for candidate in names:
+        # a different case, or swapped letters ("modle"), which short names score low on
+        if candidate.lower() == lowered or (len(candidate) == len(name) and sorted(candidate) == sorted(name)):
+            return candidate
+    close = difflib.get_close_matches(name, names, n=1, cutoff=_CLOSENESS)
+    return close[0] if close else None
 
 
 def unknown_option_warning(name: str, destination: str) -> str:
