@@ -154,6 +154,13 @@ class _ChatGlooGravixBase(BaseChatModel):
         values["model_kwargs"] = model_kwargs
         return values
 
+    @model_validator(mode="after")
+    def _one_answer_when_streaming(self) -> "_ChatGlooGravixBase":
+        # as ChatOpenAI: a stream is one message, so it cannot carry n answers
+        if self.streaming and self.n is not None and self.n > 1:
+            raise ValueError("n must be 1 when streaming=True; call generate() without streaming for n answers")
+        return self
+
     @property
     def _endpoint(self) -> Endpoint:
         raise NotImplementedError

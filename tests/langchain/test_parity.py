@@ -366,6 +366,12 @@ def test_all_n_choices_are_generations(kind):
     assert model.invoke("hi").text == "answer 0"
 
 
+def test_n_above_one_cannot_stream():
+    with pytest.raises(ValueError, match="n must be 1 when streaming=True"):
+        make("gloo-v2", n=2, streaming=True)
+    assert make("gloo-v2", n=1, streaming=True).n == 1
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_logprobs_service_tier_and_cache_usage_on_invoke(kind):
     usage = {
