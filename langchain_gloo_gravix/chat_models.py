@@ -75,7 +75,17 @@ def _choice_index(delta: StreamDelta) -> int:
 
 
 class _ChatGlooGravixBase(BaseChatModel):
-    """Shared behaviour of both chat models; subclasses name their endpoint."""
+    """Shared behaviour of both chat models; subclasses name their endpoint.
+
+    Drop-in for ``ChatOpenAI`` users: the OpenAI-style request options are declared
+    fields, sent only when set; any other constructor argument goes to
+    ``model_kwargs`` (and the body) with a warning, while one that looks like a
+    misspelt option (``temprature``) raises and names the option. Retries of the
+    core are reported to callbacks as ``on_retry`` on invoke/batch (langchain-core
+    gives ``_stream`` no run manager, so ``.stream()`` retries are only logged).
+    ``get_num_tokens*`` count exactly with ``custom_get_token_ids`` or tiktoken (its
+    encoding already on disk) and otherwise **estimate** (~4 UTF-8 bytes a token).
+    """
 
     # defer_build: the validators are built when the first instance is made, not
     # at import, which keeps ``import langchain_gloo_gravix`` close to the cost of
@@ -114,18 +124,26 @@ class _ChatGlooGravixBase(BaseChatModel):
     # each is sent only when set. Gloo documents few of them and ignores body fields
     # it does not know (provider-apis 3.1), so the server may not honour them all.
     max_completion_tokens: Optional[int] = None
+    """OpenAI's newer name for ``max_tokens`` (reasoning models count their reasoning in it)."""
     n: Optional[int] = None
-    """Number of answers; each is a generation of ``generate()`` (``invoke`` returns the first)."""
+    """Number of answers; each is a generation of ``generate()`` (``invoke`` returns the
+    first). Must be 1 with ``streaming=True``; a per-call stream yields choice 0."""
     frequency_penalty: Optional[float] = None
+    """-2..2: penalise tokens by how often they appeared."""
     presence_penalty: Optional[float] = None
+    """-2..2: penalise tokens that appeared at all."""
     logprobs: Optional[bool] = None
     """Ask for token log probabilities (in ``response_metadata["logprobs"]``)."""
     top_logprobs: Optional[int] = None
+    """0..20 alternatives per token (with ``logprobs=True``)."""
     parallel_tool_calls: Optional[bool] = None
     """Sent only with tools (``bind_tools(parallel_tool_calls=...)`` overrides it)."""
     user: Optional[str] = None
+    """An end-user id, for the provider's abuse monitoring."""
     service_tier: Optional[str] = None
+    """Service tier, where the provider has them (the answer's is in ``response_metadata``)."""
     reasoning_effort: Optional[str] = None
+    """Reasoning effort for reasoning models (e.g. "low", "medium", "high")."""
     include_response_headers: bool = False
     """Put the HTTP response headers (request id, rate limits) in ``response_metadata["headers"]``."""
 
