@@ -19,8 +19,9 @@ import tempfile
 from typing import Any, Callable, Optional, Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
-__all__ = ["estimate_tokens", "tiktoken_encoder", "count_message_tokens"]
+__all__ = ["estimate_tokens", "tiktoken_encoder", "count_message_tokens", "TokenCounting"]
 
 _BYTES_PER_TOKEN = 4
 # OpenAI's accounting for chat formatting: tokens per message and for the reply priming.
@@ -86,3 +87,43 @@ def count_message_tokens(
     if tools:
         total += count(json.dumps(list(tools), ensure_ascii=False))
     return total
+
+
+class TokenCounting:
+    """``BaseLanguageModel``'s token methods, without the ``transformers`` requirement.
+
+    A mixin for the chat models (listed before ``BaseChatModel``); it reads the
+    framework's ``custom_get_token_ids`` field.
+    """
+
+    custom_get_token_ids: Optional[Callable[[str], list[int]]]
+
+    def _token_counter(self) -> Callable[[str], int]:
+        """Precise when a tokenizer is at hand (``custom_get_token_ids``, or tiktoken
+        with its encoding on disk), else the dependency-free estimate."""
+        ids = self.custom_get_token_ids
+        if ids is not None:
+            return lambda text: len(ids(text))
+        encode = tiktoken_encoder()
+        if encode is not None:
+            return lambda text: len(encode(text))
+        return estimate_tokens
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """Token ids from ``custom_get_token_ids`` or tiktoken; without either there
+        are no ids to give (counts still work: ``get_num_tokens`` estimates)."""
+        if self.custom_get_token_ids is None:
+            encode = tiktoken_encoder()
+            if encode is not None:
+                return encode(text)
+        return super().get_token_ids(text)  # type: ignore[misc]
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text``: exact with a tokenizer, otherwise an estimate (~4 bytes a token)."""
+        return self._token_counter()(text)
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Optional[Sequence[Any]] = None) -> int:
+        """Tokens of a request (messages, their tool calls, and ``tools``' schemas); an
+        estimate unless a tokenizer is at hand. Works as ``trim_messages(token_counter=llm)``."""
+        schemas = [convert_to_openai_tool(tool) for tool in tools] if tools else None
+        return count_message_tokens(self._token_counter(), messages, schemas)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import warnings
 import weakref
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Literal, Optional, Sequence, Union
 
@@ -26,7 +25,7 @@ from ._lc_convert import StreamMetadata, completion_to_message, delta_to_chunk, 
 from ._lc_errors import to_langchain_error
 from ._lc_retry import retry_hook
 from ._lc_structured import structured_output_runnable
-from ._lc_tokens import count_message_tokens, estimate_tokens, tiktoken_encoder
+from ._lc_tokens import TokenCounting
 from . import core
 from .core import (
     GLOO_V1,
@@ -41,7 +40,7 @@ from .core import (
     resolve_base_url,
 )
 from .core.endpoints import env_default_model
-from .core.options import split_unknown_options, unknown_option_warning
+from .core.options import move_unknown_options
 
 if TYPE_CHECKING:
     from .core.wire import StreamDelta
@@ -74,7 +73,7 @@ def _choice_index(delta: StreamDelta) -> int:
     return getattr(delta, "index", 0) or 0
 
 
-class _ChatGlooGravixBase(BaseChatModel):
+class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
     """Shared behaviour of both chat models; subclasses name their endpoint.
 
     Drop-in for ``ChatOpenAI`` users: the OpenAI-style request options are declared
@@ -161,16 +160,7 @@ class _ChatGlooGravixBase(BaseChatModel):
         if not isinstance(values, dict):
             return values
         declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
-        extra = split_unknown_options(values, declared)
-        if not extra:
-            return values
-        values = {k: v for k, v in values.items() if k not in extra}
-        model_kwargs = dict(values.get("model_kwargs") or {})
-        for name, value in extra.items():
-            warnings.warn(unknown_option_warning(name, "model_kwargs"), UserWarning, stacklevel=2)
-            model_kwargs[name] = value
-        values["model_kwargs"] = model_kwargs
-        return values
+        return move_unknown_options(values, declared, "model_kwargs")
 
     @model_validator(mode="after")
     def _one_answer_when_streaming(self) -> "_ChatGlooGravixBase":
@@ -401,38 +391,6 @@ class _ChatGlooGravixBase(BaseChatModel):
                 yield self._closing_chunk(stream, include_usage, said)
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
-
-    # -- token counting ---------------------------------------------------------------------
-
-    def _token_counter(self) -> Callable[[str], int]:
-        """Precise when a tokenizer is at hand (``custom_get_token_ids``, or tiktoken with
-        its encoding on disk), else the dependency-free estimate (``_lc_tokens``)."""
-        if self.custom_get_token_ids is not None:
-            ids = self.custom_get_token_ids
-            return lambda text: len(ids(text))
-        encode = tiktoken_encoder()
-        if encode is not None:
-            return lambda text: len(encode(text))
-        return estimate_tokens
-
-    def get_token_ids(self, text: str) -> list[int]:
-        """Token ids from ``custom_get_token_ids`` or tiktoken; without either there
-        are no ids to give (counts still work: ``get_num_tokens`` estimates)."""
-        if self.custom_get_token_ids is None:
-            encode = tiktoken_encoder()
-            if encode is not None:
-                return encode(text)
-        return super().get_token_ids(text)
-
-    def get_num_tokens(self, text: str) -> int:
-        """Tokens in ``text``: exact with a tokenizer, otherwise an estimate (~4 bytes a token)."""
-        return self._token_counter()(text)
-
-    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Optional[Sequence[Any]] = None) -> int:
-        """Tokens of a request (messages, their tool calls, and ``tools``' schemas); an
-        estimate unless a tokenizer is at hand. Works as ``trim_messages(token_counter=llm)``."""
-        schemas = [convert_to_openai_tool(tool) for tool in tools] if tools else None
-        return count_message_tokens(self._token_counter(), messages, schemas)
 
     # -- tools and structured output ------------------------------------------------------
 

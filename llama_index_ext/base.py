@@ -17,7 +17,6 @@ for auth), ``_profile`` (context window and tool support).
 from __future__ import annotations
 
 import json
-import warnings
 from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Sequence, Type, Union
 
 from llama_index.core.base.llms.types import (
@@ -53,7 +52,7 @@ from langchain_gloo_gravix.core import (
 )
 
 from langchain_gloo_gravix.core.endpoints import env_default_model
-from langchain_gloo_gravix.core.options import split_unknown_options, unknown_option_warning
+from langchain_gloo_gravix.core.options import move_unknown_options
 
 from ._clients import ClientCache, settings_key
 from .events import retry_event_hook
@@ -189,16 +188,7 @@ class GlooGravixLLM(FunctionCallingLLM):
             return values
         declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
         declared.add("class_name")  # to_dict() output fed back through the constructor
-        extra = split_unknown_options(values, declared)
-        if not extra:
-            return values
-        values = {k: v for k, v in values.items() if k not in extra}
-        additional = dict(values.get("additional_kwargs") or {})
-        for name, value in extra.items():
-            warnings.warn(unknown_option_warning(name, "additional_kwargs"), UserWarning, stacklevel=2)
-            additional[name] = value
-        values["additional_kwargs"] = additional
-        return values
+        return move_unknown_options(values, declared, "additional_kwargs")
 
     @model_validator(mode="after")
     def _validate_settings(self) -> "GlooGravixLLM":

@@ -15,9 +15,13 @@ the package treat a typo and an unknown body field exactly the same way:
 from __future__ import annotations
 
 import difflib
+import sys
+import warnings
 from typing import Any, Iterable, Mapping
 
-__all__ = ["OPENAI_REQUEST_FIELDS", "ADAPTER_OPTIONS", "split_unknown_options", "unknown_option_warning"]
+__all__ = [
+    "OPENAI_REQUEST_FIELDS", "ADAPTER_OPTIONS", "split_unknown_options", "unknown_option_warning", "move_unknown_options",
+]
 
 #: OpenAI-style request fields both frameworks' classes declare; sent only when set.
 #: Gloo documents few of them and ignores unknown fields (provider-apis 3.1), so
@@ -79,3 +83,35 @@ def unknown_option_warning(name: str, destination: str) -> str:
         f"{name!r} is not a declared option; it was moved to {destination} and will be sent in the request body "
         f"as is. Check that {name!r} is what you intended."
     )
+
+
+def move_unknown_options(values: Mapping[str, Any], declared: Iterable[str], destination: str) -> dict[str, Any]:
+    """Constructor ``values`` with every unknown option moved into the dict field
+    ``destination`` (``model_kwargs`` / ``additional_kwargs``), each with a
+    ``UserWarning`` naming it; a misspelt option raises (see :func:`split_unknown_options`)."""
+    extra = split_unknown_options(values, declared)
+    out = dict(values)
+    if not extra:
+        return out
+    target = dict(out.get(destination) or {})
+    level = _user_stacklevel()
+    for name, value in extra.items():
+        del out[name]
+        warnings.warn(unknown_option_warning(name, destination), UserWarning, stacklevel=level)
+        target[name] = value
+    out[destination] = target
+    return out
+
+
+# Packages between the user's constructor call and this module (the depth differs per framework).
+_FRAMEWORK_PACKAGES = frozenset({"langchain_gloo_gravix", "llama_index_ext", "langchain_core", "llama_index", "pydantic"})
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the user's line."""
+    frame = sys._getframe(1)  # the caller, whose warn() call is stacklevel 1
+    level = 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").partition(".")[0] in _FRAMEWORK_PACKAGES:
+        frame = frame.f_back
+        level += 1
+    return level

@@ -94,8 +94,9 @@ def test_parallel_tool_calls_field_is_sent_with_tools_only(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_unknown_option_goes_to_body_with_a_warning(kind):
     script = Script(completion())
-    with pytest.warns(UserWarning, match="'top_k' is not a declared option.*model_kwargs"):
+    with pytest.warns(UserWarning, match="'top_k' is not a declared option.*model_kwargs") as caught:
         model = make(kind, script, top_k=5)
+    assert caught[0].filename == __file__  # points at the user's line
     assert model.model_kwargs == {"top_k": 5}
     model.invoke("hi")
     assert script.body["top_k"] == 5
@@ -322,9 +323,9 @@ def test_custom_tokenizer_is_the_precise_path(no_tiktoken):
 
 
 def test_tiktoken_is_used_when_its_encoding_is_on_disk(monkeypatch):
-    import langchain_gloo_gravix.chat_models as cm
+    import langchain_gloo_gravix._lc_tokens as tokens
 
-    monkeypatch.setattr(cm, "tiktoken_encoder", lambda: (lambda text: [1] * len(text)))
+    monkeypatch.setattr(tokens, "tiktoken_encoder", lambda: (lambda text: [1] * len(text)))
     model = make("gloo-v2")
     assert model.get_num_tokens("abcdefgh") == 8
     assert model.get_token_ids("abc") == [1, 1, 1]

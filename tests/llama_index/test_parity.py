@@ -89,8 +89,9 @@ def test_stop_per_call_and_as_a_setting(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_unknown_option_goes_to_additional_kwargs_with_a_warning(kind):
     script = Script(completion())
-    with pytest.warns(UserWarning, match="'top_k' is not a declared option.*additional_kwargs"):
+    with pytest.warns(UserWarning, match="'top_k' is not a declared option.*additional_kwargs") as caught:
         llm = make(kind, script, top_k=5)
+    assert caught[0].filename == __file__  # points at the user's line
     assert llm.additional_kwargs == {"top_k": 5}
     llm.chat(HI)
     assert script.body["top_k"] == 5
