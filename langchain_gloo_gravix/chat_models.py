@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Litera
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from ._lc_convert import StreamMetadata, completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
-from ._lc_retry import retry_hook
+from ._lc_retry import arelayed, relay_config, relayed, retry_hook
 from ._lc_structured import structured_output_runnable
 from ._lc_tokens import TokenCounting
 from . import core
@@ -79,9 +79,8 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
     Drop-in for ``ChatOpenAI`` users: the OpenAI-style request options are declared
     fields, sent only when set; any other constructor argument goes to
     ``model_kwargs`` (and the body) with a warning, while one that looks like a
-    misspelt option (``temprature``) raises and names the option. Retries of the
-    core are reported to callbacks as ``on_retry`` on invoke/batch (langchain-core
-    gives ``_stream`` no run manager, so ``.stream()`` retries are only logged).
+    misspelt option (``temprature``) raises and names the option. Every retry of
+    the core reaches the callbacks (and tracing) as ``on_retry``, streamed or not.
     ``get_num_tokens*`` count exactly with ``custom_get_token_ids`` or tiktoken (its
     encoding already on disk) and otherwise **estimate** (~4 UTF-8 bytes a token).
     """
@@ -391,6 +390,33 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
                 yield self._closing_chunk(stream, include_usage, said)
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
+
+    # langchain-core calls _stream/_astream without the run manager, from .stream()
+    # and from invoke() when streaming; these wrappers relay the run's callbacks so
+    # retries reach on_retry there too (see _lc_retry). Plain invoke() needs none.
+
+    def invoke(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> AIMessage:
+        if not (self.streaming or kwargs.get("stream")):
+            return super().invoke(input, config, stop=stop, **kwargs)
+        config, relay = relay_config(config, self.callbacks, is_async=False)
+        with relay.current():
+            return super().invoke(input, config, stop=stop, **kwargs)
+
+    async def ainvoke(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> AIMessage:
+        if not (self.streaming or kwargs.get("stream")):
+            return await super().ainvoke(input, config, stop=stop, **kwargs)
+        config, relay = relay_config(config, self.callbacks, is_async=True)
+        with relay.current():
+            return await super().ainvoke(input, config, stop=stop, **kwargs)
+
+    def stream(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> Iterator[AIMessageChunk]:
+        """As ``BaseChatModel.stream``; retries also reach the callbacks (see ``_lc_retry``)."""
+        config, relay = relay_config(config, self.callbacks, is_async=False)
+        return relayed(super().stream(input, config, stop=stop, **kwargs), relay)
+
+    def astream(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> AsyncIterator[AIMessageChunk]:
+        config, relay = relay_config(config, self.callbacks, is_async=True)
+        return arelayed(super().astream(input, config, stop=stop, **kwargs), relay)
 
     # -- tools and structured output ------------------------------------------------------
 

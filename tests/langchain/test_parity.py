@@ -210,13 +210,52 @@ def test_retries_reach_on_retry_callbacks(kind, how, monkeypatch):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_streams_retry_before_the_first_event(kind, monkeypatch):
-    # langchain-core does not hand _stream a run manager, so stream retries are
-    # not callbacks (only logged by the core); the retry itself still happens.
+@pytest.mark.parametrize("how", ["stream", "astream", "streaming-invoke", "streaming-ainvoke"])
+def test_stream_retries_reach_on_retry_callbacks(kind, how, monkeypatch):
+    # langchain-core hands _stream no run manager; the chat model relays the run's callbacks
     slept = no_retry_sleep(monkeypatch)
     script = Script(error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop")))
-    assert aggregate(make(kind, script).stream("hi")).text == "ok"
-    assert slept == [0.0] and len(script.bodies) == 2
+    recorder = RetryRecorder()
+    config = {"callbacks": [recorder]}
+    # an explicit streaming=False turns .stream() into invoke(), so only pass True
+    model = make(kind, script, **({"streaming": True} if how.startswith("streaming") else {}))
+    if how == "stream":
+        result = aggregate(model.stream("hi", config=config))
+    elif how == "astream":
+        async def run():
+            return aggregate([c async for c in model.astream("hi", config=config)])
+        result = asyncio.run(run())
+    elif how == "streaming-invoke":
+        result = model.invoke("hi", config=config)
+    else:
+        result = asyncio.run(model.ainvoke("hi", config=config))
+    assert result.text == "ok" and len(script.bodies) == 2
+    _check_retry(recorder, slept)
+
+
+def test_stream_retries_appear_in_the_trace_and_callbacks_of_the_model(monkeypatch):
+    no_retry_sleep(monkeypatch)
+    script = Script(error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop")))
+    own = RetryRecorder()
+    model = make("gloo-v2", script, callbacks=[own])
+    with collect_runs() as runs:
+        assert aggregate(model.stream("hi")).text == "ok"
+    (run,) = runs.traced_runs
+    assert [e["kwargs"]["attempt"] for e in run.events if e["name"] == "retry"] == [1]
+    assert len(own.retries) == 1
+
+
+def test_interleaved_streams_report_to_their_own_callbacks(monkeypatch):
+    no_retry_sleep(monkeypatch)
+    first, second = RetryRecorder(), RetryRecorder()
+    failing = Script(error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "a"}), chunk(finish="stop")))
+    fine = Script(sse(chunk({"role": "assistant", "content": "b"}), chunk(finish="stop")))
+    one = make("gloo-v2", fine).stream("hi", config={"callbacks": [first]})
+    two = make("gloo-v2", failing).stream("hi", config={"callbacks": [second]})
+    next(one)
+    assert aggregate(two).text == "a"
+    list(one)
+    assert first.retries == [] and len(second.retries) == 1
 
 
 def test_retries_appear_in_the_trace(monkeypatch):
@@ -513,3 +552,17 @@ def test_gravixlayer_model_env_is_the_default_model(monkeypatch):
 def test_gravix_without_a_model_or_env_still_fails_clearly():
     with pytest.raises(ValueError, match="model is required"):
         ChatGravixLayer(api_key="k")
+
+
+def test_stream_retry_inside_a_chain_lands_on_the_model_run(monkeypatch):
+    from langchain_core.prompts import ChatPromptTemplate
+
+    no_retry_sleep(monkeypatch)
+    script = Script(error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop")))
+    chain = ChatPromptTemplate.from_messages([("user", "{q}")]) | make("gloo-v2", script)
+    with collect_runs() as runs:
+        assert aggregate(chain.stream({"q": "hi"}, config={"tags": ["t1"]})).text == "ok"
+    (root,) = runs.traced_runs
+    model_run = next(c for c in root.child_runs if c.name == "ChatGloo")
+    assert [e["name"] for e in model_run.events].count("retry") == 1
+    assert model_run.tags.count("t1") == 1 and model_run.parent_run_id == root.id
