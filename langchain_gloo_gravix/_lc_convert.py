@@ -319,18 +319,26 @@ class StreamMetadata:
             blocks.append({"type": "tool_call_chunk", "id": t.id, "name": t.name, "args": t.arguments or None, "index": f"lc_tool_{t.index}"})
         return blocks
 
-    def take(self, delta: StreamDelta, headers: Optional[dict[str, str]]) -> dict[str, Any]:
+    def take(self, delta: StreamDelta, stream: Any) -> dict[str, Any]:
+        """What ``delta`` is the first to carry; ``stream`` gives the response headers.
+
+        Runs per chunk, so the common case (nothing new) costs a few attribute reads.
+        """
         meta: dict[str, Any] = {}
-        if not self._headers_said and headers is not None:
-            meta["headers"] = headers
-            self._headers_said = True
-        routing = self.new_routing(delta.routing.as_dict() if delta.routing is not None else None)
-        if routing:
-            meta["routing"] = routing
-        tier = (delta.raw or {}).get("service_tier")
-        if tier and not self._tier_said:
-            meta["service_tier"] = tier
-            self._tier_said = True
+        if not self._headers_said:
+            headers = stream.response_headers
+            if headers is not None:
+                meta["headers"] = headers
+                self._headers_said = True
+        if delta.routing is not None:
+            routing = self.new_routing(delta.routing.as_dict())
+            if routing:
+                meta["routing"] = routing
+        if not self._tier_said and delta.raw:
+            tier = delta.raw.get("service_tier")
+            if tier:
+                meta["service_tier"] = tier
+                self._tier_said = True
         if delta.logprobs is not None:
             meta["logprobs"] = delta.logprobs
         return meta

@@ -138,13 +138,16 @@ def relayed(chunks: Iterator[Any], relay: StreamRunRelay) -> Iterator[Any]:
     """Drive ``chunks`` with ``relay`` current, and only while it runs (never
     while the consumer holds a chunk, so streams interleaved by one consumer
     cannot see each other's relay)."""
+    # set/reset inline rather than ``with relay.current()``: this runs per chunk
     try:
         while True:
-            with relay.current():
-                try:
-                    chunk = next(chunks)
-                except StopIteration:
-                    return
+            token = _RELAY.set(relay)
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            finally:
+                _RELAY.reset(token)
             yield chunk
     finally:
         close = getattr(chunks, "close", None)
@@ -156,11 +159,13 @@ async def arelayed(chunks: AsyncIterator[Any], relay: StreamRunRelay) -> AsyncIt
     """:func:`relayed` for async iterators."""
     try:
         while True:
-            with relay.current():
-                try:
-                    chunk = await chunks.__anext__()
-                except StopAsyncIteration:
-                    return
+            token = _RELAY.set(relay)
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+            finally:
+                _RELAY.reset(token)
             yield chunk
     finally:
         aclose = getattr(chunks, "aclose", None)

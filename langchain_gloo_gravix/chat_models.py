@@ -324,7 +324,7 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
         """The chunk for ``delta``, or None when it adds nothing (or belongs to another choice)."""
         if _choice_index(delta) != 0:
             return None  # a LangChain stream is one message: choice 0 (ChatOpenAI requires n=1 to stream)
-        metadata = said.take(delta, stream.response_headers)
+        metadata = said.take(delta, stream)
         if not (_has_payload(delta) or metadata):
             return None
         info = {"logprobs": delta.logprobs} if delta.logprobs is not None else None

@@ -69,6 +69,8 @@ if TYPE_CHECKING:
 __all__ = ["GlooGravixLLM"]
 
 dispatcher = get_dispatcher(__name__)
+# stateless: dispatches a GlooGravixRetryEvent on this module's dispatcher for each core retry
+_RETRY_EVENTS = retry_event_hook(__name__)
 
 # Keyword arguments LlamaIndex threads through chat() that are not request fields.
 _FRAMEWORK_ONLY = frozenset(
@@ -338,18 +340,18 @@ class GlooGravixLLM(FunctionCallingLLM):
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
-        completion = self._sync_client().create(wire, on_retry=retry_event_hook(__name__), **params)
+        completion = self._sync_client().create(wire, on_retry=_RETRY_EVENTS, **params)
         return chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
-        completion = await self._async_client().create(wire, on_retry=retry_event_hook(__name__), **params)
+        completion = await self._async_client().create(wire, on_retry=_RETRY_EVENTS, **params)
         return chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         wire, params = self._request(messages, kwargs, stream=True)
         # built (and validated) now, so bad input raises here and not at first next()
-        stream = self._sync_client().stream(wire, on_retry=retry_event_hook(__name__), **params)
+        stream = self._sync_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
         want_headers = self._want_headers(kwargs)
 
         def gen() -> ChatResponseGen:
@@ -369,7 +371,7 @@ class GlooGravixLLM(FunctionCallingLLM):
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         wire, params = self._request(messages, kwargs, stream=True)
-        stream = self._async_client().stream(wire, on_retry=retry_event_hook(__name__), **params)
+        stream = self._async_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
         want_headers = self._want_headers(kwargs)
 
         async def gen() -> ChatResponseAsyncGen:
