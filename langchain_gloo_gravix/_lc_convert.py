@@ -25,9 +25,12 @@ from langchain_core.messages.ai import UsageMetadata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only types: the wire models load with the first response
-    from .core.wire import ChatCompletion, StreamDelta, Usage
+    from .core.wire import ChatCompletion, Choice, StreamDelta, Usage
 
-__all__ = ["to_wire_messages", "completion_to_message", "delta_to_chunk", "final_chunk", "usage_metadata", "response_metadata"]
+__all__ = [
+    "to_wire_messages", "completion_to_message", "delta_to_chunk", "final_chunk", "usage_metadata", "response_metadata",
+    "StreamMetadata",
+]
 
 # Standard (v1) data blocks LangChain users put in HumanMessage content.
 _DATA_BLOCK_TYPES = {"image", "file", "audio"}
@@ -117,7 +120,22 @@ def to_wire_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     return [to_wire_message(m) for m in messages]
 
 
+def _first_int(*values: Any) -> Optional[int]:
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
 def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
+    """Token counts, with the details LangChain has keys for.
+
+    Cache reads come from OpenAI's ``prompt_tokens_details.cached_tokens`` or,
+    failing that, the ``cache_tokens`` Gloo's changelog announces (provider-apis
+    3.2) or Anthropic-style ``cache_read_input_tokens``; cache writes likewise.
+    Everything else the server sent (e.g. Gloo's ``cache_hit_rate``) is in
+    ``response_metadata["token_usage"]``.
+    """
     if usage is None:
         return None
     meta = UsageMetadata(
@@ -125,28 +143,59 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
     )
-    if usage.cached_tokens is not None:
-        meta["input_token_details"] = {"cache_read": usage.cached_tokens}
-    if usage.reasoning_tokens is not None:
-        meta["output_token_details"] = {"reasoning": usage.reasoning_tokens}
+    extra = usage.model_extra or {}
+    prompt = usage.prompt_tokens_details or {}
+    completion = usage.completion_tokens_details or {}
+    inputs: dict[str, int] = {}
+    outputs: dict[str, int] = {}
+    for target, key, value in (
+        (inputs, "cache_read", _first_int(usage.cached_tokens, extra.get("cache_tokens"), extra.get("cache_read_input_tokens"))),
+        (inputs, "cache_creation", _first_int(prompt.get("cache_creation_tokens"), prompt.get("cache_write_tokens"), extra.get("cache_creation_input_tokens"))),
+        (inputs, "audio", _first_int(prompt.get("audio_tokens"))),
+        (outputs, "reasoning", usage.reasoning_tokens),
+        (outputs, "audio", _first_int(completion.get("audio_tokens"))),
+    ):
+        if value is not None:
+            target[key] = value
+    if inputs:
+        meta["input_token_details"] = inputs  # type: ignore[typeddict-item]
+    if outputs:
+        meta["output_token_details"] = outputs  # type: ignore[typeddict-item]
     return meta
 
 
-def response_metadata(completion: ChatCompletion, *, provider: str, fallback_model: Optional[str]) -> dict[str, Any]:
+def response_metadata(
+    completion: ChatCompletion,
+    *,
+    provider: str,
+    fallback_model: Optional[str],
+    choice: Optional[Choice] = None,
+    headers: Optional[dict[str, str]] = None,
+    routing: bool = True,
+    usage: bool = True,
+) -> dict[str, Any]:
     """model_name (the model that answered, e.g. the routed one), id, finish
-    reason, fingerprint, v2 routing and grounding: the same keys on invoke and stream."""
+    reason, fingerprint, service tier, logprobs, token usage, v2 routing, grounding and
+    (when asked for) the response headers: the same keys on invoke and stream."""
     meta: dict[str, Any] = {"model_provider": provider, "model_name": completion.model or fallback_model}
     if completion.id:
         meta["id"] = completion.id
-    meta["finish_reason"] = completion.finish_reason
+    meta["finish_reason"] = choice.finish_reason if choice is not None else completion.finish_reason
+    if choice is not None and choice.logprobs is not None:
+        meta["logprobs"] = choice.logprobs
     if completion.system_fingerprint:
         meta["system_fingerprint"] = completion.system_fingerprint
-    routing = completion.routing
-    if routing is not None:
-        meta["routing"] = routing.as_dict()
+    if completion.service_tier:
+        meta["service_tier"] = completion.service_tier
+    if usage and completion.usage is not None:
+        meta["token_usage"] = completion.usage.model_dump(exclude_none=True)
+    if routing and completion.routing is not None:
+        meta["routing"] = completion.routing.as_dict()
     grounding = completion.grounding
     if grounding is not None:  # Gloo grounded completions (provider-apis 3.5)
         meta["grounding"] = grounding.as_dict()
+    if headers is not None:
+        meta["headers"] = headers
     return meta
 
 
@@ -165,8 +214,18 @@ def _parse_args(raw: Any) -> tuple[Optional[dict[str, Any]], Optional[str]]:
     return value, None
 
 
-def completion_to_message(completion: ChatCompletion, *, provider: str, fallback_model: Optional[str]) -> AIMessage:
-    message = completion.message
+def completion_to_message(
+    completion: ChatCompletion,
+    *,
+    provider: str,
+    fallback_model: Optional[str],
+    choice: Optional[Choice] = None,
+    headers: Optional[dict[str, str]] = None,
+) -> AIMessage:
+    """One choice of a completion (the first by default) as an ``AIMessage``."""
+    if choice is None and completion.choices:
+        choice = completion.choices[0]
+    message = choice.message if choice is not None else completion.message
     tool_calls, invalid = [], []
     for call in message.tool_calls or ():
         args, error = _parse_args(call.function.arguments)
@@ -188,17 +247,22 @@ def completion_to_message(completion: ChatCompletion, *, provider: str, fallback
         invalid_tool_calls=invalid,
         additional_kwargs=additional,
         usage_metadata=usage_metadata(completion.usage),
-        response_metadata=response_metadata(completion, provider=provider, fallback_model=fallback_model),
+        response_metadata=response_metadata(
+            completion, provider=provider, fallback_model=fallback_model, choice=choice, headers=headers
+        ),
         id=completion.id,
     )
 
 
-def delta_to_chunk(delta: StreamDelta, *, provider: str) -> AIMessageChunk:
-    """One streamed chunk: text, reasoning and tool-call fragments only.
+def delta_to_chunk(
+    delta: StreamDelta, *, provider: str, metadata: Optional[dict[str, Any]] = None, v1_blocks: Optional[list[dict[str, Any]]] = None
+) -> AIMessageChunk:
+    """One streamed chunk: text, reasoning and tool-call fragments, plus the
+    ``metadata`` this chunk is the first to carry (see :class:`StreamMetadata`).
 
-    Metadata that must appear once (usage, model name, id, routing) goes on the
-    single :func:`final_chunk`, because LangChain concatenates repeated strings
-    when it adds chunks together.
+    Metadata that must appear once (usage, model name, id) goes on the single
+    :func:`final_chunk`, because LangChain concatenates repeated strings when it
+    adds chunks together.
     """
     additional: dict[str, Any] = {}
     if delta.reasoning:
@@ -208,19 +272,111 @@ def delta_to_chunk(delta: StreamDelta, *, provider: str) -> AIMessageChunk:
     chunks = [
         tool_call_chunk(name=t.name, args=t.arguments or None, id=t.id, index=t.index) for t in delta.tool_calls
     ]
+    response_meta: dict[str, Any] = {"model_provider": provider, **(metadata or {})}
+    if v1_blocks is not None:
+        response_meta["output_version"] = "v1"  # LangChain then keeps these blocks as the content
     return AIMessageChunk(
-        content=delta.content,
+        content=delta.content if v1_blocks is None else v1_blocks,  # type: ignore[arg-type]
         additional_kwargs=additional,
         tool_call_chunks=chunks,
-        response_metadata={"model_provider": provider},
+        response_metadata=response_meta,
     )
 
 
-def final_chunk(accumulated: ChatCompletion, *, provider: str, fallback_model: Optional[str], with_usage: bool) -> AIMessageChunk:
-    """The closing chunk: finish reason, model, id, routing and (once) usage."""
+class StreamMetadata:
+    """Stream metadata said once, on the first chunk that carries it.
+
+    Routing (Gloo v2 sends it early), the service tier, logprobs (per chunk;
+    LangChain concatenates their lists) and the response headers reach the
+    caller as soon as they arrive, not only on the closing chunk; keys already
+    said are not repeated, because LangChain concatenates repeated strings.
+    """
+
+    def __init__(self, *, want_headers: bool) -> None:
+        self._routing_said: set[str] = set()
+        self._headers_said = not want_headers
+        self._tier_said = False
+        self._segment = 0
+        self._last_kind = ""
+
+    def v1_blocks(self, delta: StreamDelta) -> list[dict[str, Any]]:
+        """Standard (``output_version="v1"``) content blocks of one delta.
+
+        Each block gets a string index of its own: ``lc_reasoning_N`` / ``lc_text_N``
+        (N counts kind changes, so reasoning resumed after text is a new block) and
+        ``lc_tool_I`` for tool call I. LangChain merges streamed blocks with equal
+        indexes; left to itself it numbers blocks 0, 1, ... while tool-call chunks
+        carry the server's index (0 for the first call), so a reasoning or text
+        block and the first tool call shared index 0 and were merged into one.
+        Indexes starting ``lc_`` are compared, never concatenated, by LangChain.
+        """
+        blocks: list[dict[str, Any]] = []
+        for kind, value in (("reasoning", delta.reasoning), ("text", delta.content)):
+            if value:
+                if kind != self._last_kind:
+                    self._segment += 1
+                    self._last_kind = kind
+                blocks.append({"type": kind, kind: value, "index": f"lc_{kind}_{self._segment}"})
+        for t in delta.tool_calls:
+            self._last_kind = "tool"
+            blocks.append({"type": "tool_call_chunk", "id": t.id, "name": t.name, "args": t.arguments or None, "index": f"lc_tool_{t.index}"})
+        return blocks
+
+    def take(self, delta: StreamDelta, stream: Any) -> dict[str, Any]:
+        """What ``delta`` is the first to carry; ``stream`` gives the response headers.
+
+        Runs per chunk, so the common case (nothing new) costs a few attribute reads.
+        """
+        meta: dict[str, Any] = {}
+        if not self._headers_said:
+            headers = stream.response_headers
+            if headers is not None:
+                meta["headers"] = headers
+                self._headers_said = True
+        if delta.routing is not None:
+            routing = self.new_routing(delta.routing.as_dict())
+            if routing:
+                meta["routing"] = routing
+        if not self._tier_said and delta.raw:
+            tier = delta.raw.get("service_tier")
+            if tier:
+                meta["service_tier"] = tier
+                self._tier_said = True
+        if delta.logprobs is not None:
+            meta["logprobs"] = delta.logprobs
+        return meta
+
+    def new_routing(self, routing: Optional[dict[str, Any]]) -> dict[str, Any]:
+        """The routing keys not said yet (all of them on first sight)."""
+        fresh = {k: v for k, v in (routing or {}).items() if k not in self._routing_said}
+        self._routing_said.update(fresh)
+        return fresh
+
+    @property
+    def tier_said(self) -> bool:
+        return self._tier_said
+
+
+def final_chunk(
+    accumulated: ChatCompletion,
+    *,
+    provider: str,
+    fallback_model: Optional[str],
+    with_usage: bool,
+    said: Optional[StreamMetadata] = None,
+) -> AIMessageChunk:
+    """The closing chunk: finish reason, model, id, (once) usage, and the routing
+    keys no earlier chunk carried."""
+    meta = response_metadata(accumulated, provider=provider, fallback_model=fallback_model, routing=said is None, usage=with_usage)
+    if said is not None:
+        routing = said.new_routing(accumulated.routing.as_dict() if accumulated.routing is not None else None)
+        if routing:
+            meta["routing"] = routing
+        if said.tier_said:
+            meta.pop("service_tier", None)
     return AIMessageChunk(
         content="",
         usage_metadata=usage_metadata(accumulated.usage) if with_usage else None,
-        response_metadata=response_metadata(accumulated, provider=provider, fallback_model=fallback_model),
+        response_metadata=meta,
         id=accumulated.id,
     )

@@ -8,7 +8,10 @@ Three methods, as LangChain users expect:
 - ``json_schema``: ``response_format`` with the JSON schema, for models that support it.
 
 Every method binds ``ls_structured_output_format`` so tracing (and the standard
-tests) see the schema.
+tests) see the schema. A refusal (Gloo's ``message.refusal`` with
+``finish_reason: "content_filter"``) raises :class:`StructuredOutputRefusalError`
+with the refusal text before any parser runs, for every method; with
+``include_raw=True`` it is reported as the ``parsing_error``.
 """
 
 from __future__ import annotations
@@ -16,14 +19,40 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any, Optional, Union
 
+from langchain_core.exceptions import OutputParserException
+from langchain_core.messages import BaseMessage
 from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser, PydanticOutputParser, PydanticToolsParser
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
-__all__ = ["structured_output_runnable"]
+from .core.refusal import RefusalError, refusal_reason
+
+__all__ = ["structured_output_runnable", "StructuredOutputRefusalError"]
 
 _METHODS = ("function_calling", "json_mode", "json_schema")
+
+
+class StructuredOutputRefusalError(RefusalError, OutputParserException):
+    """The model refused, so there is no structured output; ``refusal`` is its reason."""
+
+    def __init__(self, message: str, *, refusal: Optional[str] = None, llm_output: Optional[str] = None) -> None:
+        RefusalError.__init__(self, message, refusal=refusal)
+        self.llm_output = llm_output
+        self.observation = None
+        self.send_to_llm = False
+
+
+def _reject_refusal(message: BaseMessage) -> BaseMessage:
+    """Pass ``message`` on, or raise when it is a refusal."""
+    metadata = getattr(message, "response_metadata", None) or {}
+    reason = refusal_reason(message.additional_kwargs.get("refusal"), metadata.get("finish_reason"))
+    if reason is not None:
+        raise StructuredOutputRefusalError(f"the model refused to produce structured output: {reason}", refusal=reason, llm_output=message.text)
+    return message
+
+
+_REFUSAL_CHECK = RunnableLambda(_reject_refusal, name="reject_refusal")
 
 
 def _is_pydantic(schema: Any) -> bool:
@@ -71,6 +100,7 @@ def structured_output_runnable(
         }
         llm = model.bind(response_format=response_format, ls_structured_output_format=trace)
         parser = PydanticOutputParser(pydantic_object=schema) if pydantic else JsonOutputParser()
+    parser = _REFUSAL_CHECK | parser
     if not include_raw:
         return llm | parser
     parse = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)

@@ -14,17 +14,19 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Litera
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 
-from ._lc_convert import completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
+from ._lc_convert import StreamMetadata, completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
 from ._lc_grounding import with_citation_annotations
+from ._lc_retry import arelayed, relay_config, relayed, retry_hook
 from ._lc_structured import structured_output_runnable
+from ._lc_tokens import TokenCounting
 from . import core
 from .core import (
     GLOO_V1,
@@ -41,6 +43,8 @@ from .core import (
 )
 from .core.config import check_headers, check_max_retries, check_stream_idle_timeout, check_timeout
 from .core.credentials import Credentials, resolve_credentials
+from .core.endpoints import env_default_model
+from .core.options import move_unknown_options
 from .core.redact import hide_validation_input
 
 if TYPE_CHECKING:
@@ -49,15 +53,42 @@ if TYPE_CHECKING:
 __all__ = ["ChatGloo", "ChatGravixLayer"]
 
 # kwargs LangChain (or users) pass per call that are not request-body fields.
-_CALL_OPTIONS = ("stream_usage", "extra_headers")
+_CALL_OPTIONS = ("stream_usage", "extra_headers", "include_response_headers")
+# Declared OpenAI-style request fields sent only when set (see the fields' block below).
+_OPTIONAL_REQUEST_FIELDS = (
+    "max_completion_tokens",
+    "n",
+    "frequency_penalty",
+    "presence_penalty",
+    "logprobs",
+    "top_logprobs",
+    "parallel_tool_calls",
+    "user",
+    "service_tier",
+    "reasoning_effort",
+)
 
 
 def _has_payload(delta: StreamDelta) -> bool:
     return bool(delta.content or delta.reasoning or delta.tool_calls or delta.refusal)
 
 
-class _ChatGlooGravixBase(BaseChatModel):
-    """Shared behaviour of both chat models; subclasses name their endpoint."""
+def _choice_index(delta: StreamDelta) -> int:
+    # StreamDelta.index (the choice) arrives with the accumulator that keeps every choice.
+    return getattr(delta, "index", 0) or 0
+
+
+class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
+    """Shared behaviour of both chat models; subclasses name their endpoint.
+
+    Drop-in for ``ChatOpenAI`` users: the OpenAI-style request options are declared
+    fields, sent only when set; any other constructor argument goes to
+    ``model_kwargs`` (and the body) with a warning, while one that looks like a
+    misspelt option (``temprature``) raises and names the option. Every retry of
+    the core reaches the callbacks (and tracing) as ``on_retry``, streamed or not.
+    ``get_num_tokens*`` count exactly with ``custom_get_token_ids`` or tiktoken (its
+    encoding already on disk) and otherwise **estimate** (~4 UTF-8 bytes a token).
+    """
 
     # defer_build: the validators are built when the first instance is made, not
     # at import, which keeps ``import langchain_gloo_gravix`` close to the cost of
@@ -98,6 +129,33 @@ class _ChatGlooGravixBase(BaseChatModel):
     http_async_client: Any = Field(default=None, exclude=True)
     """An ``httpx.AsyncClient`` to use for async calls (yours to close)."""
 
+    # -- OpenAI-style request options: declared so that none is silently dropped;
+    # each is sent only when set. Gloo documents few of them and ignores body fields
+    # it does not know (provider-apis 3.1), so the server may not honour them all.
+    max_completion_tokens: Optional[int] = None
+    """OpenAI's newer name for ``max_tokens`` (reasoning models count their reasoning in it)."""
+    n: Optional[int] = None
+    """Number of answers; each is a generation of ``generate()`` (``invoke`` returns the
+    first). Must be 1 with ``streaming=True``; a per-call stream yields choice 0."""
+    frequency_penalty: Optional[float] = None
+    """-2..2: penalise tokens by how often they appeared."""
+    presence_penalty: Optional[float] = None
+    """-2..2: penalise tokens that appeared at all."""
+    logprobs: Optional[bool] = None
+    """Ask for token log probabilities (in ``response_metadata["logprobs"]``)."""
+    top_logprobs: Optional[int] = None
+    """0..20 alternatives per token (with ``logprobs=True``)."""
+    parallel_tool_calls: Optional[bool] = None
+    """Sent only with tools (``bind_tools(parallel_tool_calls=...)`` overrides it)."""
+    user: Optional[str] = None
+    """An end-user id, for the provider's abuse monitoring."""
+    service_tier: Optional[str] = None
+    """Service tier, where the provider has them (the answer's is in ``response_metadata``)."""
+    reasoning_effort: Optional[str] = None
+    """Reasoning effort for reasoning models (e.g. "low", "medium", "high")."""
+    include_response_headers: bool = False
+    """Put the HTTP response headers (request id, rate limits) in ``response_metadata["headers"]``."""
+
     _client: Any = PrivateAttr(default=None)  # core.Client, built on first use
     _aclients: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
@@ -135,6 +193,23 @@ class _ChatGlooGravixBase(BaseChatModel):
     def _check_default_headers(cls, value: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
         return None if value is None else check_headers(value)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_unknown_options(cls, values: Any) -> Any:
+        """Unknown arguments go to ``model_kwargs`` with a warning, as in ChatOpenAI;
+        one that looks like a misspelt option raises, suggesting the option."""
+        if not isinstance(values, dict):
+            return values
+        declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
+        return move_unknown_options(values, declared, "model_kwargs")
+
+    @model_validator(mode="after")
+    def _one_answer_when_streaming(self) -> "_ChatGlooGravixBase":
+        # as ChatOpenAI: a stream is one message, so it cannot carry n answers
+        if self.streaming and self.n is not None and self.n > 1:
+            raise ValueError("n must be 1 when streaming=True; call generate() without streaming for n answers")
+        return self
+
     @property
     def _endpoint(self) -> Endpoint:
         raise NotImplementedError
@@ -151,6 +226,7 @@ class _ChatGlooGravixBase(BaseChatModel):
             "stop": self.stop,
             "top_p": self.top_p,
             "seed": self.seed,
+            **{name: getattr(self, name) for name in _OPTIONAL_REQUEST_FIELDS},
             **self.model_kwargs,
         }
         if self.extra_body:
@@ -243,7 +319,7 @@ class _ChatGlooGravixBase(BaseChatModel):
         temperature = kwargs.get("temperature", self.temperature)
         if temperature is not None:
             params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        max_tokens = kwargs.get("max_tokens", self.max_tokens) or kwargs.get("max_completion_tokens", self.max_completion_tokens)
         if max_tokens is not None:
             params["ls_max_tokens"] = max_tokens
         stop = stop or kwargs.get("stop") or self.stop
@@ -270,27 +346,52 @@ class _ChatGlooGravixBase(BaseChatModel):
         if stop is not None:
             call["stop"] = stop
         params = merge_params(self._default_params, call)
+        if not params.get("tools"):
+            params.pop("parallel_tool_calls", None)  # OpenAI-style servers reject it without tools
         return to_wire_messages(messages), params, options
 
     def _include_usage(self, options: dict[str, Any]) -> bool:
         return self.stream_usage if options["stream_usage"] is None else bool(options["stream_usage"])
 
-    def _result(self, completion: Any) -> ChatResult:
-        message = completion_to_message(completion, provider=self._endpoint.provider, fallback_model=self._ls_model_name())
-        if self.output_version == "v1":
-            message = with_citation_annotations(message)  # grounded answers: citations on the text block
-        info = {"finish_reason": completion.finish_reason, "model_name": message.response_metadata.get("model_name")}
+    def _want_headers(self, options: dict[str, Any]) -> bool:
+        wanted = options["include_response_headers"]
+        return self.include_response_headers if wanted is None else bool(wanted)
+
+    def _result(self, completion: Any, options: dict[str, Any]) -> ChatResult:
+        """One generation per choice (``n``); every message carries the usage, as in ChatOpenAI."""
+        headers = completion.response_headers if self._want_headers(options) else None
+        generations = []
+        for choice in completion.choices or [None]:
+            message = completion_to_message(
+                completion, provider=self._endpoint.provider, fallback_model=self._ls_model_name(), choice=choice, headers=headers
+            )
+            if self.output_version == "v1":
+                message = with_citation_annotations(message)  # grounded answers: citations on the text block
+            info: dict[str, Any] = {"finish_reason": message.response_metadata["finish_reason"], "model_name": message.response_metadata.get("model_name")}
+            if choice is not None and choice.logprobs is not None:
+                info["logprobs"] = choice.logprobs
+            generations.append(ChatGeneration(message=message, generation_info=info))
+        model_name = generations[0].message.response_metadata.get("model_name")
         return ChatResult(
-            generations=[ChatGeneration(message=message, generation_info=info)],
-            llm_output={"model_name": info["model_name"], "token_usage": completion.usage.model_dump() if completion.usage else {}},
+            generations=generations,
+            llm_output={"model_name": model_name, "token_usage": completion.usage.model_dump() if completion.usage else {}},
         )
 
-    def _chunk(self, delta: StreamDelta) -> ChatGenerationChunk:
-        return ChatGenerationChunk(message=delta_to_chunk(delta, provider=self._endpoint.provider))
+    def _chunk(self, delta: StreamDelta, said: StreamMetadata, stream: Any) -> Optional[ChatGenerationChunk]:
+        """The chunk for ``delta``, or None when it adds nothing (or belongs to another choice)."""
+        if _choice_index(delta) != 0:
+            return None  # a LangChain stream is one message: choice 0 (ChatOpenAI requires n=1 to stream)
+        metadata = said.take(delta, stream)
+        if not (_has_payload(delta) or metadata):
+            return None
+        info = {"logprobs": delta.logprobs} if delta.logprobs is not None else None
+        blocks = said.v1_blocks(delta) if self.output_version == "v1" else None
+        message = delta_to_chunk(delta, provider=self._endpoint.provider, metadata=metadata, v1_blocks=blocks)
+        return ChatGenerationChunk(message=message, generation_info=info)
 
-    def _closing_chunk(self, stream: Any, include_usage: bool) -> ChatGenerationChunk:
+    def _closing_chunk(self, stream: Any, include_usage: bool, said: StreamMetadata) -> ChatGenerationChunk:
         completion = stream.accumulator.completion()
-        message = final_chunk(completion, provider=self._endpoint.provider, fallback_model=self._ls_model_name(), with_usage=include_usage)
+        message = final_chunk(completion, provider=self._endpoint.provider, fallback_model=self._ls_model_name(), with_usage=include_usage, said=said)
         if self.output_version == "v1":
             message = with_citation_annotations(message)
         return ChatGenerationChunk(message=message, generation_info={"finish_reason": completion.finish_reason})
@@ -298,50 +399,83 @@ class _ChatGlooGravixBase(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[CallbackManagerForLLMRun] = None, **kwargs: Any) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
         try:
-            completion = self._get_client().create(wire, extra_headers=options["extra_headers"], **params)
+            completion = self._get_client().create(wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params)
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
-        return self._result(completion)
+        return self._result(completion, options)
 
     async def _agenerate(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[AsyncCallbackManagerForLLMRun] = None, **kwargs: Any) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
         try:
-            completion = await self._get_async_client().create(wire, extra_headers=options["extra_headers"], **params)
+            completion = await self._get_async_client().create(wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params)
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
-        return self._result(completion)
+        return self._result(completion, options)
 
     def _stream(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[CallbackManagerForLLMRun] = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
+        said = StreamMetadata(want_headers=self._want_headers(options))
         try:
-            stream = self._get_client().stream(wire, extra_headers=options["extra_headers"], include_usage=include_usage, **params)
+            stream = self._get_client().stream(
+                wire, extra_headers=options["extra_headers"], include_usage=include_usage, on_retry=retry_hook(run_manager), **params
+            )
             with stream:
                 for delta in stream:
-                    if _has_payload(delta):
-                        chunk = self._chunk(delta)
+                    chunk = self._chunk(delta, said, stream)
+                    if chunk is not None:
                         if run_manager:
                             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                yield self._closing_chunk(stream, include_usage)
+                yield self._closing_chunk(stream, include_usage, said)
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
 
     async def _astream(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[AsyncCallbackManagerForLLMRun] = None, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
+        said = StreamMetadata(want_headers=self._want_headers(options))
         try:
-            stream = self._get_async_client().stream(wire, extra_headers=options["extra_headers"], include_usage=include_usage, **params)
+            stream = self._get_async_client().stream(
+                wire, extra_headers=options["extra_headers"], include_usage=include_usage, on_retry=retry_hook(run_manager), **params
+            )
             async with stream:
                 async for delta in stream:
-                    if _has_payload(delta):
-                        chunk = self._chunk(delta)
+                    chunk = self._chunk(delta, said, stream)
+                    if chunk is not None:
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                yield self._closing_chunk(stream, include_usage)
+                yield self._closing_chunk(stream, include_usage, said)
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
+
+    # langchain-core calls _stream/_astream without the run manager, from .stream()
+    # and from invoke() when streaming; these wrappers relay the run's callbacks so
+    # retries reach on_retry there too (see _lc_retry). Plain invoke() needs none.
+
+    def invoke(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> AIMessage:
+        if not (self.streaming or kwargs.get("stream")):
+            return super().invoke(input, config, stop=stop, **kwargs)
+        config, relay = relay_config(config, self.callbacks, is_async=False)
+        with relay.current():
+            return super().invoke(input, config, stop=stop, **kwargs)
+
+    async def ainvoke(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> AIMessage:
+        if not (self.streaming or kwargs.get("stream")):
+            return await super().ainvoke(input, config, stop=stop, **kwargs)
+        config, relay = relay_config(config, self.callbacks, is_async=True)
+        with relay.current():
+            return await super().ainvoke(input, config, stop=stop, **kwargs)
+
+    def stream(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> Iterator[AIMessageChunk]:
+        """As ``BaseChatModel.stream``; retries also reach the callbacks (see ``_lc_retry``)."""
+        config, relay = relay_config(config, self.callbacks, is_async=False)
+        return relayed(super().stream(input, config, stop=stop, **kwargs), relay)
+
+    def astream(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> AsyncIterator[AIMessageChunk]:
+        config, relay = relay_config(config, self.callbacks, is_async=True)
+        return arelayed(super().astream(input, config, stop=stop, **kwargs), relay)
 
     # -- tools and structured output ------------------------------------------------------
 
@@ -416,8 +550,6 @@ class ChatGloo(_ChatGlooGravixBase):
     @model_validator(mode="after")
     def _validate(self) -> "ChatGloo":
         check_grounded_options(self.grounded, self.api_version, self._grounding_params())
-        if self.api_version == "v2" and not self.model_name and not self.model_family and self.auto_routing is not False:
-            self.auto_routing = True  # no mechanism given: Gloo's recommended auto routing
         self._fill_from_environment()
         return self
 
@@ -438,9 +570,15 @@ class ChatGloo(_ChatGlooGravixBase):
                 self.client_secret = SecretStr(creds.client_secret or "")
 
     def _routing_defaults(self) -> dict[str, Any]:
+        auto_routing = self.auto_routing
+        if self.api_version == "v2" and auto_routing is None and not self.model_name and not self.model_family:
+            # No mechanism given: Gloo's recommended auto routing. Implied here, not
+            # written to the field, so that a copy with model_family= or model= set
+            # (configurable_fields, model_copy) is not left with two mechanisms.
+            auto_routing = True
         return {
             "model": self.model_name,
-            "auto_routing": self.auto_routing,
+            "auto_routing": auto_routing,
             "model_family": self.model_family,
             "tradition": self.tradition,
             **self._grounding_params(),
@@ -465,7 +603,8 @@ class ChatGloo(_ChatGlooGravixBase):
 class ChatGravixLayer(_ChatGlooGravixBase):
     """Gravix Layer chat completions (OpenAI-compatible, served by Ollama).
 
-    ``model`` is required (e.g. "meta-llama/llama-3.1-8b-instruct"). Credentials:
+    ``model`` is required (e.g. "meta-llama/llama-3.1-8b-instruct"), or env
+    GRAVIXLAYER_MODEL. Credentials:
     ``api_key`` or env GRAVIXLAYER_API_KEY; base URL env GRAVIXLAYER_BASE_URL.
 
     Streamed tool calls are merged even when Ollama sends them whole or repeats
@@ -476,6 +615,8 @@ class ChatGravixLayer(_ChatGlooGravixBase):
 
     @model_validator(mode="after")
     def _validate(self) -> "ChatGravixLayer":
+        if self.model_name is None:
+            self.model_name = env_default_model(GRAVIX)
         self._fill_from_environment()
         return self
 

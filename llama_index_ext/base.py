@@ -69,7 +69,11 @@ from langchain_gloo_gravix.core.config import (
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.redact import hide_validation_input
 
+from langchain_gloo_gravix.core.endpoints import env_default_model
+from langchain_gloo_gravix.core.options import move_unknown_options
+
 from ._clients import ClientCache, settings_key
+from .events import retry_event_hook
 from .messages import to_wire_messages
 from .models import ModelProfile, profile_for
 from .responses import StreamAssembler, chat_response, completion_response
@@ -83,9 +87,29 @@ if TYPE_CHECKING:
 __all__ = ["GlooGravixLLM"]
 
 dispatcher = get_dispatcher(__name__)
+# stateless: dispatches a GlooGravixRetryEvent on this module's dispatcher for each core retry
+_RETRY_EVENTS = retry_event_hook(__name__)
 
 # Keyword arguments LlamaIndex threads through chat() that are not request fields.
-_FRAMEWORK_ONLY = frozenset({"verbose", "tool_required", "allow_parallel_tool_calls", "formatted", "error_on_no_tool_call"})
+_FRAMEWORK_ONLY = frozenset(
+    {"verbose", "tool_required", "allow_parallel_tool_calls", "formatted", "error_on_no_tool_call", "include_response_headers"}
+)
+# Declared OpenAI-style request fields, sent only when set.
+_OPTIONAL_REQUEST_FIELDS = (
+    "top_p",
+    "stop",
+    "seed",
+    "max_completion_tokens",
+    "n",
+    "frequency_penalty",
+    "presence_penalty",
+    "logprobs",
+    "top_logprobs",
+    "parallel_tool_calls",
+    "user",
+    "service_tier",
+    "reasoning_effort",
+)
 # Request fields the adapter owns; in additional_kwargs they would corrupt every call.
 _RESERVED = frozenset({"messages", "stream"})
 
@@ -93,10 +117,13 @@ _RESERVED = frozenset({"messages", "stream"})
 class GlooGravixLLM(FunctionCallingLLM):
     """Shared fields and behaviour; use :class:`Gloo` or :class:`GravixLayer`."""
 
-    # extra="forbid": a misspelt option (or a Gloo-only one on GravixLayer) is an
-    # error, not silently ignored; model_family starts with the reserved "model_".
-    # hide_input_in_errors: a ValidationError would otherwise print every argument, secrets included.
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), hide_input_in_errors=True)
+    # Unknown constructor arguments never vanish: a misspelt option raises (with the
+    # option it resembles), any other goes to additional_kwargs with a warning, as
+    # in the LangChain classes (_collect_unknown_options); a Gloo-only option on
+    # GravixLayer then fails in the core's checks. protected_namespaces=():
+    # model_family starts with the reserved "model_". hide_input_in_errors: a
+    # ValidationError would otherwise print every argument, secrets included.
+    model_config = ConfigDict(protected_namespaces=(), hide_input_in_errors=True)
 
     model: Optional[str] = Field(default=None, description="Model id.")
     temperature: Optional[float] = Field(default=None, ge=0, description="Sampling temperature; server default if None.")
@@ -125,6 +152,33 @@ class GlooGravixLLM(FunctionCallingLLM):
     is_function_calling_model: Optional[bool] = Field(default=None, description="Overrides the known-model table.")
     structured_output_method: Literal["function_calling", "json_schema"] = Field(
         default="function_calling", description="structured_predict via a forced tool call or response_format json_schema."
+    )
+
+    # -- OpenAI-style request options: declared so that none is silently dropped; each
+    # is sent only when set. Gloo documents few of them and ignores body fields it
+    # does not know (provider-apis 3.1), so the server may not honour them all.
+    top_p: Optional[float] = Field(default=None, description="Nucleus sampling, 0..1.")
+    stop: Optional[Union[str, List[str]]] = Field(default=None, description="Stop sequence(s).")
+    seed: Optional[int] = Field(default=None, description="Sampling seed, where the model supports one.")
+    max_completion_tokens: Optional[int] = Field(default=None, ge=1, description="OpenAI's newer name for max_tokens.")
+    n: Optional[int] = Field(default=None, ge=1, description="Answers to generate; chat() returns the first, all are in raw.")
+    frequency_penalty: Optional[float] = Field(default=None, description="-2..2.")
+    presence_penalty: Optional[float] = Field(default=None, description="-2..2.")
+    logprobs: Optional[bool] = Field(default=None, description="Ask for token log probabilities (ChatResponse.logprobs).")
+    top_logprobs: Optional[int] = Field(default=None, description="Alternatives per token, 0..20 (with logprobs).")
+    parallel_tool_calls: Optional[bool] = Field(
+        default=None, description="Sent with tools when set; otherwise chat_with_tools' allow_parallel_tool_calls decides."
+    )
+    user: Optional[str] = Field(default=None, description="End-user id, for the provider's abuse monitoring.")
+    service_tier: Optional[str] = Field(default=None, description="Service tier, where the provider has them.")
+    reasoning_effort: Optional[str] = Field(default=None, description="Reasoning effort, for reasoning models.")
+    include_response_headers: bool = Field(
+        default=False, description="Put the HTTP response headers in additional_kwargs['headers'] (invoke and stream)."
+    )
+    strict: bool = Field(default=False, description="chat_with_tools: strict JSON-schema tools (per call: strict=).")
+    http_client: Any = Field(default=None, exclude=True, repr=False, description="An httpx.Client for sync calls (yours to close).")
+    async_http_client: Any = Field(
+        default=None, exclude=True, repr=False, description="An httpx.AsyncClient for async calls (yours to close)."
     )
 
     _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
@@ -187,11 +241,22 @@ class GlooGravixLLM(FunctionCallingLLM):
             return list(value) if isinstance(value, tuple) else value
         return {part: parts[part] for part in TIMEOUT_PARTS}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_unknown_options(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
+        declared.add("class_name")  # to_dict() output fed back through the constructor
+        return move_unknown_options(values, declared, "additional_kwargs")
+
     @model_validator(mode="after")
     def _validate_settings(self) -> "GlooGravixLLM":
         # Every request-field rule lives in the core; running it here makes bad
         # settings fail at construction instead of at the first call.
         endpoint = self._endpoint()
+        if self.model is None:
+            self.model = env_default_model(endpoint)  # e.g. GRAVIXLAYER_MODEL
         reserved = _RESERVED & set(self.additional_kwargs)
         if reserved:
             raise ValueError(f"additional_kwargs must not set {', '.join(sorted(reserved))}; pass them to chat() instead")
@@ -228,6 +293,10 @@ class GlooGravixLLM(FunctionCallingLLM):
         for key, value in (("model", self.model), ("temperature", self.temperature), ("max_tokens", self.max_tokens)):
             if value is not None:
                 params[key] = value
+        for key in _OPTIONAL_REQUEST_FIELDS:
+            value = getattr(self, key)
+            if value is not None:
+                params[key] = value
         params.update({k: v for k, v in self._routing_params().items() if v is not None})
         if self.extra_body:
             params["extra_body"] = dict(self.extra_body)
@@ -242,6 +311,8 @@ class GlooGravixLLM(FunctionCallingLLM):
         headers = call.pop("extra_headers", None)
         include_usage = call.pop("include_usage", None)
         params = merge_params(self._base_params(), call)
+        if not params.get("tools"):
+            params.pop("parallel_tool_calls", None)  # OpenAI-style servers reject it without tools
         if headers:
             params["extra_headers"] = headers
         if stream and include_usage is not None:
@@ -262,11 +333,13 @@ class GlooGravixLLM(FunctionCallingLLM):
 
     def _sync_client(self) -> "core.Client":
         settings = self._client_settings()
-        return self._clients.sync(settings_key(settings), lambda: core.Client(self._endpoint(), **settings))
+        key = settings_key({**settings, "http_client": id(self.http_client)})
+        return self._clients.sync(key, lambda: core.Client(self._endpoint(), http_client=self.http_client, **settings))
 
     def _async_client(self) -> "core.AsyncClient":
         settings = self._client_settings()
-        return self._clients.async_(settings_key(settings), lambda: core.AsyncClient(self._endpoint(), **settings))
+        key = settings_key({**settings, "http_client": id(self.async_http_client)})
+        return self._clients.async_(key, lambda: core.AsyncClient(self._endpoint(), http_client=self.async_http_client, **settings))
 
     def close(self) -> None:
         """Close the sync client's connections (a later call opens new ones)."""
@@ -316,23 +389,34 @@ class GlooGravixLLM(FunctionCallingLLM):
     # Undecorated bodies: the completion family calls these, so one complete()
     # emits one LLM event, not a completion event wrapping a chat event.
 
+    def _want_headers(self, kwargs: Dict[str, Any]) -> bool:
+        wanted = kwargs.get("include_response_headers")
+        return self.include_response_headers if wanted is None else bool(wanted)
+
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
-        return chat_response(self._sync_client().create(wire, **params))
+        completion = self._sync_client().create(wire, on_retry=_RETRY_EVENTS, **params)
+        return chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
-        return chat_response(await self._async_client().create(wire, **params))
+        completion = await self._async_client().create(wire, on_retry=_RETRY_EVENTS, **params)
+        return chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         wire, params = self._request(messages, kwargs, stream=True)
         # built (and validated) now, so bad input raises here and not at first next()
-        stream = self._sync_client().stream(wire, **params)
+        stream = self._sync_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
+        want_headers = self._want_headers(kwargs)
 
         def gen() -> ChatResponseGen:
             assembler = StreamAssembler()
             with stream:  # closes the connection if the consumer stops early
                 for delta in stream:
+                    if getattr(delta, "index", 0):
+                        continue  # another of n choices: a ChatResponse is choice 0 (all are in raw)
+                    if want_headers and assembler.headers is None:
+                        assembler.headers = stream.response_headers
                     yield assembler.add(delta)
             last = assembler.close()
             if last is not None:
@@ -342,12 +426,17 @@ class GlooGravixLLM(FunctionCallingLLM):
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         wire, params = self._request(messages, kwargs, stream=True)
-        stream = self._async_client().stream(wire, **params)
+        stream = self._async_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
+        want_headers = self._want_headers(kwargs)
 
         async def gen() -> ChatResponseAsyncGen:
             assembler = StreamAssembler()
             async with stream:
                 async for delta in stream:
+                    if getattr(delta, "index", 0):
+                        continue  # another of n choices: a ChatResponse is choice 0 (all are in raw)
+                    if want_headers and assembler.headers is None:
+                        assembler.headers = stream.response_headers
                     yield assembler.add(delta)
             last = assembler.close()
             if last is not None:
@@ -395,6 +484,7 @@ class GlooGravixLLM(FunctionCallingLLM):
         allow_parallel_tool_calls: bool = False,
         tool_required: bool = False,
         tool_choice: Optional[Union[str, dict]] = None,
+        strict: Optional[bool] = None,
         **kwargs: Any,
     ) -> Dict[str, Any]:
         return prepare_tool_request(
@@ -404,6 +494,8 @@ class GlooGravixLLM(FunctionCallingLLM):
             allow_parallel_tool_calls=allow_parallel_tool_calls,
             tool_required=tool_required,
             tool_choice=tool_choice,
+            strict=self.strict if strict is None else strict,
+            parallel_tool_calls=self.parallel_tool_calls,
             **kwargs,
         )
 

@@ -115,7 +115,8 @@ class Gloo(GlooGravixLLM):
 class GravixLayer(GlooGravixLLM):
     """Gravix Layer chat completions as a LlamaIndex function-calling LLM.
 
-    ``model`` is required (e.g. ``meta-llama/llama-3.1-8b-instruct``). The key
+    ``model`` is required (e.g. ``meta-llama/llama-3.1-8b-instruct``), or named
+    by ``GRAVIXLAYER_MODEL`` (read at construction). The key
     comes from ``api_key`` or ``GRAVIXLAYER_API_KEY`` (read at the first request),
     the base URL from ``base_url`` or ``GRAVIXLAYER_BASE_URL``.
 

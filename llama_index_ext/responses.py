@@ -9,9 +9,14 @@ the two paths cannot drift. What lands where:
 - ``raw``: the response (or chunk) as a dict whose ``usage`` is the token usage,
   which is where ``TokenCountingHandler`` and tracing integrations look.
 - ``additional_kwargs``: ``prompt_tokens`` / ``completion_tokens`` /
-  ``total_tokens``, ``finish_reason``, ``model``, Gloo v2 ``routing``, Gloo
-  grounded ``grounding`` (``{"sources_returned", "citations"}``), and while
+  ``total_tokens`` (and ``cached_tokens`` when the server reports cache reads),
+  ``finish_reason``, ``model``, ``service_tier``, Gloo v2 ``routing``, Gloo
+  grounded ``grounding`` (``{"sources_returned", "citations"}``), the HTTP
+  response ``headers`` when asked for (``include_response_headers``), and while
   streaming ``thinking_delta`` (read by ``FunctionAgent`` for ``AgentStream``).
+- ``logprobs``: token log probabilities when requested, as LlamaIndex's
+  ``LogProb`` lists (one list of alternatives per token). With ``n`` > 1 the
+  response is the first choice; every choice is in ``raw["choices"]``.
 
 A streamed chunk carries the cumulative message (agents read ``message`` on every
 chunk) and its own ``delta``. Usage, routing and grounding are repeated on every chunk after
@@ -33,6 +38,7 @@ from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
     CompletionResponse,
+    LogProb,
     MessageRole,
     TextBlock,
     ThinkingBlock,
@@ -85,15 +91,39 @@ def assistant_message(text: str, reasoning: str, calls: Sequence[Call], *, final
 def _usage_counts(usage: Optional[Usage]) -> dict[str, int]:
     if usage is None:
         return {}
-    return {
+    counts = {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
     }
+    # OpenAI's prompt_tokens_details.cached_tokens, else Gloo's announced cache_tokens
+    cached = usage.cached_tokens if usage.cached_tokens is not None else (usage.model_extra or {}).get("cache_tokens")
+    if isinstance(cached, int) and not isinstance(cached, bool):
+        counts["cached_tokens"] = cached
+    return counts
 
 
-def chat_response(completion: ChatCompletion) -> ChatResponse:
-    """A whole (non-streamed) completion."""
+def to_logprobs(logprobs: Any) -> Optional[list[list[LogProb]]]:
+    """OpenAI ``choice.logprobs`` -> LlamaIndex's per-token lists (the alternatives
+    when the server sent ``top_logprobs``, else the chosen token alone)."""
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if not isinstance(content, list):
+        return None
+    out: list[list[LogProb]] = []
+    for entry in content:
+        if not isinstance(entry, dict):
+            continue
+        alternatives = entry.get("top_logprobs") or [entry]
+        out.append([
+            LogProb(token=str(alt.get("token", "")), logprob=float(alt.get("logprob", 0.0)), bytes=list(alt.get("bytes") or []))
+            for alt in alternatives
+            if isinstance(alt, dict)
+        ])
+    return out
+
+
+def chat_response(completion: ChatCompletion, headers: Optional[dict[str, str]] = None) -> ChatResponse:
+    """A whole (non-streamed) completion: its first choice (all are in ``raw``)."""
     message = completion.message
     calls = [
         (call.id, call.function.name, arguments_text(call.function.arguments))
@@ -110,10 +140,15 @@ def chat_response(completion: ChatCompletion) -> ChatResponse:
         extra["grounding"] = grounding.as_dict()
     if message.refusal:
         extra["refusal"] = message.refusal
+    if completion.service_tier:
+        extra["service_tier"] = completion.service_tier
+    if headers is not None:
+        extra["headers"] = headers
     return ChatResponse(
         message=assistant_message(message.text, message.reasoning_text, calls, final=True),
         raw=completion.model_dump(mode="json"),
         additional_kwargs=extra,
+        logprobs=to_logprobs(completion.choices[0].logprobs) if completion.choices else None,
     )
 
 
@@ -151,6 +186,9 @@ class StreamAssembler:
         self.model: Optional[str] = None
         self.refusal: list[str] = []
         self.chunks = 0
+        self.service_tier: Optional[str] = None
+        #: the response headers, set by the caller once the stream is open (when wanted)
+        self.headers: Optional[dict[str, str]] = None
 
     def add(self, delta: StreamDelta) -> ChatResponse:
         self.chunks += 1
@@ -181,13 +219,18 @@ class StreamAssembler:
             self.grounding = delta.grounding.as_dict()
         if delta.model:
             self.model = delta.model
+        tier = (delta.raw or {}).get("service_tier")
+        if tier:
+            self.service_tier = tier
         extra: dict[str, Any] = {}
         if delta.reasoning:
             extra["thinking_delta"] = delta.reasoning
         raw = dict(delta.raw or {})
         if self.usage is not None and not raw.get("usage"):
             raw["usage"] = self.usage.model_dump(mode="json")
-        return self._response(delta.content, raw, extra)
+        response = self._response(delta.content, raw, extra)
+        response.logprobs = to_logprobs(delta.logprobs)  # this chunk's tokens
+        return response
 
     def close(self) -> Optional[ChatResponse]:
         """A last chunk when the stream ended without a finish_reason (``[DONE]`` only).
@@ -211,6 +254,10 @@ class StreamAssembler:
             extra["grounding"] = self.grounding
         if self.refusal:
             extra["refusal"] = "".join(self.refusal)
+        if self.service_tier:
+            extra["service_tier"] = self.service_tier
+        if self.headers is not None:
+            extra["headers"] = self.headers
         if self.finished:
             extra["finish_reason"] = self.finish_reason
         calls = [(c.id, c.name, c.arguments) for _, c in sorted(self._calls.items())] if self._calls else []

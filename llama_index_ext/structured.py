@@ -16,7 +16,9 @@ from typing import Any, Dict, Type
 from llama_index.core.base.llms.types import ChatResponse
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["response_format_for", "parse_structured"]
+from langchain_gloo_gravix.core.refusal import RefusalError, refusal_reason
+
+__all__ = ["response_format_for", "parse_structured", "raise_if_refused"]
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 _NAME = re.compile(r"[^a-zA-Z0-9_-]")
@@ -34,11 +36,18 @@ def response_format_for(output_cls: Type[BaseModel]) -> Dict[str, Any]:
     }
 
 
+def raise_if_refused(response: ChatResponse, wanted: str) -> None:
+    """Raise :class:`RefusalError` (a ``ValueError``) with the refusal text when
+    ``response`` is Gloo's typed refusal."""
+    extra = response.additional_kwargs
+    reason = refusal_reason(extra.get("refusal"), extra.get("finish_reason"))
+    if reason is not None:
+        raise RefusalError(f"the model refused to produce {wanted}: {reason}", refusal=reason)
+
+
 def parse_structured(output_cls: Type[BaseModel], response: ChatResponse) -> BaseModel:
     """Validate the answer text as ``output_cls``; a clear ValueError otherwise."""
-    refusal = response.additional_kwargs.get("refusal")
-    if refusal or response.additional_kwargs.get("finish_reason") == "content_filter":
-        raise ValueError(f"the model refused to produce a {output_cls.__name__}: {refusal or 'content_filter'}")
+    raise_if_refused(response, f"a {output_cls.__name__}")
     text = response.message.content or ""
     fenced = _FENCE.match(text)
     if fenced:  # some models wrap JSON in a markdown fence despite response_format

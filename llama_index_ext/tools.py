@@ -16,6 +16,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 
 from .messages import legacy_tool_calls
+from .structured import raise_if_refused
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -23,9 +24,21 @@ if TYPE_CHECKING:
 __all__ = ["tool_specs", "resolve_tool_choice", "prepare_tool_request", "get_tool_calls", "keep_first_tool_call"]
 
 
-def tool_specs(tools: Sequence["BaseTool"]) -> list[dict[str, Any]]:
+def tool_specs(tools: Sequence["BaseTool"], strict: bool = False) -> list[dict[str, Any]]:
+    """OpenAI tool dicts; with ``strict``, ``strict: true`` goes *inside* each
+    function (where OpenAI-style servers read it; Gloo's own client sends it
+    there too, provider-apis 3.1) and the parameters close to extra keys, as
+    strict mode requires."""
     # skip_length_check: the 1,024-character description limit is OpenAI's, not Gloo's or Gravix's
-    return [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
+    specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
+    if strict:
+        for spec in specs:
+            function = spec["function"]
+            function["strict"] = True
+            parameters = function.get("parameters")
+            if isinstance(parameters, dict):
+                function["parameters"] = {**parameters, "additionalProperties": False}
+    return specs
 
 
 def resolve_tool_choice(tool_choice: Any, tool_required: bool) -> Any:
@@ -50,16 +63,29 @@ def prepare_tool_request(
     allow_parallel_tool_calls: bool = False,
     tool_required: bool = False,
     tool_choice: Any = None,
+    strict: bool = False,
+    parallel_tool_calls: Optional[bool] = None,
     **kwargs: Any,
 ) -> Dict[str, Any]:
-    """The ``chat()`` keyword arguments of a ``chat_with_tools`` call."""
+    """The ``chat()`` keyword arguments of a ``chat_with_tools`` call.
+
+    ``parallel_tool_calls`` is the class setting: when set it is sent as is (by
+    the request params); when not, ``allow_parallel_tool_calls=False`` sends
+    ``false`` and ``True`` sends nothing. Why not always send it: no endpoint
+    documents it on plain chat completions (Gloo v2 documents it on /grounded
+    only, Gravix not at all: provider-apis 3.1, 3.5, 7.3), parallel calls are
+    every server's default, and some servers reject the field outright
+    (llama_index#20865). ``false`` is worth sending because Gloo ignores unknown
+    fields rather than failing, and extra calls are dropped client-side anyway
+    (``keep_first_tool_call``).
+    """
     # a copy: appending user_msg must not grow the caller's history list
     messages = list(chat_history or [])
     if isinstance(user_msg, str):
         user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
     if user_msg is not None:
         messages.append(user_msg)
-    specs = tool_specs(tools)
+    specs = tool_specs(tools, strict)
     prepared: Dict[str, Any] = {"messages": messages, **kwargs}
     if not specs:
         if tool_required or tool_choice not in (None, "auto", "none"):
@@ -71,10 +97,7 @@ def prepare_tool_request(
     choice = resolve_tool_choice(tool_choice, tool_required)
     if choice is not None:
         prepared["tool_choice"] = choice
-    if not allow_parallel_tool_calls:
-        # Only the explicit False is sent: True is every server's default, and
-        # some reject the field outright (llama_index#20865). Extra calls are
-        # also dropped client-side by keep_first_tool_call.
+    if not allow_parallel_tool_calls and parallel_tool_calls is None:
         prepared["parallel_tool_calls"] = False
     return prepared
 
@@ -152,6 +175,8 @@ def get_tool_calls(response: ChatResponse, error_on_no_tool_call: bool = True) -
                 continue
         selections.append(ToolSelection(tool_id=call_id or "", tool_name=name, tool_kwargs=kwargs))
     if not selections and error_on_no_tool_call:
+        if final:
+            raise_if_refused(response, "a tool call")
         text = response.message.content or ""
         raise ValueError(f"expected at least one tool call, but the model answered with text: {text[:200]!r}")
     return selections

@@ -20,6 +20,9 @@ def pytest_recording_configure(config, vcr):
     vcr.register_matcher("json_body", json_body_matcher)
 
 
+SCRIPTED_HOST = "scripted.test"
+
+
 @pytest.fixture(scope="module")
 def vcr_config():
     return {
@@ -32,6 +35,8 @@ def vcr_config():
         "before_record_response": scrub_response,
         "decode_compressed_response": True,
         "allow_playback_repeats": False,
+        # answered by an in-process httpx.MockTransport (tests/parity_server.py), never recorded
+        "ignore_hosts": [SCRIPTED_HOST],
     }
 
 

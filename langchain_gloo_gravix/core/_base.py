@@ -216,6 +216,7 @@ class _BaseClient:
         if not completion.choices and (completion.model_extra or {}).get("error") is not None:
             # an error envelope delivered with a 2xx status
             raise error_from_response(502, response.headers, raw, endpoint=self.endpoint.name)
+        completion.response_headers = dict(response.headers)
         return completion
 
     def _translate(self, exc: BaseException) -> BaseException:
@@ -233,21 +234,22 @@ class _BaseClient:
             )
         return exc
 
-    def _next_delay(self, attempt: int, error: BaseException) -> Optional[float]:
+    def _next_delay(self, attempt: int, error: BaseException, on_retry: Optional[RetryHook] = None) -> Optional[float]:
         delay = self.retry_policy.delay(attempt, error)
         if delay is not None and isinstance(error, GlooGravixError):
             logger.info(
                 "retrying %s after %s (attempt %d, waiting %.2f s)", self.endpoint.name, type(error).__name__, attempt + 1, delay
             )
-            if self.on_retry is not None:
-                self.on_retry(attempt + 1, error, delay)
+            for hook in (self.on_retry, on_retry):  # the client's, then the call's (adapters' callbacks)
+                if hook is not None:
+                    hook(attempt + 1, error, delay)
         return delay
 
-    def _retry_delay(self, attempt: int, exc: Exception) -> float:
+    def _retry_delay(self, attempt: int, exc: Exception, on_retry: Optional[RetryHook] = None) -> float:
         """Seconds to wait before retrying after ``exc``; raises the (translated)
         error instead when the policy says not to retry. Call it in ``except``."""
         error = self._translate(exc)
-        delay = self._next_delay(attempt, error)
+        delay = self._next_delay(attempt, error, on_retry)
         if delay is None:
             if error is exc:
                 raise exc

@@ -19,6 +19,7 @@ from ._base import (
     _LIMITS,
     DEFAULT_STREAM_IDLE_TIMEOUT,
     DEFAULT_TIMEOUT,
+    RetryHook,
     _BaseClient,
     _ssl_context,
 )
@@ -81,6 +82,7 @@ class Client(_BaseClient):
         messages: Sequence[Mapping[str, Any]],
         *,
         extra_headers: Optional[Mapping[str, str]] = None,
+        on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> ChatCompletion:
         request = self._chat_request(self._body(messages, params, False, None), self._headers_for(extra_headers))
@@ -89,7 +91,7 @@ class Client(_BaseClient):
             try:
                 return self._completion(self._send(request))
             except Exception as exc:
-                delay = self._retry_delay(attempt, exc)
+                delay = self._retry_delay(attempt, exc, on_retry)
             attempt += 1
             time.sleep(delay)
 
@@ -99,11 +101,12 @@ class Client(_BaseClient):
         *,
         extra_headers: Optional[Mapping[str, str]] = None,
         include_usage: Optional[bool] = None,
+        on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> "ChatStream":
         """A lazy stream of :class:`StreamDelta`; validation errors raise here, at once."""
         body = self._body(messages, params, True, include_usage)
-        return ChatStream(self, body, self._headers_for(extra_headers))
+        return ChatStream(self, body, self._headers_for(extra_headers), on_retry=on_retry)
 
     def embed(self, texts: Sequence[str], *, extra_headers: Optional[Mapping[str, str]] = None, **options: Any) -> EmbeddingResult:
         """Embeddings of ``texts``, in order. ``options``: ``model``, ``batch_size``, ``encoding_format``,
@@ -190,6 +193,7 @@ class AsyncClient(_BaseClient):
         messages: Sequence[Mapping[str, Any]],
         *,
         extra_headers: Optional[Mapping[str, str]] = None,
+        on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> ChatCompletion:
         request = self._chat_request(self._body(messages, params, False, None), self._headers_for(extra_headers))
@@ -198,7 +202,7 @@ class AsyncClient(_BaseClient):
             try:
                 return self._completion(await self._send(request))
             except Exception as exc:
-                delay = self._retry_delay(attempt, exc)
+                delay = self._retry_delay(attempt, exc, on_retry)
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -208,10 +212,11 @@ class AsyncClient(_BaseClient):
         *,
         extra_headers: Optional[Mapping[str, str]] = None,
         include_usage: Optional[bool] = None,
+        on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> "AsyncChatStream":
         body = self._body(messages, params, True, include_usage)
-        return AsyncChatStream(self, body, self._headers_for(extra_headers))
+        return AsyncChatStream(self, body, self._headers_for(extra_headers), on_retry=on_retry)
 
     async def embed(self, texts: Sequence[str], *, extra_headers: Optional[Mapping[str, str]] = None, **options: Any) -> EmbeddingResult:
         """As :meth:`Client.embed`; batches go out ``concurrency`` (option, default 4) at a time."""

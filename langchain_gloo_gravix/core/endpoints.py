@@ -22,6 +22,7 @@ __all__ = [
     "resolve_base_url",
     "env_credentials",
     "resolve_embedding_model",
+    "env_default_model",
 ]
 
 GLOO_MODEL_FAMILIES = ("openai", "anthropic", "google", "open source")
@@ -63,6 +64,8 @@ class Endpoint:
     default_embedding_model: str | None = None
     #: env var naming the embedding model (optional; the argument wins, the default is last).
     embedding_model_env: str | None = None
+    #: env var naming the model used when none is passed (None: no such variable).
+    model_env: str | None = None
 
     @property
     def requires_model(self) -> bool:
@@ -137,6 +140,10 @@ GRAVIX = Endpoint(
     embeddings_path="/embeddings",
     default_embedding_model="microsoft/multilingual-e5-large",
     embedding_model_env="GRAVIXLAYER_EMBEDDING_MODEL",
+    # Gravix has no default model; the README and demo name this variable.
+    # Gloo has none on purpose: on v2 a model in the environment would silently
+    # switch every default client from auto routing to that one model.
+    model_env="GRAVIXLAYER_MODEL",
 )
 
 ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVIX, GLOO_V2_GROUNDED)}
@@ -213,6 +220,14 @@ def env_credentials(endpoint: Endpoint) -> dict[str, str]:
         if client_secret:
             found["client_secret"] = client_secret
     return found
+
+
+def env_default_model(endpoint: Endpoint) -> str | None:
+    """The model named by the endpoint's model env var, when it has one and it is set."""
+    if endpoint.model_env is None:
+        return None
+    value = os.environ.get(endpoint.model_env, "").strip()
+    return value or None
 
 
 def credentials_help(endpoint: Endpoint) -> str:

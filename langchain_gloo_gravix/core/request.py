@@ -156,6 +156,7 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             raise ValueError(f"max_tokens must be an integer >= 1, got {m!r}")
     if "top_p" in out and (not _is_number(out["top_p"]) or not 0 <= out["top_p"] <= 1):
         raise ValueError(f"top_p must be a number from 0 to 1, got {out['top_p']!r}")
+    _check_openai_fields(out)
     if "stop" in out:
         stop = out["stop"]
         if isinstance(stop, str):
@@ -179,6 +180,25 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
                 raise ValueError(f"tool_choice must be one of {', '.join(endpoint.tool_choices)} for {endpoint.name}, got {choice!r}")
             out["tool_choice"] = choice
     return out
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_openai_fields(out: Mapping[str, Any]) -> None:
+    """OpenAI's documented ranges for the optional fields (the servers accept or ignore them)."""
+    for key in ("n", "max_completion_tokens"):
+        if key in out and (not _is_int(out[key]) or out[key] < 1):
+            raise ValueError(f"{key} must be an integer >= 1, got {out[key]!r}")
+    for key in ("frequency_penalty", "presence_penalty"):
+        if key in out and (not _is_number(out[key]) or not -2 <= out[key] <= 2):
+            raise ValueError(f"{key} must be a number from -2 to 2, got {out[key]!r}")
+    if "top_logprobs" in out and (not _is_int(out["top_logprobs"]) or not 0 <= out["top_logprobs"] <= 20):
+        raise ValueError(f"top_logprobs must be an integer from 0 to 20, got {out['top_logprobs']!r}")
+    for key in ("logprobs", "parallel_tool_calls"):
+        if key in out and not isinstance(out[key], bool):
+            raise ValueError(f"{key} must be True or False, got {out[key]!r}")
 
 
 def _check_messages(messages: Any) -> list[Any]:

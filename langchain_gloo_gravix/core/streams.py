@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, AsyncIterator, Iterator, Mapping, Optional
+from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional
 
 import httpx
 
@@ -22,8 +22,9 @@ __all__ = ["ChatStream", "AsyncChatStream"]
 class _StreamBase:
     """State and decisions shared by both streams; subclasses only do the I/O."""
 
-    def __init__(self, client: Any, body: bytes, headers: Mapping[str, str]) -> None:
+    def __init__(self, client: Any, body: bytes, headers: Mapping[str, str], *, on_retry: Optional[Callable[..., None]] = None) -> None:
         self._client = client
+        self._on_retry = on_retry
         self._body = body
         self._headers = headers
         self._state: Optional[StreamState] = None
@@ -35,6 +36,11 @@ class _StreamBase:
     @property
     def accumulator(self):
         return self._state.accumulator if self._state else None
+
+    @property
+    def response_headers(self) -> Optional[dict[str, str]]:
+        """The answering response's headers, once the stream is open (None before)."""
+        return dict(self.response.headers) if self.response is not None else None
 
     def _needs_whole_body(self, response: httpx.Response) -> bool:
         """An error status, or a server that ignored ``stream: true`` and sent JSON."""
@@ -63,7 +69,7 @@ class _StreamBase:
         if resend is not None:
             self._body = resend
             return None
-        return self._client._retry_delay(attempt, exc)
+        return self._client._retry_delay(attempt, exc, self._on_retry)
 
     def _raise_mid_stream(self, exc: Exception, state: StreamState) -> None:
         error = self._client._mid_stream_error(exc, state)

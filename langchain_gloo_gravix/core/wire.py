@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .grounding_result import Grounding
 
@@ -170,6 +170,9 @@ class ChatCompletion(_Open):
     usage: Optional[Usage] = None
     system_fingerprint: Optional[str] = None
     service_tier: Optional[str] = None
+    #: the HTTP response headers of a ``create()`` result (request id, rate limits);
+    #: not part of the body, so never dumped.
+    response_headers: Optional[dict[str, str]] = Field(default=None, exclude=True, repr=False)
 
     @model_validator(mode="before")
     @classmethod

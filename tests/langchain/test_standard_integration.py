@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
 from tests.backend import backend
+from tests.parity_server import Script, chunk, completion, sse
 
 pytestmark = pytest.mark.vcr
 
@@ -63,7 +65,49 @@ class _Capabilities:
         return True
 
 
-class TestChatGlooV2Integration(_Capabilities, ChatModelIntegrationTests):
+class _UsageDetails:
+    """Cache-read and reasoning token details, declared for invoke and stream.
+
+    The emulator and the recorded services do not report them, so the messages
+    these tests check come from a scripted ``httpx.MockTransport`` answer in the
+    OpenAI shape (``prompt_tokens_details.cached_tokens``,
+    ``completion_tokens_details.reasoning_tokens``) through the class under test.
+    """
+
+    @property
+    def supported_usage_metadata_details(self) -> dict[str, list[str]]:
+        details = ["cache_read_input", "reasoning_output"]
+        return {"invoke": list(details), "stream": list(details)}
+
+    def _scripted(self, *, stream: bool) -> Any:
+        usage = {
+            "prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150,
+            "prompt_tokens_details": {"cached_tokens": 100}, "completion_tokens_details": {"reasoning_tokens": 20},
+        }
+        if stream:
+            answer: Any = sse(chunk({"role": "assistant", "content": "Hi"}), chunk(finish="stop"), chunk(usage=usage))
+        else:
+            answer = completion("Hi", usage=usage)
+        script = Script(answer)
+        base_url = "http://scripted.test" + ("/v1/inference" if self.chat_model_class is ChatGravixLayer else "")  # type: ignore[attr-defined]
+        params = {k: v for k, v in self.chat_model_params.items() if k not in ("client_id", "client_secret")}  # type: ignore[attr-defined]
+        params.update(base_url=base_url, api_key="scripted-key", http_client=script.sync_client())
+        model = self.chat_model_class(**params)  # type: ignore[attr-defined]
+        if stream:
+            total = None
+            for piece in model.stream("hi"):
+                total = piece if total is None else total + piece
+            return total
+        return model.invoke("hi")
+
+    def invoke_with_cache_read_input(self, *, stream: bool = False) -> AIMessage:
+        return self._scripted(stream=stream)
+
+    def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
+        return self._scripted(stream=stream)
+
+
+class TestChatGlooV2Integration(_UsageDetails, _Capabilities, ChatModelIntegrationTests):
     @property
     def chat_model_class(self) -> type[ChatGloo]:
         return ChatGloo
@@ -78,7 +122,7 @@ class TestChatGlooV2Integration(_Capabilities, ChatModelIntegrationTests):
         return "gloo-openai-gpt-5-mini"
 
 
-class TestChatGlooV1Integration(_Capabilities, ChatModelIntegrationTests):
+class TestChatGlooV1Integration(_UsageDetails, _Capabilities, ChatModelIntegrationTests):
     @property
     def chat_model_class(self) -> type[ChatGloo]:
         return ChatGloo
@@ -92,7 +136,7 @@ class TestChatGlooV1Integration(_Capabilities, ChatModelIntegrationTests):
         return "meta.llama3-70b-instruct-v1:0"
 
 
-class TestChatGravixLayerIntegration(_Capabilities, ChatModelIntegrationTests):
+class TestChatGravixLayerIntegration(_UsageDetails, _Capabilities, ChatModelIntegrationTests):
     @property
     def chat_model_class(self) -> type[ChatGravixLayer]:
         return ChatGravixLayer
@@ -105,3 +149,4 @@ class TestChatGravixLayerIntegration(_Capabilities, ChatModelIntegrationTests):
     @property
     def model_override_value(self) -> str:
         return "llama3.1:8b-instruct-fp16"
+

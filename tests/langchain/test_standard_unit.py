@@ -66,8 +66,13 @@ class TestChatGravixLayerUnit(_Serdes, ChatModelUnitTests):
 
     @property
     def init_from_env_params(self) -> tuple[dict, dict, dict]:
+        # GRAVIXLAYER_MODEL names the default model, so no argument is needed
         return (
-            {"GRAVIXLAYER_API_KEY": "env-gravix-key", "GRAVIXLAYER_BASE_URL": "http://gravix.local/v1/inference"},
-            {"model": "meta-llama/llama-3.1-8b-instruct"},
-            {"api_key": "env-gravix-key", "base_url": "http://gravix.local/v1/inference"},
+            {
+                "GRAVIXLAYER_API_KEY": "env-gravix-key",
+                "GRAVIXLAYER_BASE_URL": "http://gravix.local/v1/inference",
+                "GRAVIXLAYER_MODEL": "meta-llama/llama-3.1-8b-instruct",
+            },
+            {},
+            {"api_key": "env-gravix-key", "base_url": "http://gravix.local/v1/inference", "model_name": "meta-llama/llama-3.1-8b-instruct"},
         )
