@@ -298,6 +298,8 @@ class StreamMetadata:
         self._tier_said = False
         self._segment = 0
         self._last_kind = ""
+        #: index of the latest v1 text block (grounding citations annotate it on the closing chunk).
+        self.text_index: Optional[str] = None
 
     def v1_blocks(self, delta: StreamDelta) -> list[dict[str, Any]]:
         """Standard (``output_version="v1"``) content blocks of one delta.
@@ -317,6 +319,8 @@ class StreamMetadata:
                     self._segment += 1
                     self._last_kind = kind
                 blocks.append({"type": kind, kind: value, "index": f"lc_{kind}_{self._segment}"})
+                if kind == "text":
+                    self.text_index = f"lc_text_{self._segment}"
         for t in delta.tool_calls:
             self._last_kind = "tool"
             blocks.append({"type": "tool_call_chunk", "id": t.id, "name": t.name, "args": t.arguments or None, "index": f"lc_tool_{t.index}"})

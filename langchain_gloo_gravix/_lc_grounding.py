@@ -58,7 +58,7 @@ def citation_annotations(citations: Any) -> list[dict[str, Any]]:
     return [annotation for annotation in found if annotation is not None]
 
 
-def with_citation_annotations(message: M) -> M:
+def with_citation_annotations(message: M, *, index: Optional[str] = None) -> M:
     """``message`` with its text as one text block carrying the citations, when it
     has grounding citations a ``Citation`` can express; else ``message`` itself.
 
@@ -71,5 +71,8 @@ def with_citation_annotations(message: M) -> M:
     annotations = citation_annotations(grounding.get("citations"))
     if not annotations:
         return message
-    block = {"type": "text", "text": message.content, "annotations": annotations}
+    block: dict[str, Any] = {"type": "text", "text": message.content, "annotations": annotations}
+    if index is not None:
+        # a stream's closing chunk: annotate the streamed text block (merged by index), not a new one
+        block["index"] = index
     return message.model_copy(update={"content": [block]})

@@ -346,8 +346,9 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
         if stop is not None:
             call["stop"] = stop
         params = merge_params(self._default_params, call)
-        if not params.get("tools"):
-            params.pop("parallel_tool_calls", None)  # OpenAI-style servers reject it without tools
+        if not params.get("tools") and not self._endpoint.grounding:
+            # OpenAI-style servers reject it without tools; the grounded route documents it (provider-apis 3.5)
+            params.pop("parallel_tool_calls", None)
         return to_wire_messages(messages), params, options
 
     def _include_usage(self, options: dict[str, Any]) -> bool:
@@ -393,7 +394,7 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
         completion = stream.accumulator.completion()
         message = final_chunk(completion, provider=self._endpoint.provider, fallback_model=self._ls_model_name(), with_usage=include_usage, said=said)
         if self.output_version == "v1":
-            message = with_citation_annotations(message)
+            message = with_citation_annotations(message, index=said.text_index)
         return ChatGenerationChunk(message=message, generation_info={"finish_reason": completion.finish_reason})
 
     def _generate(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[CallbackManagerForLLMRun] = None, **kwargs: Any) -> ChatResult:
