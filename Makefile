@@ -2,14 +2,14 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-all-test
+STAMP  := $(VENV)/.installed-all-test-lint
 
-.PHONY: demo test record bench clean
+.PHONY: demo test lint record bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[all,test]'
+	$(BIN)/python -m pip install --quiet -e '.[all,test,lint]'
 	touch $(STAMP)
 
 ## The main job: LangChain and LlamaIndex end to end, offline against the
@@ -20,6 +20,13 @@ demo: $(STAMP)
 ## The whole suite, offline: cassettes replay, the network is blocked but loopback.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Lint and types: ruff (rules and format) everywhere; mypy strict on the core,
+## default mode on the adapters (pyproject.toml [tool.ruff], [tool.mypy]).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy langchain_gloo_gravix llama_index_ext
 
 ## Re-record cassettes: against the emulator, or live when GLOO_* and
 ## GRAVIXLAYER_API_KEY credentials are set (see README).
