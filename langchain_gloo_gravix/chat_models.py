@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from ._lc_convert import completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
+from ._lc_profile import CatalogProfile, model_profile
 from ._lc_structured import structured_output_runnable
 from . import core
 from .core import (
@@ -197,6 +198,20 @@ class _ChatGlooGravixBase(BaseChatModel):
 
     def _ls_model_name(self) -> str:
         return self.model_name or self._endpoint.default_model or self._endpoint.name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_catalog_profile(cls, values: Any) -> Any:
+        # A profile copied from another instance (configurable_fields) is re-resolved for this one.
+        if isinstance(values, dict) and isinstance(values.get("profile"), CatalogProfile):
+            values = {k: v for k, v in values.items() if k != "profile"}
+        return values
+
+    def _resolve_model_profile(self) -> Any:
+        """Capabilities from the core model catalog (``core.catalog``); ``profile=`` overrides."""
+        endpoint = self._endpoint
+        model = self.model_name or endpoint.default_model
+        return model_profile(endpoint.name, model, model_family=getattr(self, "model_family", None), routing=endpoint.routing)
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
