@@ -62,13 +62,19 @@ class _ChatGlooGravixBase(BaseChatModel):
     model_name: Optional[str] = Field(default=None, alias="model")
     """Model id. On Gloo v2 giving it selects that model (routing mechanism "model")."""
     temperature: Optional[float] = None
+    """Sampling temperature; Gloo v1 accepts 0-1, Gloo v2 and Gravix 0-2. Server default when None."""
     max_tokens: Optional[int] = None
+    """Answer token limit. Leave None, or at least 2048, for reasoning models on Gloo (they answer 503 otherwise)."""
     stop: Optional[Union[str, list[str]]] = Field(default=None, alias="stop_sequences")
+    """Stop sequences (also accepted as ``stop_sequences``)."""
     top_p: Optional[float] = None
+    """Nucleus sampling."""
     seed: Optional[int] = None
+    """Sampling seed, where the model honours it."""
     base_url: Optional[str] = None
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
     api_key: Optional[SecretStr] = None
+    """Static bearer key; env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
     timeout: Any = None
     """Seconds or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
     stream_idle_timeout: Optional[float] = 120.0
@@ -76,12 +82,15 @@ class _ChatGlooGravixBase(BaseChatModel):
     max_retries: int = 2
     """Retries for 408/409/429/5xx and connection errors, in one layer (the core's)."""
     streaming: bool = False
+    """Make ``invoke`` stream under the hood, so callbacks see each token."""
     stream_usage: bool = True
     """Ask for token usage when streaming (``stream_options.include_usage``)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra top-level request fields, sent on every call."""
     extra_body: Optional[dict[str, Any]] = None
+    """Raw JSON merged into every request body, unvalidated."""
     default_headers: Optional[dict[str, str]] = None
+    """Headers sent with every request."""
     http_client: Any = Field(default=None, exclude=True)
     """An ``httpx.Client`` to use for sync calls (yours to close)."""
     http_async_client: Any = Field(default=None, exclude=True)
@@ -348,11 +357,17 @@ class ChatGloo(_ChatGlooGravixBase):
     """
 
     api_version: Literal["v1", "v2"] = "v2"
+    """Gloo Completions API version; v1 is deprecated by Gloo."""
     auto_routing: Optional[bool] = None
+    """v2: let Gloo pick the model (the default when neither ``model`` nor ``model_family`` is given)."""
     model_family: Optional[str] = None
+    """v2: openai, anthropic, google or "open source" (any case; sent lower case)."""
     tradition: Optional[str] = None
+    """v2: evangelical, catholic, mainline or not_faith_specific; omit for Gloo's general Christian perspective."""
     client_id: Optional[str] = None
+    """OAuth2 client id; env GLOO_CLIENT_ID (or GLOO_AI_CLIENT_ID) when None."""
     client_secret: Optional[SecretStr] = None
+    """OAuth2 client secret; env GLOO_CLIENT_SECRET (or GLOO_AI_CLIENT_SECRET) when None. Never shown or serialised."""
 
     @model_validator(mode="after")
     def _validate(self) -> "ChatGloo":
