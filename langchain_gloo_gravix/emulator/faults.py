@@ -91,9 +91,10 @@ class Fault:
 
         ``"429"`` (``Retry-After: 1``), ``"429:5"`` (``Retry-After: 5``), ``"500"``,
         ``"502"``, ``"503"``, ``"504"`` (retryable 5xx in the provider's envelope),
-        any other ``4xx``/``5xx`` as is, ``"slow:2.5"`` (answer after 2.5 s),
-        ``"cut"`` (drop a stream mid-way) and ``"stream_error"`` (Gloo's in-stream
-        error).
+        any other ``4xx``/``5xx`` as is, ``"slow:2.5"`` (answer after 2.5 s), and
+        for streamed requests ``"cut"`` (drop the connection mid-stream) and
+        ``"stream_error"`` (Gloo's in-stream error); a non-streamed request
+        consumes those two without failing.
         """
         text = str(spec).strip().lower()
         head, _, arg = text.partition(":")
