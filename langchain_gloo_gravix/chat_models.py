@@ -24,6 +24,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError,
 from ._lc_convert import StreamMetadata, completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
 from ._lc_grounding import with_citation_annotations
+from ._lc_profile import CatalogProfile, model_profile
 from ._lc_retry import arelayed, relay_config, relayed, retry_hook
 from ._lc_structured import structured_output_runnable
 from ._lc_tokens import TokenCounting
@@ -102,13 +103,19 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
     model_name: Optional[str] = Field(default=None, alias="model")
     """Model id. On Gloo v2 giving it selects that model (routing mechanism "model")."""
     temperature: Optional[float] = None
+    """Sampling temperature; Gloo v1 accepts 0-1, Gloo v2 and Gravix 0-2. Server default when None."""
     max_tokens: Optional[int] = None
+    """Answer token limit. Leave None, or at least 2048, for reasoning models on Gloo (they answer 503 otherwise)."""
     stop: Optional[Union[str, list[str]]] = Field(default=None, alias="stop_sequences")
+    """Stop sequences (also accepted as ``stop_sequences``)."""
     top_p: Optional[float] = None
+    """Nucleus sampling."""
     seed: Optional[int] = None
+    """Sampling seed, where the model honours it."""
     base_url: Optional[str] = None
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
     api_key: Optional[SecretStr] = None
+    """Static bearer key; env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
     timeout: Any = None
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
     stream_idle_timeout: Optional[float] = 120.0
@@ -116,11 +123,13 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
     max_retries: int = 2
     """Retries for 408/409/429/5xx and connection errors, in one layer (the core's)."""
     streaming: bool = False
+    """Make ``invoke`` stream under the hood, so callbacks see each token."""
     stream_usage: bool = True
     """Ask for token usage when streaming (``stream_options.include_usage``)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra top-level request fields, sent on every call."""
     extra_body: Optional[dict[str, Any]] = None
+    """Raw JSON merged into every request body, unvalidated."""
     default_headers: Optional[dict[str, str]] = Field(default=None, exclude=True, repr=False)
     """Sent with every request. Never shown in repr, ``dumpd`` or tracing payloads (gateways put
     credentials here), so a serialised model does not carry them: pass them again after ``load``."""
@@ -330,6 +339,20 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
     def _ls_model_name(self) -> str:
         return self.model_name or self._endpoint.default_model or self._endpoint.name
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_catalog_profile(cls, values: Any) -> Any:
+        # A profile copied from another instance (configurable_fields) is re-resolved for this one.
+        if isinstance(values, dict) and isinstance(values.get("profile"), CatalogProfile):
+            values = {k: v for k, v in values.items() if k != "profile"}
+        return values
+
+    def _resolve_model_profile(self) -> Any:
+        """Capabilities from the core model catalog (``core.catalog``); ``profile=`` overrides."""
+        endpoint = self._endpoint
+        model = self.model_name or endpoint.default_model
+        return model_profile(endpoint.name, model, model_family=getattr(self, "model_family", None), routing=endpoint.routing)
+
     @classmethod
     def is_lc_serializable(cls) -> bool:
         return True
@@ -533,11 +556,17 @@ class ChatGloo(_ChatGlooGravixBase):
     """
 
     api_version: Literal["v1", "v2"] = "v2"
+    """Gloo Completions API version; v1 is deprecated by Gloo."""
     auto_routing: Optional[bool] = None
+    """v2: let Gloo pick the model (the default when neither ``model`` nor ``model_family`` is given)."""
     model_family: Optional[str] = None
+    """v2: openai, anthropic, google or "open source" (any case; sent lower case)."""
     tradition: Optional[str] = None
+    """v2: evangelical, catholic, mainline or not_faith_specific; omit for Gloo's general Christian perspective."""
     client_id: Optional[str] = None
+    """OAuth2 client id; env GLOO_CLIENT_ID (or GLOO_AI_CLIENT_ID) when None."""
     client_secret: Optional[SecretStr] = None
+    """OAuth2 client secret; env GLOO_CLIENT_SECRET (or GLOO_AI_CLIENT_SECRET) when None. Never shown or serialised."""
     # -- grounded completions (POST /ai/v2/chat/completions/grounded) --
     grounded: bool = False
     """Answer from a publisher's corpus, with sources in ``response_metadata["grounding"]``."""

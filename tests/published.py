@@ -1,22 +1,29 @@
 """The published endpoint pages (../shared/api-docs) as data, and cassettes built from them.
 
-``python -m tests.published`` (run by ``make record``) writes
-``cassettes/published/*.yaml``: each holds the request our client sends for the
-documented example call and, as the response, the documented example body
-verbatim. The cassettes are committed, so the documented shapes stay under test
-even where the pages themselves are not checked out; where they are, a test
-checks that the cassettes still match them.
+The example requests and responses of the three pages are kept in the repo, in
+``tests/data/published_examples.json``, so the tests that check them run from any
+clone; where the pages are checked out (``../shared/api-docs``, or the directory
+named by ``LGG_API_DOCS``), a test checks that the data still matches them.
+
+``python -m tests.published`` (run by ``make record``) refreshes that data from the
+pages when they are present, then writes ``cassettes/published/*.yaml``: each holds
+the request our client sends for the documented example call and, as the response,
+the documented example body verbatim.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT.parent / "shared" / "api-docs"
+DOCS = Path(os.environ.get("LGG_API_DOCS") or ROOT.parent / "shared" / "api-docs")
+DATA = ROOT / "tests" / "data" / "published_examples.json"
 OUT = ROOT / "cassettes" / "published"
+PAGES = ("gloo-completions-v1.txt", "gloo-completions-v2.txt", "gravixlayer-chat-completions.txt")
 
 # name -> (docs file, index of the example on the page, endpoint, chat path, call kwargs, prompt)
 EXAMPLES: dict[str, tuple[str, int, str, str, dict[str, Any], str]] = {
@@ -53,8 +60,27 @@ def json_objects(text: str) -> list[dict]:
     return found
 
 
+def extract_from_pages(docs: Path = DOCS) -> dict[str, dict[str, list[dict]]]:
+    """page -> its example responses (objects with ``choices``) and requests (with ``messages``)."""
+    out = {}
+    for page in PAGES:
+        found = json_objects((docs / page).read_text())
+        out[page] = {"responses": [o for o in found if "choices" in o], "requests": [o for o in found if "messages" in o]}
+    return out
+
+
+@lru_cache(maxsize=1)
+def _stored() -> dict[str, dict[str, list[dict]]]:
+    return json.loads(DATA.read_text(encoding="utf-8"))
+
+
 def documented_responses(doc: str) -> list[dict]:
-    return [o for o in json_objects((DOCS / doc).read_text()) if "choices" in o]
+    """The page's example responses, from the copy in the repo (fresh objects each call)."""
+    return json.loads(json.dumps(_stored()[doc]["responses"]))
+
+
+def documented_requests(doc: str) -> list[dict]:
+    return json.loads(json.dumps(_stored()[doc]["requests"]))
 
 
 def request_body(name: str) -> dict[str, Any]:
@@ -88,6 +114,13 @@ def cassette(name: str) -> dict[str, Any]:
 def main() -> None:
     from tests.cassette_format import PrettyYAMLSerializer
 
+    if DOCS.is_dir():
+        DATA.parent.mkdir(parents=True, exist_ok=True)
+        DATA.write_text(json.dumps(extract_from_pages(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _stored.cache_clear()
+        print(f"wrote {DATA} from {DOCS}")
+    else:
+        print(f"{DOCS} not found: keeping {DATA}")
     OUT.mkdir(parents=True, exist_ok=True)
     for name in EXAMPLES:
         (OUT / f"{name}.yaml").write_text(PrettyYAMLSerializer.serialize(cassette(name)))

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
-from tests.published import DOCS, EXAMPLES, HOST, OUT, cassette
+from tests.published import DATA, DOCS, EXAMPLES, HOST, OUT, cassette, extract_from_pages
 
 # name -> (id, model, content, finish, (prompt, completion, total))
 EXPECTED = {
@@ -64,8 +64,20 @@ def default_cassette_name(request):
 
 
 @pytest.mark.skipif(not DOCS.is_dir(), reason=f"the published pages are not checked out at {DOCS}")
+def test_stored_examples_still_match_the_published_pages():
+    stored = json.loads(DATA.read_text(encoding="utf-8"))
+    assert stored == extract_from_pages(DOCS), "the published pages changed: run `python -m tests.published`"
+
+
+def test_stored_examples_are_all_there():
+    stored = json.loads(DATA.read_text(encoding="utf-8"))
+    assert {page: len(v["responses"]) for page, v in stored.items()} == {
+        "gloo-completions-v1.txt": 1, "gloo-completions-v2.txt": 1, "gravixlayer-chat-completions.txt": 3}
+    assert len(stored["gloo-completions-v2.txt"]["requests"]) == 1
+
+
 @pytest.mark.parametrize("name", list(EXAMPLES))
-def test_cassettes_still_match_the_published_pages(name):
+def test_cassettes_still_match_the_stored_examples(name):
     stored = yaml.safe_load((OUT / f"{name}.yaml").read_text())
     fresh = cassette(name)
     stored_body = json.loads(stored["interactions"][0]["response"]["body"]["string"])

@@ -32,6 +32,7 @@ from .errors import (
 )
 from .grounding import GROUNDING_OPTIONS, check_grounded_options
 from .request import ROUTING_KEYS, build_body, merge_params, normalize_params, normalize_tool_choice
+from .catalog import CATALOG, ModelCatalog, ModelSpec, arefresh_catalog, refresh_catalog, spec_for
 
 __all__ = [
     "Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT",
@@ -45,6 +46,7 @@ __all__ = [
     "ROUTING_KEYS", "build_body", "merge_params", "normalize_params", "normalize_tool_choice", "RetryPolicy", "StreamAccumulator",
     "ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage",
     "Grounding", "GROUNDING_OPTIONS", "check_grounded_options",
+    "CATALOG", "ModelCatalog", "ModelSpec", "spec_for", "refresh_catalog", "arefresh_catalog",
 ]
 
 # name -> submodule; loaded on first access (PEP 562).

@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         "--publisher", action="append", default=[], metavar="NAME=PATH",
         help="serve the JSON-lines file PATH (one {\"text\", \"title\"?, \"url\"?, \"id\"?} per line) as "
              "rag_publisher NAME on the grounded route; repeatable")
+    parser.add_argument(
+        "--fail", action="append", default=[], metavar="SPEC",
+        help="make the next chat requests fail, in order, to test retry code: e.g. --fail 429,503 "
+             "(statuses 4xx/5xx, 429:SECONDS for Retry-After, slow:SECONDS, cut, stream_error); repeatable")
     args = parser.parse_args(argv)
 
     emu = Emulator(port=args.port, token_lifetime=args.token_lifetime)
@@ -31,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as exc:
             parser.error(f"--publisher {spec}: {exc}")
         print(f"Publisher {name.strip()!r}: {count} documents from {path.strip()}")
+    specs = [spec for value in args.fail for spec in value.split(",") if spec.strip()]
+    try:
+        emu.fail_next(*specs)
+    except ValueError as exc:
+        parser.error(str(exc))
     emu.log_requests = not args.quiet
     emu.start()
     print(f"Emulator listening on {emu.base_url}")
@@ -47,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  export GLOO_CLIENT_SECRET={Emulator.CLIENT_SECRET}")
     print(f"  export GRAVIXLAYER_BASE_URL={emu.gravix_base_url}")
     print(f"  export GRAVIXLAYER_API_KEY={Emulator.GRAVIX_API_KEY}")
+    if specs:
+        print(f"The next {len(specs)} chat request(s) fail: {', '.join(specs)}")
+    print(f"More failures at run time: curl -X POST {emu.base_url}/_emulator/faults -d '{{\"faults\": [\"429\", \"503\"]}}'")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -28,9 +30,26 @@ class _Token:
     revoked: bool = False
 
 
-def _b64url(data: dict) -> str:
-    raw = json.dumps(data, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _json_b64url(data: dict) -> str:
+    return _b64url(json.dumps(data, separators=(",", ":")).encode())
+
+
+# Signs the emulator's tokens (HS256). Not a secret: it only makes the signature
+# segment a real one, so JWT libraries that decode without verifying (Gloo's
+# Python sample reads ``exp`` that way, section 1.2) accept the token.
+SIGNING_KEY = b"gloo-gravix-emulator-signing-key"
+ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_emulator"
+
+
+def encode_jwt(claims: dict) -> str:
+    """A compact JWS (header.payload.signature, base64url without padding)."""
+    signing_input = _json_b64url({"alg": "HS256", "typ": "JWT", "kid": "emulator"}) + "." + _json_b64url(claims)
+    signature = hmac.new(SIGNING_KEY, signing_input.encode("ascii"), hashlib.sha256).digest()
+    return signing_input + "." + _b64url(signature)
 
 
 class TokenStore:
@@ -47,14 +66,12 @@ class TokenStore:
             self.issued += 1
             n = self.issued
             now = time.time()
-            # JWT-shaped like Gloo's Cognito tokens (section 1.2: G1 decodes
-            # ``exp`` without verifying); the signature part is a readable
-            # marker so the token visibly comes from the emulator.
-            claims = {"sub": client_id, "client_id": client_id, "token_use": "access",
-                      "scope": scope, "iat": int(now), "exp": int(now) + self.lifetime,
-                      "iss": "gloo-gravix-emulator", "jti": f"emulator-{n:06d}"}
-            token = ".".join([_b64url({"alg": "RS256", "typ": "JWT", "kid": "emulator"}),
-                              _b64url(claims), f"emulator-signature-{n:06d}"])
+            # A JWT with the claims of Gloo's Cognito access tokens (section 1.2);
+            # the issuer and ``jti`` say it comes from the emulator.
+            claims = {"sub": client_id, "token_use": "access", "scope": scope,
+                      "auth_time": int(now), "iss": ISSUER, "exp": int(now) + self.lifetime,
+                      "iat": int(now), "version": 2, "jti": f"emulator-{n:06d}", "client_id": client_id}
+            token = encode_jwt(claims)
             self._tokens[token] = _Token("api/access" in scope.split(), time.monotonic() + self.lifetime)
             return token
 

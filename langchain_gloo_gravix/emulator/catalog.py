@@ -31,6 +31,7 @@ def _entry(
     price_in: str, price_out: str, *, cache_read: str | None = None,
     tools: bool = True, reasoning: bool = False, vision: bool = False,
     outputs: tuple[str, ...] = ("text",), provider: str | None = None,
+    reasoning_text: bool = False,
 ) -> dict:
     pricing = {"input": _rate(price_in), "output": _rate(price_out)}
     if cache_read is not None:
@@ -52,6 +53,10 @@ def _entry(
         # Not a registry field: the vendor name echoed as ``provider`` on v2
         # responses. Stripped by ``gloo_registry``.
         "_provider": provider or family,
+        # Not a registry field either: the model sends its reasoning as
+        # ``reasoning_content`` (DeepSeek and GPT-OSS do, section 3.4; OpenAI,
+        # Google and Anthropic models reason without showing it).
+        "_reasoning_text": reasoning and reasoning_text,
     }
 
 
@@ -64,12 +69,13 @@ GLOO_MODELS: list[dict] = [
            400000, 128000, "1.75", "14.00", reasoning=True, vision=True),
     _entry("gloo-anthropic-claude-haiku-4.5", "Claude Haiku 4.5", "Anthropic",
            "anthropic/claude-haiku-4.5", 200000, 64000, "1.00", "5.00",
-           cache_read="0.10", vision=True),
+           cache_read="0.10", reasoning=True, vision=True),
     _entry("gloo-anthropic-claude-sonnet-4.5", "Claude Sonnet 4.5", "Anthropic",
            "anthropic/claude-sonnet-4.5", 200000, 64000, "3.00", "15.00",
            cache_read="0.30", reasoning=True, vision=True),
     _entry("gloo-google-gemini-2.5-flash-lite", "Gemini 2.5 Flash Lite", "Google",
-           "google/gemini-2.5-flash-lite", 1048576, 65535, "0.10", "0.40", vision=True),
+           "google/gemini-2.5-flash-lite", 1048576, 65535, "0.10", "0.40",
+           reasoning=True, vision=True),
     _entry("gloo-google-gemini-2.5-flash", "Gemini 2.5 Flash", "Google",
            "google/gemini-2.5-flash", 1048576, 65535, "0.30", "2.50",
            reasoning=True, vision=True),
@@ -85,7 +91,11 @@ GLOO_MODELS: list[dict] = [
            163840, 65536, "0.28", "0.42", provider="DeepSeek"),
     _entry("gloo-openai-gpt-oss-120b", "GPT-OSS 120B", "Open Source",
            "openai/gpt-oss-120b", 131072, 32768, "0.10", "0.50",
-           reasoning=True, provider="OpenAI"),
+           reasoning=True, provider="OpenAI", reasoning_text=True),
+    # Rejects tools too (section 3.3); streams its reasoning (section 3.4).
+    _entry("gloo-deepseek-r1", "DeepSeek R1", "Open Source", "deepseek/deepseek-r1",
+           131072, 32768, "0.55", "2.19", tools=False, reasoning=True, provider="DeepSeek",
+           reasoning_text=True),
     # Image-only models exist in the registry (FLUX, Seedream...) and reject
     # chat completions (sections 1.3, 4).
     _entry("gloo-black-forest-labs-flux-1.1-pro", "FLUX 1.1 Pro", "Open Source",

@@ -141,6 +141,17 @@ class Emulator:
     def publishers(self) -> list[str]:
         """Names the grounded route accepts as ``rag_publisher``."""
         return self._publishers.names()
+    def inject_for_chat(self, *faults: Fault, path: str | None = None) -> None:
+        """Queue faults for the next chat-completions requests only (token, model-list
+        and control requests pass untouched); ``path`` narrows it to one endpoint."""
+        from .routes import CHAT_PATHS
+
+        self._faults.push(faults, path or CHAT_PATHS)
+
+    def fail_next(self, *specs: str, path: str | None = None) -> None:
+        """``fail_next("429", "503")``: the next chat requests fail that way, in order
+        (spellings in :meth:`Fault.from_spec`); then requests succeed again."""
+        self.inject_for_chat(*(Fault.from_spec(spec) for spec in specs), path=path)
 
     def expire_tokens(self) -> None:
         """Every token issued so far is now expired (next use -> 401)."""

@@ -86,6 +86,35 @@ class Fault:
         return cls("crlf", {})
 
     @classmethod
+    def from_spec(cls, spec: str) -> "Fault":
+        """A failure from its command-line / control-endpoint spelling.
+
+        ``"429"`` (``Retry-After: 1``), ``"429:5"`` (``Retry-After: 5``), ``"500"``,
+        ``"502"``, ``"503"``, ``"504"`` (retryable 5xx in the provider's envelope),
+        any other ``4xx``/``5xx`` as is, ``"slow:2.5"`` (answer after 2.5 s), and
+        for streamed requests ``"cut"`` (drop the connection mid-stream) and
+        ``"stream_error"`` (Gloo's in-stream error); a non-streamed request
+        consumes those two without failing.
+        """
+        text = str(spec).strip().lower()
+        head, _, arg = text.partition(":")
+        if head == "slow":
+            return cls.slow(float(arg or 1))
+        if head == "cut":
+            return cls.cut_stream(int(arg or 2))
+        if head == "stream_error":
+            return cls.stream_error()
+        if not head.isdigit() or not 400 <= int(head) <= 599:
+            raise ValueError(f"unknown fault {spec!r}: expected a 4xx/5xx status (429, 429:5, 503...), "
+                             "slow:SECONDS, cut or stream_error")
+        code = int(head)
+        if code == 429:
+            return cls.rate_limit(retry_after=arg or "1")
+        if code >= 500:
+            return cls.server_error(code)
+        return cls.status(code)
+
+    @classmethod
     def tool_quirk(cls, kind: str) -> "Fault":
         """Stream tool-call deltas in a non-OpenAI shape seen on real servers (7.5)."""
         if kind not in TOOL_QUIRKS:
@@ -105,13 +134,13 @@ class Fault:
 
 
 class FaultQueue:
-    """Thread-safe FIFO of ``(path or None, Fault)``."""
+    """Thread-safe FIFO of ``(target, Fault)``; a target is a path, a tuple of paths or None (any)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: list[tuple[str | None, Fault]] = []
+        self._items: list[tuple[str | tuple[str, ...] | None, Fault]] = []
 
-    def push(self, faults: tuple[Fault, ...], path: str | None) -> None:
+    def push(self, faults: tuple[Fault, ...], path: str | tuple[str, ...] | None) -> None:
         for fault in faults:
             if not isinstance(fault, Fault):
                 raise TypeError(f"expected Fault, got {type(fault).__name__}")
@@ -122,7 +151,7 @@ class FaultQueue:
         """Remove and return the first fault aimed at ``path`` (or at any path)."""
         with self._lock:
             for i, (target, fault) in enumerate(self._items):
-                if target is None or target == path:
+                if target is None or target == path or (isinstance(target, tuple) and path in target):
                     del self._items[i]
                     return fault
         return None

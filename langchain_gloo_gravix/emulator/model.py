@@ -4,7 +4,11 @@ It honours what a client plugin must map correctly: ``stop`` and
 ``max_tokens`` (finish_reason ``stop`` / ``length``), tool calls
 (finish_reason ``tool_calls``, ``content`` null, arguments as a JSON
 *string*: sections 3.3, 7.6), answers after ``role: "tool"`` results, and
-``response_format`` ``json_schema`` / ``json_object`` (sections 3.1, 7.3).
+``response_format`` ``json_schema`` / ``json_object`` (sections 3.1, 7.3),
+also after tool results, Gloo's typed refusal (``finish_reason:
+"content_filter"`` with ``message.refusal``, section 3.2) when the last user
+message contains :data:`REFUSAL_MARKER`, and reasoning text from reasoning
+models (``reasoning_content``, section 3.4).
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ class ToolCall:
                 "function": {"name": self.name, "arguments": self.arguments}}
 
 
+#: Put this in the last user message to get Gloo's typed refusal.
+REFUSAL_MARKER = "[refuse]"
+REFUSAL_TEXT = "I'm sorry, but I can't help with that request."
+
+
 @dataclass
 class Reply:
     content: str | None
@@ -36,12 +45,19 @@ class Reply:
     prompt_tokens: int
     completion_tokens: int
     tool_calls: list[ToolCall] = field(default_factory=list)
+    refusal: str | None = None
+    reasoning: str | None = None
+
+    @property
+    def reasoning_tokens(self) -> int:
+        return count_pieces(self.reasoning or "")
 
     @property
     def usage(self) -> dict:
+        completion = self.completion_tokens + self.reasoning_tokens
         return {"prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens,
-                "total_tokens": self.prompt_tokens + self.completion_tokens}
+                "completion_tokens": completion,
+                "total_tokens": self.prompt_tokens + completion}
 
 
 def tool_name(tool: Any) -> str | None:
@@ -65,10 +81,16 @@ class ScriptedModel:
     def __init__(self, next_call_id: Callable[[], str]) -> None:
         self._next_call_id = next_call_id
 
-    def respond(self, body: dict) -> Reply:
+    def respond(self, body: dict, *, reasons: bool = False, refusals: bool = True) -> Reply:
+        """The reply to a validated request. ``reasons``: the model shows its thinking;
+        ``refusals``: the service has Gloo's typed refusal (Gravix/Ollama has none)."""
         messages = body["messages"]
         prompt = Prompt.from_messages(messages)
         prompt_tokens = count_prompt_tokens(messages)
+        if refusals and REFUSAL_MARKER in prompt.last_user.lower():
+            # Safety refusals win over tools and schemas (Signal B, section 3.4).
+            return Reply(None, "content_filter", prompt_tokens, count_pieces(REFUSAL_TEXT), refusal=REFUSAL_TEXT)
+        reasoning = reasoning_text(prompt) if reasons else None
         tools = [t for t in (body.get("tools") or []) if tool_name(t)]
         tool_choice = body.get("tool_choice")
         last_role = messages[-1].get("role") if messages else None
@@ -76,16 +98,20 @@ class ScriptedModel:
         if last_role != "tool" and tools and tool_choice != "none":
             call = self.call_tool(pick_tool(tools, tool_choice, prompt), prompt)
             pieces = count_pieces(call.name) + count_pieces(call.arguments)
-            return Reply(None, "tool_calls", prompt_tokens, pieces, [call])
+            return Reply(None, "tool_calls", prompt_tokens, pieces, [call], reasoning=reasoning)
 
         if last_role == "tool":
-            text = tool_result_text(messages)
+            # With a schema set, the answer after tool results is JSON too, built
+            # from the question and what the tools returned.
+            results = tool_result_text(messages)
+            with_results = Prompt.from_messages([*messages, {"role": "user", "content": f"{prompt.last_user}\n{results}"}])
+            text = structured_text(body.get("response_format"), with_results) or results
         else:
             text = structured_text(body.get("response_format"), prompt)
             if text is None:
                 text = plain_text(prompt)
         text, finish = apply_limits(text, body)
-        return Reply(text, finish, prompt_tokens, count_pieces(text))
+        return Reply(text, finish, prompt_tokens, count_pieces(text), reasoning=reasoning)
 
     def call_tool(self, tool: dict, prompt: Prompt) -> ToolCall:
         name = tool_name(tool) or "tool"
@@ -97,7 +123,8 @@ class ScriptedModel:
 
 
 def pick_tool(tools: list[dict], tool_choice: Any, prompt: Prompt) -> dict:
-    """Forced tool, else a tool named in the conversation, else the first."""
+    """Forced tool, else a tool named in the conversation, else the tool most
+    relevant to the last user message, else the first."""
     by_name = {tool_name(t): t for t in tools}
     if isinstance(tool_choice, dict):
         fn = tool_choice.get("function")
@@ -114,7 +141,41 @@ def pick_tool(tools: list[dict], tool_choice: Any, prompt: Prompt) -> dict:
                 hits.append((m.start(), tools.index(tool)))
         if hits:
             return tools[min(hits)[1]]
-    return tools[0]
+    wanted = _stems(prompt.last_user)
+    scores = [len(wanted & tool_words(tool)) for tool in tools]
+    return tools[scores.index(max(scores))]  # ties (and no overlap at all): the first
+
+
+# Words too common in prompts and tool names to say which tool is meant.
+_NOT_RELEVANT = {"get", "set", "use", "call", "tool", "function", "please", "me", "my", "i", "you", "your", "it",
+                 "this", "that", "with", "be", "can", "will", "tell", "give", "find", "about", "from", "by"}
+
+
+def _stems(text: str) -> set[str]:
+    """Content words, with crude plural folding ("cities"/"city", "forecasts"/"forecast")."""
+    words = set()
+    for word in _WORD.findall(text.lower()):
+        if word in _STOPWORDS or word in _NOT_RELEVANT:
+            continue
+        if len(word) > 4 and word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.add(word)
+    return words
+
+
+def tool_words(tool: dict) -> set[str]:
+    """Words of a tool's name, description and parameter names and descriptions."""
+    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    parts = [str(tool_name(tool) or "").replace("_", " "), str(fn.get("description") or "")]
+    props = tool_parameters(tool).get("properties")
+    if isinstance(props, dict):
+        for key, schema in props.items():
+            parts.append(str(key).replace("_", " "))
+            if isinstance(schema, dict):
+                parts.append(str(schema.get("description") or ""))
+    return _stems(" ".join(parts))
 
 
 def tool_result_text(messages: list[dict]) -> str:
@@ -160,6 +221,12 @@ def grounded_text(prompt: Prompt) -> str | None:
     if not wanted & set(_WORD.findall(best.lower())):
         return None
     return f"According to the context: {best}"
+
+
+def reasoning_text(prompt: Prompt) -> str:
+    """What a reasoning model "thinks" before answering (deterministic)."""
+    said = echo(prompt.last_user.strip(), 8) or "nothing"
+    return f'The user wrote "{said}". I should answer briefly and directly.'
 
 
 def plain_text(prompt: Prompt) -> str:

@@ -39,7 +39,7 @@ class SseReply:
 
 
 def dispatch(emu: "Emulator", req: "RecordedRequest", request_id: str) -> JsonReply | SseReply:
-    fault = emu._faults.take(req.path)
+    fault = None if req.path == CONTROL_PATH else emu._faults.take(req.path)
     gravix = req.path.startswith("/v1/")
     if fault is not None and fault.kind in IMMEDIATE_KINDS:
         return _immediate(fault, gravix, req, request_id)
@@ -107,6 +107,34 @@ def _embeddings(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault 
     return JsonReply(*embeddings.handle(emu, req, rid, fault))
 
 
+#: Path of the control endpoint users post faults to (README: "Testing your retry code").
+CONTROL_PATH = "/_emulator/faults"
+CHAT_PATHS = (
+    "/ai/v1/chat/completions", "/ai/v2/chat/completions", "/ai/v2/chat/completions/grounded", "/v1/inference/chat/completions",
+)
+
+
+def _control_faults(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
+    """``POST /_emulator/faults {"faults": ["429", "503"], "path": ...}``: queue failures
+    for the next chat requests (all three chat paths unless ``path`` is given);
+    ``{"clear": true}`` drops pending ones. Loopback only, like the whole emulator."""
+    body = req.json if isinstance(req.json, dict) else None
+    if body is None:
+        return JsonReply(400, {"detail": "expected a JSON object"})
+    if body.get("clear") is True:
+        emu._faults.clear()
+    specs = body.get("faults") or []
+    path = body.get("path")
+    if not isinstance(specs, list) or (path is not None and not isinstance(path, str)):
+        return JsonReply(400, {"detail": "faults must be a list of strings, path a string"})
+    try:
+        faults = tuple(Fault.from_spec(spec) for spec in specs)
+    except (ValueError, TypeError) as exc:
+        return JsonReply(400, {"detail": str(exc)})
+    emu.inject_for_chat(*faults, path=path)
+    return JsonReply(200, {"pending": len(emu._faults)})
+
+
 # -- chat completions ----------------------------------------------------------
 
 
@@ -155,7 +183,8 @@ def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
     else:
         model = body["model"]
 
-    reply = emu._model.respond(body)
+    entry = catalog.lookup(model) if flavour == GLOO_V2 else None
+    reply = emu._model.respond(body, reasons=bool(entry and entry.get("_reasoning_text")), refusals=flavour != GRAVIX)
     extra = grounding.ground(body, reply, emu._publishers) if grounded else {}
     quirk = fault.params["kind"] if fault is not None and fault.kind == "tool_quirk" else None
     stream = body.get("stream") is True
@@ -221,4 +250,5 @@ ROUTES: dict[str, tuple[str, Callable]] = {
     "/v1/inference/chat/completions": ("POST", _chat(GRAVIX)),
     "/v1/inference/models": ("GET", _gravix_models),
     "/v1/inference/embeddings": ("POST", _embeddings),
+    CONTROL_PATH: ("POST", _control_faults),
 }

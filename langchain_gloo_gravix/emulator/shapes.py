@@ -55,7 +55,7 @@ class Shaper:
     def completion(self, reply: Reply) -> dict:
         calls = [c.as_message_part() for c in reply.tool_calls] or None
         if self.flavour == GLOO_V1:
-            message = {"content": reply.content, "refusal": None, "role": "assistant",
+            message = {"content": reply.content, "refusal": reply.refusal, "role": "assistant",
                        "annotations": None, "audio": None, "function_call": None,
                        "tool_calls": calls}
             return {
@@ -71,7 +71,9 @@ class Shaper:
                           "prompt_tokens_details": None},
             }
         if self.flavour == GLOO_V2:
-            message = {"content": reply.content, "role": "assistant", "refusal": None}
+            message = {"content": reply.content, "role": "assistant", "refusal": reply.refusal}
+            if reply.reasoning:
+                message["reasoning_content"] = reply.reasoning  # DeepSeek-style (section 3.4)
             if calls:
                 message["tool_calls"] = calls
             return {
@@ -95,7 +97,10 @@ class Shaper:
 
     def stream(self, reply: Reply, include_usage: bool, quirk: str | None = None) -> StreamPlan:
         head = [self.chunk({"role": "assistant", "content": ""}, with_meta=True)]
-        body = [self.chunk({"content": piece}) for piece in content_pieces(reply.content or "")]
+        # Reasoning streams first, as ``delta.reasoning_content`` (section 3.4).
+        body = [self.chunk({"reasoning_content": piece}) for piece in content_pieces(reply.reasoning or "")]
+        body += [self.chunk({"content": piece}) for piece in content_pieces(reply.content or "")]
+        body += [self.chunk({"refusal": piece}) for piece in content_pieces(reply.refusal or "")]
         if reply.tool_calls:
             # Ollama (Gravix) sends each call whole in one delta (section 7.5).
             style = quirk or ("whole_call" if self.flavour == GRAVIX else "standard")
@@ -149,8 +154,11 @@ class Shaper:
 
 def _gloo_usage(reply: Reply) -> dict:
     u = reply.usage
-    return {"completion_tokens": u["completion_tokens"], "prompt_tokens": u["prompt_tokens"],
-            "total_tokens": u["total_tokens"]}
+    usage = {"completion_tokens": u["completion_tokens"], "prompt_tokens": u["prompt_tokens"],
+             "total_tokens": u["total_tokens"]}
+    if reply.reasoning_tokens:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reply.reasoning_tokens}
+    return usage
 
 
 def content_pieces(text: str) -> list[str]:

@@ -1,8 +1,9 @@
 """The example responses published on the three endpoint pages parse exactly.
 
-The JSON is cut out of /work/shared/api-docs/*.txt programmatically (the pages
-mix curl, Python and JavaScript around it), never pasted here, and served
-through MockTransport so that the whole Client path is exercised.
+The JSON is cut out of ../shared/api-docs/*.txt programmatically (the pages mix
+curl, Python and JavaScript around it) into tests/data/published_examples.json by
+``python -m tests.published``, never pasted here, and served through MockTransport
+so that the whole Client path is exercised.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ import pytest
 
 from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, ChatCompletion, build_body
 
-from tests.published import DOCS, json_objects
+from tests.published import documented_requests, documented_responses
 
 from .conftest import Server, reply_json
 
-pytestmark = pytest.mark.skipif(not DOCS.is_dir(), reason=f"published API pages not available at {DOCS}")
-
 
 def examples(name: str) -> list[dict]:
-    return [o for o in json_objects((DOCS / name).read_text()) if "choices" in o]
+    return documented_responses(name)
 
 
 def requests_in(name: str) -> list[dict]:
-    return [o for o in json_objects((DOCS / name).read_text()) if "messages" in o]
+    return documented_requests(name)
 
 
 def test_extraction_finds_every_example():

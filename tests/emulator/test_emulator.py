@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from langchain_gloo_gravix.emulator import Emulator, Fault
+from langchain_gloo_gravix.emulator import auth as emulator_auth
 
 V1 = "/ai/v1/chat/completions"
 V2 = "/ai/v2/chat/completions"
@@ -124,11 +127,37 @@ def test_token_grant(emu, client):
     assert r.status_code == 200
     body = r.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
-    assert "emulator" in body["access_token"]
+    claims = decode_jwt_without_verifying(body["access_token"])
+    assert claims["scope"] == "api/access" and claims["token_use"] == "access"
+    assert claims["client_id"] == claims["sub"] == Emulator.CLIENT_ID
+    assert "emulator" in claims["iss"] and claims["jti"].startswith("emulator-")
+    assert claims["exp"] - claims["iat"] == 3600 and abs(claims["iat"] - time.time()) < 600
     assert emu.tokens_issued == before + 1
     assert r.headers["x-request-id"]
     assert client.post(V2, json={"auto_routing": True, "messages": HELLO},
                        headers=bearer(body["access_token"])).status_code == 200
+
+
+def _b64url_decode(segment: str) -> bytes:
+    # What PyJWT does: restore the padding, then decode; a malformed segment raises.
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def decode_jwt_without_verifying(token: str) -> dict:
+    """``jwt.decode(token, options={"verify_signature": False})`` as Gloo's Python sample
+    reads ``exp`` (provider-apis 1.2), without PyJWT: every segment must decode."""
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    header = json.loads(_b64url_decode(header_b64))
+    assert header["typ"] == "JWT" and header["alg"] == "HS256"
+    signature = _b64url_decode(signature_b64)
+    expected = hmac.new(emulator_auth.SIGNING_KEY, f"{header_b64}.{payload_b64}".encode(), hashlib.sha256).digest()
+    assert hmac.compare_digest(signature, expected)
+    return json.loads(_b64url_decode(payload_b64))
+
+
+def test_missing_scope_token_decodes_with_an_empty_scope(client):
+    token = mint(client, scope="").json()["access_token"]
+    assert decode_jwt_without_verifying(token)["scope"] == ""
 
 
 def test_token_accepts_percent_encoded_basic_credentials():
