@@ -6,18 +6,41 @@ connections open the cost of one request grows with the pool: at 64 requests in
 flight, measured on loopback, throughput halves. Splitting the connections over
 a few sub-pools keeps each scan short. Requests go to the sub-pool with the
 fewest requests in flight (the first on a tie), so sequential callers keep
-reusing one connection and concurrent ones spread out.
+reusing one connection and concurrent ones spread out. A request stays "in
+flight" until its response is closed, not merely until its headers arrived:
+long streams opened one after another spread over the sub-pools instead of
+piling into the first one.
 
 It is still one transport, owned and closed by one client.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AsyncIterator
 
 import httpx
 
 __all__ = ["SplitPoolTransport"]
+
+
+class _Counted(httpx.AsyncByteStream):
+    """A response body that gives its sub-pool's slot back once, when closed."""
+
+    __slots__ = ("_inner", "_counts", "_index")
+
+    def __init__(self, inner: httpx.AsyncByteStream, counts: list[int], index: int) -> None:
+        self._inner = inner
+        self._counts: list[int] | None = counts
+        self._index = index
+
+    def __aiter__(self) -> AsyncIterator[bytes]:  # type: ignore[override]
+        return self._inner.__aiter__()  # no extra hop per chunk
+
+    async def aclose(self) -> None:
+        counts, self._counts = self._counts, None
+        if counts is not None:
+            counts[self._index] -= 1
+        await self._inner.aclose()
 
 
 class SplitPoolTransport(httpx.AsyncBaseTransport):
@@ -39,9 +62,15 @@ class SplitPoolTransport(httpx.AsyncBaseTransport):
         index = counts.index(min(counts))
         counts[index] += 1
         try:
-            return await self._pools[index].handle_async_request(request)
-        finally:
+            response = await self._pools[index].handle_async_request(request)
+        except BaseException:
             counts[index] -= 1
+            raise
+        if response.is_closed:  # a body already read in full (in-memory responses)
+            counts[index] -= 1
+        else:
+            response.stream = _Counted(response.stream, counts, index)  # type: ignore[arg-type]
+        return response
 
     async def aclose(self) -> None:
         for pool in self._pools:

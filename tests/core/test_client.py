@@ -25,8 +25,8 @@ from langchain_gloo_gravix.core import (
     StreamError,
     StreamTimeoutError,
 )
-from langchain_gloo_gravix.core import client as client_mod
-from langchain_gloo_gravix.core import _base as base_mod
+from langchain_gloo_gravix.core import DEFAULT_TIMEOUT
+from langchain_gloo_gravix.core import streams as streams_mod
 from langchain_gloo_gravix.core._stream_state import StreamState
 from langchain_gloo_gravix.core.auth import TokenCache
 
@@ -526,7 +526,7 @@ async def test_timeouts_become_api_timeout_error(make, sleeps, exc):
 
 
 def test_timeout_configuration():
-    assert Client("gravix", api_key="k").timeout == client_mod.DEFAULT_TIMEOUT
+    assert Client("gravix", api_key="k").timeout == DEFAULT_TIMEOUT
     t = Client("gravix", api_key="k", timeout=5).timeout
     assert (t.connect, t.read) == (5.0, 5.0)
     with pytest.raises(ValueError, match="timeout must be positive"):
@@ -740,7 +740,7 @@ def stream_clock(monkeypatch):
             self.now += 50.0
             return self.now
 
-    monkeypatch.setattr(base_mod, "StreamState", lambda **kw: StreamState(clock=Jumping(), **kw))
+    monkeypatch.setattr(streams_mod, "StreamState", lambda **kw: StreamState(clock=Jumping(), **kw))
 
 
 async def test_keepalives_do_not_count_as_progress_idle_timeout(make, sleeps, stream_clock):
@@ -975,10 +975,10 @@ async def test_extra_headers_and_body_on_streams(make):
 async def test_context_managers_close_owned_clients():
     with Client("gravix", api_key="k") as client:
         assert "api_key" in repr(client)
-    assert client._http.is_closed
+    assert client.is_closed
     async with AsyncClient("gravix", api_key="k") as aclient:
         pass
-    assert aclient._http.is_closed
+    assert aclient.is_closed
     # a client passed in is the caller's to close
     http = httpx.Client()
     Client("gravix", api_key="k", http_client=http).close()
