@@ -286,7 +286,7 @@ def _expires_in(value: Any) -> float:
         except ValueError:
             return DEFAULT_EXPIRES_IN
     if isinstance(value, int):
-        return min(float(value), MAX_EXPIRES_IN) if value > 0 else DEFAULT_EXPIRES_IN  # no float() overflow
+        return float(min(value, int(MAX_EXPIRES_IN))) if value > 0 else DEFAULT_EXPIRES_IN  # min first: no overflow
     if isinstance(value, float) and math.isfinite(value) and value > 0:
         return min(value, MAX_EXPIRES_IN)
     return DEFAULT_EXPIRES_IN
