@@ -6,9 +6,6 @@ No HTTP, SSE, retry or environment code lives here (see ``core``).
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import weakref
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Literal, Optional, Sequence, Union
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -25,6 +22,7 @@ from ._lc_convert import completion_to_message, delta_to_chunk, final_chunk, to_
 from ._lc_errors import to_langchain_error
 from ._lc_structured import structured_output_runnable
 from . import core
+from .core.client_cache import ClientCache, settings_key
 from .core import (
     GLOO_V1,
     GLOO_V2,
@@ -86,9 +84,8 @@ class _ChatGlooGravixBase(BaseChatModel):
     http_async_client: Any = Field(default=None, exclude=True)
     """An ``httpx.AsyncClient`` to use for async calls (yours to close)."""
 
-    _client: Any = PrivateAttr(default=None)  # core.Client, built on first use
-    _aclients: Any = PrivateAttr(default=None)
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
+    _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
 
     # -- configuration ----------------------------------------------------------------
 
@@ -142,35 +139,28 @@ class _ChatGlooGravixBase(BaseChatModel):
         }
 
     def _get_client(self) -> "core.Client":
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = core.Client(self._endpoint, http_client=self.http_client, **self._client_kwargs())
-        return self._client
+        kwargs = self._client_kwargs()
+        return self._clients.sync(
+            settings_key({**kwargs, "http_client": self.http_client}),
+            lambda: core.Client(self._endpoint, http_client=self.http_client, **kwargs),
+        )
 
     def _get_async_client(self) -> "core.AsyncClient":
-        # An httpx.AsyncClient belongs to the event loop it first ran on; a model
-        # reused across asyncio.run() calls gets one client per loop.
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            if self._aclients is None:
-                self._aclients = weakref.WeakKeyDictionary()
-            client = self._aclients.get(loop)
-            if client is None:
-                client = core.AsyncClient(self._endpoint, http_client=self.http_async_client, **self._client_kwargs())
-                self._aclients[loop] = client
-        return client
+        # An httpx.AsyncClient belongs to the event loop it first ran on: one client per
+        # loop, and the client of a loop that has closed is closed and dropped.
+        kwargs = self._client_kwargs()
+        return self._clients.async_(
+            settings_key({**kwargs, "http_client": self.http_async_client}),
+            lambda: core.AsyncClient(self._endpoint, http_client=self.http_async_client, **kwargs),
+        )
 
     def close(self) -> None:
         """Close the sync connection pool (async pools close with ``aclose``)."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._clients.close()
 
     async def aclose(self) -> None:
-        client = (self._aclients or {}).pop(asyncio.get_running_loop(), None) if self._aclients is not None else None
-        if client is not None:
-            await client.aclose()
+        """Close the running event loop's async client (a later call opens a new one)."""
+        await self._clients.aclose()
 
     # -- LangChain plumbing -------------------------------------------------------------
 

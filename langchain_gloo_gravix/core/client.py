@@ -239,6 +239,11 @@ class AsyncClient(_BaseClient):
 
     _closed = False
 
+    def close_abandoned(self) -> None:
+        """Release the sockets of a client whose event loop has closed (``aclose`` can no longer run)."""
+        self._closed = True
+        self._sender.close_abandoned()
+
     async def aclose(self) -> None:
         """Close the connection pools (a caller's ``http_client`` is left open)."""
         self._closed = True

@@ -555,6 +555,19 @@ class AsyncSender(_SenderBase):
             return response.aiter_raw()
         return response.aiter_bytes()
 
+    def close_abandoned(self) -> None:
+        """Synchronously release our sockets after the event loop they belong to has closed."""
+        if not self.owns_http:
+            return  # a caller's client is the caller's
+        from .transport import close_sockets_now
+
+        if self._transport is not None:
+            close_sockets_now(self._transport)
+        elif self.http is not None:
+            for transport in [self.http._transport, *self.http._mounts.values()]:
+                if transport is not None:
+                    close_sockets_now(transport)
+
     async def aclose(self) -> None:
         if not self.owns_http:
             return

@@ -75,3 +75,35 @@ class SplitPoolTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for pool in self._pools:
             await pool.aclose()
+
+
+def close_sockets_now(transport: Any) -> int:
+    """Close the sockets of an async transport whose event loop has closed; returns how many were closed.
+
+    ``aclose()`` needs the loop the connections were opened on; once that loop is closed the sockets would
+    stay open until the garbage collector finds them (one descriptor per finished ``asyncio.run()``). The
+    socket *objects* the loop's transports hold are closed here, so those transports' own later close is a
+    no-op (never a close of a reused descriptor number). Best effort over httpx/httpcore internals: what
+    cannot be found is left to the garbage collector, as before.
+    """
+    import socket
+
+    pools = getattr(transport, "_pools", None) or [transport]
+    closed = 0
+    for pool in pools:
+        core_pool = getattr(pool, "_pool", None)
+        connections = list(getattr(core_pool, "_connections", None) or [])
+        for connection in connections:
+            inner = getattr(connection, "_connection", None) or connection
+            stream = getattr(inner, "_network_stream", None)
+            try:
+                raw = stream.get_extra_info("socket") if stream is not None else None
+            except Exception:  # noqa: BLE001 - an internal we could not read
+                raw = None
+            sock = getattr(raw, "_sock", raw)  # asyncio hands out a TransportSocket around the socket
+            if isinstance(sock, socket.socket) and sock.fileno() != -1:
+                sock.close()
+                closed += 1
+        if connections:
+            core_pool._connections = []
+    return closed
