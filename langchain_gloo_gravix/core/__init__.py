@@ -38,6 +38,7 @@ __all__ = [
     "MalformedResponseError",
     "ROUTING_KEYS", "build_body", "merge_params", "normalize_params", "normalize_tool_choice", "RetryPolicy", "StreamAccumulator",
     "ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage",
+    "SyncSender", "AsyncSender", "ClientCache",
 ]
 
 # name -> submodule; loaded on first access (PEP 562).
@@ -47,11 +48,16 @@ _LAZY = {
     **dict.fromkeys(("ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage"), "wire"),
     "StreamAccumulator": "streaming",
     "RetryPolicy": "retry",
+    "SyncSender": "sender",
+    "AsyncSender": "sender",
+    "ClientCache": "client_cache",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, AsyncChatStream, AsyncClient, ChatStream, Client
+    from .client_cache import ClientCache
     from .retry import RetryPolicy
+    from .sender import AsyncSender, SyncSender
     from .streaming import StreamAccumulator
     from .wire import ChatCompletion, Choice, Message, ModelInfo, Routing, StreamDelta, ToolCall, ToolCallDelta, Usage
 

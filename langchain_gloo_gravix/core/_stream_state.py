@@ -67,7 +67,7 @@ class StreamState:
                 )
             return []
         self._last_event = self._clock()
-        deltas = []
+        deltas: list[StreamDelta] = []
         for event in events:
             try:
                 delta = self._event(event.data, event.event)
@@ -112,7 +112,7 @@ class StreamState:
 
     def finish(self) -> list[StreamDelta]:
         """EOF: deliver a last unterminated event, then insist the stream was complete."""
-        deltas = []
+        deltas: list[StreamDelta] = []
         if not self.done:
             for event in self.decoder.flush():
                 delta = self._event(event.data, event.event)

@@ -205,7 +205,8 @@ class _SenderBase:
         if remaining <= 0:
             raise self._late()
         ext = request.extensions.get("timeout")
-        if isinstance(ext, dict) and (ext.get("read") is None or ext["read"] > remaining):
+        # clip only when it matters (> 5 %), so that a prompt answer costs no new dict
+        if isinstance(ext, dict) and (ext.get("read") is None or ext["read"] * 0.95 > remaining):
             request.extensions["timeout"] = {**ext, "read": remaining}
         response.stream = _DeadlineBody(response.stream, deadline, self.endpoint, self.budget)
 

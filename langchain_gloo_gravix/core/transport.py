@@ -33,7 +33,7 @@ class _Counted(httpx.AsyncByteStream):
         self._counts: list[int] | None = counts
         self._index = index
 
-    def __aiter__(self) -> AsyncIterator[bytes]:  # type: ignore[override]
+    def __aiter__(self) -> AsyncIterator[bytes]:
         return self._inner.__aiter__()  # no extra hop per chunk
 
     async def aclose(self) -> None:
@@ -104,6 +104,6 @@ def close_sockets_now(transport: Any) -> int:
             if isinstance(sock, socket.socket) and sock.fileno() != -1:
                 sock.close()
                 closed += 1
-        if connections:
+        if connections and core_pool is not None:
             core_pool._connections = []
     return closed
