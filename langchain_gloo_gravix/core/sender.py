@@ -22,14 +22,17 @@ Timeouts, all in one place
 ``timeout`` (seconds, or an ``httpx.Timeout``; default connect 10 s, read 120 s, write 30 s, pool 30 s)
     Each phase (connect, write, each read, waiting for a pooled connection) is bounded by its own value. A
     **whole non-streaming call attempt** (token request if one is needed, connect, send, headers and the read
-    of the full body, however slowly it trickles) is bounded by the largest of them: the *call budget*. A
+    of the full body, however slowly it trickles) is bounded by the largest of them: the *call budget*
+    (each phase gets the smaller of its own limit and the time left, and the body is checked per chunk). A
     number ``t`` means every phase ``t`` (connect at most 10 s) and a call budget of ``t``. With
     ``read=None`` there is no call budget. Each retry gets a fresh budget.
 ``stream_idle_timeout`` (seconds, default 120; ``None`` disables it)
     The longest a stream may go without an event: the read timeout of a streaming response is at most this,
     so a silent connection fails within it, and bytes that carry no event (keep-alive comments, a trickled
-    partial line) do not count as progress. The start of a stream (token request, connect, headers) is
-    bounded by the call budget; once an event arrived the stream has no overall limit.
+    partial line) do not count as progress. A stream's token request is bounded by the call budget; its
+    connect by the connect timeout, its headers and every read by the read timeout capped at
+    ``stream_idle_timeout``; a stream as a whole has no limit while events keep coming. (Bytes that trickle
+    and then stop can hold a read for up to twice ``stream_idle_timeout``.)
 Token refresh waits
     A caller waiting for another caller's token refresh waits at most until its own call budget ends (then
     fails with :class:`APITimeoutError`, counted as an attempt), or takes the refresh over when the refreshing
@@ -100,6 +103,27 @@ def _sleep(seconds: float) -> None:
 
 async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
+
+
+class _Until(dict):  # type: ignore[type-arg]
+    """Per-phase timeouts that never reach past a deadline.
+
+    httpcore reads each phase's limit with ``timeouts.get(phase)`` as that phase starts (pool wait, connect,
+    write, read of the headers, read of the body), so each phase gets the smaller of its own limit and the
+    time left: the whole attempt ends by the deadline, in both modes, with no timer and no extra task.
+    """
+
+    __slots__ = ("deadline",)
+
+    def __init__(self, limits: Mapping[str, Optional[float]], deadline: float) -> None:
+        super().__init__(limits)
+        self.deadline = deadline
+
+    def get(self, key: str, default: Optional[float] = None) -> Optional[float]:  # type: ignore[override]
+        limit = dict.get(self, key, default)
+        # never 0: a zero socket timeout means non-blocking, not "expired"
+        left = max(self.deadline - time.monotonic(), 1e-3)
+        return left if limit is None or limit > left else limit
 
 
 class _DeadlineBody(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -181,13 +205,9 @@ class _SenderBase:
         """Per-phase timeouts, none reaching past ``deadline``."""
         if deadline is None:
             return self._timeout_ext
-        remaining = deadline - time.monotonic()
-        budget = self.budget or 0.0
-        if remaining >= budget - 1e-3:
-            return self._timeout_ext  # the common case: nothing spent yet, no copy
-        if remaining <= 0:
+        if deadline <= time.monotonic():
             raise self._late()
-        return {k: remaining if v is None else min(v, remaining) for k, v in self._timeout_ext.items()}
+        return _Until(self._timeout_ext, deadline)
 
     def _late(self) -> APITimeoutError:
         return APITimeoutError(
@@ -196,18 +216,13 @@ class _SenderBase:
             code="call_timeout",
         )
 
-    def _prepare_body_read(self, request: httpx.Request, response: httpx.Response, deadline: Optional[float]) -> None:
-        """Bound the rest of a non-streaming response by the deadline: each read by the time left (httpcore
-        reads the request's timeouts when the body read begins) and all of them together by a check per chunk."""
+    def _prepare_body_read(self, response: httpx.Response, deadline: Optional[float]) -> None:
+        """Bound the rest of a non-streaming response by the deadline: each read by the time left (see
+        :class:`_Until`) and all of them together by a check per chunk (bytes may trickle)."""
         if deadline is None:
             return
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if deadline <= time.monotonic():
             raise self._late()
-        ext = request.extensions.get("timeout")
-        # clip only when it matters (> 5 %), so that a prompt answer costs no new dict
-        if isinstance(ext, dict) and (ext.get("read") is None or ext["read"] * 0.95 > remaining):
-            request.extensions["timeout"] = {**ext, "read": remaining}
         response.stream = _DeadlineBody(response.stream, deadline, self.endpoint, self.budget)
 
     # -- errors and retries -----------------------------------------------------------------------------------
@@ -321,7 +336,7 @@ class SyncSender(_SenderBase):
             response = self.http.send(request, stream=True, auth=None)
         if not stream:
             try:
-                self._prepare_body_read(request, response, deadline)
+                self._prepare_body_read(response, deadline)
                 response.read()
             finally:
                 response.close()
@@ -467,7 +482,7 @@ class AsyncSender(_SenderBase):
             response = await self.http.send(request, stream=True, auth=None)
         if not stream:
             try:
-                self._prepare_body_read(request, response, deadline)
+                self._prepare_body_read(response, deadline)
                 await response.aread()
             finally:
                 await response.aclose()
