@@ -22,7 +22,7 @@ from ._lc_convert import completion_to_message, delta_to_chunk, final_chunk, to_
 from ._lc_errors import to_langchain_error
 from ._lc_structured import structured_output_runnable
 from . import core
-from .core.client_cache import ClientCache, settings_key
+from .core.client_cache import ClientCache
 from .core import (
     GLOO_V1,
     GLOO_V2,
@@ -138,20 +138,34 @@ class _ChatGlooGravixBase(BaseChatModel):
             "default_headers": self.default_headers,
         }
 
+    def _client_key(self, http_client: Any) -> tuple[Any, ...]:
+        # What the client is built from, compared by value on every call, so that a changed setting
+        # (model.base_url = ...) gets a fresh client. Read from __dict__: a getattr() of a field this class
+        # lacks (client_id on Gravix) goes through pydantic's __getattr__ and costs microseconds per call.
+        fields = self.__dict__
+        return (
+            fields["base_url"], fields["api_key"], fields.get("client_id"), fields.get("client_secret"),
+            fields["timeout"], fields["max_retries"], fields["stream_idle_timeout"], fields["default_headers"],
+            http_client,
+        )  # fmt: skip
+
+    @property
+    def _cache(self) -> ClientCache:
+        # direct, for the same reason: pydantic's private-attribute lookup is slow on the hot path
+        return self.__pydantic_private__["_clients"]  # type: ignore[index,no-any-return]
+
     def _get_client(self) -> "core.Client":
-        kwargs = self._client_kwargs()
-        return self._clients.sync(
-            settings_key({**kwargs, "http_client": self.http_client}),
-            lambda: core.Client(self._endpoint, http_client=self.http_client, **kwargs),
+        return self._cache.sync(
+            self._client_key(self.http_client),
+            lambda: core.Client(self._endpoint, http_client=self.http_client, **self._client_kwargs()),
         )
 
     def _get_async_client(self) -> "core.AsyncClient":
         # An httpx.AsyncClient belongs to the event loop it first ran on: one client per
         # loop, and the client of a loop that has closed is closed and dropped.
-        kwargs = self._client_kwargs()
-        return self._clients.async_(
-            settings_key({**kwargs, "http_client": self.http_async_client}),
-            lambda: core.AsyncClient(self._endpoint, http_client=self.http_async_client, **kwargs),
+        return self._cache.async_(
+            self._client_key(self.http_async_client),
+            lambda: core.AsyncClient(self._endpoint, http_client=self.http_async_client, **self._client_kwargs()),
         )
 
     def close(self) -> None:
