@@ -97,6 +97,9 @@ def call_budget(timeout: httpx.Timeout) -> Optional[float]:
     return max(v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None)
 
 
+_monotonic = time.monotonic
+
+
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)  # looked up per call, so that a test may patch time.sleep
 
@@ -121,8 +124,9 @@ class _Until(dict):  # type: ignore[type-arg]
 
     def get(self, key: str, default: Optional[float] = None) -> Optional[float]:  # type: ignore[override]
         limit = dict.get(self, key, default)
-        # never 0: a zero socket timeout means non-blocking, not "expired"
-        left = max(self.deadline - time.monotonic(), 1e-3)
+        left = self.deadline - _monotonic()
+        if left < 1e-3:
+            left = 1e-3  # never 0: a zero socket timeout means non-blocking, not "expired"
         return left if limit is None or limit > left else limit
 
 
