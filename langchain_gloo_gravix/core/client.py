@@ -127,9 +127,14 @@ class Client(_BaseClient):
         return self._sender.request(method, url, headers=headers, content=content, authenticate=authenticate, on_retry=on_retry)
 
     def list_models(self) -> list[ModelInfo]:
-        response = self._sender.request(
-            "GET", self.models_url, headers=self._models_headers(), authenticate=self.endpoint.models_need_auth
-        )
+        request = self._sender.build("GET", self.models_url, self._models_headers(), None)
+        return self._sender.run(self._models_once, request)
+
+    def _models_once(self, request: httpx.Request) -> list[ModelInfo]:
+        # parsed inside the attempt, so that a malformed list is a typed error like any other
+        response = self._sender.send_once(request, authenticate=self.endpoint.models_need_auth)
+        if response.status_code >= 300:
+            raise self._sender.status_error(response)
         return parse_models(response)
 
     @property
@@ -228,9 +233,13 @@ class AsyncClient(_BaseClient):
         return await self._sender.request(method, url, headers=headers, content=content, authenticate=authenticate, on_retry=on_retry)
 
     async def list_models(self) -> list[ModelInfo]:
-        response = await self._sender.request(
-            "GET", self.models_url, headers=self._models_headers(), authenticate=self.endpoint.models_need_auth
-        )
+        request = self._sender.build("GET", self.models_url, self._models_headers(), None)
+        return await self._sender.run(self._models_once, request)
+
+    async def _models_once(self, request: httpx.Request) -> list[ModelInfo]:
+        response = await self._sender.send_once(request, authenticate=self.endpoint.models_need_auth)
+        if response.status_code >= 300:
+            raise self._sender.status_error(response)
         return parse_models(response)
 
     @property

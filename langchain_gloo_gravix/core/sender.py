@@ -311,7 +311,7 @@ class SyncSender(_SenderBase):
         **config: Any,
     ) -> None:
         super().__init__(**config)
-        self._sleep = _sleep if sleep is None else sleep
+        self._sleep = sleep  # None: the module's _sleep, looked up when sleeping (tests may swap it)
         self.owns_http = http_client is None
         self._transport: Optional[httpx.BaseTransport] = None
         self.http: Optional[httpx.Client] = http_client
@@ -404,7 +404,7 @@ class SyncSender(_SenderBase):
                 delay = self._retry_delay(n, exc, on_retry, recover)
             n += 1
             if delay > 0:
-                self._sleep(delay)
+                (_sleep if self._sleep is None else self._sleep)(delay)
 
     def request(
         self,
@@ -424,8 +424,9 @@ class SyncSender(_SenderBase):
         return self._checked(self.send_once(request, authenticate=authenticate))
 
     def byte_chunks(self, response: httpx.Response) -> Iterator[bytes]:
-        """Raw bytes from our own transport when the body is not compressed (skips httpx's decoder layer)."""
-        if self.direct and response.headers.get("content-encoding", "identity") in ("identity", ""):
+        """Raw bytes from our own transport when the body is not compressed (skips httpx's decoder layer); a
+        transport that handed back an in-memory, already read body is read through httpx."""
+        if self.direct and not response.is_stream_consumed and response.headers.get("content-encoding", "identity") in ("identity", ""):
             return response.iter_raw()
         return response.iter_bytes()
 
@@ -456,7 +457,7 @@ class AsyncSender(_SenderBase):
         **config: Any,
     ) -> None:
         super().__init__(**config)
-        self._sleep = _async_sleep if sleep is None else sleep
+        self._sleep = sleep  # None: the module's _async_sleep, looked up when sleeping
         self.owns_http = http_client is None
         self._transport: Optional[httpx.AsyncBaseTransport] = None
         self.http: Optional[httpx.AsyncClient] = http_client
@@ -552,7 +553,7 @@ class AsyncSender(_SenderBase):
                 delay = self._retry_delay(n, exc, on_retry, recover)
             n += 1
             if delay > 0:
-                await self._sleep(delay)
+                await (_async_sleep if self._sleep is None else self._sleep)(delay)
 
     async def request(
         self,
@@ -571,7 +572,7 @@ class AsyncSender(_SenderBase):
         return self._checked(await self.send_once(request, authenticate=authenticate))
 
     def byte_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
-        if self.direct and response.headers.get("content-encoding", "identity") in ("identity", ""):
+        if self.direct and not response.is_stream_consumed and response.headers.get("content-encoding", "identity") in ("identity", ""):
             return response.aiter_raw()
         return response.aiter_bytes()
 

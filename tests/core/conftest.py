@@ -57,9 +57,15 @@ class Sleeps(list):
         self.append(seconds)
 
 
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch) -> Sleeps:
+    """Also the sender's default sleeps, for clients built without ``sleep=``: no test sleeps for real."""
+    from langchain_gloo_gravix.core import sender
+
+    recorded = Sleeps()
+    monkeypatch.setattr(sender, "_sleep", recorded)
+    monkeypatch.setattr(sender, "_async_sleep", recorded.async_)
+    return recorded
 
 
 def unique_id(prefix: str = "cid") -> str:
