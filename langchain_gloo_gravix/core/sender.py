@@ -268,13 +268,13 @@ class _SenderBase:
 
     def _retry_delay(
         self, attempt: int, exc: Exception, on_retry: Optional[RetryHook], recover: Optional[Recover]
-    ) -> float:
-        """Seconds to wait before the next attempt (0 after a recovery); raises the typed error when the
-        failure must reach the caller. Call it in ``except``."""
+    ) -> Optional[float]:
+        """Seconds to sleep before the next attempt (None after a recovery: resend at once); raises the typed
+        error when the failure must reach the caller. Call it in ``except``."""
         error = self.translate(exc)
         if recover is not None and isinstance(error, GlooGravixError) and recover(error):
             logger.info("resending to %s after %s, changed (attempt %d)", self.endpoint, type(error).__name__, attempt + 1)
-            return 0.0
+            return None
         delay = self.retry_policy.delay(attempt, error)
         if delay is None or not isinstance(error, GlooGravixError):
             if error is exc:
@@ -403,7 +403,7 @@ class SyncSender(_SenderBase):
             except Exception as exc:
                 delay = self._retry_delay(n, exc, on_retry, recover)
             n += 1
-            if delay > 0:
+            if delay is not None:
                 (_sleep if self._sleep is None else self._sleep)(delay)
 
     def request(
@@ -552,7 +552,7 @@ class AsyncSender(_SenderBase):
             except Exception as exc:
                 delay = self._retry_delay(n, exc, on_retry, recover)
             n += 1
-            if delay > 0:
+            if delay is not None:
                 await (_async_sleep if self._sleep is None else self._sleep)(delay)
 
     async def request(
