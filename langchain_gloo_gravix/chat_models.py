@@ -6,9 +6,6 @@ No HTTP, SSE, retry or environment code lives here (see ``core``).
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import weakref
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Literal, Optional, Sequence, Union
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -29,6 +26,7 @@ from ._lc_retry import arelayed, relay_config, relayed, retry_hook
 from ._lc_structured import structured_output_runnable
 from ._lc_tokens import TokenCounting
 from . import core
+from .core.client_cache import ClientCache
 from .core import (
     GLOO_V1,
     GLOO_V2,
@@ -165,9 +163,8 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
     include_response_headers: bool = False
     """Put the HTTP response headers (request id, rate limits) in ``response_metadata["headers"]``."""
 
-    _client: Any = PrivateAttr(default=None)  # core.Client, built on first use
-    _aclients: Any = PrivateAttr(default=None)
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
+    _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
 
     # -- configuration ----------------------------------------------------------------
 
@@ -275,36 +272,43 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
             "default_headers": self.default_headers,
         }
 
+    def _client_key(self, http_client: Any) -> tuple[Any, ...]:
+        # What the client is built from, compared by value on every call, so that a changed setting
+        # (model.base_url = ...) gets a fresh client. Read from __dict__: a getattr() of a field this class
+        # lacks (client_id on Gravix) goes through pydantic's __getattr__ and costs microseconds per call.
+        fields = self.__dict__
+        return (
+            fields["base_url"], fields["api_key"], fields.get("client_id"), fields.get("client_secret"),
+            fields["timeout"], fields["max_retries"], fields["stream_idle_timeout"], fields["default_headers"],
+            http_client, self._endpoint,
+        )  # fmt: skip
+
+    @property
+    def _cache(self) -> ClientCache:
+        # direct, for the same reason: pydantic's private-attribute lookup is slow on the hot path
+        return self.__pydantic_private__["_clients"]  # type: ignore[index,no-any-return]
+
     def _get_client(self) -> "core.Client":
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = core.Client(self._endpoint, http_client=self.http_client, **self._client_kwargs())
-        return self._client
+        return self._cache.sync(
+            self._client_key(self.http_client),
+            lambda: core.Client(self._endpoint, http_client=self.http_client, **self._client_kwargs()),
+        )
 
     def _get_async_client(self) -> "core.AsyncClient":
-        # An httpx.AsyncClient belongs to the event loop it first ran on; a model
-        # reused across asyncio.run() calls gets one client per loop.
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            if self._aclients is None:
-                self._aclients = weakref.WeakKeyDictionary()
-            client = self._aclients.get(loop)
-            if client is None:
-                client = core.AsyncClient(self._endpoint, http_client=self.http_async_client, **self._client_kwargs())
-                self._aclients[loop] = client
-        return client
+        # An httpx.AsyncClient belongs to the event loop it first ran on: one client per
+        # loop, and the client of a loop that has closed is closed and dropped.
+        return self._cache.async_(
+            self._client_key(self.http_async_client),
+            lambda: core.AsyncClient(self._endpoint, http_client=self.http_async_client, **self._client_kwargs()),
+        )
 
     def close(self) -> None:
         """Close the sync connection pool (async pools close with ``aclose``)."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._clients.close()
 
     async def aclose(self) -> None:
-        client = (self._aclients or {}).pop(asyncio.get_running_loop(), None) if self._aclients is not None else None
-        if client is not None:
-            await client.aclose()
+        """Close the running event loop's async client (a later call opens a new one)."""
+        await self._clients.aclose()
 
     # -- LangChain plumbing -------------------------------------------------------------
 

@@ -9,13 +9,11 @@ out by :func:`no_retry_sleep`, so no test waits.
 from __future__ import annotations
 
 import json
-import types
 from typing import Any, Optional
 
 import httpx
 
-from langchain_gloo_gravix.core import client as client_mod
-from langchain_gloo_gravix.core import streams as streams_mod
+from langchain_gloo_gravix.core import sender as sender_mod
 
 __all__ = ["Script", "completion", "chunk", "sse", "error", "no_retry_sleep"]
 
@@ -89,7 +87,7 @@ def no_retry_sleep(monkeypatch: Any) -> list[float]:
     async def fake_async_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    for module in (client_mod, streams_mod):
-        monkeypatch.setattr(module, "time", types.SimpleNamespace(sleep=fake_sleep))
-        monkeypatch.setattr(module, "asyncio", types.SimpleNamespace(sleep=fake_async_sleep))
+    # the sender's default sleeps (clients built without ``sleep=``); the event loop keeps the real ones
+    monkeypatch.setattr(sender_mod, "_sleep", fake_sleep)
+    monkeypatch.setattr(sender_mod, "_async_sleep", fake_async_sleep)
     return slept

@@ -138,7 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
         if scenario.startswith("token") and scenario[5:].isdigit():
             self._send(int(scenario[5:]), {"error": "invalid_client", "error_description": echo, "message": echo})
         elif scenario == "tokenbad":
-            self._send(200, {"access_token": TOKEN + "\n", "expires_in": 3600})
+            # a line break inside the token: unusable in a header (surrounding whitespace is stripped on receipt)
+            self._send(200, {"access_token": TOKEN[:8] + "\n" + TOKEN[8:], "expires_in": 3600})
         else:
             self._send(200, {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600})
 

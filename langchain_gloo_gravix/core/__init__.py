@@ -47,6 +47,7 @@ __all__ = [
     "ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage",
     "Grounding", "GROUNDING_OPTIONS", "check_grounded_options",
     "CATALOG", "ModelCatalog", "ModelSpec", "spec_for", "refresh_catalog", "arefresh_catalog",
+    "SyncSender", "AsyncSender", "ClientCache",
 ]
 
 # name -> submodule; loaded on first access (PEP 562).
@@ -62,15 +63,20 @@ _LAZY = {
          "DEFAULT_EMBEDDING_BATCH_SIZE", "DEFAULT_EMBEDDING_CONCURRENCY"),
         "embeddings",
     ),
+    "SyncSender": "sender",
+    "AsyncSender": "sender",
+    "ClientCache": "client_cache",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, AsyncChatStream, AsyncClient, ChatStream, Client
+    from .client_cache import ClientCache
     from .embeddings import (
         DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY, EmbeddingInputTooLargeError, EmbeddingResult,
         EmbeddingUsage, InvalidEmbeddingInputError,
     )
     from .retry import RetryPolicy
+    from .sender import AsyncSender, SyncSender
     from .streaming import StreamAccumulator
     from .grounding_result import Grounding
     from .wire import ChatCompletion, Choice, Message, ModelInfo, Routing, StreamDelta, ToolCall, ToolCallDelta, Usage

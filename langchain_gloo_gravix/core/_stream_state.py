@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from .errors import MalformedResponseError, StreamError, StreamTimeoutError
+from .errors import MalformedResponseError, StreamError, StreamTimeoutError, request_id_from_headers
 from .sse import SSEDecoder
-from .streaming import StreamAccumulator
+from .streaming import StreamAccumulator, completion_to_delta
 from .wire import StreamDelta
 
-__all__ = ["StreamState", "DEFAULT_STREAM_IDLE_TIMEOUT"]
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+
+__all__ = ["StreamState", "DEFAULT_STREAM_IDLE_TIMEOUT", "whole_answer"]
 
 #: the longest a stream may go without an event; keep-alive comments do not count.
 DEFAULT_STREAM_IDLE_TIMEOUT = 120.0
@@ -33,8 +36,11 @@ class StreamState:
         endpoint: str,
         idle_timeout: Optional[float],
         request_id: Optional[str] = None,
+        response: Optional["httpx.Response"] = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if response is not None and request_id is None:
+            request_id = request_id_from_headers(response.headers)
         self.accumulator = StreamAccumulator(endpoint=endpoint)
         self.decoder = SSEDecoder()
         #: True once ``[DONE]`` arrived: the driver stops reading and closes.
@@ -61,7 +67,7 @@ class StreamState:
                 )
             return []
         self._last_event = self._clock()
-        deltas = []
+        deltas: list[StreamDelta] = []
         for event in events:
             try:
                 delta = self._event(event.data, event.event)
@@ -106,7 +112,7 @@ class StreamState:
 
     def finish(self) -> list[StreamDelta]:
         """EOF: deliver a last unterminated event, then insist the stream was complete."""
-        deltas = []
+        deltas: list[StreamDelta] = []
         if not self.done:
             for event in self.decoder.flush():
                 delta = self._event(event.data, event.event)
@@ -125,3 +131,18 @@ class StreamState:
                 code="incomplete_stream",
             )
         return deltas
+
+
+def whole_answer(response: "httpx.Response", state: StreamState, endpoint: str) -> StreamDelta:
+    """A server that ignored ``stream: true``: one delta for the whole (read) answer.
+
+    The accumulator is fed the same answer, so that the stream's ``completion()``
+    and ``accumulator`` report it too.
+    """
+    from ._base import parse_completion
+
+    completion = parse_completion(response, endpoint)
+    payload = json.loads(response.content)
+    payload.pop("error", None)  # parse_completion() already judged any error envelope
+    state.accumulator.add(payload)
+    return completion_to_delta(completion)

@@ -1,41 +1,57 @@
-"""Gloo OAuth2 client credentials as an ``httpx.Auth``.
+"""Credentials as a flow of steps the sender drives: Gloo OAuth2 client credentials, or none configured.
 
-The decisions live in one generator, :meth:`GlooOAuth._flow`, which yields either
-a request to send or a :class:`_Wait` for another caller's refresh; the sync and
-async drivers only translate those two things into I/O. Locks are never held
-across a ``yield``.
+The decisions live in one generator per credential kind (:meth:`GlooOAuth.flow`), which yields steps:
 
-- The token is cached until ``expires_in`` (3600 when absent) minus a 60 s skew.
-- Concurrent callers share one refresh, across threads and event loops: the cache
-  is per ``(token URL, client id, secret)`` for the whole process, and waiters
-  block on (or await) a ``concurrent.futures.Future``.
+- :class:`Send`: the caller's request, with the bearer token set; the flow is sent its response.
+- :class:`Mint`: a token request; the sender reads its whole body (same timeouts and whole-call deadline as
+  the call it serves) and sends the response back, or throws the typed error of a failed send into the flow.
+- :class:`Wait`: another caller is refreshing; the sender blocks (or awaits) :meth:`Wait.block` /
+  :meth:`Wait.wait`, which raise that refresh's failure as this caller's own.
+
+The sender (sender.py) is the only driver, on every send path: there is no second copy of these rules for
+httpx's auth machinery. Locks are never held across a ``yield``.
+
+Rules:
+
+- The token is cached until ``expires_in`` (3600 when absent or unusable, at most one day) minus a 60 s skew.
+- Concurrent callers share one refresh (a *round*), across threads and event loops: the cache is per
+  ``(token URL, client id, secret)`` for the whole process.
+- The owner's failure of a round (including a timeout) reaches every waiter of that round, each as its own
+  exception object, and counts as their attempt (the caller's retry loop decides what follows).
+- A round carries the owner's deadline. A waiter whose own deadline passes first fails with a timeout; a
+  waiter still waiting a grace period after the owner's deadline takes the refresh over.
+- In a forked child, the in-flight rounds and the locks are reset (``os.register_at_fork``).
 - A 401 for a cached token drops it, mints once more and resends once.
-- Client id and secret are percent-encoded before Basic auth (RFC 6749 2.3.1, as
-  Gloo's TypeScript clients do); if the server refuses and encoding changed them,
-  the raw form (as Gloo's Python examples send) is tried once.
+- Client id and secret are percent-encoded before Basic auth (RFC 6749 2.3.1, as Gloo's TypeScript clients
+  do); if the server refuses and encoding changed them, the raw form (as Gloo's Python examples send) is tried
+  once.
+- A token response is validated before it is cached: the token must be visible ASCII (surrounding whitespace
+  is stripped), ``expires_in`` a finite positive number (else the default; capped at one day).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import hashlib
 import json
+import math
+import os
 import threading
 import time
+import weakref
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, AsyncGenerator, Generator, Optional, Union
+from typing import Any, Callable, Generator, Optional, Union
 from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
-from .config import ConfigurationError
-from .credentials import check_token
 from .endpoints import GLOO_TOKEN_SCOPE
 from .redact import redact_error, secret_forms
 from .errors import (
+    APITimeoutError,
     AuthenticationError,
     GlooGravixError,
     MalformedResponseError,
@@ -44,26 +60,47 @@ from .errors import (
     error_from_response,
 )
 
-__all__ = ["TokenCache", "GlooOAuth", "MissingCredentialsAuth", "token_cache_for"]
+__all__ = [
+    "TokenCache", "GlooOAuth", "MissingCredentialsAuth", "SenderAuth", "Send", "Mint", "Wait", "token_cache_for",
+]
 
 DEFAULT_EXPIRES_IN = 3600.0
+MAX_EXPIRES_IN = 86400.0
 REFRESH_SKEW = 60.0
-_WAIT_LIMIT = 60.0  # a waiter takes over if a refresh has not settled by then
+#: how long a waiter waits past the owner's deadline before it takes the refresh over
+TAKEOVER_GRACE = 1.0
+#: the owner's deadline when it has none (timeouts disabled): waiters take over after this
+_UNBOUNDED_ROUND = 60.0
 
 
 class _Abandoned(Exception):
-    """The caller that was refreshing went away (cancelled, connection error)."""
+    """The caller that was refreshing went away (cancelled, closed): waiters claim again."""
 
 
-class _Wait:
-    __slots__ = ("future",)
+def clone_error(error: GlooGravixError) -> GlooGravixError:
+    """A fresh exception object with the same class and fields, so that every waiter raises its own
+    (sharing one object across threads would splice their tracebacks together)."""
+    copy = error.__class__.__new__(error.__class__)
+    copy.__dict__.update(error.__dict__)
+    copy.args = error.args
+    return copy
 
-    def __init__(self, future: Future) -> None:
-        self.future = future
+
+class _Round:
+    """One refresh in flight: its outcome and the owner's deadline (monotonic seconds)."""
+
+    __slots__ = ("future", "deadline")
+
+    def __init__(self, deadline: float) -> None:
+        self.future: Future[str] = Future()
+        self.deadline = deadline
 
 
-class _Mint:
-    """A token request; its response body must be read before the flow sees it."""
+# -- the steps a flow yields ---------------------------------------------------------------------------------
+
+
+class Send:
+    """Send the caller's request; the flow receives the response (open, if streaming)."""
 
     __slots__ = ("request",)
 
@@ -71,47 +108,130 @@ class _Mint:
         self.request = request
 
 
-class TokenCache:
-    """One bearer token, its expiry, and the refresh in flight (if any)."""
+class Mint:
+    """Send a token request and read its whole body before the flow sees it."""
 
-    def __init__(self, *, skew: float = REFRESH_SKEW, clock=time.monotonic) -> None:
+    __slots__ = ("request",)
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.request = request
+
+
+class Wait:
+    """Wait for another caller's refresh; then the flow claims again."""
+
+    __slots__ = ("round", "deadline", "clock")
+
+    def __init__(self, round_: _Round, deadline: Optional[float], clock: Callable[[], float]) -> None:
+        self.round = round_
+        self.deadline = deadline
+        self.clock = clock
+
+    def _limit(self) -> tuple[float, bool]:
+        """Seconds to wait, and whether that limit is the caller's own deadline (else the takeover time)."""
+        takeover = self.round.deadline + TAKEOVER_GRACE - self.clock()
+        if self.deadline is not None:
+            own = self.deadline - self.clock()
+            if own <= takeover:
+                return max(0.0, own), True
+        return max(0.0, takeover), False
+
+    def _outcome(self, finished: bool, own_limit: bool, waited: float) -> None:
+        if not finished:
+            if own_limit:
+                raise APITimeoutError(
+                    f"gave up after {waited:.2f} s waiting for another caller's token refresh (timeout)",
+                    endpoint="gloo token",
+                )
+            return  # the owner is past its deadline: claim again and take over
+        error = self.round.future.exception()
+        if isinstance(error, GlooGravixError):
+            raise clone_error(error)
+        # a token, or _Abandoned: claim again
+
+    def block(self) -> None:
+        """Sync: wait for the round; raise its failure (as this caller's own), or return to claim again."""
+        limit, own = self._limit()
+        done, _ = concurrent.futures.wait([self.round.future], timeout=limit)
+        self._outcome(bool(done), own, limit)
+
+    async def wait(self) -> None:
+        """Async twin of :meth:`block`. The caller's task awaits a future of its own, which is only ever given
+        ``None``: a cancelled caller leaves nothing unretrieved and never cancels the shared refresh."""
+        limit, own = self._limit()
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+
+        def wake(_: Future[str]) -> None:
+            try:
+                loop.call_soon_threadsafe(_release, woken)
+            except RuntimeError:  # that caller's loop has closed: nobody is waiting any more
+                pass
+
+        self.round.future.add_done_callback(wake)
+        try:
+            await asyncio.wait_for(woken, limit)
+            finished = True
+        except asyncio.TimeoutError:
+            finished = self.round.future.done()
+        self._outcome(finished, own, limit)
+
+
+def _release(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
+
+
+# -- the cache ------------------------------------------------------------------------------------------------
+
+
+class TokenCache:
+    """One bearer token, its expiry, and the refresh round in flight (if any)."""
+
+    def __init__(self, *, skew: float = REFRESH_SKEW, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
-        self._clock = clock
+        self.clock = clock
         self._skew = skew
         self._token: Optional[str] = None
         self._expires_at = 0.0
-        self._inflight: Optional[Future] = None
+        self._inflight: Optional[_Round] = None
         #: how many token requests were started (for tests and diagnostics).
         self.mints = 0
+        _all_caches.add(self)
 
-    def claim(self) -> tuple[Optional[str], Optional[Future], bool]:
-        """``(token, None, False)`` if fresh; ``(None, fut, False)`` to wait for
-        ``fut``; ``(None, fut, True)`` when the caller must refresh and settle ``fut``."""
+    def claim(self, deadline: Optional[float]) -> tuple[Optional[str], Optional[_Round], bool]:
+        """``(token, None, False)`` if fresh; ``(None, round, False)`` to wait for ``round``;
+        ``(None, round, True)`` when the caller must refresh and settle ``round`` (a round whose owner is past
+        its deadline plus the grace period is taken over)."""
         with self._lock:
-            if self._token is not None and self._clock() < self._expires_at:
+            now = self.clock()
+            if self._token is not None and now < self._expires_at:
                 return self._token, None, False
-            if self._inflight is not None:
-                return None, self._inflight, False
-            self._inflight = Future()
+            current = self._inflight
+            if current is not None and now <= current.deadline + TAKEOVER_GRACE:
+                return None, current, False
+            owner_deadline = deadline if deadline is not None else now + _UNBOUNDED_ROUND
+            self._inflight = round_ = _Round(owner_deadline)
             self.mints += 1
-            return None, self._inflight, True
+            return None, round_, True
 
-    def settle(self, future: Future, token: str, expires_in: float) -> None:
+    def settle(self, round_: _Round, token: str, expires_in: float) -> None:
         # Never keep a token past half its life when the lifetime is shorter than the skew.
         margin = min(self._skew, expires_in / 2)
         with self._lock:
             self._token = token
-            self._expires_at = self._clock() + expires_in - margin
-            if self._inflight is future:
+            self._expires_at = self.clock() + expires_in - margin
+            if self._inflight is round_:
                 self._inflight = None
-        future.set_result(token)
+        if not round_.future.done():
+            round_.future.set_result(token)
 
-    def fail(self, future: Future, error: BaseException) -> None:
+    def fail(self, round_: _Round, error: BaseException) -> None:
         with self._lock:
-            if self._inflight is future:
+            if self._inflight is round_:
                 self._inflight = None
-        if not future.done():
-            future.set_exception(error)
+        if not round_.future.done():
+            round_.future.set_exception(error)
 
     def invalidate(self, token: str) -> None:
         """Drop ``token`` if it is still the cached one (another caller may have re-minted)."""
@@ -119,9 +239,26 @@ class TokenCache:
             if self._token == token:
                 self._token = None
 
+    def _after_fork(self) -> None:
+        # The refreshing thread does not exist in the child, and a lock it held would stay held forever.
+        self._lock = threading.Lock()
+        self._inflight = None
 
+
+_all_caches: "weakref.WeakSet[TokenCache]" = weakref.WeakSet()
 _caches: dict[tuple[str, str, str], TokenCache] = {}
 _caches_lock = threading.Lock()
+
+
+def _reset_after_fork() -> None:
+    global _caches_lock
+    _caches_lock = threading.Lock()
+    for cache in list(_all_caches):
+        cache._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def token_cache_for(token_url: str, client_id: str, client_secret: str) -> TokenCache:
@@ -140,7 +277,77 @@ def _basic(client_id: str, client_secret: str, *, encode: bool) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
-class GlooOAuth(httpx.Auth):
+def _expires_in(value: Any) -> float:
+    """A usable lifetime in seconds: finite, positive, at most a day; anything else is the default."""
+    if isinstance(value, bool):
+        return DEFAULT_EXPIRES_IN
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return DEFAULT_EXPIRES_IN
+    if isinstance(value, int):
+        return float(min(value, int(MAX_EXPIRES_IN))) if value > 0 else DEFAULT_EXPIRES_IN  # min first: no overflow
+    if isinstance(value, float) and math.isfinite(value) and value > 0:
+        return min(value, MAX_EXPIRES_IN)
+    return DEFAULT_EXPIRES_IN
+
+
+def _usable_token(value: Any) -> Optional[str]:
+    """The token with surrounding whitespace removed, if what remains can go into a header as is."""
+    if not isinstance(value, str):
+        return None
+    token = value.strip()
+    if not token or not all("\x21" <= ch <= "\x7e" for ch in token):
+        return None
+    return token
+
+
+Flow = Generator[Union[Send, Mint, Wait], Any, None]
+
+
+class SenderAuth(httpx.Auth):
+    """Credentials the sender drives step by step (see the module docstring)."""
+
+    def flow(self, request: httpx.Request, deadline: Optional[float]) -> Flow:
+        raise NotImplementedError
+
+    # httpx drivers, for callers who hand this object to httpx themselves. The package's own requests never
+    # use them: the sender drives :meth:`flow` with its timeouts.
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        flow = self.flow(request, None)
+        sent: Any = None
+        while True:
+            try:
+                step = flow.send(sent)
+            except StopIteration:
+                return
+            if isinstance(step, Wait):
+                step.block()
+                sent = None
+            else:
+                sent = yield step.request
+                if isinstance(step, Mint):
+                    sent.read()
+
+    async def async_auth_flow(self, request: httpx.Request) -> Any:
+        flow = self.flow(request, None)
+        sent: Any = None
+        while True:
+            try:
+                step = flow.send(sent)
+            except StopIteration:
+                return
+            if isinstance(step, Wait):
+                await step.wait()
+                sent = None
+            else:
+                sent = yield step.request
+                if isinstance(step, Mint):
+                    await sent.aread()
+
+
+class GlooOAuth(SenderAuth):
     """Bearer tokens from Gloo's ``/oauth2/token`` client-credentials grant."""
 
     def __init__(
@@ -202,115 +409,67 @@ class GlooOAuth(httpx.Auth):
             raise error
         try:
             data: Any = json.loads(raw)
-            token = data["access_token"]
-            if not isinstance(token, str) or not token:
-                raise TypeError
-        except (ValueError, KeyError, TypeError):
+            token = _usable_token(data["access_token"])
+        except (ValueError, KeyError, TypeError, RecursionError):
+            token = None
+        if token is None:
+            # The body is not shown: it may hold a token that is merely malformed.
             raise MalformedResponseError(
-                f"token endpoint {self.token_url} answered HTTP 200 without an access_token "
-                f"(body starts {body_preview(raw, 80)!r})",
+                f"token endpoint {self.token_url} answered HTTP 200 without a usable access_token "
+                f"({len(raw)} bytes)",
                 endpoint=self.endpoint,
                 status_code=200,
-            ) from None
-        try:
-            # a token with whitespace would be sent as a broken header, and retried as a connection error
-            token = check_token(token, f"the access_token from {self.token_url}")
-        except ConfigurationError as exc:
-            raise MalformedResponseError(exc.message, endpoint=self.endpoint, status_code=200) from None
-        expires_in = data.get("expires_in")
-        if not isinstance(expires_in, (int, float)) or isinstance(expires_in, bool) or expires_in <= 0:
-            expires_in = DEFAULT_EXPIRES_IN
-        return token, float(expires_in)
+            )
+        return token, _expires_in(data.get("expires_in"))
 
-    def _mint(self, future: Future) -> Generator[Any, Any, str]:
+    def _mint(self, round_: _Round) -> Generator[Any, Any, str]:
         settled = False
         try:
-            encoded = self._token_request(encode=True)
-            response = yield _Mint(encoded)
+            response = yield Mint(self._token_request(encode=True))
             if response.status_code in (400, 401) and quote(self.client_id, safe="") + quote(
                 self._secret.get_secret_value(), safe=""
             ) != self.client_id + self._secret.get_secret_value():
-                response = yield _Mint(self._token_request(encode=False))
+                response = yield Mint(self._token_request(encode=False))
             token, expires_in = self._accept(response)
-            self.cache.settle(future, token, expires_in)
+            self.cache.settle(round_, token, expires_in)
             settled = True
             return token
         except GlooGravixError as error:
-            self.cache.fail(future, error)
+            # the owner's failure is every waiter's failure of this round
+            self.cache.fail(round_, error)
             settled = True
             raise
         finally:
             if not settled:
-                self.cache.fail(future, _Abandoned())
+                self.cache.fail(round_, _Abandoned())
 
-    def _token(self) -> Generator[Any, Any, str]:
+    def _token(self, deadline: Optional[float]) -> Generator[Any, Any, str]:
         while True:
-            token, future, owner = self.cache.claim()
+            token, round_, owner = self.cache.claim(deadline)
             if token is not None:
                 return token
-            assert future is not None
+            assert round_ is not None
             if owner:
-                return (yield from self._mint(future))
-            yield _Wait(future)  # the driver waits; the refresh's outcome is re-read by claim()
+                return (yield from self._mint(round_))
+            yield Wait(round_, deadline, self.cache.clock)  # raises the round's failure; else claim again
 
-    def _flow(self, request: httpx.Request) -> Generator[Any, Any, None]:
-        token = yield from self._token()
+    def token_flow(self, deadline: Optional[float]) -> Generator[Any, Any, str]:
+        """Only the token part of :meth:`flow` (the cached token, or a refresh): returns the token."""
+        return self._token(deadline)
+
+    def flow(self, request: httpx.Request, deadline: Optional[float]) -> Flow:
+        token = yield from self._token(deadline)
         request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
+        response = yield Send(request)
         if response.status_code == 401:
             # expired or revoked early: drop it, mint once more, resend once
             self.cache.invalidate(token)
-            token = yield from self._token()
+            token = yield from self._token(deadline)
             request.headers["Authorization"] = f"Bearer {token}"
-            yield request
-
-    # -- the two drivers -------------------------------------------------------------------
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        flow = self._flow(request)
-        sent: Any = None
-        while True:
-            try:
-                item = flow.send(sent)
-            except StopIteration:
-                return
-            if isinstance(item, _Wait):
-                sent = None
-                try:
-                    item.future.result(timeout=_WAIT_LIMIT)
-                except (_Abandoned, FutureTimeout):
-                    pass  # claim again; this caller may become the refresher
-                continue
-            if isinstance(item, _Mint):
-                sent = yield item.request
-                sent.read()
-            else:
-                sent = yield item
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        flow = self._flow(request)
-        sent: Any = None
-        while True:
-            try:
-                item = flow.send(sent)
-            except StopIteration:
-                return
-            if isinstance(item, _Wait):
-                sent = None
-                try:
-                    # shield: a cancelled waiter must not cancel the shared refresh
-                    await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(item.future)), _WAIT_LIMIT)
-                except (_Abandoned, asyncio.TimeoutError):
-                    pass
-                continue
-            if isinstance(item, _Mint):
-                sent = yield item.request
-                await sent.aread()
-            else:
-                sent = yield item
+            yield Send(request)
 
 
-class MissingCredentialsAuth(httpx.Auth):
+class MissingCredentialsAuth(SenderAuth):
     """Stands in when no credentials were configured, so construction never fails:
     the first request raises a :class:`MissingCredentialsError` naming what to set."""
 
@@ -318,6 +477,6 @@ class MissingCredentialsAuth(httpx.Auth):
         self.message = message
         self.endpoint = endpoint
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def flow(self, request: httpx.Request, deadline: Optional[float]) -> Flow:
         raise MissingCredentialsError(self.message, endpoint=self.endpoint)
-        yield request  # pragma: no cover  (makes this a generator)
+        yield Send(request)  # pragma: no cover  (makes this a generator)

@@ -5,7 +5,11 @@ failed before its first event reached the caller. Never retried: 400, 401, 403,
 404, 422, and anything the server marks ``retryable: false`` (e.g. Gloo's
 ``SPENDING_LIMIT_EXCEEDED`` 429). A server-given wait (``Retry-After`` in seconds
 or as an HTTP date, or ``X-RateLimit-Reset`` as a Unix time or seconds) is
-honoured up to ``max_wait``; otherwise exponential backoff with full jitter.
+honoured up to ``max_wait``; otherwise exponential backoff with equal jitter
+(between half and all of ``initial_delay * 2**attempt``, capped at ``max_delay``).
+
+The policy only decides; the sender (sender.py) runs the one retry loop per mode
+and sleeps with the client's injectable ``sleep``.
 """
 
 from __future__ import annotations
@@ -84,6 +88,6 @@ class RetryPolicy:
         wait = server_wait(headers if headers is not None else getattr(error, "headers", None))
         if wait is not None:
             return min(wait, self.max_wait)
-        backoff = min(self.max_delay, self.initial_delay * (2**attempt))
+        backoff: float = min(self.max_delay, self.initial_delay * 2.0**attempt)
         # "equal jitter": at least half the backoff, so retries never hammer
         return backoff / 2 + backoff / 2 * self.jitter()

@@ -1,117 +1,177 @@
-"""ChatStream and AsyncChatStream: a streamed answer, delta by delta.
+"""The stream drivers: :class:`ChatStream` and :class:`AsyncChatStream`, a streamed answer delta by delta.
 
-The request is sent, and its first event read, inside the retry scope on first
-iteration; once an event has reached the caller nothing is retried.
+Roles of the streaming pieces: sse.py decodes events, streaming.py accumulates deltas, _stream_state.py holds
+one stream's state (idle check, in-band errors, end-of-stream rules); this module only moves bytes, through a
+narrow interface to the sender (:class:`StreamSender` / :class:`AsyncStreamSender`).
+
+The request is sent, and its first event read, inside the sender's retry loop on first iteration; once an
+event has reached the caller nothing is retried. A server that refuses ``stream_options`` gets the request
+rebuilt without it, once per stream, counted as an attempt.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, Optional, Protocol, TypeVar, Union
 
 import httpx
 
-from ._stream_state import StreamState
-from .errors import GlooGravixError
+from ._stream_state import StreamState, whole_answer
+from .errors import BadRequestError, GlooGravixError
+from .sender import Recover, RetryHook
+from .streaming import StreamAccumulator
 from .wire import ChatCompletion, StreamDelta
 
-__all__ = ["ChatStream", "AsyncChatStream"]
+__all__ = ["ChatStream", "AsyncChatStream", "StreamSender", "AsyncStreamSender"]
+
+T = TypeVar("T")
+
+
+class _SenderCommon(Protocol):
+    endpoint: str
+    stream_idle_timeout: Optional[float]
+
+    def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request: ...
+
+    def status_error(self, response: httpx.Response) -> GlooGravixError: ...
+
+    def mid_stream_error(self, exc: BaseException, partial_text: str) -> BaseException: ...
+
+    def redacted(self, error: GlooGravixError) -> GlooGravixError: ...
+
+
+class StreamSender(_SenderCommon, Protocol):
+    """What a sync stream needs from the sender (sender.SyncSender)."""
+
+    def send_once(self, request: httpx.Request, *, stream: bool = ...) -> httpx.Response: ...
+
+    def run(self, attempt: Callable[[], T], *, on_retry: Optional[RetryHook] = ..., recover: Optional[Recover] = ...) -> T: ...
+
+    def byte_chunks(self, response: httpx.Response) -> Iterator[bytes]: ...
+
+
+class AsyncStreamSender(_SenderCommon, Protocol):
+    """What an async stream needs from the sender (sender.AsyncSender)."""
+
+    async def send_once(self, request: httpx.Request, *, stream: bool = ...) -> httpx.Response: ...
+
+    async def run(
+        self, attempt: Callable[[], Awaitable[T]], *, on_retry: Optional[RetryHook] = ..., recover: Optional[Recover] = ...
+    ) -> T: ...
+
+    def byte_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]: ...
+
+
+def _is_json(response: httpx.Response) -> bool:
+    ctype = response.headers.get("content-type", "")
+    return "json" in ctype and "event-stream" not in ctype
 
 
 class _StreamBase:
-    """State and decisions shared by both streams; subclasses only do the I/O."""
+    """State and decisions shared by both drivers; subclasses only do the I/O."""
 
-    def __init__(self, client: Any, body: bytes, headers: Mapping[str, str], *, on_retry: Optional[Callable[..., None]] = None) -> None:
-        self._client = client
-        self._on_retry = on_retry
+    def __init__(
+        self,
+        sender: Any,
+        url: httpx.URL,
+        payload: dict[str, Any],
+        body: bytes,
+        headers: Mapping[str, str],
+        on_retry: Optional[RetryHook] = None,
+    ) -> None:
+        self._sender = sender
+        self._url = url
+        self._payload = payload
         self._body = body
         self._headers = headers
+        self._on_retry = on_retry
+        self._fell_back = False
         self._state: Optional[StreamState] = None
         self._iterator: Any = None
         self._chunks: Any = iter(())
         self._finished = False
+        #: the open (then closed) HTTP response, once the stream started
         self.response: Optional[httpx.Response] = None
 
     @property
-    def accumulator(self):
+    def accumulator(self) -> Optional[StreamAccumulator]:
         return self._state.accumulator if self._state else None
 
     @property
     def response_headers(self) -> Optional[dict[str, str]]:
-        """The answering response's headers, once the stream is open (None before)."""
-        return dict(self.response.headers) if self.response is not None else None
+        """The HTTP response headers, once the stream is open (None before)."""
+        return dict(self.response.headers.items()) if self.response is not None else None
+
+    def _request(self) -> httpx.Request:
+        return self._sender.build("POST", self._url, self._headers, self._body)  # type: ignore[no-any-return]
 
     def _needs_whole_body(self, response: httpx.Response) -> bool:
         """An error status, or a server that ignored ``stream: true`` and sent JSON."""
-        return response.status_code >= 300 or self._client._is_json(response)
+        return response.status_code >= 300 or _is_json(response)
+
+    def _new_state(self, response: httpx.Response) -> StreamState:
+        return StreamState(endpoint=self._sender.endpoint, idle_timeout=self._sender.stream_idle_timeout, response=response)
 
     def _whole(self, response: httpx.Response) -> list[StreamDelta]:
         """After the body of such a response was read: raise, or one delta for it all."""
-        client = self._client
         if response.status_code >= 300:
-            raise client._status_error(response)
+            raise self._sender.status_error(response)
         self.response = response
-        self._state = client._new_state(response)
+        self._state = self._new_state(response)
         self._finished = True
-        return [client._whole_answer(response, self._state)]
+        return [whole_answer(response, self._state, self._sender.endpoint)]
 
     def _begin(self, response: httpx.Response, chunks: Any) -> StreamState:
         # one byte iterator for the whole stream: httpx refuses a second one
         self.response, self._chunks = response, chunks
-        self._state = self._client._new_state(response)
+        self._state = self._new_state(response)
         return self._state
 
-    def _after_failure(self, exc: Exception, attempt: int) -> Optional[float]:
-        """None to resend at once (without ``stream_options``), else the retry delay;
-        raises when the failure must reach the caller."""
-        resend = self._client._without_stream_options(exc, self._body)
-        if resend is not None:
-            self._body = resend
-            return None
-        return self._client._retry_delay(attempt, exc, self._on_retry)
+    def _drop_stream_options(self, error: GlooGravixError) -> bool:
+        """Some servers reject ``stream_options``: rebuild the body without it, once."""
+        if self._fell_back or "stream_options" not in self._payload or not isinstance(error, BadRequestError):
+            return False
+        if "stream_options" not in (error.server_message or str(error.body) or "").lower():
+            return False
+        from ._base import encode_body
+
+        self._fell_back = True
+        self._payload = {k: v for k, v in self._payload.items() if k != "stream_options"}
+        self._body = encode_body(self._payload)
+        return True
 
     def _raise_mid_stream(self, exc: Exception, state: StreamState) -> None:
-        error = self._client._mid_stream_error(exc, state)
+        error = self._sender.mid_stream_error(exc, state.accumulator.text)
         if error is exc:
             raise exc
         raise error from exc
 
 
 class ChatStream(_StreamBase):
-    """Iterate for :class:`StreamDelta`; ``completion()`` for the whole answer.
+    """Iterate for :class:`StreamDelta`; ``completion()`` for the whole answer; ``close()`` or ``with``."""
 
-    The request is sent, and its first event read, inside the retry scope on
-    first iteration; once an event reached the caller nothing is retried.
-    """
+    _sender: StreamSender
 
-    def _open(self) -> list[StreamDelta]:
-        client, attempt = self._client, 0
-        while True:
-            response = None
-            try:
-                response = client._send(client._chat_request(self._body, self._headers), stream=True)
-                if self._needs_whole_body(response):
-                    response.read()
-                    return self._whole(response)
-                state = self._begin(response, client._byte_source(response, True))
-                for chunk in self._chunks:
-                    first = state.feed(chunk)
-                    if first or state.done:
-                        return first
-                self._finished = True
-                return state.finish()
-            except Exception as exc:
-                if response is not None:
-                    response.close()
-                delay = self._after_failure(exc, attempt)
-            if delay is not None:
-                attempt += 1
-                time.sleep(delay)
+    def _attempt(self) -> list[StreamDelta]:
+        """One attempt: send, and read up to the first event (or the whole answer)."""
+        response = self._sender.send_once(self._request(), stream=True)
+        try:
+            if self._needs_whole_body(response):
+                response.read()
+                return self._whole(response)
+            state = self._begin(response, self._sender.byte_chunks(response))
+            for chunk in self._chunks:
+                first = state.feed(chunk)
+                if first or state.done:
+                    return first
+            self._finished = True
+            return state.finish()
+        except BaseException:
+            response.close()
+            raise
 
     def _iterate(self) -> Iterator[StreamDelta]:
         try:
-            yield from self._open()
+            yield from self._sender.run(self._attempt, on_retry=self._on_retry, recover=self._drop_stream_options)
             state = self._state
             assert state is not None
             if state.done or self._finished:
@@ -128,7 +188,7 @@ class ChatStream(_StreamBase):
                 self._raise_mid_stream(exc, state)
         except GlooGravixError as error:
             # in-band error events are server text, which may quote our credentials
-            self._client._redacted(error)
+            self._sender.redacted(error)
             raise
         finally:
             if self.response is not None:
@@ -137,7 +197,7 @@ class ChatStream(_StreamBase):
     def __iter__(self) -> Iterator[StreamDelta]:
         if self._iterator is None:
             self._iterator = self._iterate()
-        return self._iterator
+        return self._iterator  # type: ignore[no-any-return]
 
     def completion(self) -> ChatCompletion:
         """Read whatever is left and return the whole answer as a completion."""
@@ -162,33 +222,28 @@ class ChatStream(_StreamBase):
 class AsyncChatStream(_StreamBase):
     """``async for`` for :class:`StreamDelta`; ``await completion()`` for the whole answer."""
 
-    async def _open(self) -> list[StreamDelta]:
-        client, attempt = self._client, 0
-        while True:
-            response = None
-            try:
-                response = await client._send(client._chat_request(self._body, self._headers), stream=True)
-                if self._needs_whole_body(response):
-                    await response.aread()
-                    return self._whole(response)
-                state = self._begin(response, client._byte_source(response, False))
-                async for chunk in self._chunks:
-                    first = state.feed(chunk)
-                    if first or state.done:
-                        return first
-                self._finished = True
-                return state.finish()
-            except Exception as exc:
-                if response is not None:
-                    await response.aclose()
-                delay = self._after_failure(exc, attempt)
-            if delay is not None:
-                attempt += 1
-                await asyncio.sleep(delay)
+    _sender: AsyncStreamSender
+
+    async def _attempt(self) -> list[StreamDelta]:
+        response = await self._sender.send_once(self._request(), stream=True)
+        try:
+            if self._needs_whole_body(response):
+                await response.aread()
+                return self._whole(response)
+            state = self._begin(response, self._sender.byte_chunks(response))
+            async for chunk in self._chunks:
+                first = state.feed(chunk)
+                if first or state.done:
+                    return first
+            self._finished = True
+            return state.finish()
+        except BaseException:
+            await response.aclose()
+            raise
 
     async def _iterate(self) -> AsyncIterator[StreamDelta]:
         try:
-            for delta in await self._open():
+            for delta in await self._sender.run(self._attempt, on_retry=self._on_retry, recover=self._drop_stream_options):
                 yield delta
             state = self._state
             assert state is not None
@@ -208,7 +263,7 @@ class AsyncChatStream(_StreamBase):
                 self._raise_mid_stream(exc, state)
         except GlooGravixError as error:
             # in-band error events are server text, which may quote our credentials
-            self._client._redacted(error)
+            self._sender.redacted(error)
             raise
         finally:
             if self.response is not None:
@@ -217,7 +272,7 @@ class AsyncChatStream(_StreamBase):
     def __aiter__(self) -> AsyncIterator[StreamDelta]:
         if self._iterator is None:
             self._iterator = self._iterate()
-        return self._iterator
+        return self._iterator  # type: ignore[no-any-return]
 
     async def completion(self) -> ChatCompletion:
         async for _ in self:
@@ -227,7 +282,7 @@ class AsyncChatStream(_StreamBase):
 
     async def aclose(self) -> None:
         if self._iterator is not None:
-            await self._iterator.aclose()  # type: ignore[attr-defined]
+            await self._iterator.aclose()
         elif self.response is not None:
             await self.response.aclose()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from .grounding_result import Grounding
 
@@ -170,9 +170,14 @@ class ChatCompletion(_Open):
     usage: Optional[Usage] = None
     system_fingerprint: Optional[str] = None
     service_tier: Optional[str] = None
-    #: the HTTP response headers of a ``create()`` result (request id, rate limits);
-    #: not part of the body, so never dumped.
-    response_headers: Optional[dict[str, str]] = Field(default=None, exclude=True, repr=False)
+    # the HTTP headers of the response this came from (set by the client; never in model_dump)
+    _headers: Any = PrivateAttr(default=None)
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        """The HTTP response headers of the call that returned this completion (lower-case names; empty when
+        the completion was not received from a server)."""
+        return dict(self._headers.items()) if self._headers is not None else {}
 
     @model_validator(mode="before")
     @classmethod

@@ -1,15 +1,16 @@
 """Shared helpers for the offline core tests.
 
 Everything here is offline: requests go to ``httpx.MockTransport`` handlers, and
-the client's retry sleeps are replaced by recorders, so no test waits for real.
-Every client test runs twice, through ``Client`` and ``AsyncClient``, via the
-``mode`` fixture and :class:`Driver`.
+the client's retry sleeps are replaced by recorders (the clients' injectable
+``sleep``), so no test waits for real. Every client test runs four times, through
+``Client`` and ``AsyncClient``, each on the default send path (direct to a
+transport, injected with ``transport=``) and through a caller's ``http_client``,
+via the ``mode`` fixture and :class:`Driver`.
 """
 
 from __future__ import annotations
 
 import json
-import types
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -18,8 +19,6 @@ import httpx
 import pytest
 
 from langchain_gloo_gravix.core import AsyncClient, Client, GlooGravixError
-from langchain_gloo_gravix.core import client as client_mod
-from langchain_gloo_gravix.core import streams as streams_mod
 
 ENV_VARS = (
     "GLOO_CLIENT_ID",
@@ -48,22 +47,24 @@ def _clean_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+class Sleeps(list):
+    """Retry sleeps, recorded instead of slept: pass ``sleep=`` (sync) or ``sleep=sleeps.async_`` (async)."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+    async def async_(self, seconds: float) -> None:
+        self.append(seconds)
+
+
 @pytest.fixture(autouse=True)
-def sleeps(monkeypatch):
-    """Retry sleeps of both drivers, recorded instead of slept."""
-    recorded: list[float] = []
+def sleeps(monkeypatch) -> Sleeps:
+    """Also the sender's default sleeps, for clients built without ``sleep=``: no test sleeps for real."""
+    from langchain_gloo_gravix.core import sender
 
-    def fake_sleep(seconds: float) -> None:
-        recorded.append(seconds)
-
-    async def fake_async_sleep(seconds: float) -> None:
-        recorded.append(seconds)
-
-    # Only the client module's view of ``time``/``asyncio`` is replaced, so the
-    # event loop and other threads keep the real ones.
-    for module in (client_mod, streams_mod):
-        monkeypatch.setattr(module, "time", types.SimpleNamespace(sleep=fake_sleep))
-        monkeypatch.setattr(module, "asyncio", types.SimpleNamespace(sleep=fake_async_sleep))
+    recorded = Sleeps()
+    monkeypatch.setattr(sender, "_sleep", recorded)
+    monkeypatch.setattr(sender, "_async_sleep", recorded.async_)
     return recorded
 
 
@@ -251,19 +252,31 @@ class StreamResult:
 
 
 class Driver:
-    """One surface over Client and AsyncClient, so one test body covers both."""
+    """One surface over Client and AsyncClient, and over both send paths, so one test body covers all four.
 
-    def __init__(self, mode: str, endpoint: str, server: Callable[[httpx.Request], httpx.Response], **kw: Any) -> None:
+    ``mode`` is ``"sync"``/``"async"``, optionally with ``"-direct"`` (default path, our sender straight to the
+    transport) or ``"-http"`` (through a caller's ``http_client``); plain ``"sync"``/``"async"`` mean ``-http``.
+    """
+
+    def __init__(
+        self, mode: str, endpoint: str, server: Callable[[httpx.Request], httpx.Response], sleeps: Optional[Sleeps] = None, **kw: Any
+    ) -> None:
         self.mode = mode
         transport = httpx.MockTransport(server)
-        if mode == "async":
-            self.client: Any = AsyncClient(endpoint, http_client=httpx.AsyncClient(transport=transport), **kw)
+        direct = mode.endswith("-direct")
+        if sleeps is not None:
+            kw.setdefault("sleep", sleeps.async_ if self.is_async else sleeps)
+        if self.is_async:
+            path = {"transport": transport} if direct else {"http_client": httpx.AsyncClient(transport=transport)}
+            self.client: Any = AsyncClient(endpoint, **path, **kw)
         else:
-            self.client = Client(endpoint, http_client=httpx.Client(transport=transport), **kw)
+            path = {"transport": transport} if direct else {"http_client": httpx.Client(transport=transport)}
+            self.client = Client(endpoint, **path, **kw)
+        assert self.client._sender.direct is direct
 
     @property
     def is_async(self) -> bool:
-        return self.mode == "async"
+        return self.mode.startswith("async")
 
     async def create(self, messages=MSGS, **params: Any):
         if self.is_async:
@@ -295,14 +308,14 @@ class Driver:
         return self.client.list_models()
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync-direct", "sync-http", "async-direct", "async-http"])
 def mode(request) -> str:
     return request.param
 
 
 @pytest.fixture
-def make(mode):
+def make(mode, sleeps):
     def factory(endpoint: str, server: Callable[[httpx.Request], httpx.Response], **kw: Any) -> Driver:
-        return Driver(mode, endpoint, server, **kw)
+        return Driver(mode, endpoint, server, sleeps, **kw)
 
     return factory

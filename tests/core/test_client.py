@@ -25,12 +25,13 @@ from langchain_gloo_gravix.core import (
     StreamError,
     StreamTimeoutError,
 )
-from langchain_gloo_gravix.core import client as client_mod
-from langchain_gloo_gravix.core import _base as base_mod
+from langchain_gloo_gravix.core import DEFAULT_TIMEOUT
+from langchain_gloo_gravix.core import streams as streams_mod
 from langchain_gloo_gravix.core._stream_state import StreamState
 from langchain_gloo_gravix.core.auth import TokenCache
 
 from .conftest import (
+    ChunkStream,
     MIN_PARAMS,
     MSGS,
     Server,
@@ -526,7 +527,7 @@ async def test_timeouts_become_api_timeout_error(make, sleeps, exc):
 
 
 def test_timeout_configuration():
-    assert Client("gravix", api_key="k").timeout == client_mod.DEFAULT_TIMEOUT
+    assert Client("gravix", api_key="k").timeout == DEFAULT_TIMEOUT
     t = Client("gravix", api_key="k", timeout=5).timeout
     assert (t.connect, t.read) == (5.0, 5.0)
     with pytest.raises(ValueError, match="timeout must be a positive, finite number"):
@@ -740,7 +741,7 @@ def stream_clock(monkeypatch):
             self.now += 50.0
             return self.now
 
-    monkeypatch.setattr(base_mod, "StreamState", lambda **kw: StreamState(clock=Jumping(), **kw))
+    monkeypatch.setattr(streams_mod, "StreamState", lambda **kw: StreamState(clock=Jumping(), **kw))
 
 
 async def test_keepalives_do_not_count_as_progress_idle_timeout(make, sleeps, stream_clock):
@@ -975,10 +976,10 @@ async def test_extra_headers_and_body_on_streams(make):
 async def test_context_managers_close_owned_clients():
     with Client("gravix", api_key="k") as client:
         assert "api_key" in repr(client)
-    assert client._http.is_closed
+    assert client.is_closed
     async with AsyncClient("gravix", api_key="k") as aclient:
         pass
-    assert aclient._http.is_closed
+    assert aclient.is_closed
     # a client passed in is the caller's to close
     http = httpx.Client()
     Client("gravix", api_key="k", http_client=http).close()
@@ -1026,3 +1027,169 @@ def test_deltas_before_an_in_band_error_are_delivered_first():
             seen.append(delta.content)
     assert seen == ["Hel"]
     assert info.value.partial_text == "Hel" and info.value.fault == "internal" and info.value.retryable is True
+
+
+# -- issue 9: stream_options fallback, token responses, per-call hooks, response headers ------------------
+
+REFUSED = reply_json({"error": {"message": "Unrecognized request argument: stream_options"}}, 400)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},  # the default {"include_usage": true}
+        {"include_usage": True},
+        {"extra_body": {"stream_options": {"include_usage": True, "x": 1}}},
+        {"extra_body": {"stream_options": {"include_usage": False}}},
+    ],
+)
+@pytest.mark.parametrize("always", [False, True])
+async def test_refused_stream_options_at_most_two_requests(make, sleeps, params, always):
+    def chat(request):
+        if always or b"stream_options" in request.content:
+            return REFUSED(request)
+        return reply_sse(sse_body(chunk("fine", "stop")))(request)
+
+    server = Server(chat=[chat])
+    result = await make("gravix", server, api_key="k", max_retries=5).stream(MSGS, **MIN_PARAMS["gravix"], **params)
+    first, *rest = server.chat_requests
+    assert "stream_options" in first.json()
+    assert len(rest) == 1  # resent once, without stream_options; never again
+    resent = rest[0].json()
+    assert "stream_options" not in resent
+    assert {k: v for k, v in first.json().items() if k != "stream_options"} == resent
+    if always:
+        assert isinstance(result.error, BadRequestError)
+    else:
+        assert result.error is None and result.text == "fine"
+    assert sleeps == []
+
+
+async def test_stream_options_fallback_counts_as_an_attempt(make, sleeps):
+    """With max_retries=1, a fallback then a 503 ends the call: the fallback used the one retry."""
+    server = Server(chat=[REFUSED, reply_json({"error": "down"}, 503)])
+    result = await make("gravix", server, api_key="k", max_retries=1).stream(MSGS, **MIN_PARAMS["gravix"])
+    assert isinstance(result.error, ServerError)
+    assert len(server.chat_requests) == 2 and sleeps == []
+
+
+@pytest.mark.parametrize(
+    "token,expires_in,outcome",
+    [
+        ("  tok-spaced \r\n", 3600, "Bearer tok-spaced"),
+        ("tok\x00bad", 3600, "malformed"),
+        ("tok bad", 3600, "malformed"),
+        ("", 3600, "malformed"),
+        (123, 3600, "malformed"),
+        ("tok-a", "not a number", "Bearer tok-a"),
+        pytest.param("tok-b", 10**400, "Bearer tok-b", id="400-digit-expires_in"),  # was OverflowError
+        ("tok-c", 1e308, "Bearer tok-c"),
+        ("tok-d", -5, "Bearer tok-d"),
+        ("tok-e", "600", "Bearer tok-e"),
+        ("tok-f", True, "Bearer tok-f"),
+    ],
+)
+async def test_hostile_token_responses(make, token, expires_in, outcome):
+    from langchain_gloo_gravix.core import MalformedResponseError
+
+    server = Server(token=[token_reply(token, expires_in)])
+    drv = make("gloo-v2", server, **oauth_kw())
+    if outcome == "malformed":
+        with pytest.raises(MalformedResponseError) as info:
+            await drv.create(MSGS, auto_routing=True)
+        if isinstance(token, str) and token:
+            assert token not in str(info.value)
+        assert server.chat_requests == []
+        # nothing was cached: the next call asks again
+        with pytest.raises(MalformedResponseError):
+            await drv.create(MSGS, auto_routing=True)
+        assert len(server.token_requests) == 2
+        return
+    await drv.create(MSGS, auto_routing=True)
+    assert bearer(server.chat_requests[0]) == outcome
+    cache = drv.client.auth.cache
+    assert 0 < cache._expires_at - cache.clock() <= 86400  # a finite lifetime, at most a day
+
+
+async def test_per_call_on_retry_is_called_with_the_client_hook(make, sleeps):
+    client_calls, call_calls = [], []
+    server = Server(chat=[reply_json({"error": "busy"}, 503), reply_json(completion_json("ok"))])
+    drv = make("gravix", server, api_key="k", retry_policy=FAST, on_retry=lambda *a: client_calls.append(a))
+    hook = lambda n, err, delay: call_calls.append((n, type(err), delay))  # noqa: E731
+    if drv.is_async:
+        await drv.client.create(MSGS, on_retry=hook, **MIN_PARAMS["gravix"])
+    else:
+        drv.client.create(MSGS, on_retry=hook, **MIN_PARAMS["gravix"])
+    assert call_calls == [(1, ServerError, pytest.approx(0.01))]
+    assert len(client_calls) == 1
+    # streams take it too
+    server = Server(chat=[reply_json({"error": "busy"}, 503), reply_sse(sse_body(chunk("s", "stop")))])
+    drv = make("gravix", server, api_key="k", retry_policy=FAST)
+    call_calls.clear()
+    stream = drv.client.stream(MSGS, on_retry=hook, **MIN_PARAMS["gravix"])
+    if drv.is_async:
+        assert [d.content async for d in stream] == ["s"]
+    else:
+        assert [d.content for d in stream] == ["s"]
+    assert [c[0] for c in call_calls] == [1]
+
+
+async def test_response_headers_on_completions_and_streams(make):
+    server = Server(chat=[reply_json(completion_json("x"), headers={"X-Request-Id": "req-9", "X-RateLimit-Remaining": "41"}),
+                          lambda r: httpx.Response(200, headers={"content-type": "text/event-stream", "x-request-id": "req-10"},
+                                                   stream=ChunkStream([sse_body(chunk("s", "stop"))]))])  # fmt: skip
+    drv = make("gravix", server, api_key="k")
+    c = await drv.create(MSGS, **MIN_PARAMS["gravix"])
+    assert c.response_headers["x-request-id"] == "req-9"
+    assert c.response_headers["x-ratelimit-remaining"] == "41"
+    assert "response_headers" not in c.model_dump() and "_headers" not in c.model_dump_json()
+    stream = drv.client.stream(MSGS, **MIN_PARAMS["gravix"])
+    assert stream.response_headers is None  # not open yet
+    if drv.is_async:
+        [d async for d in stream]
+    else:
+        list(stream)
+    assert stream.response_headers["x-request-id"] == "req-10"
+
+
+async def test_generic_request_uses_credentials_timeouts_and_retries(make, sleeps):
+    def handler(request):
+        return reply_json({"data": [{"embedding": [0.1]}]})(request)
+
+    server = Server(chat=[handler])
+    drv = make("gravix", server, api_key="gx", retry_policy=FAST)
+    if drv.is_async:
+        response = await drv.client.request("POST", "embeddings", body={"input": "hi", "model": "e"})
+    else:
+        response = drv.client.request("POST", "embeddings", body={"input": "hi", "model": "e"})
+    assert response.json()["data"][0]["embedding"] == [0.1]
+    [seen] = server.seen
+    assert seen.url == f"{GRAVIX_BASE}/embeddings" and bearer(seen) == "Bearer gx"
+    assert seen.json() == {"input": "hi", "model": "e"}
+
+
+def test_token_round_past_its_owners_deadline_is_taken_over():
+    clock = FakeClock()
+    cache = TokenCache(clock=clock)
+    token, first, owner = cache.claim(clock.now + 1.0)
+    assert token is None and owner
+    _, same, owner2 = cache.claim(clock.now + 1.0)
+    assert same is first and not owner2  # waits while the owner is within its deadline
+    clock.now += 1.0 + 1.5  # past the owner's deadline and the grace period
+    _, taken, owner3 = cache.claim(clock.now + 1.0)
+    assert owner3 and taken is not first
+    assert cache.mints == 2
+    cache.settle(taken, "tok", 3600)
+    cache.settle(first, "late", 3600)  # the stuck owner finishing late is harmless
+    assert cache.claim(None)[0] == "late"
+
+
+def test_fork_resets_in_flight_rounds():
+    from langchain_gloo_gravix.core import auth as auth_mod
+
+    cache = TokenCache()
+    cache.claim(None)
+    assert cache._inflight is not None
+    auth_mod._reset_after_fork()  # what os.register_at_fork runs in a child
+    assert cache._inflight is None
+    assert cache.claim(None)[2] is True

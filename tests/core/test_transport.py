@@ -15,15 +15,16 @@ from langchain_gloo_gravix.emulator import Emulator
 def test_own_client_goes_direct_unless_a_proxy_is_configured(monkeypatch):
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
-    assert Client("gravix", api_key="k", base_url="http://h/v1/inference")._direct is True
+    assert Client("gravix", api_key="k", base_url="http://h/v1/inference")._sender.direct is True
     injected = Client("gravix", api_key="k", base_url="http://h/v1/inference", http_client=httpx.Client())
-    assert injected._direct is False  # a caller's client keeps its hooks, mounts and cookies
+    assert injected._sender.direct is False  # a caller's client keeps its hooks, mounts and cookies
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.local:3128")
     proxied = Client("gravix", api_key="k", base_url="https://h/v1/inference")
-    assert proxied._direct is False
+    assert proxied._sender.direct is False
     # httpx itself built the transports, so the environment proxy is in its mounts
-    transport = proxied._http._transport_for_url(httpx.URL("https://h/v1/inference/chat/completions"))
-    assert transport is not proxied._http._transport
+    http = proxied._sender.http
+    transport = http._transport_for_url(httpx.URL("https://h/v1/inference/chat/completions"))
+    assert transport is not http._transport
 
 
 class _Recorder(httpx.AsyncBaseTransport):
@@ -35,7 +36,7 @@ class _Recorder(httpx.AsyncBaseTransport):
         self.calls += 1
         if self.gate is not None:
             await self.gate.wait()
-        return httpx.Response(200, json={})
+        return httpx.Response(200, stream=httpx.ByteStream(b"{}"))  # open until closed, like a network body
 
 
 async def test_split_pool_prefers_the_least_busy_pool():
@@ -46,7 +47,7 @@ async def test_split_pool_prefers_the_least_busy_pool():
     # sequential calls all reuse pool 0 (one warm connection, as with one pool)
     gate.set()
     for _ in range(3):
-        await transport.handle_async_request(request)
+        await (await transport.handle_async_request(request)).aclose()
     assert [p.calls for p in transport._pools] == [3, 0, 0, 0]
     # concurrent calls spread out, one per pool
     gate.clear()
@@ -54,7 +55,11 @@ async def test_split_pool_prefers_the_least_busy_pool():
     await asyncio.sleep(0)
     assert [p.calls for p in transport._pools] == [4, 1, 1, 1]
     gate.set()
-    await asyncio.gather(*tasks)
+    responses = await asyncio.gather(*tasks)
+    # a request is in flight until its response is closed
+    assert transport._in_flight == [1, 1, 1, 1]
+    for response in responses:
+        await response.aclose()
     assert transport._in_flight == [0, 0, 0, 0]
 
 
@@ -70,7 +75,7 @@ def test_direct_path_end_to_end_with_token_refresh(credentials):
     with Emulator(port=0) as emu:
         auth = {"client_id": Emulator.CLIENT_ID, "client_secret": Emulator.CLIENT_SECRET} if credentials == "oauth" else {"api_key": Emulator.GLOO_API_KEY}
         client = Client("gloo-v1", base_url=emu.gloo_base_url, **auth)
-        assert client._direct
+        assert client._sender.direct
         messages = [{"role": "user", "content": "hello"}]
         assert client.create(messages).message.text
         emu.expire_tokens()

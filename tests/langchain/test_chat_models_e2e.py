@@ -198,7 +198,7 @@ def test_missing_credentials_error_names_what_to_set(emulator, monkeypatch):
 # -- errors and retries -----------------------------------------------------------------------
 
 def test_rate_limit_is_retried_then_surfaces_as_both_error_types(emulator, monkeypatch):
-    import langchain_gloo_gravix.core.client as client_module
+    import langchain_gloo_gravix.core.sender as client_module  # the retry loop's sleep
 
     sleeps = []
     monkeypatch.setattr(client_module.time, "sleep", sleeps.append)

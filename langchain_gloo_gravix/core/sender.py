@@ -1,0 +1,612 @@
+"""The sender: the only code in the package that does network I/O, and the one retry loop per mode.
+
+"Send this request (method, URL, headers, body) with auth, timeouts, a whole-call deadline and retries; give
+back the read response (or the open streaming response)." :class:`SyncSender` and :class:`AsyncSender` are the
+two drivers; every decision they take (timeouts, deadlines, error translation, retry delays, hooks) is made
+once, in :class:`_SenderBase`. Chat calls, the start of a stream, the Gloo token request and the model list all
+go through the same :meth:`~SyncSender.send_once` and :meth:`~SyncSender.run`.
+
+Two ways to the network, behind the same methods:
+
+- **direct**: our own transport (or one injected with ``transport=``), called without ``httpx.Client.send``,
+  whose redirect handling, cookie extraction and event hooks an API call never needs (about a third of the
+  client-side cost of a call on loopback, benchmarks/);
+- **through an httpx client**: a caller's ``http_client``, or the one we build when proxies are configured in
+  the environment (httpx applies them only to transports it builds itself).
+
+Credentials (auth.py) are driven here on both ways, so the token request gets the same timeouts everywhere.
+
+Timeouts, all in one place
+--------------------------
+
+``timeout`` (seconds, or an ``httpx.Timeout``; default connect 10 s, read 120 s, write 30 s, pool 30 s)
+    Each phase (connect, write, each read, waiting for a pooled connection) is bounded by its own value. A
+    **whole non-streaming call attempt** (token request if one is needed, connect, send, headers and the read
+    of the full body, however slowly it trickles) is bounded by the largest of them: the *call budget*
+    (each phase gets the smaller of its own limit and the time left, and the body is checked per chunk). A
+    number ``t`` means every phase ``t`` (connect at most 10 s) and a call budget of ``t``. With
+    ``read=None`` there is no call budget. Each retry gets a fresh budget.
+``stream_idle_timeout`` (seconds, default 120; ``None`` disables it)
+    The longest a stream may go without an event: the read timeout of a streaming response is at most this,
+    so a silent connection fails within it, and bytes that carry no event (keep-alive comments, a trickled
+    partial line) do not count as progress. A stream's token request is bounded by the call budget; its
+    connect by the connect timeout, its headers and every read by the read timeout capped at
+    ``stream_idle_timeout``; a stream as a whole has no limit while events keep coming. (Bytes that trickle
+    and then stop can hold a read for up to twice ``stream_idle_timeout``.)
+Token refresh waits
+    A caller waiting for another caller's token refresh waits at most until its own call budget ends (then
+    fails with :class:`APITimeoutError`, counted as an attempt), or takes the refresh over when the refreshing
+    caller is more than a second past its own budget.
+Retries
+    ``max_retries`` (default 2) retries of 408/409/429/5xx, connection errors and timeouts, and a stream that
+    failed before its first event reached the caller (retry.py); the wait is the server's ``Retry-After``
+    (capped) or exponential backoff with equal jitter, slept by the injectable ``sleep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import ssl
+import time
+import urllib.request
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping, Optional, TypeVar, Union
+
+import httpx
+
+from .auth import GlooOAuth, Mint, SenderAuth, Send, Wait
+from .errors import APIConnectionError, APITimeoutError, GlooGravixError, StreamError, StreamTimeoutError, error_from_response
+from .redact import redact, redact_error
+from .retry import RetryPolicy
+
+__all__ = [
+    "SyncSender", "AsyncSender", "RetryHook", "Recover", "DEFAULT_TIMEOUT", "LIMITS", "call_budget", "ssl_context",
+]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("langchain_gloo_gravix")
+
+#: finite by default (ChatOpenAI's default is no timeout at all; frameworks.md F34).
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
+LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=30.0)
+
+#: ``on_retry(attempt, error, delay)``: called before each retry's sleep (attempt counts from 1).
+RetryHook = Callable[[int, GlooGravixError, float], None]
+#: ``recover(error)`` -> True when the caller changed its request so that it can be resent at once (counted as
+#: an attempt, no sleep); used for the ``stream_options`` fallback.
+Recover = Callable[[GlooGravixError], bool]
+
+
+@functools.lru_cache(maxsize=1)
+def ssl_context() -> ssl.SSLContext:
+    """One default TLS context for every client: building one loads the CA bundle
+    (tens of milliseconds), which would otherwise be paid per client and per pool."""
+    return httpx.create_ssl_context()
+
+
+def proxies_configured() -> bool:
+    """True when HTTP(S)_PROXY / ALL_PROXY style settings exist (httpx honours them)."""
+    return any(key in ("http", "https", "all") for key in urllib.request.getproxies())
+
+
+def call_budget(timeout: httpx.Timeout) -> Optional[float]:
+    """Seconds a whole non-streaming attempt may take: the largest phase limit, or None without a read limit."""
+    if timeout.read is None:
+        return None
+    return max(v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None)
+
+
+_monotonic = time.monotonic
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up per call, so that a test may patch time.sleep
+
+
+async def _async_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+class _Until(dict):  # type: ignore[type-arg]
+    """Per-phase timeouts that never reach past a deadline.
+
+    httpcore reads each phase's limit with ``timeouts.get(phase)`` as that phase starts (pool wait, connect,
+    write, read of the headers, read of the body), so each phase gets the smaller of its own limit and the
+    time left: the whole attempt ends by the deadline, in both modes, with no timer and no extra task.
+    """
+
+    __slots__ = ("deadline",)
+
+    def __init__(self, limits: Mapping[str, Optional[float]], deadline: float) -> None:
+        super().__init__(limits)
+        self.deadline = deadline
+
+    def get(self, key: str, default: Optional[float] = None) -> Optional[float]:  # type: ignore[override]
+        limit = dict.get(self, key, default)
+        left = self.deadline - _monotonic()
+        if left < 1e-3:
+            left = 1e-3  # never 0: a zero socket timeout means non-blocking, not "expired"
+        return left if limit is None or limit > left else limit
+
+
+class _DeadlineBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body that fails once the call's deadline passed, even while bytes keep trickling in (each
+    read is bounded by the read timeout; this bounds their sum)."""
+
+    __slots__ = ("_inner", "_deadline", "_endpoint", "_budget")
+
+    def __init__(self, inner: Any, deadline: float, endpoint: str, budget: Optional[float]) -> None:
+        self._inner = inner
+        self._deadline = deadline
+        self._endpoint = endpoint
+        self._budget = budget
+
+    def _late(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self._endpoint} did not finish its answer within the call timeout ({self._budget:g} s)",
+            endpoint=self._endpoint,
+            code="call_timeout",
+        )
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise self._late()
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise self._late()
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _SenderBase:
+    """Configuration and every decision of sending; the two subclasses only do the I/O."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        base_url: str,
+        timeout: httpx.Timeout,
+        stream_idle_timeout: Optional[float],
+        retry_policy: RetryPolicy,
+        on_retry: Optional[RetryHook],
+        auth: Optional[SenderAuth],
+        secret_forms: tuple[str, ...] = (),
+    ) -> None:
+        self.endpoint = endpoint
+        self.base_url = base_url
+        self.timeout = timeout
+        self.stream_idle_timeout = stream_idle_timeout
+        self.retry_policy = retry_policy
+        self.on_retry = on_retry
+        self.auth = auth
+        #: every form our credentials may come back in (redact.py): scrubbed from any error we raise
+        self.secret_forms = secret_forms
+        self.budget = call_budget(timeout)
+        #: the per-phase timeouts of a non-streaming request with its whole budget left (shared, never mutated)
+        self._timeout_ext: dict[str, Optional[float]] = timeout.as_dict()
+        stream_ext = dict(self._timeout_ext)
+        if stream_idle_timeout is not None:
+            read = stream_ext.get("read")
+            stream_ext["read"] = stream_idle_timeout if read is None else min(read, stream_idle_timeout)
+        self._stream_ext = stream_ext
+        self.direct = False
+
+    # -- timeouts ---------------------------------------------------------------------------------------------
+
+    def deadline(self) -> Optional[float]:
+        """The monotonic time by which an attempt starting now must be done."""
+        return None if self.budget is None else time.monotonic() + self.budget
+
+    def _ext_until(self, deadline: Optional[float]) -> dict[str, Optional[float]]:
+        """Per-phase timeouts, none reaching past ``deadline``."""
+        if deadline is None:
+            return self._timeout_ext
+        if deadline <= time.monotonic():
+            raise self._late()
+        return _Until(self._timeout_ext, deadline)
+
+    def _late(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self.endpoint} call did not finish within the call timeout ({self.budget:g} s)",
+            endpoint=self.endpoint,
+            code="call_timeout",
+        )
+
+    def _prepare_body_read(self, response: httpx.Response, deadline: Optional[float]) -> None:
+        """Bound the rest of a non-streaming response by the deadline: each read by the time left (see
+        :class:`_Until`) and all of them together by a check per chunk (bytes may trickle)."""
+        if deadline is None:
+            return
+        if deadline <= time.monotonic():
+            raise self._late()
+        response.stream = _DeadlineBody(response.stream, deadline, self.endpoint, self.budget)
+
+    # -- errors and retries -----------------------------------------------------------------------------------
+
+    def translate(self, exc: BaseException) -> BaseException:
+        """httpx exceptions -> ours (the one boundary where foreign errors are mapped); our own errors leave
+        with our credentials (and the current OAuth token) scrubbed from any server text they quote."""
+        if isinstance(exc, GlooGravixError):
+            return self.redacted(exc)
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(f"{self.endpoint} request timed out: {type(exc).__name__}", endpoint=self.endpoint)
+        if isinstance(exc, httpx.TransportError):
+            # h11's LocalProtocolError quotes the offending request header (often a credential): not shown.
+            detail = "" if isinstance(exc, httpx.LocalProtocolError) else f": {redact(str(exc), self.secret_forms)}"
+            return APIConnectionError(
+                f"could not reach {self.endpoint} at {self.base_url}: {type(exc).__name__}{detail}",
+                endpoint=self.endpoint,
+            )
+        return exc
+
+    def redacted(self, error: GlooGravixError) -> GlooGravixError:
+        """``error`` with our credentials and the current OAuth token scrubbed from its text (in place)."""
+        token = getattr(getattr(self.auth, "cache", None), "_token", None)
+        redact_error(error, self.secret_forms + ((token,) if token else ()))
+        return error
+
+    def status_error(self, response: httpx.Response) -> GlooGravixError:
+        error = error_from_response(response.status_code, response.headers, response.content, endpoint=self.endpoint)
+        return self.redacted(error)
+
+    def mid_stream_error(self, exc: BaseException, partial_text: str) -> BaseException:
+        """A failure after the first event: a transport failure becomes a stream failure carrying the text
+        received so far; a timeout stays recognisable as one."""
+        error = self.translate(exc)
+        if isinstance(error, StreamError) or not isinstance(error, APIConnectionError):
+            return error
+        timed_out = isinstance(error, APITimeoutError)
+        if timed_out and self.stream_idle_timeout is not None:
+            message = f"stream sent nothing for {self.stream_idle_timeout:g} s (stream_idle_timeout): {error.message}"
+        else:
+            message = f"stream {'timed out' if timed_out else 'broke'} after it started: {error.message}"
+        return (StreamTimeoutError if timed_out else StreamError)(
+            message,
+            endpoint=self.endpoint,
+            partial_text=partial_text,
+            retryable=True,
+            code="read_timeout" if timed_out else "transport",
+        )
+
+    def _retry_delay(
+        self, attempt: int, exc: Exception, on_retry: Optional[RetryHook], recover: Optional[Recover]
+    ) -> Optional[float]:
+        """Seconds to sleep before the next attempt (None after a recovery: resend at once); raises the typed
+        error when the failure must reach the caller. Call it in ``except``."""
+        error = self.translate(exc)
+        if recover is not None and isinstance(error, GlooGravixError) and recover(error):
+            logger.info("resending to %s after %s, changed (attempt %d)", self.endpoint, type(error).__name__, attempt + 1)
+            return None
+        delay = self.retry_policy.delay(attempt, error)
+        if delay is None or not isinstance(error, GlooGravixError):
+            if error is exc:
+                raise exc
+            raise error from exc
+        logger.info(
+            "retrying %s after %s (attempt %d, waiting %.2f s)", self.endpoint, type(error).__name__, attempt + 1, delay
+        )
+        if self.on_retry is not None:
+            self.on_retry(attempt + 1, error, delay)
+        if on_retry is not None:
+            on_retry(attempt + 1, error, delay)
+        return delay
+
+    def _checked(self, response: httpx.Response) -> httpx.Response:
+        if response.status_code >= 300:
+            raise self.status_error(response)
+        return response
+
+
+def _auth_of(sender: _SenderBase, authenticate: bool) -> Optional[SenderAuth]:
+    return sender.auth if authenticate else None
+
+
+class SyncSender(_SenderBase):
+    """Sends with a sync transport or ``httpx.Client``; sleeps with ``sleep`` (default ``time.sleep``)."""
+
+    def __init__(
+        self,
+        *,
+        http_client: Optional[httpx.Client] = None,
+        transport: Optional[httpx.BaseTransport] = None,
+        sleep: Optional[Callable[[float], None]] = None,
+        **config: Any,
+    ) -> None:
+        super().__init__(**config)
+        self._sleep = sleep  # None: the module's _sleep, looked up when sleeping (tests may swap it)
+        self.owns_http = http_client is None
+        self._transport: Optional[httpx.BaseTransport] = None
+        self.http: Optional[httpx.Client] = http_client
+        if http_client is None:
+            if transport is None and proxies_configured():
+                # httpx applies env proxies only to the transports it builds itself.
+                self.http = httpx.Client(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
+            else:
+                self._transport = transport or httpx.HTTPTransport(limits=LIMITS, verify=ssl_context())
+                self.direct = True
+
+    def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request:
+        if self.http is None:
+            return httpx.Request(method, url, headers=headers, content=content)
+        # A caller's httpx client: let it merge its own headers, cookies and base URL.
+        return self.http.build_request(method, url, headers=headers, content=content)
+
+    def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
+        """One HTTP exchange: the response, open if ``stream``, else read to its end within ``deadline``."""
+        request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
+        if self._transport is not None:
+            response = self._transport.handle_request(request)
+            response.request = request
+        else:
+            assert self.http is not None
+            response = self.http.send(request, stream=True, auth=None)
+        if not stream:
+            try:
+                self._prepare_body_read(response, deadline)
+                response.read()
+            finally:
+                response.close()
+        return response
+
+    def send_once(
+        self, request: httpx.Request, *, stream: bool = False, authenticate: bool = True, deadline: Optional[float] = None
+    ) -> httpx.Response:
+        """One attempt: credentials (a token request if needed) and the request; no retries, no status check."""
+        if deadline is None:
+            deadline = self.deadline()
+        auth = _auth_of(self, authenticate)
+        if auth is None:
+            return self._exchange(request, stream=stream, deadline=deadline)
+        return self._drive(auth.flow(request, deadline), stream=stream, deadline=deadline)  # type: ignore[no-any-return]
+
+    def token(self) -> str:
+        """A bearer token from the configured credentials (cached, or minted now), within one call budget."""
+        if not isinstance(self.auth, GlooOAuth):
+            raise TypeError("token() needs OAuth client credentials")
+        deadline = self.deadline()
+        return self._drive(self.auth.token_flow(deadline), stream=False, deadline=deadline)  # type: ignore[no-any-return]
+
+    def _drive(self, flow: Generator[Any, Any, Any], *, stream: bool, deadline: Optional[float]) -> Any:
+        """Run a credentials flow (auth.py): the final response, or the flow's return value."""
+        try:
+            step = next(flow)
+            while True:
+                if type(step) is Mint:
+                    try:
+                        reply = self._exchange(step.request, stream=False, deadline=deadline)
+                    except Exception as exc:
+                        step = flow.throw(self.translate(exc))  # the owner's failure settles the round
+                        continue
+                    step = flow.send(reply)
+                elif type(step) is Wait:
+                    step.block()
+                    step = next(flow)
+                else:
+                    assert type(step) is Send
+                    response = self._exchange(step.request, stream=stream, deadline=deadline)
+                    try:
+                        step = flow.send(response)
+                    except StopIteration:
+                        return response
+                    response.close()  # a 401 the flow answers with a fresh token
+        except StopIteration as stop:
+            return stop.value
+        finally:
+            flow.close()
+
+    def run(
+        self, attempt: Callable[..., T], *args: Any, on_retry: Optional[RetryHook] = None, recover: Optional[Recover] = None
+    ) -> T:
+        """THE sync retry loop: call ``attempt(*args)`` until it returns, or the policy gives up."""
+        n = 0
+        while True:
+            try:
+                return attempt(*args)
+            except Exception as exc:
+                delay = self._retry_delay(n, exc, on_retry, recover)
+            n += 1
+            if delay is not None:
+                (_sleep if self._sleep is None else self._sleep)(delay)
+
+    def request(
+        self,
+        method: str,
+        url: Union[str, httpx.URL],
+        *,
+        headers: Mapping[str, str],
+        content: Optional[bytes] = None,
+        authenticate: bool = True,
+        on_retry: Optional[RetryHook] = None,
+    ) -> httpx.Response:
+        """The generic entry point: send with credentials, timeouts and retries; the read 2xx response, or the
+        typed error of the last attempt."""
+        return self.run(self._request_once, self.build(method, url, headers, content), authenticate, on_retry=on_retry)
+
+    def _request_once(self, request: httpx.Request, authenticate: bool) -> httpx.Response:
+        return self._checked(self.send_once(request, authenticate=authenticate))
+
+    def byte_chunks(self, response: httpx.Response) -> Iterator[bytes]:
+        """Raw bytes from our own transport when the body is not compressed (skips httpx's decoder layer); a
+        transport that handed back an in-memory, already read body is read through httpx."""
+        if self.direct and not response.is_stream_consumed and response.headers.get("content-encoding", "identity") in ("identity", ""):
+            return response.iter_raw()
+        return response.iter_bytes()
+
+    def close(self) -> None:
+        if not self.owns_http:
+            return
+        if self._transport is not None:
+            self._transport.close()
+        elif self.http is not None:
+            self.http.close()
+
+    @property
+    def is_closed(self) -> bool:
+        if self.http is not None:
+            return self.http.is_closed
+        return getattr(self, "_closed", False)
+
+
+class AsyncSender(_SenderBase):
+    """Sends with an async transport or ``httpx.AsyncClient``; sleeps with ``sleep`` (default ``asyncio.sleep``)."""
+
+    def __init__(
+        self,
+        *,
+        http_client: Optional[httpx.AsyncClient] = None,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+        sleep: Optional[Callable[[float], Awaitable[None]]] = None,
+        **config: Any,
+    ) -> None:
+        super().__init__(**config)
+        self._sleep = sleep  # None: the module's _async_sleep, looked up when sleeping
+        self.owns_http = http_client is None
+        self._transport: Optional[httpx.AsyncBaseTransport] = None
+        self.http: Optional[httpx.AsyncClient] = http_client
+        if http_client is None:
+            if transport is None and proxies_configured():
+                self.http = httpx.AsyncClient(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
+            else:
+                if transport is None:
+                    from .transport import SplitPoolTransport
+
+                    transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context())
+                self._transport = transport
+                self.direct = True
+
+    def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request:
+        if self.http is None:
+            return httpx.Request(method, url, headers=headers, content=content)
+        return self.http.build_request(method, url, headers=headers, content=content)
+
+    async def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
+        request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
+        if self._transport is not None:
+            response = await self._transport.handle_async_request(request)
+            response.request = request
+        else:
+            assert self.http is not None
+            response = await self.http.send(request, stream=True, auth=None)
+        if not stream:
+            try:
+                self._prepare_body_read(response, deadline)
+                await response.aread()
+            finally:
+                await response.aclose()
+        return response
+
+    async def send_once(
+        self, request: httpx.Request, *, stream: bool = False, authenticate: bool = True, deadline: Optional[float] = None
+    ) -> httpx.Response:
+        if deadline is None:
+            deadline = self.deadline()
+        auth = _auth_of(self, authenticate)
+        if auth is None:
+            return await self._exchange(request, stream=stream, deadline=deadline)
+        return await self._drive(auth.flow(request, deadline), stream=stream, deadline=deadline)  # type: ignore[no-any-return]
+
+    async def token(self) -> str:
+        """See :meth:`SyncSender.token`."""
+        if not isinstance(self.auth, GlooOAuth):
+            raise TypeError("token() needs OAuth client credentials")
+        deadline = self.deadline()
+        return await self._drive(self.auth.token_flow(deadline), stream=False, deadline=deadline)  # type: ignore[no-any-return]
+
+    async def _drive(self, flow: Generator[Any, Any, Any], *, stream: bool, deadline: Optional[float]) -> Any:
+        try:
+            step = next(flow)
+            while True:
+                if type(step) is Mint:
+                    try:
+                        reply = await self._exchange(step.request, stream=False, deadline=deadline)
+                    except Exception as exc:
+                        step = flow.throw(self.translate(exc))
+                        continue
+                    step = flow.send(reply)
+                elif type(step) is Wait:
+                    await step.wait()
+                    step = next(flow)
+                else:
+                    assert type(step) is Send
+                    response = await self._exchange(step.request, stream=stream, deadline=deadline)
+                    try:
+                        step = flow.send(response)
+                    except StopIteration:
+                        return response
+                    await response.aclose()
+        except StopIteration as stop:
+            return stop.value
+        finally:
+            flow.close()
+
+    async def run(
+        self,
+        attempt: Callable[..., Awaitable[T]],
+        *args: Any,
+        on_retry: Optional[RetryHook] = None,
+        recover: Optional[Recover] = None,
+    ) -> T:
+        """THE async retry loop: await ``attempt(*args)`` until it returns, or the policy gives up."""
+        n = 0
+        while True:
+            try:
+                return await attempt(*args)
+            except Exception as exc:
+                delay = self._retry_delay(n, exc, on_retry, recover)
+            n += 1
+            if delay is not None:
+                await (_async_sleep if self._sleep is None else self._sleep)(delay)
+
+    async def request(
+        self,
+        method: str,
+        url: Union[str, httpx.URL],
+        *,
+        headers: Mapping[str, str],
+        content: Optional[bytes] = None,
+        authenticate: bool = True,
+        on_retry: Optional[RetryHook] = None,
+    ) -> httpx.Response:
+        """The generic entry point (see :meth:`SyncSender.request`)."""
+        return await self.run(self._request_once, self.build(method, url, headers, content), authenticate, on_retry=on_retry)
+
+    async def _request_once(self, request: httpx.Request, authenticate: bool) -> httpx.Response:
+        return self._checked(await self.send_once(request, authenticate=authenticate))
+
+    def byte_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
+        if self.direct and not response.is_stream_consumed and response.headers.get("content-encoding", "identity") in ("identity", ""):
+            return response.aiter_raw()
+        return response.aiter_bytes()
+
+    def close_abandoned(self) -> None:
+        """Synchronously release our sockets after the event loop they belong to has closed."""
+        if not self.owns_http:
+            return  # a caller's client is the caller's
+        from .transport import close_sockets_now
+
+        if self._transport is not None:
+            close_sockets_now(self._transport)
+        elif self.http is not None:
+            for transport in [self.http._transport, *self.http._mounts.values()]:
+                if transport is not None:
+                    close_sockets_now(transport)
+
+    async def aclose(self) -> None:
+        if not self.owns_http:
+            return
+        if self._transport is not None:
+            await self._transport.aclose()
+        elif self.http is not None:
+            await self.http.aclose()
