@@ -339,10 +339,7 @@ def test_copied_and_unpickled_models_show_no_secret(cls, base):
     secret, header = canary(), canary("HEADER")
     secrets = {"api_key": secret} if cls in (ChatGravixLayer, GravixLayer) else {"client_id": "a", "client_secret": secret}
     model = cls(**base, **secrets, base_url=LOCAL, default_headers={"X-Gateway": header})
-    try:
-        clones = [copy.deepcopy(model), pickle.loads(pickle.dumps(model))]
-    except TypeError as exc:  # LangChain models become copyable with the issue-9 branch
-        pytest.xfail(f"{cls.__name__} cannot be copied yet: {exc}")
+    clones = [copy.deepcopy(model), pickle.loads(pickle.dumps(model))]
     for clone in clones:
         assert secret not in repr(clone) and header not in repr(clone) and secret not in str(clone)
         # settings and secrets as they were: the copy works without the environment
