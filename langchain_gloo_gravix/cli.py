@@ -12,7 +12,7 @@ from typing import Any, Iterator, Optional
 
 from .core import Client, GlooGravixError
 from .core.auth import GlooOAuth
-from .core.endpoints import GLOO_V1, GLOO_V2, GRAVIX, Endpoint, credentials_help, env_credentials, get_endpoint
+from .core.endpoints import GLOO_V1, GLOO_V2, GLOO_V2_GROUNDED, GRAVIX, Endpoint, credentials_help, env_credentials, get_endpoint
 
 __all__ = ["main"]
 
@@ -32,6 +32,7 @@ def _target(use_emulator: bool) -> Iterator[dict[str, dict[str, Any]]]:
         yield {
             GLOO_V1.name: gloo,
             GLOO_V2.name: gloo,
+            GLOO_V2_GROUNDED.name: gloo,
             GRAVIX.name: {"base_url": emu.gravix_base_url, "api_key": Emulator.GRAVIX_API_KEY},
         }
 
@@ -122,6 +123,9 @@ def _chat(args: argparse.Namespace) -> int:
         details.append(f"tokens in/out={completion.usage.prompt_tokens}/{completion.usage.completion_tokens}")
     if completion.routing:
         details.append("routing=" + ", ".join(f"{k}={v}" for k, v in completion.routing.as_dict().items() if k != "model"))
+    if completion.grounding is not None:
+        found = completion.grounding.as_dict()
+        details.append(f"sources_returned={found['sources_returned']}; citations={len(found['citations'] or [])}")
     print("[" + "; ".join(details) + "]", file=sys.stderr)
     return 0
 
@@ -133,7 +137,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     check.add_argument("--emulator", action="store_true", help="check against an in-process emulator instead")
     chat = sub.add_parser("chat", help="send one prompt and print the answer")
     chat.add_argument("prompt")
-    chat.add_argument("--endpoint", choices=["gloo-v2", "gloo-v1", "gravix"], default="gloo-v2")
+    chat.add_argument("--endpoint", choices=["gloo-v2", "gloo-v1", "gloo-v2-grounded", "gravix"], default="gloo-v2")
     chat.add_argument("--model", help="model id (Gloo v2: selects the model instead of auto routing)")
     chat.add_argument("--tradition", help="Gloo v2: evangelical, catholic, mainline or not_faith_specific")
     chat.add_argument("--stream", action="store_true", help="print tokens as they arrive")

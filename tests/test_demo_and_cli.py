@@ -63,3 +63,12 @@ def test_cli_check_without_credentials_says_what_to_set(capsys):
 def test_cli_chat_reports_bad_input_plainly(capsys):
     assert cli.main(["chat", "hi", "--endpoint", "gloo-v2", "--emulator", "--tradition", "reformed"]) == 1
     assert "tradition must be one of" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_cli_chat_on_the_grounded_route(capsys, stream):
+    args = ["chat", "What does the Bible say about forgiveness?", "--endpoint", "gloo-v2-grounded", "--emulator"]
+    assert cli.main(args + (["--stream"] if stream else [])) == 0
+    captured = capsys.readouterr()
+    assert "forgive" in captured.out.lower()
+    assert "sources_returned=True" in captured.err
