@@ -79,9 +79,18 @@ class GlooGravixMalformedResponseError(core.MalformedResponseError, lc.ModelAPIE
     pass
 
 
+class GlooGravixResponseTooLargeError(core.ResponseTooLargeError, lc.ModelAPIError):
+    pass
+
+
+class GlooGravixConfigurationError(core.ConfigurationError, lc.ModelInvalidRequestError):
+    pass
+
+
 # Most specific first: the first core class an error is an instance of wins.
 _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] = (
     (core.MissingCredentialsError, GlooGravixMissingCredentialsError),
+    (core.ConfigurationError, GlooGravixConfigurationError),
     (core.ContextOverflowError, GlooGravixContextOverflowError),
     (core.BadRequestError, GlooGravixBadRequestError),
     (core.AuthenticationError, GlooGravixAuthenticationError),
@@ -96,6 +105,7 @@ _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] 
     (core.StreamError, GlooGravixStreamError),
     (core.APITimeoutError, GlooGravixTimeoutError),
     (core.APIConnectionError, GlooGravixConnectionError),
+    (core.ResponseTooLargeError, GlooGravixResponseTooLargeError),
     (core.MalformedResponseError, GlooGravixMalformedResponseError),
 )
 

@@ -14,7 +14,7 @@ import urllib.request
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from .auth import GlooOAuth, MissingCredentialsAuth
 from .endpoints import (
@@ -26,14 +26,8 @@ from .endpoints import (
     resolve_base_url,
 )
 from .errors import (
-    APIConnectionError,
-    APITimeoutError,
     BadRequestError,
     GlooGravixError,
-    MalformedResponseError,
-    StreamError,
-    StreamTimeoutError,
-    body_preview,
     error_from_response,
     request_id_from_headers,
 )
@@ -42,6 +36,12 @@ from .request import build_body, merge_params
 from .retry import RetryPolicy
 from .streaming import completion_to_delta
 from .wire import ChatCompletion, ModelInfo, StreamDelta
+# issue 10 (hostile payloads): parsing, error translation and caps live in these modules.
+from .bodies import DEFAULT_MAX_BODY_BYTES, request_url
+from .errors import header_error, translate_exception
+from .sse import DEFAULT_MAX_EVENT_BYTES
+from .streaming import stream_failure
+from .wire import parse_completion, parse_models
 
 
 logger = logging.getLogger("langchain_gloo_gravix")
@@ -104,6 +104,8 @@ class _BaseClient:
         include_usage: bool = True,
         retry_policy: Optional[RetryPolicy] = None,
         on_retry: Optional[RetryHook] = None,
+        max_body_bytes: Optional[int] = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         self.endpoint = get_endpoint(endpoint)
         self.base_url = resolve_base_url(self.endpoint, base_url)
@@ -118,6 +120,9 @@ class _BaseClient:
         #: params merged under every request's params (e.g. model, temperature, extra_body).
         self.default_params = dict(default_params or {})
         self.on_retry = on_retry
+        #: caps on a whole (non-streamed) body and on one stream event; None for no cap.
+        self.max_body_bytes = max_body_bytes
+        self.max_event_bytes = max_event_bytes
         self._headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -173,6 +178,12 @@ class _BaseClient:
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     def _chat_request(self, body: bytes, headers: Mapping[str, str]) -> httpx.Request:
+        try:
+            return self._build_chat_request(body, headers)
+        except UnicodeEncodeError:
+            raise header_error(headers, endpoint=self.endpoint.name) from None  # never quotes the value
+
+    def _build_chat_request(self, body: bytes, headers: Mapping[str, str]) -> httpx.Request:
         if self._direct:
             # Our own transport: the request is complete as built (headers, timeout).
             return httpx.Request("POST", self._chat_url, headers=headers, content=body, extensions={"timeout": self._timeout_ext})
@@ -205,40 +216,18 @@ class _BaseClient:
         return {**self._headers, **extra} if extra else self._headers
 
     def _status_error(self, response: httpx.Response) -> GlooGravixError:
-        return error_from_response(response.status_code, response.headers, response.content, endpoint=self.endpoint.name)
+        return error_from_response(response.status_code, response.headers, response.content, endpoint=self.endpoint.name, url=request_url(response))
 
     def _completion(self, response: httpx.Response) -> ChatCompletion:
         if response.status_code >= 300:
             raise self._status_error(response)
-        raw = response.content
-        try:
-            completion = ChatCompletion.model_validate_json(raw)
-        except ValidationError:
-            raise MalformedResponseError(
-                f"{self.endpoint.name} answered HTTP {response.status_code} with a body that is not a chat "
-                f"completion: {body_preview(raw)!r}",
-                endpoint=self.endpoint.name,
-                status_code=response.status_code,
-                request_id=request_id_from_headers(response.headers),
-                body=body_preview(raw),
-            ) from None
-        if not completion.choices and (completion.model_extra or {}).get("error") is not None:
-            # an error envelope delivered with a 2xx status
-            raise error_from_response(502, response.headers, raw, endpoint=self.endpoint.name)
-        return completion
+        return parse_completion(
+            response.content, response.status_code, response.headers, endpoint=self.endpoint.name, max_body_bytes=self.max_body_bytes
+        )
 
     def _translate(self, exc: BaseException) -> BaseException:
         """httpx exceptions -> ours (the one boundary where foreign errors are mapped)."""
-        if isinstance(exc, GlooGravixError):
-            return exc
-        if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(f"{self.endpoint.name} request timed out: {type(exc).__name__}", endpoint=self.endpoint.name)
-        if isinstance(exc, httpx.TransportError):
-            return APIConnectionError(
-                f"could not reach {self.endpoint.name} at {self.base_url}: {type(exc).__name__}: {exc}",
-                endpoint=self.endpoint.name,
-            )
-        return exc
+        return translate_exception(exc, endpoint=self.endpoint.name, base_url=self.base_url)
 
     def _next_delay(self, attempt: int, error: BaseException) -> Optional[float]:
         delay = self.retry_policy.delay(attempt, error)
@@ -274,10 +263,7 @@ class _BaseClient:
     def _models_result(self, response: httpx.Response) -> list[ModelInfo]:
         if response.status_code >= 300:
             raise self._status_error(response)
-        try:
-            return self._models(response.json())
-        except ValueError:
-            raise MalformedResponseError(f"model list is not JSON: {body_preview(response.content)!r}") from None
+        return parse_models(response.content, endpoint=self.endpoint.name)
 
     def _models_request_args(self) -> dict[str, Any]:
         # Gloo's catalog is public (provider-apis 1.3): no credentials are sent to it.
@@ -290,6 +276,7 @@ class _BaseClient:
             endpoint=self.endpoint.name,
             idle_timeout=self.stream_idle_timeout,
             request_id=request_id_from_headers(response.headers),
+            max_event_bytes=self.max_event_bytes,
         )
 
     def _whole_answer(self, response: httpx.Response, state: StreamState) -> StreamDelta:
@@ -317,26 +304,12 @@ class _BaseClient:
         return "json" in ctype and "event-stream" not in ctype
 
     def _mid_stream_error(self, exc: BaseException, state: Optional[StreamState]) -> BaseException:
-        error = self._translate(exc)
-        if state is None or isinstance(error, StreamError) or not isinstance(error, APIConnectionError):
-            return error
-        # After the first event a transport failure is a stream failure, carrying
-        # the text received so far; a timeout stays recognisable as one.
-        timed_out = isinstance(error, APITimeoutError)
-        cls = StreamTimeoutError if timed_out else StreamError
-        return cls(
-            f"stream {'timed out' if timed_out else 'broke'} after it started: {error.message}",
-            endpoint=self.endpoint.name,
-            partial_text=state.accumulator.text,
-            retryable=True,
-            code="read_timeout" if timed_out else "transport",
+        # After the first event any failure is a stream failure carrying what arrived
+        # (text, tool calls, usage); a timeout stays recognisable as one.
+        if state is None:
+            return self._translate(exc)
+        return stream_failure(
+            exc, state.accumulator, endpoint=self.endpoint.name, request_id=state.request_id, base_url=self.base_url
         )
-
-    @staticmethod
-    def _models(payload: Any) -> list[ModelInfo]:
-        entries = payload.get("data") if isinstance(payload, dict) else payload
-        if not isinstance(entries, list):
-            raise MalformedResponseError(f"model list is not a list: {str(payload)[:120]!r}")
-        return [ModelInfo.model_validate(entry) for entry in entries if isinstance(entry, dict) and entry.get("id")]
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 
 from .errors import MalformedResponseError, StreamError, StreamTimeoutError
 from .sse import SSEDecoder
-from .streaming import StreamAccumulator
+from .streaming import StreamAccumulator, stream_failure
 from .wire import StreamDelta
 
 __all__ = ["StreamState", "DEFAULT_STREAM_IDLE_TIMEOUT"]
@@ -34,9 +34,10 @@ class StreamState:
         idle_timeout: Optional[float],
         request_id: Optional[str] = None,
         clock: Callable[[], float] = time.monotonic,
+        max_event_bytes: Optional[int] = None,
     ) -> None:
         self.accumulator = StreamAccumulator(endpoint=endpoint)
-        self.decoder = SSEDecoder()
+        self.decoder = SSEDecoder(max_event_bytes=max_event_bytes)
         #: True once ``[DONE]`` arrived: the driver stops reading and closes.
         self.done = False
         self.idle_timeout = idle_timeout
@@ -47,7 +48,10 @@ class StreamState:
         self._error: Optional[Exception] = None
 
     def feed(self, chunk: bytes) -> list[StreamDelta]:
-        events = self.decoder.feed(chunk)
+        try:
+            events = self.decoder.feed(chunk)
+        except Exception as exc:  # an event over max_event_bytes
+            raise stream_failure(exc, self.accumulator, endpoint=self.endpoint, request_id=self.request_id, started=False) from None
         if not events:
             # Only keep-alive comments or a partial line: these do not count as
             # progress, or ": ping" lines would keep a stalled stream open forever.
@@ -56,8 +60,8 @@ class StreamState:
                     f"stream sent no data for more than {self.idle_timeout:g} s (stream_idle_timeout)",
                     endpoint=self.endpoint,
                     request_id=self.request_id,
-                    partial_text=self.accumulator.text,
                     retryable=True,
+                    **self.accumulator.partial(),
                 )
             return []
         self._last_event = self._clock()
@@ -65,9 +69,15 @@ class StreamState:
         for event in events:
             try:
                 delta = self._event(event.data, event.event)
-            except (StreamError, MalformedResponseError) as error:
+            except Exception as exc:
+                # Typed here; after delivered deltas also a StreamError carrying them (issue 10).
+                error = stream_failure(
+                    exc, self.accumulator, endpoint=self.endpoint, request_id=self.request_id, started=bool(deltas)
+                )
                 if not deltas:
-                    raise
+                    if error is exc:
+                        raise
+                    raise error from None
                 # Deliver what arrived before the error (same network read), then
                 # raise it: the caller has seen that text, so nothing is retried.
                 self._error, self.done = error, True
@@ -120,8 +130,8 @@ class StreamState:
                 f"{len(acc.text)} characters of text)",
                 endpoint=self.endpoint,
                 request_id=self.request_id,
-                partial_text=acc.text,
                 retryable=True,
                 code="incomplete_stream",
+                **acc.partial(),
             )
         return deltas

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 import threading
 import time
 from concurrent.futures import Future
@@ -38,8 +37,10 @@ from .errors import (
     MalformedResponseError,
     MissingCredentialsError,
     body_preview,
+    describe_body,
     error_from_response,
 )
+from .wire import token_fields
 
 __all__ = ["TokenCache", "GlooOAuth", "MissingCredentialsAuth", "token_cache_for"]
 
@@ -190,22 +191,16 @@ class GlooOAuth(httpx.Auth):
                     retryable=False,
                 )
             raise error
-        try:
-            data: Any = json.loads(raw)
-            token = data["access_token"]
-            if not isinstance(token, str) or not token:
-                raise TypeError
-        except (ValueError, KeyError, TypeError):
+        # issue 10: the lenient, never-raising read of a token body lives in wire.token_fields.
+        token, expires_in = token_fields(raw, DEFAULT_EXPIRES_IN)
+        if token is None:
             raise MalformedResponseError(
                 f"token endpoint {self.token_url} answered HTTP 200 without an access_token "
-                f"(body starts {body_preview(raw, 80)!r})",
+                f"({describe_body(raw, response.headers.get('content-type'))})",
                 endpoint=self.endpoint,
                 status_code=200,
-            ) from None
-        expires_in = data.get("expires_in")
-        if not isinstance(expires_in, (int, float)) or isinstance(expires_in, bool) or expires_in <= 0:
-            expires_in = DEFAULT_EXPIRES_IN
-        return token, float(expires_in)
+            )
+        return token, expires_in
 
     def _mint(self, future: Future) -> Generator[Any, Any, str]:
         settled = False

@@ -24,6 +24,7 @@ from ._base import (
 from .endpoints import Endpoint
 from .streams import AsyncChatStream, ChatStream
 from .transport import SplitPoolTransport
+from .bodies import aread_capped, read_capped
 from .wire import ChatCompletion, ModelInfo
 
 __all__ = ["Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT"]
@@ -46,7 +47,7 @@ class Client(_BaseClient):
         response = self._send_direct(request)
         if not stream:
             try:
-                response.read()
+                read_capped(response, self.max_body_bytes, endpoint=self.endpoint.name)
             finally:
                 response.close()
         return response
@@ -129,7 +130,7 @@ class AsyncClient(_BaseClient):
         response = await self._send_direct(request)
         if not stream:
             try:
-                await response.aread()
+                await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint.name)
             finally:
                 await response.aclose()
         return response

@@ -13,6 +13,7 @@ from typing import Any, AsyncIterator, Iterator, Mapping, Optional
 import httpx
 
 from ._stream_state import StreamState
+from .bodies import aread_capped, read_capped, not_an_event_stream
 from .wire import ChatCompletion, StreamDelta
 
 __all__ = ["ChatStream", "AsyncChatStream"]
@@ -37,7 +38,7 @@ class _StreamBase:
 
     def _needs_whole_body(self, response: httpx.Response) -> bool:
         """An error status, or a server that ignored ``stream: true`` and sent JSON."""
-        return response.status_code >= 300 or self._client._is_json(response)
+        return response.status_code >= 300 or self._client._is_json(response) or not_an_event_stream(response)
 
     def _whole(self, response: httpx.Response) -> list[StreamDelta]:
         """After the body of such a response was read: raise, or one delta for it all."""
@@ -85,7 +86,7 @@ class ChatStream(_StreamBase):
             try:
                 response = client._send(client._chat_request(self._body, self._headers), stream=True)
                 if self._needs_whole_body(response):
-                    response.read()
+                    read_capped(response, client.max_body_bytes, endpoint=client.endpoint.name)
                     return self._whole(response)
                 state = self._begin(response, client._byte_source(response, True))
                 for chunk in self._chunks:
@@ -158,7 +159,7 @@ class AsyncChatStream(_StreamBase):
             try:
                 response = await client._send(client._chat_request(self._body, self._headers), stream=True)
                 if self._needs_whole_body(response):
-                    await response.aread()
+                    await aread_capped(response, client.max_body_bytes, endpoint=client.endpoint.name)
                     return self._whole(response)
                 state = self._begin(response, client._byte_source(response, False))
                 async for chunk in self._chunks:
