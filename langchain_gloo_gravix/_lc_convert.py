@@ -150,6 +150,9 @@ def response_metadata(completion: ChatCompletion, *, provider: str, fallback_mod
 def _parse_args(raw: Any) -> tuple[Optional[dict[str, Any]], Optional[str]]:
     if isinstance(raw, dict):
         return raw, None
+    if raw is not None and not isinstance(raw, str):
+        # a JSON value other than an object sent in place of the arguments string
+        return None, f"arguments must be a JSON object, got {type(raw).__name__}"
     text = (raw or "").strip()
     if text in ("", "null"):
         return {}, None
