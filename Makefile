@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-all-test
 
-.PHONY: demo test record bench clean
+.PHONY: demo test fuzz record bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ demo: $(STAMP)
 ## The whole suite, offline: cassettes replay, the network is blocked but loopback.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Property tests over every parser with a large budget (at least 10,000 cases each;
+## PAYLOAD_EXAMPLES=N to change it). ``make test`` runs the same tests with a small one.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -q --hypothesis-show-statistics
 
 ## Re-record cassettes: against the emulator, or live when GLOO_* and
 ## GRAVIXLAYER_API_KEY credentials are set (see README).
