@@ -104,7 +104,11 @@ class Client(_BaseClient):
         return ChatStream(self, body, self._headers_for(extra_headers))
 
     def list_models(self) -> list[ModelInfo]:
-        return self._models_result(self._http.get(self.models_url, **self._models_request_args()))
+        try:
+            response = self._http.get(self.models_url, **self._models_request_args())
+        except Exception as exc:  # typed like every other call (issue 10)
+            raise self._translate(exc) from None
+        return self._models_result(response)
 
     def close(self) -> None:
         if self._owns_http:
@@ -186,7 +190,11 @@ class AsyncClient(_BaseClient):
         return AsyncChatStream(self, body, self._headers_for(extra_headers))
 
     async def list_models(self) -> list[ModelInfo]:
-        return self._models_result(await self._http.get(self.models_url, **self._models_request_args()))
+        try:
+            response = await self._http.get(self.models_url, **self._models_request_args())
+        except Exception as exc:  # typed like every other call (issue 10)
+            raise self._translate(exc) from None
+        return self._models_result(response)
 
     async def aclose(self) -> None:
         if self._owns_http:

@@ -434,3 +434,13 @@ def test_sse_decoding_is_linear_in_line_length():
 def test_json_body_is_dumped_as_received():
     # guard: the quirk bodies above really carry the quirks (json round-trip keeps them)
     assert json.loads(json.dumps(QUIRKS["created_float"][0]))["created"] == 1700000000.25
+
+
+async def test_list_models_transport_failure_is_typed(make):
+    from langchain_gloo_gravix.core import APIConnectionError
+
+    def refuse(request):
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(APIConnectionError):
+        await gravix(make, Server(models=[refuse])).list_models()

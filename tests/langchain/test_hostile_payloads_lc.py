@@ -127,3 +127,18 @@ async def test_html_stream_answer_is_a_typed_langchain_error(mode):
         await stream(gravix(server), mode)
     assert isinstance(info.value, lc_exceptions.ModelAPIError)
     assert len(server.chat_requests) == 1
+
+
+async def test_non_ascii_extra_header_is_a_langchain_invalid_request_error(mode):
+    from langchain_gloo_gravix.core import ConfigurationError
+
+    server = Server()
+    model = gravix(server)
+    with pytest.raises(ConfigurationError) as info:
+        if mode == "async":
+            await model.ainvoke("hi", extra_headers={"X-Gateway": "tök-secret"})
+        else:
+            model.invoke("hi", extra_headers={"X-Gateway": "tök-secret"})
+    assert isinstance(info.value, lc_exceptions.ModelInvalidRequestError)
+    assert "tök-secret" not in str(info.value) and "X-Gateway" in str(info.value)
+    assert server.chat_requests == []
