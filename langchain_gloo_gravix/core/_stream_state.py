@@ -77,7 +77,7 @@ class StreamState:
                 if not deltas:
                     if error is exc:
                         raise
-                    raise error from None
+                    raise error from exc
                 # Deliver what arrived before the error (same network read), then
                 # raise it: the caller has seen that text, so nothing is retried.
                 self._error, self.done = error, True

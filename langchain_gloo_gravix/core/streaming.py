@@ -241,7 +241,7 @@ class StreamAccumulator:
                 break
         usage = chunk.get("usage")
         if usage and type(usage) is dict:
-            self.usage = delta.usage = Usage.model_validate(usage)
+            self.usage = delta.usage = Usage.read(usage)
         choices = chunk.get("choices")
         if choices and type(choices) is list:
             for choice in choices:

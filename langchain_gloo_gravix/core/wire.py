@@ -15,6 +15,11 @@ unexpected type is dropped (logged at DEBUG) rather than failing an otherwise
 intact answer. The readers below (``read_*``, :func:`content_text`) are the one
 definition of what is accepted; the pydantic models (non-streaming) and the
 stream accumulator use the same ones, so both paths read a shape the same way.
+
+The models validate strictly first (the fast path, pydantic in Rust alone) and
+only when that fails are the readers applied and the cleaned data validated
+again (:meth:`_Open.read`): model validators would cost every answer twice the
+parse time, while odd payloads are rare.
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ import json
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
+from typing import Annotated, Any, Callable, ClassVar, Mapping, Optional, Sequence
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import (
     MalformedResponseError,
@@ -233,28 +238,41 @@ class _Open(BaseModel):
     # defer_build: validators are built on first use, keeping imports cheap.
     model_config = ConfigDict(extra="allow", protected_namespaces=(), defer_build=True)
 
-    #: field -> lenient reader, applied before validation (see the module docstring).
+    #: field -> lenient reader, applied when strict validation failed (module docstring).
     _readers: ClassVar[Mapping[str, Reader]] = {}
+    #: field -> the model its value (or each item of its list value) is read as.
+    _children: ClassVar[Mapping[str, type["_Open"]]] = {}
 
-    @model_validator(mode="before")
     @classmethod
-    def _lenient(cls, data: Any) -> Any:
-        readers = cls._readers
-        if not readers or not isinstance(data, dict):
+    def read(cls, data: Any) -> Any:
+        """Validate ``data`` leniently: as is when it is well formed, else with every
+        value of an unexpected type dropped. Raises ``ValidationError`` only when the
+        data is not an object at all (or a required field is unreadable)."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError:
+            return cls.model_validate(cls.clean(data))
+
+    @classmethod
+    def clean(cls, data: Any) -> Any:
+        """``data`` with the readers applied, recursively (a new dict; input untouched)."""
+        if not isinstance(data, dict):
             return data
-        out: Optional[dict[str, Any]] = None
-        for key, reader in readers.items():
-            if key in data:
-                value = data[key]
-                fixed = reader(value, key)
-                if fixed is not value:
-                    if out is None:
-                        out = dict(data)
-                    if fixed is DROP:
-                        del out[key]
-                    else:
-                        out[key] = fixed
-        return data if out is None else out
+        out = dict(data)
+        for key, reader in cls._readers.items():
+            if key in out:
+                fixed = reader(out[key], key)
+                if fixed is DROP:
+                    del out[key]
+                else:
+                    out[key] = fixed
+        for key, child in cls._children.items():
+            value = out.get(key)
+            if isinstance(value, list):
+                out[key] = [child.clean(item) for item in value]
+            elif isinstance(value, dict):
+                out[key] = child.clean(value)
+        return out
 
 
 class FunctionCall(_Open):
@@ -267,6 +285,7 @@ class FunctionCall(_Open):
 
 class ToolCall(_Open):
     _readers = {"id": read_id, "type": read_str, "function": _read_dict}
+    _children = {"function": FunctionCall}
 
     id: Optional[str] = None
     type: str = "function"
@@ -282,6 +301,7 @@ class Message(_Open):
         "reasoning_content": read_str,
         "reasoning": read_str,
     }
+    _children = {"tool_calls": ToolCall}
 
     role: str = "assistant"
     content: Any = None
@@ -307,6 +327,7 @@ class Choice(_Open):
         "message": _read_dict,
         "finish_reason": read_str,
     }
+    _children = {"message": Message}
 
     index: int = 0
     message: Message = Message()
@@ -323,9 +344,10 @@ class Usage(_Open):
         "completion_tokens_details": _read_dict,
     }
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    # strict: anything but a JSON integer >= 0 takes the lenient path (read_count)
+    prompt_tokens: Annotated[int, Field(ge=0, strict=True)] = 0
+    completion_tokens: Annotated[int, Field(ge=0, strict=True)] = 0
+    total_tokens: Annotated[int, Field(ge=0, strict=True)] = 0
     prompt_tokens_details: Optional[dict[str, Any]] = None
     completion_tokens_details: Optional[dict[str, Any]] = None
 
@@ -377,7 +399,7 @@ class Routing(_Open):
         """The routing fields of a response or chunk, or None when it has none."""
         if not any(key in payload for key in _ROUTING_ONLY):
             return None
-        return cls.model_validate({k: payload[k] for k in ROUTING_FIELDS if k in payload})
+        return cls.read({k: payload[k] for k in ROUTING_FIELDS if k in payload})
 
     def merged(self, other: Optional["Routing"]) -> "Routing":
         """Fill fields missing here from ``other`` (streams spread them over chunks)."""
@@ -416,6 +438,7 @@ class ChatCompletion(_Open):
         "system_fingerprint": read_str,
         "service_tier": read_str,
     }
+    _children = {"choices": Choice, "usage": Usage}
 
     id: Optional[str] = None
     object: Optional[str] = "chat.completion"
@@ -551,7 +574,7 @@ def parse_completion(
     request_id = request_id_from_headers(headers)
     check_body_size(raw, max_body_bytes, endpoint=endpoint, request_id=request_id)
     try:
-        completion = ChatCompletion.model_validate_json(raw)
+        completion = _read_completion(raw)
     except (ValidationError, ValueError, RecursionError, OverflowError):
         raise MalformedResponseError(
             f"{endpoint} answered HTTP {status_code} with a body that is not a chat completion: "
@@ -564,6 +587,20 @@ def parse_completion(
     if not completion.choices and (completion.model_extra or {}).get("error") is not None:
         body = {"error": completion.model_extra["error"]} if completion.model_extra else None
         raise error_from_envelope(headers, raw, body, endpoint=endpoint, status_code=status_code)
+    return completion
+
+
+def _read_completion(raw: bytes) -> ChatCompletion:
+    try:
+        completion = ChatCompletion.model_validate_json(raw)  # the fast path
+    except ValidationError:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise
+        return ChatCompletion.model_validate(ChatCompletion.clean(data))
+    choices = completion.choices
+    if len(choices) > 1 and any(a.index > b.index for a, b in zip(choices, choices[1:])):
+        choices.sort(key=lambda choice: choice.index)  # choices[0] is choice 0
     return completion
 
 
@@ -588,7 +625,7 @@ def parse_models(raw: bytes, *, endpoint: Optional[str] = None) -> list[ModelInf
             skipped += 1
             continue
         try:
-            models.append(ModelInfo.model_validate(entry))
+            models.append(ModelInfo.read(entry))
         except (ValidationError, ValueError, RecursionError):
             skipped += 1
     if skipped:
