@@ -181,7 +181,10 @@ class _BaseClient:
         try:
             return self._build_chat_request(body, headers)
         except UnicodeEncodeError:
-            raise header_error(headers, endpoint=self.endpoint.name) from None  # never quotes the value
+            pass
+        # raised outside the except block: the UnicodeEncodeError (which holds the whole
+        # header value) must not even be the new error's __context__
+        raise header_error(headers, endpoint=self.endpoint.name)
 
     def _build_chat_request(self, body: bytes, headers: Mapping[str, str]) -> httpx.Request:
         if self._direct:

@@ -107,8 +107,10 @@ class Client(_BaseClient):
         try:
             response = self._http.get(self.models_url, **self._models_request_args())
         except Exception as exc:  # typed like every other call (issue 10)
-            raise self._translate(exc) from None
-        return self._models_result(response)
+            error = self._translate(exc)
+        else:
+            return self._models_result(response)
+        raise error  # outside the except block: a foreign exception may quote a header
 
     def close(self) -> None:
         if self._owns_http:
@@ -193,8 +195,10 @@ class AsyncClient(_BaseClient):
         try:
             response = await self._http.get(self.models_url, **self._models_request_args())
         except Exception as exc:  # typed like every other call (issue 10)
-            raise self._translate(exc) from None
-        return self._models_result(response)
+            error = self._translate(exc)
+        else:
+            return self._models_result(response)
+        raise error  # outside the except block: a foreign exception may quote a header
 
     async def aclose(self) -> None:
         if self._owns_http:

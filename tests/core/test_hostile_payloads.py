@@ -298,7 +298,7 @@ async def test_non_ascii_header_value_is_a_configuration_error_that_never_quotes
     with pytest.raises(ConfigurationError) as info:
         await drv.create(MSGS, **call, **GRAVIX)
     assert secret not in str(info.value) and secret not in repr(info.value)
-    assert info.value.__cause__ is None and info.value.retryable is False
+    assert info.value.__cause__ is None and info.value.__context__ is None and info.value.retryable is False
     assert server.chat_requests == []
     assert isinstance(info.value, ValueError)  # also a ValueError, as configuration errors are
 
