@@ -444,3 +444,10 @@ async def test_list_models_transport_failure_is_typed(make):
 
     with pytest.raises(APIConnectionError):
         await gravix(make, Server(models=[refuse])).list_models()
+
+
+async def test_stream_answered_with_a_200_error_envelope_is_classified_and_not_retried(make):
+    server = Server(chat=[reply_json({"error": {"type": "invalid_request_error", "message": "bad n"}})])
+    result = await gravix(make, server).stream(MSGS, **GRAVIX)
+    assert isinstance(result.error, BadRequestError) and "bad n" in str(result.error)
+    assert len(server.chat_requests) == 1
