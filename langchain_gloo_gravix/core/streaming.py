@@ -287,11 +287,12 @@ class StreamAccumulator:
             if content:
                 text = content if type(content) is str else content_text(content)
                 if text:
-                    delta.content = text
+                    # a second entry for the same choice in one chunk adds to the first
+                    delta.content = delta.content + text if delta.content else text
                     state.text.append(text)
             reasoning = body.get("reasoning_content") or body.get("reasoning")
             if reasoning and isinstance(reasoning, str):
-                delta.reasoning = reasoning
+                delta.reasoning = delta.reasoning + reasoning if delta.reasoning else reasoning
                 state.reasoning.append(reasoning)
             role = body.get("role")
             if role and type(role) is str:
@@ -301,13 +302,13 @@ class StreamAccumulator:
                 if type(refusal) is not str:
                     refusal = read_refusal(refusal)
                 if refusal and type(refusal) is str:
-                    delta.refusal = refusal
+                    delta.refusal = delta.refusal + refusal if delta.refusal else refusal
                     state.refusal.append(refusal)
             calls = body.get("tool_calls")
             if calls and type(calls) is list:
                 fragments = [f for f in map(state.add_tool_entry, calls) if f is not None]
                 if fragments:
-                    delta.tool_calls = fragments
+                    delta.tool_calls = [*delta.tool_calls, *fragments] if delta.tool_calls else fragments
         if choice.get("logprobs") is not None:
             delta.logprobs = choice["logprobs"]
         finish = choice.get("finish_reason")

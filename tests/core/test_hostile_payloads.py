@@ -451,3 +451,11 @@ async def test_stream_answered_with_a_200_error_envelope_is_classified_and_not_r
     result = await gravix(make, server).stream(MSGS, **GRAVIX)
     assert isinstance(result.error, BadRequestError) and "bad n" in str(result.error)
     assert len(server.chat_requests) == 1
+
+
+def test_two_entries_for_choice_zero_in_one_chunk_are_both_delivered():
+    from langchain_gloo_gravix.core import StreamAccumulator
+
+    acc = StreamAccumulator(endpoint="t")
+    delta = acc.add({"choices": [{"index": 0, "delta": {"content": "a"}}, {"index": None, "delta": {"content": "b"}}]})
+    assert delta.content == "ab" == acc.text
