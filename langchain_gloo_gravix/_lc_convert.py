@@ -217,10 +217,16 @@ def delta_to_chunk(delta: StreamDelta, *, provider: str) -> AIMessageChunk:
 
 
 def final_chunk(accumulated: ChatCompletion, *, provider: str, fallback_model: Optional[str], with_usage: bool) -> AIMessageChunk:
-    """The closing chunk: finish reason, model, id, routing and (once) usage."""
+    """The closing chunk: finish reason, model, id, routing and (once) usage.
+
+    The core reads ``id`` and ``created`` leniently (an integer id becomes its text, a
+    float ``created`` an int or nothing); the id is still checked here because a bad
+    one would fail this chunk, and with it a streaming ``invoke()``'s whole answer.
+    """
+    message_id = accumulated.id if isinstance(accumulated.id, str) else None
     return AIMessageChunk(
         content="",
         usage_metadata=usage_metadata(accumulated.usage) if with_usage else None,
         response_metadata=response_metadata(accumulated, provider=provider, fallback_model=fallback_model),
-        id=accumulated.id,
+        id=message_id,
     )
