@@ -134,9 +134,9 @@ def read_count(value: Any, field: str = "count") -> Any:
     if type(value) is int and value >= 0:
         return value
     number = read_int(value, field)
-    if number is None or number is DROP:
-        return _dropped(field, value) if number is None else DROP
-    return number if number >= 0 else _dropped(field, value)
+    if type(number) is int and number >= 0:
+        return number
+    return DROP if number is DROP else _dropped(field, value)
 
 
 def read_index(value: Any) -> int:
