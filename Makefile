@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-all-test-lint
 
-.PHONY: demo test lint record bench clean
+.PHONY: demo test lint fuzz record bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy langchain_gloo_gravix llama_index_ext
+
+## Property tests over every parser with a large budget (at least 10,000 cases each;
+## PAYLOAD_EXAMPLES=N to change it). ``make test`` runs the same tests with a small one.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -q --hypothesis-show-statistics
 
 ## Re-record cassettes: against the emulator, or live when GLOO_* and
 ## GRAVIXLAYER_API_KEY credentials are set (see README).

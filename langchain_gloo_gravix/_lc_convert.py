@@ -202,6 +202,9 @@ def response_metadata(
 def _parse_args(raw: Any) -> tuple[Optional[dict[str, Any]], Optional[str]]:
     if isinstance(raw, dict):
         return raw, None
+    if raw is not None and not isinstance(raw, str):
+        # a JSON value other than an object sent in place of the arguments string
+        return None, f"arguments must be a JSON object, got {type(raw).__name__}"
     text = (raw or "").strip()
     if text in ("", "null"):
         return {}, None
@@ -370,7 +373,12 @@ def final_chunk(
     said: Optional[StreamMetadata] = None,
 ) -> AIMessageChunk:
     """The closing chunk: finish reason, model, id, (once) usage, and the routing
-    keys no earlier chunk carried."""
+    keys no earlier chunk carried.
+
+    The core reads ``id`` and ``created`` leniently (an integer id becomes its text, a
+    float ``created`` an int or nothing); the id is still checked here because a bad
+    one would fail this chunk, and with it a streaming ``invoke()``'s whole answer.
+    """
     meta = response_metadata(accumulated, provider=provider, fallback_model=fallback_model, routing=said is None, usage=with_usage)
     if said is not None:
         routing = said.new_routing(accumulated.routing.as_dict() if accumulated.routing is not None else None)
@@ -382,5 +390,5 @@ def final_chunk(
         content="",
         usage_metadata=usage_metadata(accumulated.usage) if with_usage else None,
         response_metadata=meta,
-        id=accumulated.id,
+        id=accumulated.id if isinstance(accumulated.id, str) else None,
     )

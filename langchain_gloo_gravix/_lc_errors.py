@@ -11,7 +11,6 @@ from __future__ import annotations
 from langchain_core import exceptions as lc
 
 from .core import errors as core
-from .core.config import ConfigurationError
 from .core.embeddings import EmbeddingInputTooLargeError
 
 __all__ = ["to_langchain_error"]
@@ -23,10 +22,6 @@ class GlooGravixAuthenticationError(core.AuthenticationError, lc.ModelAuthentica
 
 class GlooGravixMissingCredentialsError(core.MissingCredentialsError, lc.ModelAuthenticationError):
     pass
-
-
-class GlooGravixConfigurationError(ConfigurationError, lc.ModelInvalidRequestError):
-    """A setting that cannot work (a per-call header value, say); never retried."""
 
 
 class GlooGravixPermissionDeniedError(core.PermissionDeniedError, lc.ModelPermissionDeniedError):
@@ -89,10 +84,18 @@ class GlooGravixMalformedResponseError(core.MalformedResponseError, lc.ModelAPIE
     pass
 
 
+class GlooGravixResponseTooLargeError(core.ResponseTooLargeError, lc.ModelAPIError):
+    pass
+
+
+class GlooGravixConfigurationError(core.ConfigurationError, lc.ModelInvalidRequestError):
+    pass
+
+
 # Most specific first: the first core class an error is an instance of wins.
 _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] = (
     (core.MissingCredentialsError, GlooGravixMissingCredentialsError),
-    (ConfigurationError, GlooGravixConfigurationError),
+    (core.ConfigurationError, GlooGravixConfigurationError),
     (core.ContextOverflowError, GlooGravixContextOverflowError),
     (EmbeddingInputTooLargeError, GlooGravixEmbeddingInputTooLargeError),
     (core.BadRequestError, GlooGravixBadRequestError),
@@ -108,6 +111,7 @@ _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] 
     (core.StreamError, GlooGravixStreamError),
     (core.APITimeoutError, GlooGravixTimeoutError),
     (core.APIConnectionError, GlooGravixConnectionError),
+    (core.ResponseTooLargeError, GlooGravixResponseTooLargeError),
     (core.MalformedResponseError, GlooGravixMalformedResponseError),
 )
 

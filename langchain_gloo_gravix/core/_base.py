@@ -18,13 +18,19 @@ from .config import check_headers, check_max_retries, check_stream_idle_timeout,
 from .credentials import resolve_credentials
 from .endpoints import GLOO_TOKEN_PATH, Endpoint, get_endpoint, resolve_base_url
 from .redact import secret_forms
-from .errors import MalformedResponseError, body_preview, error_from_response, request_id_from_headers
+from . import wire
+from .bodies import DEFAULT_MAX_BODY_BYTES, request_url
+from .errors import error_from_response
 from .request import build_body, merge_params
 from .retry import RetryPolicy
 from .sender import DEFAULT_TIMEOUT, RetryHook
+from .sse import DEFAULT_MAX_EVENT_BYTES
 from .wire import ChatCompletion, ModelInfo
 
-__all__ = ["DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT", "Secret", "parse_completion", "parse_models"]
+__all__ = [
+    "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_EVENT_BYTES", "Secret",
+    "parse_completion", "parse_models",
+]
 
 _USER_AGENT = "langchain-gloo-gravix/0.1"
 
@@ -40,38 +46,23 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def parse_completion(response: httpx.Response, endpoint: str) -> ChatCompletion:
-    """A read 2xx-or-error response -> a completion (with its headers), or the typed error."""
+def parse_completion(response: httpx.Response, endpoint: str, max_body_bytes: Optional[int] = None) -> ChatCompletion:
+    """A read response -> a completion (with its headers), or the typed error (wire.parse_completion reads
+    the body leniently and names what came instead of a completion)."""
     if response.status_code >= 300:
-        raise error_from_response(response.status_code, response.headers, response.content, endpoint=endpoint)
-    raw = response.content
-    try:
-        completion = ChatCompletion.model_validate_json(raw)
-    except ValidationError:
-        raise MalformedResponseError(
-            f"{endpoint} answered HTTP {response.status_code} with a body that is not a chat "
-            f"completion: {body_preview(raw)!r}",
-            endpoint=endpoint,
-            status_code=response.status_code,
-            request_id=request_id_from_headers(response.headers),
-            body=body_preview(raw),
-        ) from None
-    if not completion.choices and (completion.model_extra or {}).get("error") is not None:
-        # an error envelope delivered with a 2xx status
-        raise error_from_response(502, response.headers, raw, endpoint=endpoint)
+        raise error_from_response(
+            response.status_code, response.headers, response.content, endpoint=endpoint, url=request_url(response)
+        )
+    completion = wire.parse_completion(
+        response.content, response.status_code, response.headers, endpoint=endpoint, max_body_bytes=max_body_bytes
+    )
     completion._headers = response.headers
     return completion
 
 
-def parse_models(response: httpx.Response) -> list[ModelInfo]:
-    try:
-        payload = response.json()
-    except ValueError:
-        raise MalformedResponseError(f"model list is not JSON: {body_preview(response.content)!r}") from None
-    entries = payload.get("data") if isinstance(payload, dict) else payload
-    if not isinstance(entries, list):
-        raise MalformedResponseError(f"model list is not a list: {str(payload)[:120]!r}")
-    return [ModelInfo.model_validate(entry) for entry in entries if isinstance(entry, dict) and entry.get("id")]
+def parse_models(response: httpx.Response, endpoint: Optional[str] = None) -> list[ModelInfo]:
+    """A model list; an entry that cannot be read is skipped with a warning (wire.parse_models)."""
+    return wire.parse_models(response.content, endpoint=endpoint)
 
 
 class _BaseClient:
@@ -93,6 +84,8 @@ class _BaseClient:
         include_usage: bool,
         retry_policy: Optional[RetryPolicy],
         on_retry: Optional[RetryHook],
+        max_body_bytes: Optional[int],
+        max_event_bytes: Optional[int],
     ) -> dict[str, Any]:
         """Set the configuration; return the sender's settings."""
         self.endpoint = get_endpoint(endpoint)
@@ -129,6 +122,8 @@ class _BaseClient:
             "on_retry": on_retry,
             "auth": self._auth,
             "secret_forms": forms,
+            "max_body_bytes": max_body_bytes,
+            "max_event_bytes": max_event_bytes,
         }
 
     def _make_auth(self, api_key: Secret, client_id: Optional[str], client_secret: Secret) -> Optional[SenderAuth]:

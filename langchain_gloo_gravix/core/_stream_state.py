@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .errors import MalformedResponseError, StreamError, StreamTimeoutError, request_id_from_headers
 from .sse import SSEDecoder
-from .streaming import StreamAccumulator, completion_to_delta
+from .streaming import StreamAccumulator, completion_to_delta, stream_failure
 from .wire import StreamDelta
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,11 +38,12 @@ class StreamState:
         request_id: Optional[str] = None,
         response: Optional["httpx.Response"] = None,
         clock: Callable[[], float] = time.monotonic,
+        max_event_bytes: Optional[int] = None,
     ) -> None:
         if response is not None and request_id is None:
             request_id = request_id_from_headers(response.headers)
         self.accumulator = StreamAccumulator(endpoint=endpoint)
-        self.decoder = SSEDecoder()
+        self.decoder = SSEDecoder(max_event_bytes=max_event_bytes)
         #: True once ``[DONE]`` arrived: the driver stops reading and closes.
         self.done = False
         self.idle_timeout = idle_timeout
@@ -53,7 +54,10 @@ class StreamState:
         self._error: Optional[Exception] = None
 
     def feed(self, chunk: bytes) -> list[StreamDelta]:
-        events = self.decoder.feed(chunk)
+        try:
+            events = self.decoder.feed(chunk)
+        except Exception as exc:  # an event over max_event_bytes
+            raise stream_failure(exc, self.accumulator, endpoint=self.endpoint, request_id=self.request_id, started=False) from None
         if not events:
             # Only keep-alive comments or a partial line: these do not count as
             # progress, or ": ping" lines would keep a stalled stream open forever.
@@ -62,8 +66,8 @@ class StreamState:
                     f"stream sent no data for more than {self.idle_timeout:g} s (stream_idle_timeout)",
                     endpoint=self.endpoint,
                     request_id=self.request_id,
-                    partial_text=self.accumulator.text,
                     retryable=True,
+                    **self.accumulator.partial(),
                 )
             return []
         self._last_event = self._clock()
@@ -71,9 +75,15 @@ class StreamState:
         for event in events:
             try:
                 delta = self._event(event.data, event.event)
-            except (StreamError, MalformedResponseError) as error:
+            except Exception as exc:
+                # Typed here; after delivered deltas also a StreamError carrying them (issue 10).
+                error = stream_failure(
+                    exc, self.accumulator, endpoint=self.endpoint, request_id=self.request_id, started=bool(deltas)
+                )
                 if not deltas:
-                    raise
+                    if error is exc:
+                        raise
+                    raise error from exc
                 # Deliver what arrived before the error (same network read), then
                 # raise it: the caller has seen that text, so nothing is retried.
                 self._error, self.done = error, True
@@ -126,9 +136,9 @@ class StreamState:
                 f"{len(acc.text)} characters of text)",
                 endpoint=self.endpoint,
                 request_id=self.request_id,
-                partial_text=acc.text,
                 retryable=True,
                 code="incomplete_stream",
+                **acc.partial(),
             )
         return deltas
 

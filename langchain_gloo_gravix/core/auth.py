@@ -35,8 +35,6 @@ import asyncio
 import base64
 import concurrent.futures
 import hashlib
-import json
-import math
 import os
 import threading
 import time
@@ -50,6 +48,7 @@ from pydantic import SecretStr
 
 from .endpoints import GLOO_TOKEN_SCOPE
 from .redact import redact_error, secret_forms
+from .wire import token_fields
 from .errors import (
     APITimeoutError,
     AuthenticationError,
@@ -277,32 +276,6 @@ def _basic(client_id: str, client_secret: str, *, encode: bool) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
-def _expires_in(value: Any) -> float:
-    """A usable lifetime in seconds: finite, positive, at most a day; anything else is the default."""
-    if isinstance(value, bool):
-        return DEFAULT_EXPIRES_IN
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return DEFAULT_EXPIRES_IN
-    if isinstance(value, int):
-        return float(min(value, int(MAX_EXPIRES_IN))) if value > 0 else DEFAULT_EXPIRES_IN  # min first: no overflow
-    if isinstance(value, float) and math.isfinite(value) and value > 0:
-        return min(value, MAX_EXPIRES_IN)
-    return DEFAULT_EXPIRES_IN
-
-
-def _usable_token(value: Any) -> Optional[str]:
-    """The token with surrounding whitespace removed, if what remains can go into a header as is."""
-    if not isinstance(value, str):
-        return None
-    token = value.strip()
-    if not token or not all("\x21" <= ch <= "\x7e" for ch in token):
-        return None
-    return token
-
-
 Flow = Generator[Union[Send, Mint, Wait], Any, None]
 
 
@@ -407,11 +380,8 @@ class GlooOAuth(SenderAuth):
                     retryable=False,
                 )
             raise error
-        try:
-            data: Any = json.loads(raw)
-            token = _usable_token(data["access_token"])
-        except (ValueError, KeyError, TypeError, RecursionError):
-            token = None
+        # the lenient, never-raising read of a token body (wire.token_fields)
+        token, expires_in = token_fields(raw, DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN)
         if token is None:
             # The body is not shown: it may hold a token that is merely malformed.
             raise MalformedResponseError(
@@ -420,7 +390,7 @@ class GlooOAuth(SenderAuth):
                 endpoint=self.endpoint,
                 status_code=200,
             )
-        return token, _expires_in(data.get("expires_in"))
+        return token, expires_in
 
     def _mint(self, round_: _Round) -> Generator[Any, Any, str]:
         settled = False

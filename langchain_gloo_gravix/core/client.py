@@ -12,7 +12,10 @@ from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, Sequen
 
 import httpx
 
-from ._base import DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, Secret, _BaseClient, encode_body, parse_completion, parse_models
+from ._base import (
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, Secret, _BaseClient, encode_body,
+    parse_completion, parse_models,
+)
 from .embeddings import EmbeddingBatch, EmbeddingCall, EmbeddingResult
 from .endpoints import Endpoint
 from .errors import GlooGravixError
@@ -41,6 +44,9 @@ _OPTIONS_DOC = """
         retry_policy: a :class:`RetryPolicy` (delays: ``Retry-After`` honoured up to ``max_wait``, else
             exponential backoff with equal jitter).
         on_retry: ``on_retry(attempt, error, delay)``, called before each retry's sleep (also per call).
+        max_body_bytes: the largest non-streamed response body read (default 64 MiB, decoded; None: no cap);
+            a larger one is a :class:`ResponseTooLargeError`.
+        max_event_bytes: the largest single stream event (default 16 MiB; None: no cap).
         http_client: your own httpx client (proxies, mounts, hooks); it is then yours to close.
         transport: a transport to send to directly instead of ours (for tests: ``httpx.MockTransport``);
             ignored when ``http_client`` is given.
@@ -69,6 +75,8 @@ class Client(_BaseClient):
         include_usage: bool = True,
         retry_policy: Optional[RetryPolicy] = None,
         on_retry: Optional[RetryHook] = None,
+        max_body_bytes: Optional[int] = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
         http_client: Optional[httpx.Client] = None,
         transport: Optional[httpx.BaseTransport] = None,
         sleep: Optional[Callable[[float], None]] = None,
@@ -77,7 +85,7 @@ class Client(_BaseClient):
             endpoint, base_url=base_url, api_key=api_key, client_id=client_id, client_secret=client_secret,
             timeout=timeout, stream_idle_timeout=stream_idle_timeout, max_retries=max_retries,
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
-            retry_policy=retry_policy, on_retry=on_retry,
+            retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes, max_event_bytes=max_event_bytes,
         )  # fmt: skip
         self._sender = SyncSender(http_client=http_client, transport=transport, sleep=sleep, **settings)
 
@@ -97,7 +105,7 @@ class Client(_BaseClient):
         return sender.run(self._create_once, request, on_retry=on_retry)
 
     def _create_once(self, request: httpx.Request) -> ChatCompletion:
-        return parse_completion(self._sender.send_once(request), self.endpoint.name)
+        return parse_completion(self._sender.send_once(request), self.endpoint.name, self._sender.max_body_bytes)
 
     def stream(
         self,
@@ -170,7 +178,7 @@ class Client(_BaseClient):
         response = self._sender.send_once(request, authenticate=self.endpoint.models_need_auth)
         if response.status_code >= 300:
             raise self._sender.status_error(response)
-        return parse_models(response)
+        return parse_models(response, self.endpoint.name)
 
     @property
     def is_closed(self) -> bool:
@@ -211,6 +219,8 @@ class AsyncClient(_BaseClient):
         include_usage: bool = True,
         retry_policy: Optional[RetryPolicy] = None,
         on_retry: Optional[RetryHook] = None,
+        max_body_bytes: Optional[int] = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
         http_client: Optional[httpx.AsyncClient] = None,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
@@ -219,7 +229,7 @@ class AsyncClient(_BaseClient):
             endpoint, base_url=base_url, api_key=api_key, client_id=client_id, client_secret=client_secret,
             timeout=timeout, stream_idle_timeout=stream_idle_timeout, max_retries=max_retries,
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
-            retry_policy=retry_policy, on_retry=on_retry,
+            retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes, max_event_bytes=max_event_bytes,
         )  # fmt: skip
         self._sender = AsyncSender(http_client=http_client, transport=transport, sleep=sleep, **settings)
 
@@ -237,7 +247,7 @@ class AsyncClient(_BaseClient):
         return await sender.run(self._create_once, request, on_retry=on_retry)
 
     async def _create_once(self, request: httpx.Request) -> ChatCompletion:
-        return parse_completion(await self._sender.send_once(request), self.endpoint.name)
+        return parse_completion(await self._sender.send_once(request), self.endpoint.name, self._sender.max_body_bytes)
 
     def stream(
         self,
@@ -309,7 +319,7 @@ class AsyncClient(_BaseClient):
         response = await self._sender.send_once(request, authenticate=self.endpoint.models_need_auth)
         if response.status_code >= 300:
             raise self._sender.status_error(response)
-        return parse_models(response)
+        return parse_models(response, self.endpoint.name)
 
     @property
     def is_closed(self) -> bool:

@@ -26,7 +26,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 from urllib.parse import urlsplit
 
-from .errors import GlooGravixError
+from .errors import ConfigurationError  # the one class, re-exported here for the checks below
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
@@ -49,17 +49,6 @@ TIMEOUT_PARTS = ("connect", "read", "write", "pool")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Userinfo in an authority (``scheme://user:pass@host``), also without a scheme.
 _USERINFO = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://)?(?P<userinfo>[^/?#@]*)@")
-
-
-class ConfigurationError(GlooGravixError, ValueError):
-    """A setting that cannot work (bad timeout, URL, header, credential shape).
-
-    Raised at construction (inside pydantic models it surfaces as a
-    ``ValidationError`` carrying this message), never retried. Also a
-    ``ValueError``, so ``except ValueError`` written for earlier versions still works.
-    """
-
-    retryable = False
 
 
 class CleartextBaseURLWarning(UserWarning):

@@ -30,8 +30,15 @@ __all__ = [
     "StreamError",
     "StreamTimeoutError",
     "MalformedResponseError",
+    "ResponseTooLargeError",
+    "ConfigurationError",
     "error_from_response",
+    "error_from_envelope",
     "extract_error_details",
+    "translate_exception",
+    "header_error",
+    "describe_body",
+    "safe_url",
 ]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-sentry-trace-id")
@@ -162,15 +169,28 @@ class ServerError(APIStatusError):
 
 
 class StreamError(GlooGravixError):
-    """A stream failed after it started: an in-stream error event, or EOF before a finish.
+    """A stream failed after it started: an in-stream error event, a bad event, a
+    broken body, or EOF before a finish.
 
     ``partial_text`` holds the answer text received before the failure, so that a
-    caller can show it rather than silently replace it (Gloo streaming guidance).
+    caller can show it rather than silently replace it (Gloo streaming guidance);
+    ``partial_tool_calls`` the tool calls so far in OpenAI shape (arguments as
+    received, possibly cut short) and ``usage`` the token usage if it arrived.
     """
 
-    def __init__(self, message: str, *, partial_text: str = "", **kw: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial_text: str = "",
+        partial_tool_calls: list[dict[str, Any]] | None = None,
+        usage: Any = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(message, **kw)
         self.partial_text = partial_text
+        self.partial_tool_calls = list(partial_tool_calls or ())
+        self.usage = usage
 
 
 class StreamTimeoutError(StreamError, APITimeoutError):
@@ -180,7 +200,24 @@ class StreamTimeoutError(StreamError, APITimeoutError):
 
 
 class MalformedResponseError(GlooGravixError):
-    """A body that is not the JSON the endpoint documents."""
+    """A body that is not the JSON the endpoint documents (or could not be decoded)."""
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """A response body or one stream event exceeded its configured size cap
+    (``max_body_bytes`` / ``max_event_bytes``)."""
+
+
+class ConfigurationError(GlooGravixError, ValueError):
+    """A setting that cannot work (bad timeout, URL, header, credential shape).
+
+    Raised at construction (inside pydantic models it surfaces as a ``ValidationError``
+    carrying this message) or, for per-call headers, before the request is sent. Never
+    retried; the message never quotes a secret value. Also a ``ValueError``, so
+    ``except ValueError`` written for earlier versions still works.
+    """
+
+    retryable = False
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
@@ -266,18 +303,57 @@ def body_preview(raw: bytes, limit: int = 200) -> str:
     return text + ("..." if len(raw) > limit else "")
 
 
+def describe_body(raw: bytes, content_type: str | None = None) -> str:
+    """A short description of a body that is not what was expected: names HTML and
+    empty bodies (a proxy, a login page, a 204) instead of quoting them as JSON."""
+    if not raw.strip():
+        return "an empty body"
+    head = raw[:512].lstrip().lower()
+    if "html" in (content_type or "").lower() or head.startswith((b"<!doctype html", b"<html")):
+        return f"an HTML page (a proxy, gateway or login page?) starting {body_preview(raw, 120)!r}"
+    return f"a body starting {body_preview(raw)!r}"
+
+
+def safe_url(url: Any) -> str:
+    """A URL fit for messages: no userinfo, query or fragment (they may hold secrets)."""
+    text = str(url)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text.split("?", 1)[0].split("#", 1)[0]
+    host_end = len(rest)
+    for mark in "/?#":
+        at = rest.find(mark)
+        if at != -1:
+            host_end = min(host_end, at)
+    host, path = rest[:host_end], rest[host_end:]
+    host = host.rpartition("@")[2]
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    return f"{scheme}://{host}{path}"
+
+
+def _load_json(raw: bytes) -> Any:
+    """Parse an error body; anything that is not plain JSON (or is pathological) is None."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError, OverflowError):
+        return None
+
+
 def error_from_response(
     status_code: int,
     headers: Mapping[str, str],
     raw: bytes,
     *,
     endpoint: str | None = None,
+    url: Any = None,
 ) -> APIStatusError:
-    """Map a non-2xx response to its error class (the one place that does this)."""
-    try:
-        body: Any = json.loads(raw) if raw else None
-    except ValueError:
-        body = None
+    """Map a non-2xx response to its error class (the one place that does this).
+
+    ``url`` (the URL requested) is shown in 404 messages, without userinfo or query.
+    """
+    body: Any = _load_json(raw)
     details = extract_error_details(body)
     server_message = details.get("message")
     code = details.get("code")
@@ -295,8 +371,11 @@ def error_from_response(
     if cls in (BadRequestError, ContextOverflowError, AuthenticationError, PermissionDeniedError, NotFoundError):
         retryable = False  # never retried, whatever a body claims
     shown = server_message or (body_preview(raw) if raw else "no body")
+    if body is None and raw and raw.lstrip()[:1] == b"<":
+        shown = describe_body(raw, headers.get("content-type"))
+    where = f" for {safe_url(url)}" if url is not None and status_code == 404 else ""
     return cls(
-        f"{endpoint or 'server'} answered HTTP {status_code}: {shown}",
+        f"{endpoint or 'server'} answered HTTP {status_code}{where}: {shown}",
         endpoint=endpoint,
         status_code=status_code,
         request_id=details.get("request_id") or request_id_from_headers(headers),
@@ -307,3 +386,126 @@ def error_from_response(
         headers=headers,
         fault=details.get("fault"),
     )
+
+
+# Error ``type``/``code`` words in an error envelope -> the HTTP status they stand for.
+_ENVELOPE_STATUS = (
+    ("context_length", 400),
+    ("invalid_request", 400),
+    ("bad_request", 400),
+    ("validation", 422),
+    ("invalid_api_key", 401),
+    ("authentication", 401),
+    ("unauthorized", 401),
+    ("permission", 403),
+    ("forbidden", 403),
+    ("not_found", 404),
+    ("model_not_found", 404),
+    ("rate_limit", 429),
+    ("spending_limit", 429),
+    ("quota", 429),
+    ("insufficient_quota", 429),
+    ("timeout", 408),
+    ("overloaded", 503),
+    ("server_error", 500),
+    ("internal", 500),
+    ("api_error", 500),
+)
+
+
+def envelope_status(body: Any) -> int:
+    """The HTTP status an error envelope delivered with a 2xx stands for.
+
+    Read from the envelope's own numeric ``code``/``status`` when it is an HTTP
+    status, else from its ``type``/``code``/``name`` words; unknown means 502.
+    """
+    error = body.get("error") if isinstance(body, Mapping) else None
+    if not isinstance(error, Mapping):
+        error = body if isinstance(body, Mapping) else {}
+    for key in ("status", "status_code", "code"):
+        value = error.get(key)
+        if isinstance(value, str) and value.isdigit() and len(value) == 3:
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+            return value
+    words = " ".join(str(error.get(key) or "") for key in ("type", "code", "name")).lower()
+    words = words.replace("-", "_").replace(" ", "_")
+    for hint, status in _ENVELOPE_STATUS:
+        if hint in words:
+            return status
+    return 502
+
+
+def error_from_envelope(
+    headers: Mapping[str, str], raw: bytes, body: Any, *, endpoint: str | None = None, status_code: int = 200
+) -> APIStatusError:
+    """An error envelope that came with a 2xx status, classified by its content: an
+    ``invalid_request_error`` is a :class:`BadRequestError` (not retried), not a 502."""
+    status = envelope_status(body)
+    error = error_from_response(status, headers, raw, endpoint=endpoint)
+    error.message = f"{endpoint or 'server'} answered HTTP {status_code} with an error: {error.server_message or describe_body(raw)}"
+    error.args = (error.message,)
+    return error
+
+
+def header_error(headers: Mapping[str, str], *, endpoint: str | None = None) -> ConfigurationError:
+    """The error for request headers httpx cannot encode; names the header, never its value."""
+    names = []
+    for name, value in headers.items():
+        try:
+            str(name).encode("ascii")
+            bad = isinstance(value, str) and not value.isascii()
+            shown = str(name)
+        except UnicodeEncodeError:
+            bad, shown = True, "(a header whose name is not ASCII)"
+        if bad:
+            names.append(shown)
+    which = ", ".join(names) if names else "a request header"
+    hint = " (check api_key / the access token)" if any(n.lower() == "authorization" for n in names) else ""
+    return ConfigurationError(
+        f"request header {which} has a value that is not ASCII{hint}; HTTP header values must be ASCII "
+        "(default_headers, extra_headers, api_key)",
+        endpoint=endpoint,
+        retryable=False,
+    )
+
+
+def translate_exception(exc: BaseException, *, endpoint: str | None = None, base_url: str | None = None) -> BaseException:
+    """Foreign exceptions -> package errors: the one mapping (returns others unchanged).
+
+    httpx timeouts and transport errors, undecodable gzip/deflate bodies, pathological
+    JSON (too deep: ``RecursionError``; too large a number: ``OverflowError``) and
+    header values that are not ASCII. Messages never quote request headers.
+    """
+    if isinstance(exc, GlooGravixError):
+        return exc
+    import httpx  # loaded with the clients, not with this module
+
+    name = endpoint or "server"
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"{name} request timed out: {type(exc).__name__}", endpoint=endpoint)
+    if isinstance(exc, httpx.DecodingError):
+        return MalformedResponseError(
+            f"{name} sent a body that could not be decoded (corrupt gzip/deflate or bad encoding): {type(exc).__name__}",
+            endpoint=endpoint,
+            code="decoding_error",
+            retryable=False,
+        )
+    if isinstance(exc, httpx.TransportError):
+        # Only the class name: some transport messages echo request lines or headers.
+        where = f" at {safe_url(base_url)}" if base_url else ""
+        return APIConnectionError(f"could not reach {name}{where}: {type(exc).__name__}", endpoint=endpoint)
+    if isinstance(exc, UnicodeEncodeError):
+        return ConfigurationError(
+            "a request header value is not ASCII (check api_key, default_headers and extra_headers); "
+            "HTTP header values must be ASCII",
+            endpoint=endpoint,
+            retryable=False,
+        )
+    if isinstance(exc, RecursionError):
+        return MalformedResponseError(f"{name} sent JSON nested too deeply to parse", endpoint=endpoint, code="too_deep")
+    if isinstance(exc, OverflowError):
+        return MalformedResponseError(f"{name} sent a number too large to read", endpoint=endpoint, code="overflow")
+    if isinstance(exc, UnicodeDecodeError):
+        return MalformedResponseError(f"{name} sent text that is not valid UTF-8", endpoint=endpoint, code="decoding_error")
+    return exc

@@ -56,8 +56,11 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator,
 import httpx
 
 from .auth import GlooOAuth, Mint, SenderAuth, Send, Wait
-from .errors import APIConnectionError, APITimeoutError, GlooGravixError, StreamError, StreamTimeoutError, error_from_response
-from .redact import redact, redact_error
+from .bodies import DEFAULT_MAX_BODY_BYTES, aread_capped, read_capped, request_url
+from .errors import APITimeoutError, GlooGravixError, StreamTimeoutError, error_from_response, header_error, translate_exception
+from .redact import redact_error
+from .sse import DEFAULT_MAX_EVENT_BYTES
+from .streaming import StreamAccumulator, stream_failure
 from .retry import RetryPolicy
 
 __all__ = [
@@ -183,6 +186,8 @@ class _SenderBase:
         on_retry: Optional[RetryHook],
         auth: Optional[SenderAuth],
         secret_forms: tuple[str, ...] = (),
+        max_body_bytes: Optional[int] = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         self.endpoint = endpoint
         self.base_url = base_url
@@ -193,6 +198,9 @@ class _SenderBase:
         self.auth = auth
         #: every form our credentials may come back in (redact.py): scrubbed from any error we raise
         self.secret_forms = secret_forms
+        #: caps on a whole (non-streamed) body and on one stream event (bodies.py, sse.py); None: no cap
+        self.max_body_bytes = max_body_bytes
+        self.max_event_bytes = max_event_bytes
         self.budget = call_budget(timeout)
         #: the per-phase timeouts of a non-streaming request with its whole budget left (shared, never mutated)
         self._timeout_ext: dict[str, Optional[float]] = timeout.as_dict()
@@ -236,20 +244,11 @@ class _SenderBase:
     # -- errors and retries -----------------------------------------------------------------------------------
 
     def translate(self, exc: BaseException) -> BaseException:
-        """httpx exceptions -> ours (the one boundary where foreign errors are mapped); our own errors leave
-        with our credentials (and the current OAuth token) scrubbed from any server text they quote."""
-        if isinstance(exc, GlooGravixError):
-            return self.redacted(exc)
-        if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(f"{self.endpoint} request timed out: {type(exc).__name__}", endpoint=self.endpoint)
-        if isinstance(exc, httpx.TransportError):
-            # h11's LocalProtocolError quotes the offending request header (often a credential): not shown.
-            detail = "" if isinstance(exc, httpx.LocalProtocolError) else f": {redact(str(exc), self.secret_forms)}"
-            return APIConnectionError(
-                f"could not reach {self.endpoint} at {self.base_url}: {type(exc).__name__}{detail}",
-                endpoint=self.endpoint,
-            )
-        return exc
+        """Foreign exceptions -> ours (the one boundary where they are mapped: errors.translate_exception, which
+        never quotes transport text); our own errors leave with our credentials (and the current OAuth token)
+        scrubbed from any server text they quote."""
+        error = translate_exception(exc, endpoint=self.endpoint, base_url=self.base_url)
+        return self.redacted(error) if isinstance(error, GlooGravixError) else error
 
     def redacted(self, error: GlooGravixError) -> GlooGravixError:
         """``error`` with our credentials and the current OAuth token scrubbed from its text (in place)."""
@@ -258,27 +257,20 @@ class _SenderBase:
         return error
 
     def status_error(self, response: httpx.Response) -> GlooGravixError:
-        error = error_from_response(response.status_code, response.headers, response.content, endpoint=self.endpoint)
+        error = error_from_response(
+            response.status_code, response.headers, response.content, endpoint=self.endpoint, url=request_url(response)
+        )
         return self.redacted(error)
 
-    def mid_stream_error(self, exc: BaseException, partial_text: str) -> BaseException:
-        """A failure after the first event: a transport failure becomes a stream failure carrying the text
-        received so far; a timeout stays recognisable as one."""
-        error = self.translate(exc)
-        if isinstance(error, StreamError) or not isinstance(error, APIConnectionError):
-            return error
-        timed_out = isinstance(error, APITimeoutError)
-        if timed_out and self.stream_idle_timeout is not None:
-            message = f"stream sent nothing for {self.stream_idle_timeout:g} s (stream_idle_timeout): {error.message}"
-        else:
-            message = f"stream {'timed out' if timed_out else 'broke'} after it started: {error.message}"
-        return (StreamTimeoutError if timed_out else StreamError)(
-            message,
-            endpoint=self.endpoint,
-            partial_text=partial_text,
-            retryable=True,
-            code="read_timeout" if timed_out else "transport",
-        )
+    def mid_stream_error(self, exc: BaseException, accumulator: StreamAccumulator, request_id: Optional[str]) -> GlooGravixError:
+        """A failure after the first event, whatever its cause: a :class:`StreamError` carrying the text, tool
+        calls and usage received so far (streaming.stream_failure); a timeout stays recognisable as one."""
+        error = stream_failure(self.translate(exc), accumulator, endpoint=self.endpoint, request_id=request_id)
+        if isinstance(error, StreamTimeoutError) and error.code == "read_timeout" and self.stream_idle_timeout is not None:
+            # the read timeout of a stream is its idle timeout (see the module docstring)
+            error.message = f"stream sent nothing for {self.stream_idle_timeout:g} s (stream_idle_timeout): {error.message}"
+            error.args = (error.message,)
+        return self.redacted(error)
 
     def _retry_delay(
         self, attempt: int, exc: Exception, on_retry: Optional[RetryHook], recover: Optional[Recover]
@@ -338,10 +330,15 @@ class SyncSender(_SenderBase):
                 self.direct = True
 
     def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request:
-        if self.http is None:
-            return httpx.Request(method, url, headers=headers, content=content)
-        # A caller's httpx client: let it merge its own headers, cookies and base URL.
-        return self.http.build_request(method, url, headers=headers, content=content)
+        try:
+            if self.http is None:
+                return httpx.Request(method, url, headers=headers, content=content)
+            # A caller's httpx client: let it merge its own headers, cookies and base URL.
+            return self.http.build_request(method, url, headers=headers, content=content)
+        except UnicodeEncodeError:
+            pass
+        # raised outside the except block: the UnicodeEncodeError holds the whole header value
+        raise header_error(headers, endpoint=self.endpoint)
 
     def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         """One HTTP exchange: the response, open if ``stream``, else read to its end within ``deadline``."""
@@ -355,7 +352,7 @@ class SyncSender(_SenderBase):
         if not stream:
             try:
                 self._prepare_body_read(response, deadline)
-                response.read()
+                read_capped(response, self.max_body_bytes, endpoint=self.endpoint)
             finally:
                 response.close()
         return response
@@ -487,9 +484,13 @@ class AsyncSender(_SenderBase):
                 self.direct = True
 
     def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request:
-        if self.http is None:
-            return httpx.Request(method, url, headers=headers, content=content)
-        return self.http.build_request(method, url, headers=headers, content=content)
+        try:
+            if self.http is None:
+                return httpx.Request(method, url, headers=headers, content=content)
+            return self.http.build_request(method, url, headers=headers, content=content)
+        except UnicodeEncodeError:
+            pass
+        raise header_error(headers, endpoint=self.endpoint)
 
     async def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
@@ -502,7 +503,7 @@ class AsyncSender(_SenderBase):
         if not stream:
             try:
                 self._prepare_body_read(response, deadline)
-                await response.aread()
+                await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
             finally:
                 await response.aclose()
         return response

@@ -14,9 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import AsyncIterable, AsyncIterator, Iterable, Iterator, Optional
 
-__all__ = ["SSEEvent", "SSEDecoder", "iter_events", "aiter_events"]
+from .errors import ResponseTooLargeError
+
+__all__ = ["SSEEvent", "SSEDecoder", "iter_events", "aiter_events", "DEFAULT_MAX_EVENT_BYTES"]
 
 _BOM = b"\xef\xbb\xbf"
+
+#: the default cap on one event (``max_event_bytes``): far above any real chunk.
+DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -28,12 +33,22 @@ class SSEEvent:
 
 
 class SSEDecoder:
-    """Incremental decoder: ``feed(bytes) -> [SSEEvent]``, then ``flush()`` at EOF."""
+    """Incremental decoder: ``feed(bytes) -> [SSEEvent]``, then ``flush()`` at EOF.
 
-    __slots__ = ("_tail", "_after_cr", "_started", "_data", "_event", "_id", "_retry", "comments")
+    Cost is linear in the input: a line that arrives over many feeds is kept as a
+    list of pieces and joined once, when its end arrives (joining the tail on every
+    feed made a 64 MiB line take half a minute). ``max_event_bytes`` caps one
+    event (its data lines plus an unterminated line); past it ``feed`` raises
+    :class:`ResponseTooLargeError`.
+    """
 
-    def __init__(self) -> None:
-        self._tail = b""  # an unterminated line carried to the next feed
+    __slots__ = ("_tail", "_tail_len", "_bom", "_after_cr", "_started", "_data", "_event", "_id", "_retry",
+                 "comments", "max_event_bytes")
+
+    def __init__(self, max_event_bytes: Optional[int] = None) -> None:
+        self._tail: list[bytes] = []  # pieces of an unterminated line carried to the next feed
+        self._tail_len = 0
+        self._bom = b""  # a partial byte-order mark at the very start
         self._after_cr = False  # last feed ended in CR: a leading LF is its CRLF partner
         self._started = False
         self._data: list[bytes] = []
@@ -42,17 +57,25 @@ class SSEDecoder:
         self._retry: Optional[int] = None
         #: count of comment lines seen (keep-alives such as ``: ping``).
         self.comments = 0
+        self.max_event_bytes = max_event_bytes
+
+    def _too_large(self, size: int) -> ResponseTooLargeError:
+        self._tail, self._tail_len, self._data = [], 0, []
+        return ResponseTooLargeError(
+            f"a stream event is larger than max_event_bytes={self.max_event_bytes} ({size} bytes so far)",
+            code="event_too_large",
+        )
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         if not chunk:
             return []
         if not self._started:
             # The BOM may itself arrive split over feeds (b"\xef" | b"\xbb\xbf..."):
-            # hold back a partial BOM in _tail until it is complete or disproved.
+            # hold back a partial BOM until it is complete or disproved.
             # Without this the BOM bytes were glued to the first field name.
-            chunk, self._tail = self._tail + chunk, b""
+            chunk, self._bom = self._bom + chunk, b""
             if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
-                self._tail = chunk
+                self._bom = chunk
                 return []
             self._started = True
             if chunk.startswith(_BOM):
@@ -64,12 +87,25 @@ class SSEDecoder:
         if b"\r" in chunk:
             self._after_cr = chunk.endswith(b"\r")
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if b"\n" not in chunk:
+            if chunk:  # more of an unterminated line: keep the piece, join once at its end
+                self._tail.append(chunk)
+                self._tail_len += len(chunk)
+                limit = self.max_event_bytes
+                if limit is not None and self._tail_len > limit - (self._data_size() if self._data else 0):
+                    raise self._too_large(self._tail_len)
+            return []
         if self._tail:
-            chunk = self._tail + chunk
+            self._tail.append(chunk)
+            chunk = b"".join(self._tail)
+            self._tail, self._tail_len = [], 0
         lines = chunk.split(b"\n")
-        self._tail = lines.pop()
+        last = lines.pop()
+        if last:
+            self._tail, self._tail_len = [last], len(last)
         events: list[SSEEvent] = []
         data = self._data
+        limit = self.max_event_bytes
         for line in lines:
             # Fast path for the two lines nearly every event is made of.
             if line[:6] == b"data: ":
@@ -77,21 +113,32 @@ class SSEDecoder:
                 continue
             if not line and data and self._event is None:
                 self._data = []
-                events.append(SSEEvent((data[0] if len(data) == 1 else b"\n".join(data)).decode("utf-8", "replace"), None, self._id, self._retry))
+                raw = data[0] if len(data) == 1 else b"\n".join(data)
+                if limit is not None and len(raw) > limit:
+                    raise self._too_large(len(raw))
+                events.append(SSEEvent(raw.decode("utf-8", "replace"), None, self._id, self._retry))
                 data = self._data
                 continue
             event = self._line(line)
             data = self._data
             if event is not None:
                 events.append(event)
+        if limit is not None and (data or self._tail_len):
+            size = self._data_size() + self._tail_len
+            if size > limit:
+                raise self._too_large(size)
         return events
+
+    def _data_size(self) -> int:
+        return sum(map(len, self._data)) + len(self._data)
 
     def flush(self) -> list[SSEEvent]:
         """End of input. Unlike the spec, a last event without its blank line is
         still delivered: some servers close the connection right after it."""
         events = []
         if self._tail:
-            tail, self._tail = self._tail, b""
+            tail = b"".join(self._tail)
+            self._tail, self._tail_len = [], 0
             event = self._line(tail)
             if event is not None:
                 events.append(event)
@@ -129,6 +176,8 @@ class SSEDecoder:
             return None
         self._data = []
         raw = data[0] if len(data) == 1 else b"\n".join(data)
+        if self.max_event_bytes is not None and len(raw) > self.max_event_bytes:
+            raise self._too_large(len(raw))
         event = SSEEvent(raw.decode("utf-8", "replace"), self._event, self._id, self._retry)
         self._event = None
         return event

@@ -19,9 +19,18 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from .errors import StreamError
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    GlooGravixError,
+    MalformedResponseError,
+    StreamError,
+    StreamTimeoutError,
+    translate_exception,
+)
 from .grounding_result import Grounding, grounding_from_chunk
 from .wire import (
+    DROP,
     ChatCompletion,
     Choice,
     FunctionCall,
@@ -31,9 +40,14 @@ from .wire import (
     ToolCall,
     ToolCallDelta,
     Usage,
+    content_text,
+    read_id,
+    read_index,
+    read_int,
+    read_refusal,
 )
 
-__all__ = ["StreamAccumulator", "completion_to_delta"]
+__all__ = ["StreamAccumulator", "completion_to_delta", "stream_failure"]
 
 _ROUTING_KEYS = ("provider", "model_family", "auto_routing", "routing_mechanism",
                  "routing_tier", "routing_confidence", "tradition")
@@ -55,165 +69,67 @@ class _Call:
         return "{}" if text in ("", "null") else text
 
 
-def _content_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # OpenAI content parts
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
+class _ChoiceState:
+    """Everything one choice has received: text, reasoning, refusal, tool calls."""
 
+    __slots__ = ("index", "text", "reasoning", "refusal", "calls", "by_id", "by_upstream", "finish_reason")
 
-class StreamAccumulator:
-    """Feed decoded chunks with :meth:`add`; read :meth:`completion` at the end."""
-
-    def __init__(self, *, endpoint: Optional[str] = None) -> None:
-        self.endpoint = endpoint
-        self.id: Optional[str] = None
-        self.model: Optional[str] = None
-        self.created: Optional[int] = None
-        self.system_fingerprint: Optional[str] = None
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.text: list[str] = []
+        self.reasoning: list[str] = []
+        self.refusal: list[str] = []
+        self.calls: list[_Call] = []
+        self.by_id: dict[str, _Call] = {}
+        self.by_upstream: dict[int, _Call] = {}
         self.finish_reason: Optional[str] = None
-        self.usage: Optional[Usage] = None
-        self.routing: Optional[Routing] = None
-        self.grounding: Optional[Grounding] = None
-        self._grounding_fields: dict[str, Any] = {}
-        self.chunks = 0
-        self._text: list[str] = []
-        self._reasoning: list[str] = []
-        self._refusal: list[str] = []
-        self._calls: list[_Call] = []
-        self._by_id: dict[str, _Call] = {}
-        self._by_upstream: dict[int, _Call] = {}
-
-    # -- per chunk -------------------------------------------------------------------
-
-    def add(self, chunk: dict[str, Any]) -> StreamDelta:
-        """Account for one chunk and return what it added.
-
-        Raises :class:`StreamError` for an in-stream error event (Gloo sends
-        ``finish_reason: "error"`` plus an ``error`` object; provider-apis 3.4).
-        """
-        self.chunks += 1
-        delta = StreamDelta(raw=chunk)
-        if self.id is None:
-            self.id = chunk.get("id")
-            self.created = chunk.get("created")
-        model = chunk.get("model")
-        if model:
-            self.model = delta.model = model
-        delta.id = self.id
-        fingerprint = chunk.get("system_fingerprint")
-        if fingerprint:
-            self.system_fingerprint = delta.system_fingerprint = fingerprint
-        for key in _ROUTING_KEYS:
-            if key in chunk:
-                routing = Routing.from_payload(chunk)
-                self.routing = delta.routing = routing.merged(self.routing) if routing else self.routing
-                break
-        grounding = grounding_from_chunk(chunk, self._grounding_fields)
-        if grounding is not None:
-            self.grounding = delta.grounding = grounding
-        usage = chunk.get("usage")
-        if usage:
-            self.usage = delta.usage = Usage.model_validate(usage)
-        choices = chunk.get("choices")
-        if choices:
-            for choice in choices:
-                if choice.get("index", 0) == 0:
-                    self._add_choice(choice, delta, chunk)
-        if chunk.get("error") is not None and self.finish_reason != "error":
-            self._raise_stream_error(chunk)
-        return delta
-
-    def _add_choice(self, choice: dict[str, Any], delta: StreamDelta, chunk: dict[str, Any]) -> None:
-        # ``message`` instead of ``delta`` appears when a server answers a stream
-        # request with whole messages; treat it the same.
-        body = choice.get("delta") or choice.get("message") or {}
-        if body:
-            content = body.get("content")
-            if content:
-                text = content if type(content) is str else _content_text(content)
-                if text:
-                    delta.content = text
-                    self._text.append(text)
-            reasoning = body.get("reasoning_content") or body.get("reasoning")
-            if reasoning and isinstance(reasoning, str):
-                delta.reasoning = reasoning
-                self._reasoning.append(reasoning)
-            role = body.get("role")
-            if role:
-                delta.role = role
-            refusal = body.get("refusal")
-            if refusal:
-                delta.refusal = refusal
-                self._refusal.append(refusal)
-            calls = body.get("tool_calls")
-            if calls:
-                fragments = [f for f in map(self._add_tool_entry, calls) if f is not None]
-                if fragments:
-                    delta.tool_calls = fragments
-        if choice.get("logprobs") is not None:
-            delta.logprobs = choice["logprobs"]
-        finish = choice.get("finish_reason")
-        if finish:
-            self.finish_reason = delta.finish_reason = finish
-            if finish == "error":
-                self._raise_stream_error(chunk)
-
-    def _raise_stream_error(self, chunk: dict[str, Any]) -> None:
-        error = chunk.get("error")
-        info = error if isinstance(error, dict) else {"message": error}
-        code = info.get("name") or info.get("code") or info.get("type")
-        retryable = info.get("retryable")
-        raise StreamError(
-            f"stream failed: {info.get('message') or 'error event without a message'}",
-            endpoint=self.endpoint,
-            code=code,
-            server_message=info.get("message"),
-            request_id=info.get("request_id") or info.get("trace_id"),
-            body=chunk,
-            retryable=retryable if isinstance(retryable, bool) else None,
-            partial_text=self.text,
-            fault=info.get("fault"),
-        )
 
     # -- tool calls --------------------------------------------------------------------
 
     def _new_call(self, upstream_index: Optional[int]) -> _Call:
-        call = _Call(len(self._calls), upstream_index)
-        self._calls.append(call)
+        call = _Call(len(self.calls), upstream_index)
+        self.calls.append(call)
         if upstream_index is not None:
-            self._by_upstream[upstream_index] = call
+            self.by_upstream[upstream_index] = call
         return call
 
     def _route(self, entry: dict[str, Any], call_id: Optional[str], name: Optional[str]) -> _Call:
         upstream = entry.get("index")
-        if not isinstance(upstream, int):
+        if type(upstream) is not int:
             upstream = None
         if call_id:
-            known = self._by_id.get(call_id)
+            known = self.by_id.get(call_id)
             if known is not None:
                 return known
-            at_index = self._by_upstream.get(upstream) if upstream is not None else None
+            at_index = self.by_upstream.get(upstream) if upstream is not None else None
             if at_index is not None and at_index.id is None:
                 return at_index  # the first delta of this call lacked its id
             return self._new_call(upstream)  # a new id, even at a reused index
         if upstream is not None:
-            return self._by_upstream.get(upstream) or self._new_call(upstream)
-        last = self._calls[-1] if self._calls else None
+            return self.by_upstream.get(upstream) or self._new_call(upstream)
+        last = self.calls[-1] if self.calls else None
         if last is None or (name and last.name and name != last.name and not name.startswith(last.name)):
             return self._new_call(None)
         return last
 
-    def _add_tool_entry(self, entry: dict[str, Any]) -> Optional[ToolCallDelta]:
-        function = entry.get("function") or {}
+    def add_tool_entry(self, entry: Any) -> Optional[ToolCallDelta]:
+        if type(entry) is not dict:
+            return None  # e.g. "tool_calls": [null]
+        function = entry.get("function")
+        if type(function) is not dict:
+            function = {}
         call_id = entry.get("id") or None
+        if call_id is not None and type(call_id) is not str:
+            call_id = read_id(call_id, "tool call id")
+            call_id = call_id if type(call_id) is str and call_id else None
         name = function.get("name") or None
+        if name is not None and type(name) is not str:
+            name = None
         call = self._route(entry, call_id, name)
         fragment = ToolCallDelta(index=call.index)
         if call_id and call.id is None:
             call.id = fragment.id = call_id
-            self._by_id[call_id] = call
+            self.by_id[call_id] = call
         if name:
             if call.name is None:
                 call.name = fragment.name = name
@@ -237,7 +153,8 @@ class StreamAccumulator:
                     call.parts.append(arguments)
                     fragment.arguments = arguments
             elif not call.parts:
-                # arguments sent as a JSON object rather than a string (Ollama)
+                # arguments sent as a JSON value rather than a string (Ollama sends an
+                # object; anything else stays visible and becomes an invalid tool call)
                 text = json.dumps(arguments, ensure_ascii=False)
                 call.parts.append(text)
                 fragment.arguments = text
@@ -247,15 +164,6 @@ class StreamAccumulator:
 
     # -- results -------------------------------------------------------------------------
 
-    @property
-    def text(self) -> str:
-        return "".join(self._text)
-
-    @property
-    def reasoning(self) -> str:
-        return "".join(self._reasoning)
-
-    @property
     def tool_calls(self) -> list[ToolCall]:
         return [
             ToolCall(
@@ -263,29 +171,218 @@ class StreamAccumulator:
                 type="function",
                 function=FunctionCall(name=call.name or "", arguments=call.arguments()),
             )
-            for call in self._calls
+            for call in self.calls
         ]
 
-    def completion(self) -> ChatCompletion:
-        """The whole response as if it had not been streamed."""
-        calls = self.tool_calls
-        text = self.text
+    def tool_call_dicts(self) -> list[dict[str, Any]]:
+        """The calls so far in OpenAI shape, arguments as received (maybe partial JSON)."""
+        return [
+            {"id": call.id, "type": "function", "function": {"name": call.name or "", "arguments": "".join(call.parts)}}
+            for call in self.calls
+        ]
+
+    def choice(self) -> Choice:
+        calls = self.tool_calls()
+        text = "".join(self.text)
         message = Message(
             role="assistant",
             content=text if text or not calls else None,
             tool_calls=calls or None,
-            refusal="".join(self._refusal) or None,
-            reasoning_content=self.reasoning or None,
+            refusal="".join(self.refusal) or None,
+            reasoning_content="".join(self.reasoning) or None,
         )
+        return Choice(index=self.index, message=message, finish_reason=self.finish_reason)
+
+
+class StreamAccumulator:
+    """Feed decoded chunks with :meth:`add`; read :meth:`completion` at the end.
+
+    Every choice is kept by its index (``n > 1``); ``text``, ``tool_calls`` and
+    ``finish_reason`` are choice 0's. Values of unexpected types are read with the
+    same lenient readers as the non-streaming models (wire.py).
+    """
+
+    def __init__(self, *, endpoint: Optional[str] = None) -> None:
+        self.endpoint = endpoint
+        self.id: Optional[str] = None
+        self.model: Optional[str] = None
+        self.created: Optional[int] = None
+        self.system_fingerprint: Optional[str] = None
+        self.finish_reason: Optional[str] = None
+        self.usage: Optional[Usage] = None
+        self.routing: Optional[Routing] = None
+        self.grounding: Optional[Grounding] = None
+        self._grounding_fields: dict[str, Any] = {}
+        self.chunks = 0
+        self._first = _ChoiceState(0)
+        self._choices: dict[int, _ChoiceState] = {0: self._first}
+
+    # -- per chunk -------------------------------------------------------------------
+
+    def add(self, chunk: dict[str, Any]) -> StreamDelta:
+        """Account for one chunk and return what it added.
+
+        Raises :class:`StreamError` for an in-stream error event (Gloo sends
+        ``finish_reason: "error"`` plus an ``error`` object; provider-apis 3.4).
+        """
+        self.chunks += 1
+        delta = StreamDelta(raw=chunk)
+        if self.id is None:
+            self._identify(chunk)
+        model = chunk.get("model")
+        if model:
+            if type(model) is str:
+                self.model = delta.model = model
+        delta.id = self.id
+        fingerprint = chunk.get("system_fingerprint")
+        if fingerprint and type(fingerprint) is str:
+            self.system_fingerprint = delta.system_fingerprint = fingerprint
+        for key in _ROUTING_KEYS:
+            if key in chunk:
+                routing = Routing.from_payload(chunk)
+                self.routing = delta.routing = routing.merged(self.routing) if routing else self.routing
+                break
+        grounding = grounding_from_chunk(chunk, self._grounding_fields)
+        if grounding is not None:
+            self.grounding = delta.grounding = grounding
+        usage = chunk.get("usage")
+        if usage and type(usage) is dict:
+            self.usage = delta.usage = Usage.read(usage)
+        choices = chunk.get("choices")
+        if choices and type(choices) is list:
+            for choice in choices:
+                if type(choice) is not dict:
+                    continue  # "choices": [null]
+                index = choice.get("index", 0)
+                if type(index) is int and index == 0:
+                    self._add_choice(choice, delta, self._first, chunk)
+                else:
+                    self._add_other(choice, delta, chunk)
+        if chunk.get("error") is not None and self.finish_reason != "error":
+            self._raise_stream_error(chunk)
+        return delta
+
+    def _identify(self, chunk: dict[str, Any]) -> None:
+        chunk_id = chunk.get("id")
+        if chunk_id is not None and type(chunk_id) is not str:
+            chunk_id = read_id(chunk_id)
+        self.id = None if chunk_id is DROP else chunk_id
+        created = chunk.get("created")
+        if created is not None and type(created) is not int:
+            created = read_int(created, "created")
+        self.created = None if created is DROP else created
+
+    def _add_other(self, choice: dict[str, Any], delta: StreamDelta, chunk: dict[str, Any]) -> None:
+        index = read_index(choice.get("index"))
+        if index == 0:  # null, "0", 0.0 or junk: choice 0 after all
+            self._add_choice(choice, delta, self._first, chunk)
+            return
+        state = self._choices.get(index)
+        if state is None:
+            state = self._choices[index] = _ChoiceState(index)
+        other = StreamDelta(index=index, id=self.id, model=delta.model)
+        self._add_choice(choice, other, state, chunk)
+        delta.other_choices = (*delta.other_choices, other)
+
+    def _add_choice(self, choice: dict[str, Any], delta: StreamDelta, state: _ChoiceState, chunk: dict[str, Any]) -> None:
+        # ``message`` instead of ``delta`` appears when a server answers a stream
+        # request with whole messages; treat it the same.
+        body = choice.get("delta") or choice.get("message")
+        if body and type(body) is dict:
+            content = body.get("content")
+            if content:
+                text = content if type(content) is str else content_text(content)
+                if text:
+                    # a second entry for the same choice in one chunk adds to the first
+                    delta.content = delta.content + text if delta.content else text
+                    state.text.append(text)
+            reasoning = body.get("reasoning_content") or body.get("reasoning")
+            if reasoning and isinstance(reasoning, str):
+                delta.reasoning = delta.reasoning + reasoning if delta.reasoning else reasoning
+                state.reasoning.append(reasoning)
+            role = body.get("role")
+            if role and type(role) is str:
+                delta.role = role
+            refusal = body.get("refusal")
+            if refusal:
+                if type(refusal) is not str:
+                    refusal = read_refusal(refusal)
+                if refusal and type(refusal) is str:
+                    delta.refusal = delta.refusal + refusal if delta.refusal else refusal
+                    state.refusal.append(refusal)
+            calls = body.get("tool_calls")
+            if calls and type(calls) is list:
+                fragments = [f for f in map(state.add_tool_entry, calls) if f is not None]
+                if fragments:
+                    delta.tool_calls = [*delta.tool_calls, *fragments] if delta.tool_calls else fragments
+        if choice.get("logprobs") is not None:
+            delta.logprobs = choice["logprobs"]
+        finish = choice.get("finish_reason")
+        if finish and type(finish) is str:
+            state.finish_reason = delta.finish_reason = finish
+            if state is self._first:
+                self.finish_reason = finish
+            if finish == "error":
+                self._raise_stream_error(chunk)
+
+    def partial(self) -> dict[str, Any]:
+        """What arrived so far, as :class:`StreamError` keywords (``partial_text`` and friends)."""
+        return {
+            "partial_text": self.text,
+            "partial_tool_calls": self._first.tool_call_dicts(),
+            "usage": self.usage,
+        }
+
+    def _raise_stream_error(self, chunk: dict[str, Any]) -> None:
+        error = chunk.get("error")
+        info = error if isinstance(error, dict) else {"message": error}
+        code = info.get("name") or info.get("code") or info.get("type")
+        retryable = info.get("retryable")
+        message = info.get("message")
+        if message is not None and not isinstance(message, str):
+            message = json.dumps(message, ensure_ascii=False, default=str)[:500]
+        request_id = info.get("request_id") or info.get("trace_id")
+        fault = info.get("fault")
+        raise StreamError(
+            f"stream failed: {message or 'error event without a message'}",
+            endpoint=self.endpoint,
+            code=code if isinstance(code, (str, int)) and not isinstance(code, bool) else None,
+            server_message=message,
+            request_id=request_id if isinstance(request_id, str) else None,
+            body=chunk,
+            retryable=retryable if isinstance(retryable, bool) else None,
+            fault=fault if isinstance(fault, str) else None,
+            **self.partial(),
+        )
+
+    # -- results -------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return "".join(self._first.text)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._first.reasoning)
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        return self._first.tool_calls()
+
+    def completion(self) -> ChatCompletion:
+        """The whole response as if it had not been streamed (every choice, by index)."""
         extra: dict[str, Any] = self.routing.as_dict() if self.routing else {}
         extra.pop("model", None)
+        for key in ("id", "object", "created", "choices", "usage", "system_fingerprint"):
+            extra.pop(key, None)
         extra.update(self._grounding_fields)  # as received: citations keep their shape
+        choices = [self._choices[index].choice() for index in sorted(self._choices)]
         return ChatCompletion(
             id=self.id,
             object="chat.completion",
             created=self.created,
             model=self.model,
-            choices=[Choice(index=0, message=message, finish_reason=self.finish_reason)],
+            choices=choices,
             usage=self.usage,
             system_fingerprint=self.system_fingerprint,
             **extra,
@@ -317,3 +414,55 @@ def completion_to_delta(completion: ChatCompletion) -> StreamDelta:
     if fragments:
         delta.tool_calls = fragments
     return delta
+
+
+def stream_failure(
+    exc: BaseException,
+    accumulator: StreamAccumulator,
+    *,
+    endpoint: Optional[str],
+    request_id: Optional[str] = None,
+    base_url: Optional[str] = None,
+    started: bool = True,
+) -> GlooGravixError:
+    """Any exception raised while a stream is read -> a package error (nothing lost).
+
+    Before the first delta reached the caller (``started=False``) the error is only
+    typed (the retry policy then decides). After it, whatever the cause (a transport
+    failure, an event that is not JSON, a corrupt gzip body, a bug while
+    accumulating) it is a :class:`StreamError` carrying the text, tool calls and
+    usage received so far; a timeout stays a :class:`StreamTimeoutError`.
+    """
+    error = translate_exception(exc, endpoint=endpoint, base_url=base_url)
+    if not isinstance(error, GlooGravixError):
+        # Only the class name: the text of an arbitrary exception may quote anything.
+        error = MalformedResponseError(
+            f"{endpoint or 'server'} stream could not be read ({type(exc).__name__})",
+            endpoint=endpoint,
+            request_id=request_id,
+            code="unreadable_stream",
+        )
+    if not started:
+        return error
+    partial = accumulator.partial()
+    if isinstance(error, StreamError):
+        if not error.partial_text and not error.partial_tool_calls and error.usage is None:
+            error.partial_text = partial["partial_text"]
+            error.partial_tool_calls = partial["partial_tool_calls"]
+            error.usage = partial["usage"]
+        if error.request_id is None:
+            error.request_id = request_id
+        return error
+    timed_out = isinstance(error, APITimeoutError)
+    connection = isinstance(error, APIConnectionError)
+    cls = StreamTimeoutError if timed_out else StreamError
+    what = "timed out" if timed_out else "broke"
+    return cls(
+        f"stream {what} after it started: {error.message}",
+        endpoint=endpoint,
+        status_code=error.status_code,
+        request_id=error.request_id or request_id,
+        code="read_timeout" if timed_out else "transport" if connection else (error.code or "malformed_stream"),
+        retryable=connection,
+        **partial,
+    )

@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, O
 import httpx
 
 from ._stream_state import StreamState, whole_answer
+from .bodies import aread_capped, not_an_event_stream, read_capped
 from .errors import BadRequestError, GlooGravixError
 from .sender import Recover, RetryHook
 from .streaming import StreamAccumulator
@@ -34,7 +35,10 @@ class _SenderCommon(Protocol):
 
     def status_error(self, response: httpx.Response) -> GlooGravixError: ...
 
-    def mid_stream_error(self, exc: BaseException, partial_text: str) -> BaseException: ...
+    max_body_bytes: Optional[int]
+    max_event_bytes: Optional[int]
+
+    def mid_stream_error(self, exc: BaseException, accumulator: StreamAccumulator, request_id: Optional[str]) -> GlooGravixError: ...
 
     def redacted(self, error: GlooGravixError) -> GlooGravixError: ...
 
@@ -106,10 +110,13 @@ class _StreamBase:
 
     def _needs_whole_body(self, response: httpx.Response) -> bool:
         """An error status, or a server that ignored ``stream: true`` and sent JSON."""
-        return response.status_code >= 300 or _is_json(response)
+        return response.status_code >= 300 or _is_json(response) or not_an_event_stream(response)
 
     def _new_state(self, response: httpx.Response) -> StreamState:
-        return StreamState(endpoint=self._sender.endpoint, idle_timeout=self._sender.stream_idle_timeout, response=response)
+        sender = self._sender
+        return StreamState(
+            endpoint=sender.endpoint, idle_timeout=sender.stream_idle_timeout, response=response, max_event_bytes=sender.max_event_bytes
+        )
 
     def _whole(self, response: httpx.Response) -> list[StreamDelta]:
         """After the body of such a response was read: raise, or one delta for it all."""
@@ -140,7 +147,7 @@ class _StreamBase:
         return True
 
     def _raise_mid_stream(self, exc: Exception, state: StreamState) -> None:
-        error = self._sender.mid_stream_error(exc, state.accumulator.text)
+        error = self._sender.mid_stream_error(exc, state.accumulator, state.request_id)
         if error is exc:
             raise exc
         raise error from exc
@@ -156,7 +163,7 @@ class ChatStream(_StreamBase):
         response = self._sender.send_once(self._request(), stream=True)
         try:
             if self._needs_whole_body(response):
-                response.read()
+                read_capped(response, self._sender.max_body_bytes, endpoint=self._sender.endpoint)
                 return self._whole(response)
             state = self._begin(response, self._sender.byte_chunks(response))
             for chunk in self._chunks:
@@ -228,7 +235,7 @@ class AsyncChatStream(_StreamBase):
         response = await self._sender.send_once(self._request(), stream=True)
         try:
             if self._needs_whole_body(response):
-                await response.aread()
+                await aread_capped(response, self._sender.max_body_bytes, endpoint=self._sender.endpoint)
                 return self._whole(response)
             state = self._begin(response, self._sender.byte_chunks(response))
             async for chunk in self._chunks:

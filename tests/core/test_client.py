@@ -788,11 +788,11 @@ async def test_stream_answered_with_plain_json(make):
 
 
 async def test_stream_malformed_event(make):
-    from langchain_gloo_gravix.core import MalformedResponseError
-
+    # After the first delta a bad event is a StreamError that keeps the text (issue 10).
     server = Server(chat=[reply_sse(sse_body(chunk("ok")), b"data: {not json\n\n")])
     result = await make("gravix", server, api_key="k").stream(MSGS, **MIN_PARAMS["gravix"])
-    assert isinstance(result.error, MalformedResponseError)
+    assert isinstance(result.error, StreamError)
+    assert result.error.partial_text == "ok" and "not JSON" in str(result.error)
 
 
 async def test_stream_over_oauth(make):
