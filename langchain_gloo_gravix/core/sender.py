@@ -55,12 +55,26 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator,
 
 import httpx
 
-from .auth import GlooOAuth, Mint, SenderAuth, Send, Wait
-from .errors import APIConnectionError, APITimeoutError, GlooGravixError, StreamError, StreamTimeoutError, error_from_response
+from .auth import GlooOAuth, Mint, Send, SenderAuth, Wait
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    GlooGravixError,
+    StreamError,
+    StreamTimeoutError,
+    error_from_response,
+)
 from .retry import RetryPolicy
 
 __all__ = [
-    "SyncSender", "AsyncSender", "RetryHook", "Recover", "DEFAULT_TIMEOUT", "LIMITS", "call_budget", "ssl_context",
+    "SyncSender",
+    "AsyncSender",
+    "RetryHook",
+    "Recover",
+    "DEFAULT_TIMEOUT",
+    "LIMITS",
+    "call_budget",
+    "ssl_context",
 ]
 
 T = TypeVar("T")
@@ -273,7 +287,9 @@ class _SenderBase:
         error when the failure must reach the caller. Call it in ``except``."""
         error = self.translate(exc)
         if recover is not None and isinstance(error, GlooGravixError) and recover(error):
-            logger.info("resending to %s after %s, changed (attempt %d)", self.endpoint, type(error).__name__, attempt + 1)
+            logger.info(
+                "resending to %s after %s, changed (attempt %d)", self.endpoint, type(error).__name__, attempt + 1
+            )
             return None
         delay = self.retry_policy.delay(attempt, error)
         if delay is None or not isinstance(error, GlooGravixError):
@@ -323,7 +339,9 @@ class SyncSender(_SenderBase):
                 self._transport = transport or httpx.HTTPTransport(limits=LIMITS, verify=ssl_context())
                 self.direct = True
 
-    def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request:
+    def build(
+        self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
+    ) -> httpx.Request:
         if self.http is None:
             return httpx.Request(method, url, headers=headers, content=content)
         # A caller's httpx client: let it merge its own headers, cookies and base URL.
@@ -347,7 +365,12 @@ class SyncSender(_SenderBase):
         return response
 
     def send_once(
-        self, request: httpx.Request, *, stream: bool = False, authenticate: bool = True, deadline: Optional[float] = None
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        authenticate: bool = True,
+        deadline: Optional[float] = None,
     ) -> httpx.Response:
         """One attempt: credentials (a token request if needed) and the request; no retries, no status check."""
         if deadline is None:
@@ -393,7 +416,11 @@ class SyncSender(_SenderBase):
             flow.close()
 
     def run(
-        self, attempt: Callable[..., T], *args: Any, on_retry: Optional[RetryHook] = None, recover: Optional[Recover] = None
+        self,
+        attempt: Callable[..., T],
+        *args: Any,
+        on_retry: Optional[RetryHook] = None,
+        recover: Optional[Recover] = None,
     ) -> T:
         """THE sync retry loop: call ``attempt(*args)`` until it returns, or the policy gives up."""
         n = 0
@@ -426,7 +453,11 @@ class SyncSender(_SenderBase):
     def byte_chunks(self, response: httpx.Response) -> Iterator[bytes]:
         """Raw bytes from our own transport when the body is not compressed (skips httpx's decoder layer); a
         transport that handed back an in-memory, already read body is read through httpx."""
-        if self.direct and not response.is_stream_consumed and response.headers.get("content-encoding", "identity") in ("identity", ""):
+        if (
+            self.direct
+            and not response.is_stream_consumed
+            and response.headers.get("content-encoding", "identity") in ("identity", "")
+        ):
             return response.iter_raw()
         return response.iter_bytes()
 
@@ -472,7 +503,9 @@ class AsyncSender(_SenderBase):
                 self._transport = transport
                 self.direct = True
 
-    def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request:
+    def build(
+        self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
+    ) -> httpx.Request:
         if self.http is None:
             return httpx.Request(method, url, headers=headers, content=content)
         return self.http.build_request(method, url, headers=headers, content=content)
@@ -494,7 +527,12 @@ class AsyncSender(_SenderBase):
         return response
 
     async def send_once(
-        self, request: httpx.Request, *, stream: bool = False, authenticate: bool = True, deadline: Optional[float] = None
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        authenticate: bool = True,
+        deadline: Optional[float] = None,
     ) -> httpx.Response:
         if deadline is None:
             deadline = self.deadline()
@@ -566,13 +604,19 @@ class AsyncSender(_SenderBase):
         on_retry: Optional[RetryHook] = None,
     ) -> httpx.Response:
         """The generic entry point (see :meth:`SyncSender.request`)."""
-        return await self.run(self._request_once, self.build(method, url, headers, content), authenticate, on_retry=on_retry)
+        return await self.run(
+            self._request_once, self.build(method, url, headers, content), authenticate, on_retry=on_retry
+        )
 
     async def _request_once(self, request: httpx.Request, authenticate: bool) -> httpx.Response:
         return self._checked(await self.send_once(request, authenticate=authenticate))
 
     def byte_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
-        if self.direct and not response.is_stream_consumed and response.headers.get("content-encoding", "identity") in ("identity", ""):
+        if (
+            self.direct
+            and not response.is_stream_consumed
+            and response.headers.get("content-encoding", "identity") in ("identity", "")
+        ):
             return response.aiter_raw()
         return response.aiter_bytes()
 
