@@ -469,12 +469,6 @@ class SyncSender(_SenderBase):
         elif self.http is not None:
             self.http.close()
 
-    @property
-    def is_closed(self) -> bool:
-        if self.http is not None:
-            return self.http.is_closed
-        return getattr(self, "_closed", False)
-
 
 class AsyncSender(_SenderBase):
     """Sends with an async transport or ``httpx.AsyncClient``; sleeps with ``sleep`` (default ``asyncio.sleep``)."""
