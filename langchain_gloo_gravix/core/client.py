@@ -11,15 +11,7 @@ from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, Union
 
 import httpx
 
-from ._base import (
-    DEFAULT_STREAM_IDLE_TIMEOUT,
-    DEFAULT_TIMEOUT,
-    Secret,
-    _BaseClient,
-    encode_body,
-    parse_completion,
-    parse_models,
-)
+from ._base import DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, Secret, _BaseClient, encode_body, parse_completion, parse_models
 from .endpoints import Endpoint
 from .retry import RetryPolicy
 from .sender import AsyncSender, RetryHook, SyncSender

@@ -55,15 +55,8 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator,
 
 import httpx
 
-from .auth import GlooOAuth, Mint, Send, SenderAuth, Wait
-from .errors import (
-    APIConnectionError,
-    APITimeoutError,
-    GlooGravixError,
-    StreamError,
-    StreamTimeoutError,
-    error_from_response,
-)
+from .auth import GlooOAuth, Mint, SenderAuth, Send, Wait
+from .errors import APIConnectionError, APITimeoutError, GlooGravixError, StreamError, StreamTimeoutError, error_from_response
 from .retry import RetryPolicy
 
 __all__ = [
