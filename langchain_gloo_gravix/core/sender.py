@@ -64,7 +64,14 @@ from .streaming import StreamAccumulator, stream_failure
 from .retry import RetryPolicy
 
 __all__ = [
-    "SyncSender", "AsyncSender", "RetryHook", "Recover", "DEFAULT_TIMEOUT", "LIMITS", "call_budget", "ssl_context",
+    "SyncSender",
+    "AsyncSender",
+    "RetryHook",
+    "Recover",
+    "DEFAULT_TIMEOUT",
+    "LIMITS",
+    "call_budget",
+    "ssl_context",
 ]
 
 T = TypeVar("T")
@@ -279,7 +286,9 @@ class _SenderBase:
         error when the failure must reach the caller. Call it in ``except``."""
         error = self.translate(exc)
         if recover is not None and isinstance(error, GlooGravixError) and recover(error):
-            logger.info("resending to %s after %s, changed (attempt %d)", self.endpoint, type(error).__name__, attempt + 1)
+            logger.info(
+                "resending to %s after %s, changed (attempt %d)", self.endpoint, type(error).__name__, attempt + 1
+            )
             return None
         delay = self.retry_policy.delay(attempt, error)
         if delay is None or not isinstance(error, GlooGravixError):
@@ -358,7 +367,12 @@ class SyncSender(_SenderBase):
         return response
 
     def send_once(
-        self, request: httpx.Request, *, stream: bool = False, authenticate: bool = True, deadline: Optional[float] = None
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        authenticate: bool = True,
+        deadline: Optional[float] = None,
     ) -> httpx.Response:
         """One attempt: credentials (a token request if needed) and the request; no retries, no status check."""
         if deadline is None:
@@ -404,7 +418,11 @@ class SyncSender(_SenderBase):
             flow.close()
 
     def run(
-        self, attempt: Callable[..., T], *args: Any, on_retry: Optional[RetryHook] = None, recover: Optional[Recover] = None
+        self,
+        attempt: Callable[..., T],
+        *args: Any,
+        on_retry: Optional[RetryHook] = None,
+        recover: Optional[Recover] = None,
     ) -> T:
         """THE sync retry loop: call ``attempt(*args)`` until it returns, or the policy gives up."""
         n = 0
@@ -437,7 +455,11 @@ class SyncSender(_SenderBase):
     def byte_chunks(self, response: httpx.Response) -> Iterator[bytes]:
         """Raw bytes from our own transport when the body is not compressed (skips httpx's decoder layer); a
         transport that handed back an in-memory, already read body is read through httpx."""
-        if self.direct and not response.is_stream_consumed and response.headers.get("content-encoding", "identity") in ("identity", ""):
+        if (
+            self.direct
+            and not response.is_stream_consumed
+            and response.headers.get("content-encoding", "identity") in ("identity", "")
+        ):
             return response.iter_raw()
         return response.iter_bytes()
 
@@ -448,12 +470,6 @@ class SyncSender(_SenderBase):
             self._transport.close()
         elif self.http is not None:
             self.http.close()
-
-    @property
-    def is_closed(self) -> bool:
-        if self.http is not None:
-            return self.http.is_closed
-        return getattr(self, "_closed", False)
 
 
 class AsyncSender(_SenderBase):
@@ -509,7 +525,12 @@ class AsyncSender(_SenderBase):
         return response
 
     async def send_once(
-        self, request: httpx.Request, *, stream: bool = False, authenticate: bool = True, deadline: Optional[float] = None
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        authenticate: bool = True,
+        deadline: Optional[float] = None,
     ) -> httpx.Response:
         if deadline is None:
             deadline = self.deadline()
@@ -581,13 +602,19 @@ class AsyncSender(_SenderBase):
         on_retry: Optional[RetryHook] = None,
     ) -> httpx.Response:
         """The generic entry point (see :meth:`SyncSender.request`)."""
-        return await self.run(self._request_once, self.build(method, url, headers, content), authenticate, on_retry=on_retry)
+        return await self.run(
+            self._request_once, self.build(method, url, headers, content), authenticate, on_retry=on_retry
+        )
 
     async def _request_once(self, request: httpx.Request, authenticate: bool) -> httpx.Response:
         return self._checked(await self.send_once(request, authenticate=authenticate))
 
     def byte_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
-        if self.direct and not response.is_stream_consumed and response.headers.get("content-encoding", "identity") in ("identity", ""):
+        if (
+            self.direct
+            and not response.is_stream_consumed
+            and response.headers.get("content-encoding", "identity") in ("identity", "")
+        ):
             return response.aiter_raw()
         return response.aiter_bytes()
 

@@ -56,12 +56,21 @@ def hang() -> Action:
 
 def trickle(body: bytes, *, interval: float = 0.05, step: int = 1, status: int = 200) -> Action:
     """Headers at once (with the full Content-Length), then ``step`` bytes every ``interval`` seconds."""
-    return Action("trickle", status=status, body=body, interval=interval, step=step, headers={"content-type": "application/json"})
+    return Action(
+        "trickle", status=status, body=body, interval=interval, step=step, headers={"content-type": "application/json"}
+    )
 
 
 def stream(*events: bytes, then: str = "close", interval: float = 0.05, hold: float = 0.0) -> Action:
     """An SSE response (chunked): the events at once, then ``then``."""
-    return Action("stream", events=list(events), then=then, interval=interval, hold=hold, headers={"content-type": "text/event-stream"})
+    return Action(
+        "stream",
+        events=list(events),
+        then=then,
+        interval=interval,
+        hold=hold,
+        headers={"content-type": "text/event-stream"},
+    )
 
 
 def reset() -> Action:
@@ -75,7 +84,13 @@ def sse(payload: Any) -> bytes:
 
 def chunk_event(content: str, finish: Optional[str] = None) -> bytes:
     delta = {"content": content} if content else {}
-    return sse({"id": "c1", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    return sse(
+        {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+    )
 
 
 def completion(text: str = "ok") -> dict[str, Any]:
@@ -263,7 +278,11 @@ class FaultServer:
                 await asyncio.sleep(action.interval)
             return True
         # an SSE stream, chunked
-        head = status_line + "".join(f"{k}: {v}\r\n" for k, v in action.headers.items()) + "transfer-encoding: chunked\r\n\r\n"
+        head = (
+            status_line
+            + "".join(f"{k}: {v}\r\n" for k, v in action.headers.items())
+            + "transfer-encoding: chunked\r\n\r\n"
+        )
         writer.write(head.encode())
 
         def chunk(data: bytes) -> bytes:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from langchain_gloo_gravix.core import (
+    DEFAULT_TIMEOUT,
     APIConnectionError,
     APITimeoutError,
     AsyncClient,
@@ -25,15 +26,14 @@ from langchain_gloo_gravix.core import (
     StreamError,
     StreamTimeoutError,
 )
-from langchain_gloo_gravix.core import DEFAULT_TIMEOUT
 from langchain_gloo_gravix.core import streams as streams_mod
 from langchain_gloo_gravix.core._stream_state import StreamState
 from langchain_gloo_gravix.core.auth import TokenCache
 
 from .conftest import (
-    ChunkStream,
     MIN_PARAMS,
     MSGS,
+    ChunkStream,
     Server,
     chunk,
     completion_json,

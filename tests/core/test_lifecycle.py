@@ -36,7 +36,16 @@ def oauth(server: fs.FaultServer, **kw: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy", "NO_PROXY", "no_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -117,8 +126,12 @@ async def test_hung_or_trickling_token_endpoint_16_tasks(fault):
 async def test_token_refused_once_reaches_every_waiter_as_its_attempt(sleeps):
     """The owner's failure is the waiters' failure of that round; the next round succeeds for all."""
     with fs.FaultServer(script(token=lambda n: fs.reply(503, {"error": "busy"}) if n == 0 else fs.token())) as server:
-        async with AsyncClient("gloo-v2", timeout=2, sleep=sleeps.async_, retry_policy=NO_SLEEP, **oauth(server)) as client:
-            results = await asyncio.gather(*(client.create(MSGS, auto_routing=True) for _ in range(8)), return_exceptions=True)
+        async with AsyncClient(
+            "gloo-v2", timeout=2, sleep=sleeps.async_, retry_policy=NO_SLEEP, **oauth(server)
+        ) as client:
+            results = await asyncio.gather(
+                *(client.create(MSGS, auto_routing=True) for _ in range(8)), return_exceptions=True
+            )
     assert all(not isinstance(r, BaseException) for r in results), results[:3]
     assert server.count("token") == 2
     assert server.count("chat") == 8
@@ -128,7 +141,13 @@ async def test_token_refused_once_reaches_every_waiter_as_its_attempt(sleeps):
 async def test_token_request_bounded_through_a_proxy_from_the_environment(monkeypatch, mode):
     with fs.FaultServer(script(token=lambda n: fs.hang())) as server:
         monkeypatch.setenv("HTTP_PROXY", server.url)  # the fault server answers as a proxy
-        kw = {"base_url": "http://gloo.invalid", "client_id": unique_id(), "client_secret": "s", "timeout": 0.3, "max_retries": 0}
+        kw = {
+            "base_url": "http://gloo.invalid",
+            "client_id": unique_id(),
+            "client_secret": "s",
+            "timeout": 0.3,
+            "max_retries": 0,
+        }
         start = time.monotonic()
         if mode == "sync":
             client = Client("gloo-v2", **kw)
@@ -202,7 +221,9 @@ def test_fork_during_a_refresh_child_mints_its_own_token():
     with fs.FaultServer(script(token=lambda n: fs.hang() if n == 0 else fs.token("tok-child"))) as server:
         kw = oauth(server, timeout=5, max_retries=0)
         client = Client("gloo-v2", **kw)
-        owner = threading.Thread(target=lambda: pytest.raises(GlooGravixError, client.create, MSGS, auto_routing=True), daemon=True)
+        owner = threading.Thread(
+            target=lambda: pytest.raises(GlooGravixError, client.create, MSGS, auto_routing=True), daemon=True
+        )
         owner.start()
         for _ in range(200):  # until the parent's refresh is in flight
             if server.count("token"):
@@ -243,7 +264,9 @@ async def test_trickled_or_silent_body_fails_within_about_timeout(mode, fault):
     import json
 
     body = json.dumps(fs.completion("x" * 200)).encode()
-    action = fs.trickle(body, interval=0.05) if fault == "trickle" else fs.trickle(body, interval=30, step=len(body) // 2)
+    action = (
+        fs.trickle(body, interval=0.05) if fault == "trickle" else fs.trickle(body, interval=30, step=len(body) // 2)
+    )
     with fs.FaultServer(script(chat=lambda n: action)) as server:
         kw = {"base_url": server.url, "api_key": "k", "timeout": 0.5, "max_retries": 0}
         start = time.monotonic()
@@ -305,7 +328,9 @@ async def test_staggered_long_streams_each_get_their_first_event_promptly():
     (before, they all landed in the first sub-pool, the 33rd waited for a pool slot)."""
     action = fs.stream(fs.chunk_event("hello"), then="slow", interval=0.2, hold=4.0)
     with fs.FaultServer(script(chat=lambda n: action), lifetime=60) as server:
-        async with AsyncClient("gravix", base_url=server.url, api_key="k", timeout=httpx.Timeout(10, pool=3), max_retries=0) as client:
+        async with AsyncClient(
+            "gravix", base_url=server.url, api_key="k", timeout=httpx.Timeout(10, pool=3), max_retries=0
+        ) as client:
             streams, waits = [], []
             try:
                 for _ in range(40):
