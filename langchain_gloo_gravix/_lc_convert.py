@@ -55,7 +55,7 @@ def _text_of(content: Any) -> str:
 def _user_content(content: Any) -> Any:
     if isinstance(content, str):
         return content
-    out = []
+    out: list[Any] = []
     for block in content:
         if isinstance(block, str):
             out.append({"type": "text", "text": block})
@@ -70,7 +70,7 @@ def _user_content(content: Any) -> Any:
 
 
 def _tool_call_dicts(message: AIMessage) -> list[dict[str, Any]]:
-    calls = [
+    calls: list[dict[str, Any]] = [
         {
             "id": call["id"],
             "type": "function",
@@ -138,7 +138,7 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
     """
     if usage is None:
         return None
-    meta = UsageMetadata(
+    meta = UsageMetadata(  # type: ignore[typeddict-item]  # the details are added below when the server sent them
         input_tokens=usage.prompt_tokens,
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,

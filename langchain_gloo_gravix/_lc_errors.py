@@ -126,6 +126,6 @@ def to_langchain_error(error: BaseException) -> BaseException:
             twin.args = error.args
             twin.__dict__.update(error.__dict__)
             # LangChain's retry middleware reads ``is_retryable``; keep it truthful.
-            twin.is_retryable = bool(error.retryable)
+            twin.is_retryable = bool(error.retryable)  # type: ignore[attr-defined]  # the langchain_core attribute
             return twin
     return error

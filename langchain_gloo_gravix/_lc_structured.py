@@ -77,7 +77,7 @@ def structured_output_runnable(
     pydantic = _is_pydantic(schema)
     trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
     if method == "function_calling":
-        tool = convert_to_openai_tool(schema, strict=strict)
+        tool = convert_to_openai_tool(schema, strict=strict)  # type: ignore[arg-type]  # None refused above
         name = tool["function"]["name"]
         llm = model.bind_tools([tool], tool_choice=name, ls_structured_output_format=trace)
         parser: Runnable = (
@@ -89,7 +89,7 @@ def structured_output_runnable(
         llm = model.bind(response_format={"type": "json_object"}, ls_structured_output_format=trace)
         parser = PydanticOutputParser(pydantic_object=schema) if pydantic else JsonOutputParser()
     else:
-        json_schema = convert_to_json_schema(schema)
+        json_schema = convert_to_json_schema(schema)  # type: ignore[arg-type]  # None refused above
         response_format = {
             "type": "json_schema",
             "json_schema": {

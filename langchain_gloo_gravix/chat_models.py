@@ -335,9 +335,9 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
         max_tokens = kwargs.get("max_tokens", self.max_tokens) or kwargs.get("max_completion_tokens", self.max_completion_tokens)
         if max_tokens is not None:
             params["ls_max_tokens"] = max_tokens
-        stop = stop or kwargs.get("stop") or self.stop
-        if stop:
-            params["ls_stop"] = [stop] if isinstance(stop, str) else list(stop)
+        given: Any = stop or kwargs.get("stop") or self.stop
+        if given:
+            params["ls_stop"] = [given] if isinstance(given, str) else list(given)
         return params
 
     def _ls_model_name(self) -> str:

@@ -167,6 +167,7 @@ def get_tool_calls(response: ChatResponse, error_on_no_tool_call: bool = True) -
             if final:
                 raise ValueError(f"the model sent a tool call without a tool name (id {call_id!r}, arguments {arguments!r})")
             continue
+        kwargs: Optional[dict[str, Any]]
         if final:
             kwargs = _final_arguments(name, call_id, arguments)
         else:

@@ -75,7 +75,8 @@ async def aread_capped(response: httpx.Response, limit: Optional[int], *, endpoi
 def request_url(response: Any) -> Optional[httpx.URL]:
     """The URL a response answered, when the response knows its request."""
     try:
-        return response.request.url
+        url: httpx.URL = response.request.url
+        return url
     except (RuntimeError, AttributeError):
         return None
 

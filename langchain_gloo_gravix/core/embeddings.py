@@ -30,7 +30,7 @@ import json
 import sys
 from array import array
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Optional, Sequence
+from typing import Any, Literal, Mapping, Optional, Sequence, cast
 
 from .endpoints import Endpoint, resolve_embedding_model
 from .errors import (
@@ -192,7 +192,8 @@ def decode_base64_vector(text: str) -> list[float]:
         values.frombytes(raw)
         values.byteswap()
         return values.tolist()
-    return memoryview(raw).cast("f").tolist()
+    # typeshed types memoryview.tolist() as list[int]; for format "f" it is floats
+    return cast("list[float]", memoryview(raw).cast("f").tolist())
 
 
 def encode_base64_vector(vector: Sequence[float]) -> str:

@@ -400,7 +400,8 @@ class Routing(_Open):
         """The routing fields of a response or chunk, or None when it has none."""
         if not any(key in payload for key in _ROUTING_ONLY):
             return None
-        return cls.read({k: payload[k] for k in ROUTING_FIELDS if k in payload})
+        routing: Routing = cls.read({k: payload[k] for k in ROUTING_FIELDS if k in payload})
+        return routing
 
     def merged(self, other: Optional["Routing"]) -> "Routing":
         """Fill fields missing here from ``other`` (streams spread them over chunks)."""

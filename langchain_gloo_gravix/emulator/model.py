@@ -70,7 +70,7 @@ def tool_name(tool: Any) -> str | None:
 
 
 def tool_parameters(tool: dict) -> dict:
-    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    fn = tool["function"] if isinstance(tool.get("function"), dict) else tool
     params = fn.get("parameters")
     return params if isinstance(params, dict) else {"type": "object", "properties": {}}
 
@@ -107,9 +107,8 @@ class ScriptedModel:
             with_results = Prompt.from_messages([*messages, {"role": "user", "content": f"{prompt.last_user}\n{results}"}])
             text = structured_text(body.get("response_format"), with_results) or results
         else:
-            text = structured_text(body.get("response_format"), prompt)
-            if text is None:
-                text = plain_text(prompt)
+            structured = structured_text(body.get("response_format"), prompt)
+            text = structured if structured is not None else plain_text(prompt)
         text, finish = apply_limits(text, body)
         return Reply(text, finish, prompt_tokens, count_pieces(text), reasoning=reasoning)
 
@@ -136,7 +135,7 @@ def pick_tool(tools: list[dict], tool_choice: Any, prompt: Prompt) -> dict:
     for text in (prompt.last_user, prompt.conversation):
         hits = []
         for tool in tools:
-            m = mention_pattern(tool_name(tool)).search(text)
+            m = mention_pattern(tool_name(tool) or "").search(text)
             if m:
                 hits.append((m.start(), tools.index(tool)))
         if hits:
@@ -167,7 +166,7 @@ def _stems(text: str) -> set[str]:
 
 def tool_words(tool: dict) -> set[str]:
     """Words of a tool's name, description and parameter names and descriptions."""
-    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    fn = tool["function"] if isinstance(tool.get("function"), dict) else tool
     parts = [str(tool_name(tool) or "").replace("_", " "), str(fn.get("description") or "")]
     props = tool_parameters(tool).get("properties")
     if isinstance(props, dict):
@@ -190,7 +189,7 @@ def tool_result_text(messages: list[dict]) -> str:
     for msg in messages:
         for call in msg.get("tool_calls") or []:
             if isinstance(call, dict) and isinstance(call.get("function"), dict):
-                names[call.get("id")] = call["function"].get("name") or "the tool"
+                names[str(call.get("id"))] = call["function"].get("name") or "the tool"
     parts = []
     for msg in trailing:
         name = msg.get("name") or names.get(msg.get("tool_call_id")) or "the tool"

@@ -209,11 +209,12 @@ def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
 def _stream_reply(shaper: Shaper, plan: StreamPlan, fault: Fault | None, n: int) -> SseReply:
     """The SSE reply for ``plan``, bent by a stream fault if one is pending."""
     kind = fault.kind if fault is not None else None
+    params = fault.params if fault is not None else {}
     if kind == "cut_stream":
         sent = plan.head + plan.body  # never the finish chunk
-        return SseReply(sent[: fault.params["after_chunks"]], cut=True)
+        return SseReply(sent[: params["after_chunks"]], cut=True)
     if kind == "stream_error":
-        p = fault.params
+        p = params
         error = {"code": p["code"], "type": "internal_error", "message": p["message"],
                  "fault": p["fault"], "retryable": p["retryable"]}
         # After one or two content chunks, then EOF: no [DONE]. The trace id
@@ -221,7 +222,7 @@ def _stream_reply(shaper: Shaper, plan: StreamPlan, fault: Fault | None, n: int)
         return SseReply(plan.head + plan.body[:2] + [shaper.error_chunk(error)],
                         headers={"x-sentry-trace-id": f"emulator-trace-{n:06d}"})
     if kind == "keepalive":
-        return SseReply(plan.events(), pings=fault.params["lines"])
+        return SseReply(plan.events(), pings=params["lines"])
     if kind == "crlf":
         return SseReply(plan.events(), crlf=True)
     return SseReply(plan.events())

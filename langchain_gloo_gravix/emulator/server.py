@@ -13,7 +13,7 @@ import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .routes import JsonReply, SseReply, dispatch
@@ -33,7 +33,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), Handler)  # loopback only
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients dropping idle keep-alive connections is normal; only real
         # failures deserve a traceback.
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
@@ -87,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            parts = []
+            parts: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
