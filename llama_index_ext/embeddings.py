@@ -9,7 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from langchain_gloo_gravix.core import GRAVIX, resolve_base_url, resolve_embedding_model
 from langchain_gloo_gravix.core.client_cache import ClientCache, settings_key
