@@ -9,35 +9,42 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ._lc_errors import to_langchain_error
-from .core import GRAVIX, GlooGravixError, env_credentials, resolve_base_url, resolve_embedding_model
+from .core import GRAVIX, GlooGravixError, resolve_base_url, resolve_embedding_model
+from .core.client_cache import ClientCache, settings_key
+from .core.config import check_headers, check_max_retries, check_timeout
+from .core.credentials import resolve_credentials
 from .core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
+from .core.options import move_unknown_options
+from .core.redact import hide_validation_input
 
 if TYPE_CHECKING:
-    from llama_index_ext._clients import ClientCache
-
     from .core import AsyncClient, Client
 
 __all__ = ["GravixLayerEmbeddings"]
 
 
-def _new_cache() -> "ClientCache":
-    # The per-event-loop client cache of the LlamaIndex adapters, framework-free; to move
-    # into the core (issue 9), after which this import changes and nothing else.
-    from llama_index_ext._clients import ClientCache
-
-    return ClientCache()
-
-
 class GravixLayerEmbeddings(BaseModel, Embeddings):
     """Gravix Layer embeddings (OpenAI-compatible ``/embeddings``) for LangChain.
 
-    Same words as ``ChatGravixLayer``: ``api_key`` (else env GRAVIXLAYER_API_KEY, read at the first
-    request), ``base_url`` (else env GRAVIXLAYER_BASE_URL), ``timeout``, ``max_retries``,
-    ``http_client`` / ``http_async_client``. ``model`` defaults to env GRAVIXLAYER_EMBEDDING_MODEL,
-    else ``microsoft/multilingual-e5-large``.
+    Same words and rules as ``ChatGravixLayer``: ``api_key`` (else env GRAVIXLAYER_API_KEY, read and
+    checked at construction), ``base_url`` (else env GRAVIXLAYER_BASE_URL), ``timeout`` (seconds, a
+    ``(connect, read)`` pair or an ``httpx.Timeout``), ``max_retries``, ``default_headers`` (never shown
+    or serialised), ``http_client`` / ``http_async_client``; bad values fail at construction without
+    showing them. An unknown constructor argument goes to ``model_kwargs`` (and the request body) with
+    a warning; one that looks like a misspelt option raises, naming the option. ``model`` defaults to
+    env GRAVIXLAYER_EMBEDDING_MODEL, else ``microsoft/multilingual-e5-large``.
 
     Inputs go out in batches of ``batch_size`` (async: ``max_concurrency`` batches at a time); a
     batch the server calls too large is split in halves and sent again. Vectors come back in input
@@ -52,16 +59,18 @@ class GravixLayerEmbeddings(BaseModel, Embeddings):
         store.similarity_search("How long do tokens last?", k=1)
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), extra="forbid")
+    # hide_input_in_errors: a ValidationError would otherwise print every constructor argument, secrets included.
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True)
 
     model: Optional[str] = Field(default=None, alias="model_name")
     """Embedding model id; env GRAVIXLAYER_EMBEDDING_MODEL or microsoft/multilingual-e5-large when None."""
     base_url: Optional[str] = None
     """The .../v1/inference prefix; env GRAVIXLAYER_BASE_URL or the public URL when None."""
     api_key: Optional[SecretStr] = None
+    """Static bearer key; env GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
     timeout: Any = None
-    """Seconds or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
-    max_retries: int = Field(default=2, ge=0)
+    """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
+    max_retries: int = 2
     """Retries for 408/409/429/5xx and connection errors, in one layer (the core's)."""
     batch_size: int = Field(default=DEFAULT_EMBEDDING_BATCH_SIZE, ge=1, alias="chunk_size")
     """Inputs per request (``chunk_size`` as in OpenAIEmbeddings)."""
@@ -72,20 +81,59 @@ class GravixLayerEmbeddings(BaseModel, Embeddings):
     user: Optional[str] = None
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra top-level request fields, sent on every call."""
-    default_headers: Optional[dict[str, str]] = Field(default=None, repr=False)
+    default_headers: Optional[dict[str, str]] = Field(default=None, exclude=True, repr=False)
+    """Sent with every request. Never shown in repr or serialised (gateways put credentials here)."""
     http_client: Any = Field(default=None, exclude=True, repr=False)
     """An ``httpx.Client`` for sync calls (yours to close)."""
     http_async_client: Any = Field(default=None, exclude=True, repr=False)
     """An ``httpx.AsyncClient`` for async calls (yours to close)."""
 
-    _clients: "ClientCache" = PrivateAttr(default_factory=_new_cache)
+    # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
+    _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
+
+    # -- configuration: the chat models' rules (see _ChatGlooGravixBase) -----------------------
+
+    def __init__(self, **kwargs: Any) -> None:
+        try:
+            super().__init__(**kwargs)
+            return
+        except ValidationError as error:
+            hidden = hide_validation_input(error)
+        # raised outside the handler: the original error (which holds every argument) is not its context
+        raise hidden
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: Any) -> Any:
+        check_timeout(value)
+        return value
+
+    @field_validator("max_retries", mode="before")
+    @classmethod
+    def _check_max_retries(cls, value: Any) -> int:
+        return check_max_retries(value)
+
+    @field_validator("default_headers")
+    @classmethod
+    def _check_default_headers(cls, value: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
+        return None if value is None else check_headers(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_unknown_options(cls, values: Any) -> Any:
+        """Unknown arguments go to ``model_kwargs`` with a warning; a misspelt option raises."""
+        if not isinstance(values, dict):
+            return values
+        declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
+        return move_unknown_options(values, declared, "model_kwargs")
 
     @model_validator(mode="after")
     def _fill_from_environment(self) -> "GravixLayerEmbeddings":
-        if self.api_key is None:
-            found = env_credentials(GRAVIX).get("api_key")
-            if found:
-                self.api_key = SecretStr(found)
+        # The core's one credential rule (core/credentials.py), checked now; a key taken from the
+        # environment is stored, as ChatGravixLayer does, so that a copy uses what the calls would.
+        creds = resolve_credentials(GRAVIX, api_key=self.api_key)
+        if creds.kind == "static" and self.api_key is None:
+            self.api_key = SecretStr(creds.api_key or "")
         self.base_url = resolve_base_url(GRAVIX, self.base_url)
         self.model = resolve_embedding_model(GRAVIX, self.model)
         return self
@@ -106,9 +154,9 @@ class GravixLayerEmbeddings(BaseModel, Embeddings):
         }
 
     def _key(self, http_client: Any) -> Any:
-        from llama_index_ext._clients import settings_key
-
-        return (settings_key({**self._settings(), "api_key": self.api_key and self.api_key.get_secret_value()}), id(http_client))
+        # compared by value on every call: a changed setting (model.base_url = ...) gets a fresh client
+        secret = self.api_key.get_secret_value() if self.api_key is not None else None
+        return (settings_key({**self._settings(), "api_key": secret}), id(http_client))
 
     def _get_client(self) -> "Client":
         from .core import Client
@@ -116,6 +164,7 @@ class GravixLayerEmbeddings(BaseModel, Embeddings):
         return self._clients.sync(self._key(self.http_client), lambda: Client(GRAVIX, http_client=self.http_client, **self._settings()))
 
     def _get_async_client(self) -> "AsyncClient":
+        # an httpx.AsyncClient belongs to the event loop it first ran on: one client per loop
         from .core import AsyncClient
 
         return self._clients.async_(

@@ -9,28 +9,41 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_serializer, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from langchain_gloo_gravix.core import GRAVIX, resolve_base_url, resolve_embedding_model
+from langchain_gloo_gravix.core.client_cache import ClientCache, settings_key
+from langchain_gloo_gravix.core.config import check_headers, check_max_retries, check_timeout, timeout_as_data
+from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
-
-from ._clients import ClientCache, settings_key
+from langchain_gloo_gravix.core.options import move_unknown_options
+from langchain_gloo_gravix.core.redact import hide_validation_input
 
 if TYPE_CHECKING:
     from langchain_gloo_gravix.core import AsyncClient, Client
 
 __all__ = ["GravixLayerEmbedding"]
 
-_SECRET_HEADER_HINTS = ("authorization", "api-key", "apikey", "token", "secret", "cookie", "password")
-
 
 class GravixLayerEmbedding(BaseEmbedding):
     """Gravix Layer embeddings (OpenAI-compatible ``/embeddings``) for LlamaIndex.
 
-    Same words as the ``GravixLayer`` LLM: ``api_key`` (else env GRAVIXLAYER_API_KEY, read at the
-    first request), ``base_url`` (else env GRAVIXLAYER_BASE_URL), ``timeout``, ``max_retries``,
-    ``default_headers``. ``model_name`` (or ``model``) defaults to env GRAVIXLAYER_EMBEDDING_MODEL,
-    else ``microsoft/multilingual-e5-large``. ``embed_batch_size`` inputs go in one request
+    Same words and rules as the ``GravixLayer`` LLM: ``api_key`` (else env GRAVIXLAYER_API_KEY, checked
+    at construction, read again at the first request), ``base_url`` (else env GRAVIXLAYER_BASE_URL),
+    ``timeout`` (seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``), ``max_retries``,
+    ``default_headers`` (never shown or serialised: pass them again after ``from_dict``); bad values
+    fail at construction without showing them. An unknown constructor argument goes to
+    ``additional_kwargs`` (the request body) with a warning; a misspelt option raises. ``model_name``
+    (or ``model``) defaults to env GRAVIXLAYER_EMBEDDING_MODEL, else ``microsoft/multilingual-e5-large``. ``embed_batch_size`` inputs go in one request
     (128 by default); async batches run ``max_concurrency`` at a time.
 
     Example::
@@ -41,7 +54,8 @@ class GravixLayerEmbedding(BaseEmbedding):
         index = VectorStoreIndex.from_documents(documents)
     """
 
-    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+    # hide_input_in_errors: a ValidationError would otherwise print every argument, secrets included.
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, hide_input_in_errors=True)
 
     model_name: str = Field(default="", alias="model", description="Embedding model id; env or the default when empty.")
     embed_batch_size: int = Field(default=DEFAULT_EMBEDDING_BATCH_SIZE, gt=0, le=2048, description="Inputs per request.")
@@ -49,30 +63,75 @@ class GravixLayerEmbedding(BaseEmbedding):
     encoding_format: Literal["base64", "float"] = Field(
         default="base64", description="Wire encoding; base64 falls back to float when a server ignores or refuses it."
     )
-    timeout: Optional[float] = Field(default=None, gt=0, description="Seconds; None keeps the core's finite default.")
-    max_retries: int = Field(default=2, ge=0, description="Retries of 408/409/429/5xx/connection errors (one layer).")
-    default_headers: Optional[Dict[str, str]] = Field(default=None, repr=False, description="Sent with every request.")
+    timeout: Any = Field(
+        default=None,
+        description="Seconds, a (connect, read) pair or an httpx.Timeout; None keeps the core's finite default.",
+    )
+    max_retries: int = Field(default=2, description="Retries of 408/409/429/5xx/connection errors (one layer).")
+    # exclude + repr=False: gateways put credentials in headers, so no header value is ever shown or
+    # serialised (to_dict/to_json, the model_dict of instrumentation events)
+    default_headers: Optional[Dict[str, str]] = Field(
+        default=None, exclude=True, repr=False, description="Sent with every request; never serialised."
+    )
     additional_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra request fields (e.g. user).")
     api_key: Optional[SecretStr] = Field(default=None, exclude=True, repr=False, description="Static key; env if None.")
     base_url: Optional[str] = Field(default=None, description="The .../v1/inference prefix; env or the public URL.")
 
+    # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
     _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
+
+    # -- construction: the GravixLayer LLM's rules (see base.GlooGravixLLM) -----------------------
+
+    def __init__(self, **kwargs: Any) -> None:
+        try:
+            super().__init__(**kwargs)
+            return
+        except ValidationError as error:
+            hidden = hide_validation_input(error)
+        # raised outside the handler: the original error (which holds every argument) is not its context
+        raise hidden
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: Any) -> Any:
+        check_timeout(value)
+        return value
+
+    @field_validator("max_retries", mode="before")
+    @classmethod
+    def _check_max_retries(cls, value: Any) -> int:
+        return check_max_retries(value)
+
+    @field_validator("default_headers")
+    @classmethod
+    def _check_default_headers(cls, value: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
+        return None if value is None else check_headers(value)
+
+    @field_serializer("timeout")
+    def _timeout_as_data(self, value: Any) -> Any:
+        return timeout_as_data(value)  # an httpx.Timeout becomes its four parts (to_dict/from_dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_unknown_options(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
+        declared.add("class_name")  # to_dict() output fed back through the constructor
+        return move_unknown_options(values, declared, "additional_kwargs")
 
     @model_validator(mode="after")
     def _resolve(self) -> "GravixLayerEmbedding":
         self.model_name = resolve_embedding_model(GRAVIX, self.model_name or None)
         resolve_base_url(GRAVIX, self.base_url)  # pure: checks the URL, no I/O
+        # the core's one credential rule, run now only to check the values it would use (empty
+        # strings, whitespace); the client resolves them again at the first request, as GravixLayer's does
+        resolve_credentials(GRAVIX, api_key=self.api_key)
         return self
 
     @classmethod
     def class_name(cls) -> str:
         return "GravixLayerEmbedding"
-
-    @field_serializer("default_headers")
-    def _headers_without_secrets(self, headers: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
-        if headers is None:
-            return None
-        return {k: v for k, v in headers.items() if not any(h in k.lower() for h in _SECRET_HEADER_HINTS)}
 
     # -- clients -------------------------------------------------------------------------------
 

@@ -11,6 +11,9 @@ with a trailing newline) and then every place a secret could surface is searched
   (``on_chat_model_start`` serialized + invocation params, ``on_llm_error``);
 - LlamaIndex: ``repr``, ``to_dict``/``to_json`` and every instrumentation event.
 
+The embeddings classes (``GravixLayerEmbeddings``, ``GravixLayerEmbedding``) and the core's
+``embed`` are driven through the same error answers, sync and async, and searched the same way.
+
 The server is a small HTTP server on 127.0.0.1 that echoes the request's
 Authorization header, gateway header and body into its error answers (the
 hostile case: a token endpoint quoting the Basic header back). The search looks
@@ -38,9 +41,9 @@ from urllib.parse import quote
 
 import pytest
 
-from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
+from langchain_gloo_gravix import ChatGloo, ChatGravixLayer, GravixLayerEmbeddings
 from langchain_gloo_gravix.core import AsyncClient, Client, GlooGravixError
-from llama_index_ext import Gloo, GravixLayer
+from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
 ENV_VARS = (
     "GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET",
@@ -129,6 +132,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if self.path.endswith("/oauth2/token"):
                 self._token(scenario, echo)
+            elif self.path.endswith("/embeddings") and scenario == "ok":
+                self._embeddings(body)
             else:
                 self._chat(scenario, echo)
         except (BrokenPipeError, ConnectionResetError):
@@ -142,6 +147,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"access_token": TOKEN[:8] + "\n" + TOKEN[8:], "expires_in": 3600})
         else:
             self._send(200, {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600})
+
+    def _embeddings(self, body: bytes) -> None:
+        try:
+            texts = json.loads(body).get("input") or []
+        except ValueError:
+            texts = []
+        data = [{"object": "embedding", "index": i, "embedding": [0.5, -0.25, 1.0]} for i in range(len(texts))]
+        self._send(200, {"object": "list", "data": data, "model": "e", "usage": {"prompt_tokens": 1, "total_tokens": 1}})
 
     def _chat(self, scenario: str, echo: str) -> None:
         if scenario.startswith("chat") and scenario[4:].isdigit():
@@ -399,6 +412,51 @@ def _drive_all(seen: Seen, label: str, provider: str, base: str, fast: bool = Fa
     return results
 
 
+TEXTS = ["Hi", "there"]
+
+
+def _embed(client: Client) -> Any:
+    with client:
+        return client.embed(TEXTS, model="e")
+
+
+async def _aembed(client: AsyncClient) -> Any:
+    async with client:
+        return await client.embed(TEXTS, model="e")
+
+
+def _drive_embeddings(seen: Seen, label: str, base: str, fast: bool = False) -> list[Optional[BaseException]]:
+    """The embeddings entry points against one base URL: core embed sync/async, LangChain
+    embed_documents/embed_query/aembed_documents/aembed_query, LlamaIndex batch/query, sync and async."""
+    from langchain_core.load import dumpd, dumps
+
+    kw = {**_gravix_kw(base), "max_retries": 0, "timeout": (5.0, 0.4) if fast else 10}
+    results = [
+        _run(seen, f"{label} core embed", lambda: _embed(Client("gravix", **kw))),
+        _run(seen, f"{label} core async embed", lambda: _aembed(AsyncClient("gravix", **kw))),
+    ]
+    lc_model = GravixLayerEmbeddings(**kw)
+    results += [
+        _run(seen, f"{label} langchain embed_documents", lambda: lc_model.embed_documents(TEXTS)),
+        _run(seen, f"{label} langchain embed_query", lambda: lc_model.embed_query("Hi")),
+        _run(seen, f"{label} langchain aembed_documents", lambda: lc_model.aembed_documents(TEXTS)),
+        _run(seen, f"{label} langchain aembed_query", lambda: lc_model.aembed_query("Hi")),
+    ]
+    seen.add(f"{label} langchain embeddings repr", repr(lc_model) + str(lc_model) + lc_model.model_dump_json())
+    seen.add(f"{label} langchain embeddings dumps", dumps(lc_model) + json.dumps(dumpd(lc_model)))
+    li_model = GravixLayerEmbedding(**kw)
+    results += [
+        _run(seen, f"{label} llama_index get_text_embedding_batch", lambda: li_model.get_text_embedding_batch(TEXTS)),
+        _run(seen, f"{label} llama_index get_query_embedding", lambda: li_model.get_query_embedding("Hi")),
+        _run(seen, f"{label} llama_index aget_text_embedding_batch", lambda: li_model.aget_text_embedding_batch(TEXTS)),
+        _run(seen, f"{label} llama_index aget_query_embedding", lambda: li_model.aget_query_embedding("Hi")),
+    ]
+    seen.add(f"{label} llama_index embedding repr", repr(li_model) + li_model.to_json() + json.dumps(li_model.to_dict()))
+    li_model.close()
+    lc_model.close()
+    return results
+
+
 # -- the paths -----------------------------------------------------------------------------------
 
 TOKEN_SCENARIOS = ["token400", "token401", "token500", "tokenbad"]
@@ -436,6 +494,36 @@ def test_timeouts(server, watch, scenario, provider):
 def test_connection_refused(closed_port, watch, provider):
     results = _drive_all(watch, f"refused/{provider}", provider, f"http://127.0.0.1:{closed_port}")
     assert all(isinstance(r, GlooGravixError) for r in results)
+
+
+EMBEDDING_SCENARIOS = ["chat401", "chat403", "chat429", "chat500", "html400", "envelope200", "malformed", "disconnect"]
+
+
+@pytest.mark.parametrize("scenario", EMBEDDING_SCENARIOS)
+def test_embedding_errors_echoing_our_credentials(server, watch, scenario):
+    results = _drive_embeddings(watch, f"{scenario}/embeddings", f"{server}/s/{scenario}")
+    assert all(isinstance(r, GlooGravixError) for r in results), [type(r).__name__ for r in results]
+
+
+def test_embedding_timeouts(server, watch):
+    results = _drive_embeddings(watch, "slow/embeddings", f"{server}/s/slow", fast=True)
+    assert all(isinstance(r, GlooGravixError) for r in results), [type(r).__name__ for r in results]
+
+
+def test_embedding_connection_refused(closed_port, watch):
+    results = _drive_embeddings(watch, "refused/embeddings", f"http://127.0.0.1:{closed_port}")
+    assert all(isinstance(r, GlooGravixError) for r in results), [type(r).__name__ for r in results]
+
+
+def test_embedding_missing_credentials(server, watch):
+    kw = {"base_url": f"{server}/s/ok/v1/inference", "default_headers": {"X-Gateway": HEADER}}
+    errors = [
+        _run(watch, "missing langchain embeddings", lambda: GravixLayerEmbeddings(**kw).embed_query("Hi")),
+        _run(watch, "missing langchain embeddings async", lambda: GravixLayerEmbeddings(**kw).aembed_query("Hi")),
+        _run(watch, "missing llama_index embedding", lambda: GravixLayerEmbedding(**kw).get_query_embedding("Hi")),
+        _run(watch, "missing llama_index embedding async", lambda: GravixLayerEmbedding(**kw).aget_query_embedding("Hi")),
+    ]
+    assert all(isinstance(e, GlooGravixError) for e in errors), [type(e).__name__ for e in errors]
 
 
 @pytest.mark.parametrize("provider", ["gloo", "gravix"])
@@ -493,6 +581,16 @@ def _bad_constructions(base: str) -> list[tuple[str, Callable[[], Any]]]:
             (f"{name} Gloo", lambda gk=gk: Gloo(**gk)),
             (f"{name} GravixLayer", lambda xk=xk: GravixLayer(model=GRAVIX_MODEL, **xk)),
         ]
+        if "temperature" not in x:
+            out += [
+                (f"{name} GravixLayerEmbeddings", lambda xk=xk: GravixLayerEmbeddings(**xk)),
+                (f"{name} GravixLayerEmbedding", lambda xk=xk: GravixLayerEmbedding(**xk)),
+            ]
+    # a misspelt option: refused by a model validator, whose input is every argument
+    out += [
+        ("misspelt GravixLayerEmbeddings", lambda: GravixLayerEmbeddings(**gravix, modle="x")),
+        ("misspelt GravixLayerEmbedding", lambda: GravixLayerEmbedding(**gravix, modle="x")),
+    ]
     return out
 
 
@@ -512,6 +610,8 @@ def test_env_credentials_with_newlines(server, watch, monkeypatch):
         ("env Gloo", lambda: Gloo(base_url=base)),
         ("env ChatGravixLayer", lambda: ChatGravixLayer(model=GRAVIX_MODEL, base_url=base)),
         ("env GravixLayer", lambda: GravixLayer(model=GRAVIX_MODEL, base_url=base)),
+        ("env GravixLayerEmbeddings", lambda: GravixLayerEmbeddings(base_url=base)),
+        ("env GravixLayerEmbedding", lambda: GravixLayerEmbedding(base_url=base)),
     ]
     errors = [_run(watch, name, build) for name, build in builds]
     assert all(isinstance(e, ValueError) for e in errors)
@@ -532,7 +632,10 @@ def test_successful_calls_and_copies_show_nothing(server, watch):
     # the happy path logs and traces too; and a copied model's repr
     assert not any(_drive_all(watch, "ok/gloo", "gloo", f"{server}/s/ok"))
     assert not any(_drive_all(watch, "ok/gravix", "gravix", f"{server}/s/ok"))
-    for model in (Gloo(**_gloo_kw(server)), GravixLayer(model=GRAVIX_MODEL, **_gravix_kw(server))):
+    assert not any(_drive_embeddings(watch, "ok/embeddings", f"{server}/s/ok"))
+    models = (Gloo(**_gloo_kw(server)), GravixLayer(model=GRAVIX_MODEL, **_gravix_kw(server)),
+              GravixLayerEmbeddings(**_gravix_kw(server)), GravixLayerEmbedding(**_gravix_kw(server)))
+    for model in models:
         watch.add("copy", repr(copy.deepcopy(model)) + repr(pickle.loads(pickle.dumps(model))))
 
 
@@ -554,5 +657,8 @@ def test_canary_paths_were_driven():
     # 4 token + 24 chat + 4 timeout + 2 refused scenarios x 10 entry points, plus the rest
     assert SEEN.paths >= 340, SEEN.paths
     assert SEEN.errors >= 300, SEEN.errors
+    # 8 error + timeout + refused scenarios x 10 embeddings entry points, plus the happy path
+    embedding_paths = [d for d in DRIVEN if "/embeddings " in d]
+    assert len(embedding_paths) >= 110, len(embedding_paths)
     assert any("log" == where for where, _ in SEEN.texts)  # the DEBUG capture saw records
     print(f"\ncanary: {SEEN.paths} paths driven, {SEEN.errors} errors searched, {len(SEEN.texts)} texts, 0 leaks")

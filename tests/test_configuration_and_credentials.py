@@ -1,5 +1,6 @@
 """One credential rule and one set of configuration checks, identical across the three
-entry points: the core ``Client``, the LangChain models and the LlamaIndex models.
+entry points: the core ``Client``, the LangChain models and the LlamaIndex models (chat
+models and, for Gravix Layer, the embeddings classes too).
 
 Each table row runs against all three. What a client will authenticate with is read
 from the core client each entry point builds (``_credentials``, the resolved
@@ -20,10 +21,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
+from langchain_gloo_gravix import ChatGloo, ChatGravixLayer, GravixLayerEmbeddings
 from langchain_gloo_gravix.core import Client
+from langchain_gloo_gravix.core.client_cache import ClientCache
 from langchain_gloo_gravix.core.credentials import Credentials, resolve_credentials
-from llama_index_ext import Gloo, GravixLayer
+from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
 ENV_VARS = (
     "GLOO_CLIENT_ID",
@@ -74,8 +76,24 @@ def _llama_gravix(**kw: Any) -> Client:
     return GravixLayer(model=GRAVIX_MODEL, **kw)._sync_client()
 
 
+def _langchain_gravix_embeddings(**kw: Any) -> Client:
+    return GravixLayerEmbeddings(**kw)._get_client()
+
+
+def _llama_gravix_embedding(**kw: Any) -> Client:
+    return GravixLayerEmbedding(**kw)._sync_client()
+
+
 GLOO_ENTRY_POINTS = {"core": _core_gloo, "langchain": _langchain_gloo, "llama_index": _llama_gloo}
-GRAVIX_ENTRY_POINTS = {"core": _core_gravix, "langchain": _langchain_gravix, "llama_index": _llama_gravix}
+GRAVIX_ENTRY_POINTS = {
+    "core": _core_gravix,
+    "langchain": _langchain_gravix,
+    "llama_index": _llama_gravix,
+    "langchain-embeddings": _langchain_gravix_embeddings,
+    "llama_index-embedding": _llama_gravix_embedding,
+}
+# entry points without streaming: stream_idle_timeout is not one of their options
+NO_STREAM_ENTRY_POINTS = {"gravix-langchain-embeddings", "gravix-llama_index-embedding"}
 ALL_ENTRY_POINTS = {**{f"gloo-{k}": v for k, v in GLOO_ENTRY_POINTS.items()}, **{f"gravix-{k}": v for k, v in GRAVIX_ENTRY_POINTS.items()}}
 
 
@@ -201,6 +219,33 @@ def test_bad_credentials_fail_at_construction_without_the_value(monkeypatch, ent
     assert secret.encode() not in pickle.dumps(info.value)
 
 
+GRAVIX_BAD_CREDENTIALS = [
+    pytest.param({}, {"api_key": ""}, "api_key is an empty string", id="empty-api-key"),
+    pytest.param({"GRAVIXLAYER_API_KEY": "{canary}"}, {"api_key": ""}, "api_key is an empty string", id="empty-api-key-never-env"),
+    pytest.param({}, {"api_key": "{canary}\n"}, "api_key has leading or trailing whitespace", id="key-trailing-newline"),
+    pytest.param({}, {"api_key": " {canary}"}, "api_key has leading or trailing whitespace", id="key-leading-space"),
+    pytest.param({}, {"api_key": "{canary}\x00x"}, "api_key contains a control character", id="key-control-char"),
+    pytest.param({}, {"api_key": "{canary}\u00e9"}, "api_key contains a non-ASCII character", id="key-non-ascii"),
+    pytest.param({"GRAVIXLAYER_API_KEY": "{canary}\r\n"}, {}, "env GRAVIXLAYER_API_KEY has leading or trailing whitespace", id="env-key-crlf"),
+    pytest.param({"GRAVIXLAYER_API_KEY": "\t{canary}"}, {}, "env GRAVIXLAYER_API_KEY has leading or trailing whitespace", id="env-key-tab"),
+]
+
+
+@pytest.mark.parametrize("entry", GRAVIX_ENTRY_POINTS)
+@pytest.mark.parametrize("env,args,message", GRAVIX_BAD_CREDENTIALS)
+def test_gravix_bad_credentials_fail_at_construction_without_the_value(monkeypatch, entry, env, args, message):
+    secret = canary()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.replace("{canary}", secret))
+    args = {k: v.replace("{canary}", secret) for k, v in args.items()}
+    with pytest.raises(ValueError, match=message) as info:
+        GRAVIX_ENTRY_POINTS[entry](base_url=LOCAL, **args)
+    assert secret not in str(info.value) and secret not in repr(info.value)
+    assert secret.encode() not in pickle.dumps(info.value)
+    errors = getattr(info.value, "errors", None)
+    assert not callable(errors) or secret not in repr(errors())
+
+
 @pytest.mark.parametrize("entry", GRAVIX_ENTRY_POINTS)
 def test_gravix_env_key_with_newline_fails_at_construction(monkeypatch, entry):
     secret = canary()
@@ -235,6 +280,8 @@ BAD_CONFIG = [
 @pytest.mark.parametrize("entry", ALL_ENTRY_POINTS)
 @pytest.mark.parametrize("kw,message", BAD_CONFIG)
 def test_bad_configuration_fails_at_construction_the_same_everywhere(entry, kw, message):
+    if entry in NO_STREAM_ENTRY_POINTS and "stream_idle_timeout" in kw:
+        pytest.skip("embeddings do not stream: stream_idle_timeout is not one of their options")
     secret = canary()
     kw = json.loads(json.dumps(kw).replace("{canary}", secret)) if "nan" not in str(kw) and "inf" not in str(kw) else kw
     if isinstance(kw.get("timeout"), list):
@@ -281,6 +328,12 @@ PUBLIC_MODELS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (Gloo, {}),
     (GravixLayer, {"model": GRAVIX_MODEL}),
 ]
+EMBEDDING_MODELS: list[tuple[Callable[..., Any], dict[str, Any]]] = [(GravixLayerEmbeddings, {}), (GravixLayerEmbedding, {})]
+API_KEY_ONLY = (ChatGravixLayer, GravixLayer, GravixLayerEmbeddings, GravixLayerEmbedding)
+
+
+def _secret_kwargs(cls: Any, secret: str) -> dict[str, Any]:
+    return {"api_key": secret} if cls in API_KEY_ONLY else {"client_id": "a", "client_secret": secret}
 
 
 @pytest.mark.parametrize("cls,base", PUBLIC_MODELS, ids=lambda v: getattr(v, "__name__", ""))
@@ -334,16 +387,19 @@ def test_llama_index_header_values_never_serialised():
     assert llm._sync_client()._headers["X-Team"] == header  # still sent
 
 
-@pytest.mark.parametrize("cls,base", PUBLIC_MODELS, ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize("cls,base", PUBLIC_MODELS + EMBEDDING_MODELS, ids=lambda v: getattr(v, "__name__", ""))
 def test_copied_and_unpickled_models_show_no_secret(cls, base):
     secret, header = canary(), canary("HEADER")
-    secrets = {"api_key": secret} if cls in (ChatGravixLayer, GravixLayer) else {"client_id": "a", "client_secret": secret}
-    model = cls(**base, **secrets, base_url=LOCAL, default_headers={"X-Gateway": header})
+    model = cls(**base, **_secret_kwargs(cls, secret), base_url=LOCAL, default_headers={"X-Gateway": header})
+    original = _client_of(model)  # a built client is not carried into a copy
     clones = [copy.deepcopy(model), pickle.loads(pickle.dumps(model))]
     for clone in clones:
         assert secret not in repr(clone) and header not in repr(clone) and secret not in str(clone)
+        assert len(clone._clients) == 0
         # settings and secrets as they were: the copy works without the environment
-        assert _resolved(_client_of(clone)) == _resolved(_client_of(model))
+        assert _client_of(clone) is not original
+        assert _resolved(_client_of(clone)) == _resolved(original)
+        assert _client_of(clone)._headers["X-Gateway"] == header
 
 
 def _client_of(model: Any) -> Client:
@@ -361,3 +417,92 @@ def test_langchain_per_call_bad_header_is_a_langchain_error_twin():
         model.invoke("hi", extra_headers={"X-Call": secret + "\n"})
     assert isinstance(info.value, ModelInvalidRequestError) and info.value.retryable is False
     assert secret not in str(info.value)
+
+
+# -- the embeddings classes: the chat models' rules ---------------------------------------------------
+
+EMBEDDING_BAD_FIELDS = [
+    {"timeout": "30"}, {"max_retries": "x"}, {"max_retries": -1}, {"encoding_format": "hex"}, {"max_concurrency": 0},
+    {"modle": "x"},  # a misspelt option: raised by a model validator, whose input is every argument
+]
+
+
+@pytest.mark.parametrize("cls,base", EMBEDDING_MODELS, ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize("bad", EMBEDDING_BAD_FIELDS, ids=str)
+def test_validation_errors_of_embeddings_hide_their_input(cls, base, bad):
+    secret = canary()
+    headers = {"X-Gateway": canary("HEADER")}
+    with pytest.raises(ValueError) as info:
+        cls(**base, **_secret_kwargs(cls, secret), base_url=LOCAL, default_headers=headers, **bad)
+    error = info.value
+    for text in (str(error), repr(error), str(getattr(error, "errors", lambda: "")())):
+        assert secret not in text and headers["X-Gateway"] not in text
+    assert secret.encode() not in pickle.dumps(error)
+    assert error.__context__ is None  # the original error (holding every argument) is not chained
+
+
+@pytest.mark.parametrize(
+    "cls,destination", [(GravixLayerEmbeddings, "model_kwargs"), (GravixLayerEmbedding, "additional_kwargs")],
+    ids=["langchain", "llama_index"],
+)
+def test_embeddings_unknown_options_go_to_the_body_with_a_warning(cls, destination):
+    with pytest.warns(UserWarning, match=f"'dimensions' is not a declared option; it was moved to {destination}"):
+        model = cls(api_key="k-123", base_url=LOCAL, dimensions=256)
+    assert getattr(model, destination) == {"dimensions": 256}
+    assert model._options()["extra_body"] == {"dimensions": 256}
+    with pytest.raises(ValueError, match="unknown option 'modle': did you mean 'model'"):
+        cls(api_key="k-123", base_url=LOCAL, modle="x")
+    with pytest.raises(ValueError, match="did you mean 'max_retries'"):
+        cls(api_key="k-123", base_url=LOCAL, max_retires=3)
+
+
+def test_langchain_embeddings_default_headers_never_in_repr_or_serialisation():
+    from langchain_core.load import dumpd, dumps
+
+    header, key = canary("HEADER"), canary("KEY")
+    model = GravixLayerEmbeddings(api_key=key, base_url=LOCAL, default_headers={"X-Gateway-Key": header})
+    texts = [repr(model), str(model), dumps(model), json.dumps(dumpd(model)), repr(model.model_dump()), model.model_dump_json()]
+    for text in texts:
+        assert header not in text and key not in text
+    assert model._get_client()._headers["X-Gateway-Key"] == header  # still sent
+
+
+def test_llama_index_embedding_header_values_never_serialised():
+    header, key = canary("HEADER"), canary("KEY")
+    model = GravixLayerEmbedding(api_key=key, base_url=LOCAL, default_headers={"X-Team": header, "Authorization": header})
+    for text in (repr(model), str(model), json.dumps(model.to_dict()), model.to_json(), model.model_dump_json()):
+        assert header not in text and key not in text
+    assert model._sync_client()._headers["X-Team"] == header  # still sent
+
+
+def test_llama_index_embedding_timeout_round_trips_through_to_dict():
+    model = GravixLayerEmbedding(api_key="k-123", base_url=LOCAL, timeout=httpx.Timeout(7.0, connect=1.0))
+    data = json.loads(model.to_json())
+    assert data["timeout"] == {"connect": 1.0, "read": 7.0, "write": 7.0, "pool": 7.0}
+    clone = GravixLayerEmbedding.from_dict({**data, "api_key": "k-123"})
+    assert clone._sync_client().timeout == httpx.Timeout(7.0, connect=1.0)
+    pair = GravixLayerEmbedding(api_key="k-123", base_url=LOCAL, timeout=(2, 30))
+    assert GravixLayerEmbedding.from_dict(pair.to_dict())._sync_client().timeout == httpx.Timeout(30.0, connect=2.0)
+
+
+@pytest.mark.parametrize("cls", [GravixLayerEmbeddings, GravixLayerEmbedding], ids=["langchain", "llama_index"])
+def test_embeddings_use_the_core_client_cache(cls):
+    import asyncio
+
+    model = cls(api_key="k-123", base_url=LOCAL)
+    assert type(model._clients) is ClientCache
+    first = _client_of(model)
+    assert _client_of(model) is first  # reused
+    model.base_url = "http://127.0.0.1:10/v1/inference"
+    changed = _client_of(model)
+    assert changed is not first and changed.base_url.startswith("http://127.0.0.1:10")  # a changed setting: a fresh client
+    async_client = model._get_async_client if hasattr(model, "_get_async_client") else model._async_client
+
+    async def build() -> Any:
+        return async_client(), async_client()
+
+    one, same = asyncio.run(build())
+    assert one is same
+    other, _ = asyncio.run(build())
+    assert other is not one  # one client per event loop; the closed loop's client is not reused
+    model.close()

@@ -36,6 +36,7 @@ __all__ = [
     "CleartextBaseURLWarning",
     "check_timeout",
     "to_httpx_timeout",
+    "timeout_as_data",
     "check_max_retries",
     "check_stream_idle_timeout",
     "check_base_url",
@@ -138,6 +139,18 @@ def to_httpx_timeout(value: Any, default: "httpx.Timeout", name: str = "timeout"
     import httpx
 
     return httpx.Timeout(**parts)
+
+
+def timeout_as_data(value: Any) -> Any:
+    """``value`` (any form :func:`check_timeout` accepts) as JSON data that it accepts back.
+
+    Numbers, None and mappings stay as they are; a ``(connect, read)`` pair becomes a list; an
+    ``httpx.Timeout`` becomes its four parts (for ``to_dict``/``from_dict`` round trips).
+    """
+    parts = check_timeout(value)
+    if parts is None or isinstance(value, (int, float, list, tuple, dict)):
+        return list(value) if isinstance(value, tuple) else value
+    return {part: parts[part] for part in TIMEOUT_PARTS}
 
 
 def check_max_retries(value: Any, name: str = "max_retries") -> int:
