@@ -11,7 +11,7 @@ from __future__ import annotations
 from langchain_core import exceptions as lc
 
 from .core import errors as core
-from .core.embeddings import EmbeddingInputTooLargeError
+from .core.errors import EmbeddingInputTooLargeError
 
 __all__ = ["to_langchain_error"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, AsyncIterator, Callable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Optional, Union
 from uuid import UUID
 
 from langchain_core.callbacks import (
@@ -27,17 +27,22 @@ from langchain_core.callbacks import (
     Callbacks,
 )
 from langchain_core.runnables import RunnableConfig, ensure_config
-from tenacity import RetryAction, RetryCallState
 
 from .core.errors import GlooGravixError
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 __all__ = ["retry_hook", "retry_state", "StreamRunRelay", "relay_config", "relayed", "arelayed", "current_relay_manager"]
 
 RetryHook = Callable[[int, GlooGravixError, float], None]
 
 
-def retry_state(attempt: int, error: BaseException, delay: float) -> RetryCallState:
+def retry_state(attempt: int, error: BaseException, delay: float) -> "RetryCallState":
     """The state of retry number ``attempt`` (1 for the first), about to wait ``delay`` s."""
+    # loaded on the first retry, not with the chat models (tenacity costs milliseconds at import)
+    from tenacity import RetryAction, RetryCallState
+
     state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
     state.attempt_number = attempt
     state.set_exception((type(error), error, error.__traceback__))

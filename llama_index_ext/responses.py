@@ -32,7 +32,7 @@ streamed chunk is final.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -45,7 +45,8 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from langchain_gloo_gravix.core import ChatCompletion, StreamDelta, Usage
+if TYPE_CHECKING:  # annotations only: the wire models load with the first call, not the import
+    from langchain_gloo_gravix.core import ChatCompletion, StreamDelta, Usage
 
 from .messages import arguments_text
 

@@ -55,7 +55,7 @@ __all__ = [
 # name -> submodule; loaded on first access (PEP 562).
 _LAZY = {
     **dict.fromkeys(("Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT"), "client"),
-    "DEFAULT_STREAM_IDLE_TIMEOUT": "_stream_state",
+    "DEFAULT_STREAM_IDLE_TIMEOUT": "config",
     **dict.fromkeys(("ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage"), "wire"),
     "StreamAccumulator": "streaming",
     "RetryPolicy": "retry",

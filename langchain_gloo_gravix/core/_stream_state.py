@@ -21,8 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["StreamState", "DEFAULT_STREAM_IDLE_TIMEOUT", "whole_answer"]
 
-#: the longest a stream may go without an event; keep-alive comments do not count.
-DEFAULT_STREAM_IDLE_TIMEOUT = 120.0
+from .config import DEFAULT_STREAM_IDLE_TIMEOUT  # re-exported: it used to live here
 
 _loads = json.loads
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ConfigurationError",
     "CleartextBaseURLWarning",
+    "DEFAULT_STREAM_IDLE_TIMEOUT",
     "check_timeout",
     "to_httpx_timeout",
     "timeout_as_data",
@@ -43,6 +44,10 @@ __all__ = [
     "check_headers",
     "display_url",
 ]
+
+#: the longest a stream may go without an event; keep-alive comments do not count. Here, in the light
+#: module of settings, so that adapters can name it without loading the stream machinery.
+DEFAULT_STREAM_IDLE_TIMEOUT = 120.0
 
 #: what httpx.Timeout holds, in the order of ``httpx.Timeout.as_dict()``.
 TIMEOUT_PARTS = ("connect", "read", "write", "pool")

@@ -33,10 +33,12 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Optional, Sequence, cast
 
 from .endpoints import Endpoint, resolve_embedding_model
-from .errors import (
+from .errors import (  # the two embedding errors live with the others; importable from here too
     APIStatusError,
     BadRequestError,
+    EmbeddingInputTooLargeError,
     GlooGravixError,
+    InvalidEmbeddingInputError,
     MalformedResponseError,
     body_preview,
     error_from_response,
@@ -72,25 +74,6 @@ _ENCODINGS = ("base64", "float")
 _TOO_LARGE_HINTS = ("too many inputs", "too large", "batch", "too many items", "payload too large", "too long")
 _ENCODING_HINTS = ("encoding_format", "base64")
 _BIG_ENDIAN = sys.byteorder == "big"
-
-
-class InvalidEmbeddingInputError(GlooGravixError, ValueError):
-    """An input that cannot be embedded (empty, or not a string); raised before any request.
-
-    Also a ``ValueError``, like every other pre-request check of this package."""
-
-    def __init__(self, message: str, *, index: Optional[int] = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        #: position of the offending input in the list passed to ``embed()``.
-        self.index = index
-
-
-class EmbeddingInputTooLargeError(BadRequestError):
-    """The server refused one single input as too large (so splitting cannot help)."""
-
-    def __init__(self, message: str, *, index: Optional[int] = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.index = index
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from typing import Any, Mapping
 
 __all__ = [
     "GlooGravixError",
+    "InvalidEmbeddingInputError",
+    "EmbeddingInputTooLargeError",
     "MissingCredentialsError",
     "APIConnectionError",
     "APITimeoutError",
@@ -218,6 +220,25 @@ class ConfigurationError(GlooGravixError, ValueError):
     """
 
     retryable = False
+
+
+class InvalidEmbeddingInputError(GlooGravixError, ValueError):
+    """An input that cannot be embedded (empty, or not a string); raised before any request.
+
+    Also a ``ValueError``, like every other pre-request check of this package."""
+
+    def __init__(self, message: str, *, index: int | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        #: position of the offending input in the list passed to ``embed()``.
+        self.index = index
+
+
+class EmbeddingInputTooLargeError(BadRequestError):
+    """The server refused one single input as too large (so splitting cannot help)."""
+
+    def __init__(self, message: str, *, index: int | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.index = index
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

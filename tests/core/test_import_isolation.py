@@ -56,3 +56,24 @@ def test_every_exported_core_name_resolves_and_clients_load_lazily():
         "assert 'httpx' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "from langchain_gloo_gravix import ChatGloo, ChatGravixLayer",
+        "from llama_index_ext import Gloo, GravixLayer",
+        "from langchain_gloo_gravix import GravixLayerEmbeddings",
+        "from llama_index_ext import GravixLayerEmbedding",
+    ],
+)
+def test_importing_the_models_loads_no_client_machinery(statement):
+    # Import time is a benchmarked target: httpx, the wire models, the stream machinery and
+    # tenacity (for retry callbacks) load with the first call, not with the classes.
+    heavy = ("httpx", "langchain_gloo_gravix.core.wire", "langchain_gloo_gravix.core.streaming",
+             "langchain_gloo_gravix.core.sse", "langchain_gloo_gravix.core.sender")
+    if "langchain_gloo_gravix" in statement:
+        heavy += ("tenacity",)  # llama_index.core imports tenacity itself; langchain_core does not
+    code = f"import sys\n{statement}\nprint([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
