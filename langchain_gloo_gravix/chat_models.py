@@ -43,6 +43,7 @@ from .core.checked_model import CheckedSettings
 from .core.client_cache import ClientCache
 from .core.credentials import Credentials, resolve_credentials
 from .core.endpoints import env_default_model
+from .core.options import OPENAI_REQUEST_FIELDS
 
 if TYPE_CHECKING:
     from .core.wire import StreamDelta
@@ -51,18 +52,10 @@ __all__ = ["ChatGloo", "ChatGravixLayer"]
 
 # kwargs LangChain (or users) pass per call that are not request-body fields.
 _CALL_OPTIONS = ("stream_usage", "extra_headers", "include_response_headers")
-# Declared OpenAI-style request fields sent only when set (see the fields' block below).
-_OPTIONAL_REQUEST_FIELDS = (
-    "max_completion_tokens",
-    "n",
-    "frequency_penalty",
-    "presence_penalty",
-    "logprobs",
-    "top_logprobs",
-    "parallel_tool_calls",
-    "user",
-    "service_tier",
-    "reasoning_effort",
+# Declared OpenAI-style request fields sent only when set (see the fields' block below); _default_params
+# names the first five itself.
+_OPTIONAL_REQUEST_FIELDS = tuple(
+    name for name in OPENAI_REQUEST_FIELDS if name not in ("temperature", "max_tokens", "top_p", "stop", "seed")
 )
 
 

@@ -53,6 +53,7 @@ from langchain_gloo_gravix.core import (
 from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.endpoints import env_default_model
+from langchain_gloo_gravix.core.options import OPENAI_REQUEST_FIELDS
 
 from ._clients import ClientCache, settings_key
 from .events import retry_event_hook
@@ -76,22 +77,8 @@ _RETRY_EVENTS = retry_event_hook(__name__)
 _FRAMEWORK_ONLY = frozenset(
     {"verbose", "tool_required", "allow_parallel_tool_calls", "formatted", "error_on_no_tool_call", "include_response_headers"}
 )
-# Declared OpenAI-style request fields, sent only when set.
-_OPTIONAL_REQUEST_FIELDS = (
-    "top_p",
-    "stop",
-    "seed",
-    "max_completion_tokens",
-    "n",
-    "frequency_penalty",
-    "presence_penalty",
-    "logprobs",
-    "top_logprobs",
-    "parallel_tool_calls",
-    "user",
-    "service_tier",
-    "reasoning_effort",
-)
+# Declared OpenAI-style request fields, sent only when set (_base_params names temperature and max_tokens itself).
+_OPTIONAL_REQUEST_FIELDS = tuple(name for name in OPENAI_REQUEST_FIELDS if name not in ("temperature", "max_tokens"))
 # Request fields the adapter owns; in additional_kwargs they would corrupt every call.
 _RESERVED = frozenset({"messages", "stream"})
 
