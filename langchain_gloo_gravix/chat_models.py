@@ -16,8 +16,9 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
+from . import core
 from ._lc_convert import StreamMetadata, completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
 from ._lc_errors import to_langchain_error
 from ._lc_grounding import with_citation_annotations
@@ -25,8 +26,6 @@ from ._lc_profile import CatalogProfile, model_profile
 from ._lc_retry import arelayed, relay_config, relayed, retry_hook
 from ._lc_structured import structured_output_runnable
 from ._lc_tokens import TokenCounting
-from . import core
-from .core.client_cache import ClientCache
 from .core import (
     GLOO_V1,
     GLOO_V2,
@@ -40,11 +39,11 @@ from .core import (
     normalize_tool_choice,
     resolve_base_url,
 )
-from .core.config import check_headers, check_max_retries, check_stream_idle_timeout, check_timeout
+from .core.checked_model import CheckedSettings
+from .core.client_cache import ClientCache
 from .core.credentials import Credentials, resolve_credentials
 from .core.endpoints import env_default_model
-from .core.options import move_unknown_options
-from .core.redact import hide_validation_input
+from .core.options import OPENAI_REQUEST_FIELDS
 
 if TYPE_CHECKING:
     from .core.wire import StreamDelta
@@ -53,18 +52,10 @@ __all__ = ["ChatGloo", "ChatGravixLayer"]
 
 # kwargs LangChain (or users) pass per call that are not request-body fields.
 _CALL_OPTIONS = ("stream_usage", "extra_headers", "include_response_headers")
-# Declared OpenAI-style request fields sent only when set (see the fields' block below).
-_OPTIONAL_REQUEST_FIELDS = (
-    "max_completion_tokens",
-    "n",
-    "frequency_penalty",
-    "presence_penalty",
-    "logprobs",
-    "top_logprobs",
-    "parallel_tool_calls",
-    "user",
-    "service_tier",
-    "reasoning_effort",
+# Declared OpenAI-style request fields sent only when set (see the fields' block below); _default_params
+# names the first five itself.
+_OPTIONAL_REQUEST_FIELDS = tuple(
+    name for name in OPENAI_REQUEST_FIELDS if name not in ("temperature", "max_tokens", "top_p", "stop", "seed")
 )
 
 
@@ -77,7 +68,7 @@ def _choice_index(delta: StreamDelta) -> int:
     return getattr(delta, "index", 0) or 0
 
 
-class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
+class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
     """Shared behaviour of both chat models; subclasses name their endpoint.
 
     Drop-in for ``ChatOpenAI`` users: the OpenAI-style request options are declared
@@ -167,47 +158,6 @@ class _ChatGlooGravixBase(TokenCounting, BaseChatModel):
     _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
 
     # -- configuration ----------------------------------------------------------------
-
-    def __init__(self, **kwargs: Any) -> None:
-        try:
-            super().__init__(**kwargs)
-            return
-        except ValidationError as error:
-            hidden = hide_validation_input(error)
-        # raised outside the handler: the original error (which holds every argument) is not its context
-        raise hidden
-
-    # The same checks as the core clients (core/config.py), run at construction.
-    @field_validator("timeout")
-    @classmethod
-    def _check_timeout(cls, value: Any) -> Any:
-        check_timeout(value)
-        return value
-
-    @field_validator("max_retries", mode="before")
-    @classmethod
-    def _check_max_retries(cls, value: Any) -> int:
-        return check_max_retries(value)
-
-    @field_validator("stream_idle_timeout", mode="before")
-    @classmethod
-    def _check_stream_idle_timeout(cls, value: Any) -> Optional[float]:
-        return check_stream_idle_timeout(value)
-
-    @field_validator("default_headers")
-    @classmethod
-    def _check_default_headers(cls, value: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
-        return None if value is None else check_headers(value)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _collect_unknown_options(cls, values: Any) -> Any:
-        """Unknown arguments go to ``model_kwargs`` with a warning, as in ChatOpenAI;
-        one that looks like a misspelt option raises, suggesting the option."""
-        if not isinstance(values, dict):
-            return values
-        declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
-        return move_unknown_options(values, declared, "model_kwargs")
 
     @model_validator(mode="after")
     def _one_answer_when_streaming(self) -> "_ChatGlooGravixBase":

@@ -9,25 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from langchain_core.embeddings import Embeddings
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from ._lc_errors import to_langchain_error
 from .core import GRAVIX, GlooGravixError, resolve_base_url, resolve_embedding_model
+from .core.checked_model import CheckedSettings
 from .core.client_cache import ClientCache, settings_key
-from .core.config import check_headers, check_max_retries, check_timeout
 from .core.credentials import resolve_credentials
 from .core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
-from .core.options import move_unknown_options
-from .core.redact import hide_validation_input
 
 if TYPE_CHECKING:
     from .core import AsyncClient, Client
@@ -35,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["GravixLayerEmbeddings"]
 
 
-class GravixLayerEmbeddings(BaseModel, Embeddings):
+class GravixLayerEmbeddings(CheckedSettings, Embeddings):
     """Gravix Layer embeddings (OpenAI-compatible ``/embeddings``) for LangChain.
 
     Same words and rules as ``ChatGravixLayer``: ``api_key`` (else env GRAVIXLAYER_API_KEY, read and
@@ -92,40 +81,6 @@ class GravixLayerEmbeddings(BaseModel, Embeddings):
     _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
 
     # -- configuration: the chat models' rules (see _ChatGlooGravixBase) -----------------------
-
-    def __init__(self, **kwargs: Any) -> None:
-        try:
-            super().__init__(**kwargs)
-            return
-        except ValidationError as error:
-            hidden = hide_validation_input(error)
-        # raised outside the handler: the original error (which holds every argument) is not its context
-        raise hidden
-
-    @field_validator("timeout")
-    @classmethod
-    def _check_timeout(cls, value: Any) -> Any:
-        check_timeout(value)
-        return value
-
-    @field_validator("max_retries", mode="before")
-    @classmethod
-    def _check_max_retries(cls, value: Any) -> int:
-        return check_max_retries(value)
-
-    @field_validator("default_headers")
-    @classmethod
-    def _check_default_headers(cls, value: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
-        return None if value is None else check_headers(value)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _collect_unknown_options(cls, values: Any) -> Any:
-        """Unknown arguments go to ``model_kwargs`` with a warning; a misspelt option raises."""
-        if not isinstance(values, dict):
-            return values
-        declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
-        return move_unknown_options(values, declared, "model_kwargs")
 
     @model_validator(mode="after")
     def _fill_from_environment(self) -> "GravixLayerEmbeddings":

@@ -17,7 +17,7 @@ for auth), ``_profile`` (context window and tool support).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Sequence, Type, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional, Sequence, Type, Union
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -39,38 +39,21 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
-from pydantic import (
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SecretStr,
-    ValidationError,
-    field_serializer,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_gloo_gravix import core
 from langchain_gloo_gravix.core import (
     DEFAULT_STREAM_IDLE_TIMEOUT,
-    Endpoint,
     ROUTING_KEYS,
+    Endpoint,
     merge_params,
     normalize_params,
     resolve_base_url,
 )
-from langchain_gloo_gravix.core.config import (
-    TIMEOUT_PARTS,
-    check_headers,
-    check_max_retries,
-    check_stream_idle_timeout,
-    check_timeout,
-)
+from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
 from langchain_gloo_gravix.core.credentials import resolve_credentials
-from langchain_gloo_gravix.core.redact import hide_validation_input
-
 from langchain_gloo_gravix.core.endpoints import env_default_model
-from langchain_gloo_gravix.core.options import move_unknown_options
+from langchain_gloo_gravix.core.options import OPENAI_REQUEST_FIELDS
 
 from ._clients import ClientCache, settings_key
 from .events import retry_event_hook
@@ -94,36 +77,24 @@ _RETRY_EVENTS = retry_event_hook(__name__)
 _FRAMEWORK_ONLY = frozenset(
     {"verbose", "tool_required", "allow_parallel_tool_calls", "formatted", "error_on_no_tool_call", "include_response_headers"}
 )
-# Declared OpenAI-style request fields, sent only when set.
-_OPTIONAL_REQUEST_FIELDS = (
-    "top_p",
-    "stop",
-    "seed",
-    "max_completion_tokens",
-    "n",
-    "frequency_penalty",
-    "presence_penalty",
-    "logprobs",
-    "top_logprobs",
-    "parallel_tool_calls",
-    "user",
-    "service_tier",
-    "reasoning_effort",
-)
+# Declared OpenAI-style request fields, sent only when set (_base_params names temperature and max_tokens itself).
+_OPTIONAL_REQUEST_FIELDS = tuple(name for name in OPENAI_REQUEST_FIELDS if name not in ("temperature", "max_tokens"))
 # Request fields the adapter owns; in additional_kwargs they would corrupt every call.
 _RESERVED = frozenset({"messages", "stream"})
 
 
-class GlooGravixLLM(FunctionCallingLLM):
+class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
     """Shared fields and behaviour; use :class:`Gloo` or :class:`GravixLayer`."""
 
     # Unknown constructor arguments never vanish: a misspelt option raises (with the
     # option it resembles), any other goes to additional_kwargs with a warning, as
-    # in the LangChain classes (_collect_unknown_options); a Gloo-only option on
+    # in the LangChain classes (core/checked_model.py); a Gloo-only option on
     # GravixLayer then fails in the core's checks. protected_namespaces=():
     # model_family starts with the reserved "model_". hide_input_in_errors: a
     # ValidationError would otherwise print every argument, secrets included.
     model_config = ConfigDict(protected_namespaces=(), hide_input_in_errors=True)
+    unknown_options_field: ClassVar[str] = "additional_kwargs"
+    extra_known_options: ClassVar[frozenset[str]] = frozenset({"class_name"})  # to_dict() output fed back in
 
     model: Optional[str] = Field(default=None, description="Model id.")
     temperature: Optional[float] = Field(default=None, ge=0, description="Sampling temperature; server default if None.")
@@ -201,54 +172,6 @@ class GlooGravixLLM(FunctionCallingLLM):
         return True
 
     # -- construction ----------------------------------------------------------------------
-
-    def __init__(self, **kwargs: Any) -> None:
-        try:
-            super().__init__(**kwargs)
-            return
-        except ValidationError as error:
-            hidden = hide_validation_input(error)
-        # raised outside the handler: the original error (which holds every argument) is not its context
-        raise hidden
-
-    # The same checks as the core clients (core/config.py), run at construction.
-    @field_validator("timeout")
-    @classmethod
-    def _check_timeout(cls, value: Any) -> Any:
-        check_timeout(value)
-        return value
-
-    @field_validator("max_retries", mode="before")
-    @classmethod
-    def _check_max_retries(cls, value: Any) -> int:
-        return check_max_retries(value)
-
-    @field_validator("stream_idle_timeout", mode="before")
-    @classmethod
-    def _check_stream_idle_timeout(cls, value: Any) -> Optional[float]:
-        return check_stream_idle_timeout(value)
-
-    @field_validator("default_headers")
-    @classmethod
-    def _check_default_headers(cls, value: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
-        return None if value is None else check_headers(value)
-
-    @field_serializer("timeout")
-    def _timeout_as_data(self, value: Any) -> Any:
-        # an httpx.Timeout becomes its four parts, which the core accepts back (to_dict/from_dict)
-        parts = check_timeout(value)
-        if parts is None or isinstance(value, (int, float, list, tuple, dict)):
-            return list(value) if isinstance(value, tuple) else value
-        return {part: parts[part] for part in TIMEOUT_PARTS}
-
-    @model_validator(mode="before")
-    @classmethod
-    def _collect_unknown_options(cls, values: Any) -> Any:
-        if not isinstance(values, dict):
-            return values
-        declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
-        declared.add("class_name")  # to_dict() output fed back through the constructor
-        return move_unknown_options(values, declared, "additional_kwargs")
 
     @model_validator(mode="after")
     def _validate_settings(self) -> "GlooGravixLLM":

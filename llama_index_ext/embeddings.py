@@ -6,27 +6,16 @@ too large, decodes base64, retries and maps errors. Core errors reach the caller
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import (
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SecretStr,
-    ValidationError,
-    field_serializer,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_gloo_gravix.core import GRAVIX, resolve_base_url, resolve_embedding_model
+from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
 from langchain_gloo_gravix.core.client_cache import ClientCache, settings_key
-from langchain_gloo_gravix.core.config import check_headers, check_max_retries, check_timeout, timeout_as_data
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
-from langchain_gloo_gravix.core.options import move_unknown_options
-from langchain_gloo_gravix.core.redact import hide_validation_input
 
 if TYPE_CHECKING:
     from langchain_gloo_gravix.core import AsyncClient, Client
@@ -34,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["GravixLayerEmbedding"]
 
 
-class GravixLayerEmbedding(BaseEmbedding):
+class GravixLayerEmbedding(CheckedSettings, TimeoutAsData, BaseEmbedding):
     """Gravix Layer embeddings (OpenAI-compatible ``/embeddings``) for LlamaIndex.
 
     Same words and rules as the ``GravixLayer`` LLM: ``api_key`` (else env GRAVIXLAYER_API_KEY, checked
@@ -56,6 +45,8 @@ class GravixLayerEmbedding(BaseEmbedding):
 
     # hide_input_in_errors: a ValidationError would otherwise print every argument, secrets included.
     model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, hide_input_in_errors=True)
+    unknown_options_field: ClassVar[str] = "additional_kwargs"
+    extra_known_options: ClassVar[frozenset[str]] = frozenset({"class_name"})  # to_dict() output fed back in
 
     model_name: str = Field(default="", alias="model", description="Embedding model id; env or the default when empty.")
     embed_batch_size: int = Field(default=DEFAULT_EMBEDDING_BATCH_SIZE, gt=0, le=2048, description="Inputs per request.")
@@ -81,44 +72,6 @@ class GravixLayerEmbedding(BaseEmbedding):
     _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
 
     # -- construction: the GravixLayer LLM's rules (see base.GlooGravixLLM) -----------------------
-
-    def __init__(self, **kwargs: Any) -> None:
-        try:
-            super().__init__(**kwargs)
-            return
-        except ValidationError as error:
-            hidden = hide_validation_input(error)
-        # raised outside the handler: the original error (which holds every argument) is not its context
-        raise hidden
-
-    @field_validator("timeout")
-    @classmethod
-    def _check_timeout(cls, value: Any) -> Any:
-        check_timeout(value)
-        return value
-
-    @field_validator("max_retries", mode="before")
-    @classmethod
-    def _check_max_retries(cls, value: Any) -> int:
-        return check_max_retries(value)
-
-    @field_validator("default_headers")
-    @classmethod
-    def _check_default_headers(cls, value: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
-        return None if value is None else check_headers(value)
-
-    @field_serializer("timeout")
-    def _timeout_as_data(self, value: Any) -> Any:
-        return timeout_as_data(value)  # an httpx.Timeout becomes its four parts (to_dict/from_dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _collect_unknown_options(cls, values: Any) -> Any:
-        if not isinstance(values, dict):
-            return values
-        declared = {name for name in cls.model_fields} | {f.alias for f in cls.model_fields.values() if f.alias}
-        declared.add("class_name")  # to_dict() output fed back through the constructor
-        return move_unknown_options(values, declared, "additional_kwargs")
 
     @model_validator(mode="after")
     def _resolve(self) -> "GravixLayerEmbedding":

@@ -25,14 +25,15 @@ __all__ = [
 
 #: OpenAI-style request fields both frameworks' classes declare; sent only when set.
 #: Gloo documents few of them and ignores unknown fields (provider-apis 3.1), so
-#: they are forwarded as given rather than refused.
+#: they are forwarded as given rather than refused. The adapters take their lists
+#: from this one, in this order (the order the request body gets them in).
 OPENAI_REQUEST_FIELDS = (
     "temperature",
     "max_tokens",
-    "max_completion_tokens",
     "top_p",
     "stop",
     "seed",
+    "max_completion_tokens",
     "n",
     "frequency_penalty",
     "presence_penalty",
