@@ -57,7 +57,7 @@ _LAZY = {
     **dict.fromkeys(("Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT"), "client"),
     "DEFAULT_STREAM_IDLE_TIMEOUT": "config",
     **dict.fromkeys(("ChatCompletion", "Choice", "Message", "ModelInfo", "Routing", "StreamDelta", "ToolCall", "ToolCallDelta", "Usage"), "wire"),
-    "StreamAccumulator": "streaming",
+    "StreamAccumulator": "accumulator",
     "RetryPolicy": "retry",
     "Grounding": "grounding_result",
     **dict.fromkeys(
@@ -79,7 +79,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .retry import RetryPolicy
     from .sender import AsyncSender, SyncSender
-    from .streaming import StreamAccumulator
+    from .accumulator import StreamAccumulator
     from .grounding_result import Grounding
     from .wire import ChatCompletion, Choice, Message, ModelInfo, Routing, StreamDelta, ToolCall, ToolCallDelta, Usage
 

@@ -1,7 +1,7 @@
 """Configuration and the pure steps shared by :class:`Client` and :class:`AsyncClient`.
 
 Request building, credentials and response parsing live here, once. All I/O (sending, retrying, sleeping) is
-in sender.py; client.py wires the two together; streams.py drives a stream.
+in sender.py; client.py wires the two together; stream_drivers.py drives a stream.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import httpx
 from pydantic import SecretStr, ValidationError
 
-from ._stream_state import DEFAULT_STREAM_IDLE_TIMEOUT
+from .stream_state import DEFAULT_STREAM_IDLE_TIMEOUT
 from .auth import GlooOAuth, MissingCredentialsAuth, SenderAuth
 from .config import check_headers, check_max_retries, check_stream_idle_timeout, to_httpx_timeout
 from .credentials import resolve_credentials

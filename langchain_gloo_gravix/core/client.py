@@ -21,7 +21,7 @@ from .endpoints import Endpoint
 from .errors import GlooGravixError
 from .retry import RetryPolicy
 from .sender import AsyncSender, RetryHook, SyncSender
-from .streams import AsyncChatStream, ChatStream
+from .stream_drivers import AsyncChatStream, ChatStream
 from .wire import ChatCompletion, ModelInfo
 
 __all__ = ["Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT"]

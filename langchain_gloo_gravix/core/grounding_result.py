@@ -3,7 +3,7 @@
 Answers of the grounded route add ``sources_returned`` (bool) and ``citations``
 (provider-apis 3.5). The shape of ``citations`` is not published, so it is kept
 exactly as received and read only where it is there. ``ChatCompletion.grounding``
-(wire.py) and the stream accumulator (streaming.py) use this module.
+(wire.py) and the stream accumulator (accumulator.py) use this module.
 """
 
 from __future__ import annotations

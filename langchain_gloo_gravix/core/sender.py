@@ -60,7 +60,7 @@ from .bodies import DEFAULT_MAX_BODY_BYTES, aread_capped, read_capped, request_u
 from .errors import APITimeoutError, GlooGravixError, StreamTimeoutError, error_from_response, header_error, translate_exception
 from .redact import redact_error
 from .sse import DEFAULT_MAX_EVENT_BYTES
-from .streaming import StreamAccumulator, stream_failure
+from .accumulator import StreamAccumulator, stream_failure
 from .retry import RetryPolicy
 
 __all__ = [

@@ -7,7 +7,7 @@ its values are free strings because Gloo's own documents disagree on them
 
 Stream chunks are deliberately *not* pydantic models: they are decoded once into
 plain dicts and turned into small ``__slots__`` dataclasses by the accumulator,
-which keeps per-chunk cost low (see streaming.py).
+which keeps per-chunk cost low (see accumulator.py).
 
 Lenient reading, strict typing: servers send nulls, floats, numeric strings and
 objects where the documents promise something else. A field whose value has an
@@ -184,7 +184,7 @@ def content_text(content: Any) -> str:
     return ""
 
 
-# Readers also accept model instances: completions are built from them too (streaming.py).
+# Readers also accept model instances: completions are built from them too (accumulator.py).
 def _read_dict(value: Any, field: str) -> Any:
     return value if value is None or isinstance(value, (dict, BaseModel)) else _dropped(field, value)
 

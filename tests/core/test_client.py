@@ -26,8 +26,8 @@ from langchain_gloo_gravix.core import (
     StreamError,
     StreamTimeoutError,
 )
-from langchain_gloo_gravix.core import streams as streams_mod
-from langchain_gloo_gravix.core._stream_state import StreamState
+from langchain_gloo_gravix.core import stream_drivers as streams_mod
+from langchain_gloo_gravix.core.stream_state import StreamState
 from langchain_gloo_gravix.core.auth import TokenCache
 
 from .conftest import (

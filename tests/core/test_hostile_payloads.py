@@ -204,7 +204,7 @@ async def test_bad_json_event_after_text_keeps_text_tool_calls_and_usage(make):
 
 
 async def test_exception_while_accumulating_after_text_is_a_stream_error(make, monkeypatch):
-    from langchain_gloo_gravix.core import streaming
+    from langchain_gloo_gravix.core import accumulator as streaming
 
     original = streaming.StreamAccumulator.add
 

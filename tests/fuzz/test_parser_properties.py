@@ -15,12 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from langchain_gloo_gravix.core import ChatCompletion, GlooGravixError, StreamError
-from langchain_gloo_gravix.core._stream_state import StreamState
+from langchain_gloo_gravix.core.stream_state import StreamState
 from langchain_gloo_gravix.core.auth import GlooOAuth
 from langchain_gloo_gravix.core.errors import APIStatusError, error_from_response, extract_error_details
 from langchain_gloo_gravix.core.retry import server_wait
 from langchain_gloo_gravix.core.sse import SSEDecoder, SSEEvent
-from langchain_gloo_gravix.core.streaming import StreamAccumulator
+from langchain_gloo_gravix.core.accumulator import StreamAccumulator
 from langchain_gloo_gravix.core.wire import ModelInfo, parse_completion, parse_models, token_fields
 
 from . import strategies as s

@@ -1,6 +1,6 @@
 """The stream drivers: :class:`ChatStream` and :class:`AsyncChatStream`, a streamed answer delta by delta.
 
-Roles of the streaming pieces: sse.py decodes events, streaming.py accumulates deltas, _stream_state.py holds
+Roles of the streaming pieces: sse.py (the decoder) decodes events, accumulator.py accumulates deltas, stream_state.py holds
 one stream's state (idle check, in-band errors, end-of-stream rules); this module only moves bytes, through a
 narrow interface to the sender (:class:`StreamSender` / :class:`AsyncStreamSender`).
 
@@ -15,11 +15,11 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, O
 
 import httpx
 
-from ._stream_state import StreamState, whole_answer
+from .stream_state import StreamState, whole_answer
 from .bodies import aread_capped, not_an_event_stream, read_capped
 from .errors import BadRequestError, GlooGravixError
 from .sender import Recover, RetryHook
-from .streaming import StreamAccumulator
+from .accumulator import StreamAccumulator
 from .wire import ChatCompletion, StreamDelta
 
 __all__ = ["ChatStream", "AsyncChatStream", "StreamSender", "AsyncStreamSender"]

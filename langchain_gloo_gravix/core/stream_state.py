@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .errors import MalformedResponseError, StreamError, StreamTimeoutError, request_id_from_headers
 from .sse import SSEDecoder
-from .streaming import StreamAccumulator, completion_to_delta, stream_failure
+from .accumulator import StreamAccumulator, completion_to_delta, stream_failure
 from .wire import StreamDelta
 
 if TYPE_CHECKING:  # pragma: no cover
