@@ -45,10 +45,34 @@ CONCURRENCY = 64
 # Async batches are time-bounded, not count-bounded: the slowest targets run
 # ~100 calls/s at concurrency 64 and the floors ~10,000, so a fixed count would
 # either starve the fast ones of samples or blow the time budget on the slow ones.
-FULL = dict(seq_reps=5, seq_calls=200, async_reps=3, async_s=1.5, stream_reps=3, chunks=10_000,
-            import_reps=5, rss_s=1.0, rss_subset=False, ceiling_s=2.0, embed_reps=3, embed_texts=T.EMBED_TEXTS)
-QUICK = dict(seq_reps=2, seq_calls=40, async_reps=1, async_s=0.5, stream_reps=2, chunks=2_000,
-             import_reps=1, rss_s=0.4, rss_subset=True, ceiling_s=0.7, embed_reps=1, embed_texts=T.EMBED_TEXTS)
+FULL = dict(
+    seq_reps=5,
+    seq_calls=200,
+    async_reps=3,
+    async_s=1.5,
+    stream_reps=3,
+    chunks=10_000,
+    import_reps=5,
+    rss_s=1.0,
+    rss_subset=False,
+    ceiling_s=2.0,
+    embed_reps=3,
+    embed_texts=T.EMBED_TEXTS,
+)
+QUICK = dict(
+    seq_reps=2,
+    seq_calls=40,
+    async_reps=1,
+    async_s=0.5,
+    stream_reps=2,
+    chunks=2_000,
+    import_reps=1,
+    rss_s=0.4,
+    rss_subset=True,
+    ceiling_s=0.7,
+    embed_reps=1,
+    embed_texts=T.EMBED_TEXTS,
+)
 # In --quick, peak RSS is measured for one target per family only (each needs a
 # fresh interpreter, and the imports alone take most of a second).
 RSS_QUICK_SUBSET = {"raw-gravix", "chatopenai", "openailike", "core-gravix", "chatgravix", "li-gravix"}
@@ -157,8 +181,9 @@ class Stats:
         self._c.close()
 
 
-async def run_concurrent(acall: Callable[[], Any], concurrency: int, total: int = 0,
-                         seconds: float = 0.0, ramp_s: float = 0.0) -> tuple[int, float, int]:
+async def run_concurrent(
+    acall: Callable[[], Any], concurrency: int, total: int = 0, seconds: float = 0.0, ramp_s: float = 0.0
+) -> tuple[int, float, int]:
     """Keep up to ``concurrency`` calls in flight until ``total`` calls were
     started or the measuring window closes.
 
@@ -265,8 +290,10 @@ class Bench:
                     self.loop.run_until_complete(run_concurrent(t.acall, 2, total=4))
                 except Exception as e:
                     na["acall"] = reason(e)
-            for mode, fn in (("stream", lambda: time_stream_sync(t, 50)),
-                             ("astream", lambda: self.loop.run_until_complete(time_stream_async(t, 50)))):
+            for mode, fn in (
+                ("stream", lambda: time_stream_sync(t, 50)),
+                ("astream", lambda: self.loop.run_until_complete(time_stream_async(t, 50))),
+            ):
                 if mode in na:
                     continue
                 try:
@@ -343,8 +370,13 @@ class Bench:
                 continue
             c = counts[t.key]
             self.res[t.key]["seq"] = {
-                "median_us": statistics.median(v), "p99_us": percentile(v, 99), "mean_us": statistics.fmean(v),
-                "samples": len(v), "calls": c["calls"], "requests": c["requests"], "token_requests": c["token"],
+                "median_us": statistics.median(v),
+                "p99_us": percentile(v, 99),
+                "mean_us": statistics.fmean(v),
+                "samples": len(v),
+                "calls": c["calls"],
+                "requests": c["requests"],
+                "token_requests": c["token"],
                 "expected_requests": c["calls"] * t.requests_per_call,
             }
 
@@ -360,13 +392,15 @@ class Bench:
                 try:
                     # Ramped start: see RAMP_S.
                     done, span, completed = self.loop.run_until_complete(
-                        run_concurrent(t.acall, CONCURRENCY, seconds=self.cfg["async_s"], ramp_s=RAMP_S))
+                        run_concurrent(t.acall, CONCURRENCY, seconds=self.cfg["async_s"], ramp_s=RAMP_S)
+                    )
                 except Exception as e:
                     self._fail(t, "acall", e)
                     continue
                 d = Stats.delta(s0, self.stats(), time.perf_counter() - w0)
-                reps[t.key].append({"calls_per_s": done / span, "calls_in_window": done, "window_s": span,
-                                    "calls": completed, **d})
+                reps[t.key].append(
+                    {"calls_per_s": done / span, "calls_in_window": done, "window_s": span, "calls": completed, **d}
+                )
             log(f"async rep {rep + 1}/{self.cfg['async_reps']} done")
         for t in self.targets:
             r = reps[t.key]
@@ -374,7 +408,8 @@ class Bench:
                 continue
             self.res[t.key]["async"] = {
                 "calls_per_s": statistics.median(x["calls_per_s"] for x in r),
-                "stub_cpu_pct": max(x["stub_cpu_pct"] for x in r), "reps": r,
+                "stub_cpu_pct": max(x["stub_cpu_pct"] for x in r),
+                "reps": r,
                 "requests": sum(x["requests"] for x in r),
                 "expected_requests": sum(x["calls"] for x in r) * t.requests_per_call,
             }
@@ -410,9 +445,12 @@ class Bench:
                 "chunks_per_s": statistics.median(n / x["total_s"] for x in r),
                 "ttfc_us": statistics.median(x["ttfc_s"] for x in r) * 1e6,
                 "stub_cpu_pct": max(x["stub_cpu_pct"] for x in r),
-                "chunks": n, "content_chunks_seen": sorted(got), "streams": len(r),
+                "chunks": n,
+                "content_chunks_seen": sorted(got),
+                "streams": len(r),
                 "requests": sum(x["requests"] for x in r),
-                "expected_requests": len(r) * t_by_key[key].requests_per_call, "reps": r,
+                "expected_requests": len(r) * t_by_key[key].requests_per_call,
+                "reps": r,
             }
 
     def embeddings(self) -> None:
@@ -424,8 +462,10 @@ class Bench:
             try:
                 t.setup(self.url)
                 # Warm-up doubles as a functional check: every vector back, all of one size.
-                for mode, run in (("embed", lambda: t.embed(texts[:300])),
-                                  ("aembed", lambda: self.loop.run_until_complete(t.aembed(texts[:300])))):
+                for mode, run in (
+                    ("embed", lambda: t.embed(texts[:300])),
+                    ("aembed", lambda: self.loop.run_until_complete(t.aembed(texts[:300]))),
+                ):
                     vectors = run()
                     if len(vectors) != 300 or len({len(v) for v in vectors}) != 1:
                         raise RuntimeError(f"{mode}: got {len(vectors)} vectors for 300 texts")
@@ -453,17 +493,24 @@ class Bench:
                         self._fail(t, mode, e)  # type: ignore[arg-type]
                         continue
                     s1 = self.stats()
-                    reps.setdefault((t.key, mode), []).append({
-                        "texts_per_s": n / wall, "wall_s": wall, "requests": s1["embeddings"] - s0["embeddings"],
-                        "stub_cpu_pct": 100.0 * (s1["cpu_s"] - s0["cpu_s"]) / wall,
-                    })
+                    reps.setdefault((t.key, mode), []).append(
+                        {
+                            "texts_per_s": n / wall,
+                            "wall_s": wall,
+                            "requests": s1["embeddings"] - s0["embeddings"],
+                            "stub_cpu_pct": 100.0 * (s1["cpu_s"] - s0["cpu_s"]) / wall,
+                        }
+                    )
             log(f"embeddings rep {rep + 1}/{self.cfg['embed_reps']} done")
         for (key, mode), r in reps.items():
             if mode in self.na[key]:
                 continue
             self.res[key][mode] = {
-                "texts_per_s": statistics.median(x["texts_per_s"] for x in r), "texts": n,
-                "requests_per_call": r[0]["requests"], "stub_cpu_pct": max(x["stub_cpu_pct"] for x in r), "reps": r,
+                "texts_per_s": statistics.median(x["texts_per_s"] for x in r),
+                "texts": n,
+                "requests_per_call": r[0]["requests"],
+                "stub_cpu_pct": max(x["stub_cpu_pct"] for x in r),
+                "reps": r,
             }
         for t in self.embed_targets:
             try:
@@ -480,8 +527,10 @@ async def _ceiling(host: str, port: int, seconds: float, chunks: int, stats: Sta
     """Drive the stub with bare asyncio sockets: far cheaper per request than any
     HTTP client, so this shows how much headroom the stub has."""
     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
-    req = (b"POST /v1/inference/chat/completions HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-           b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    req = (
+        b"POST /v1/inference/chat/completions HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body)
+    ) + body
     count = 0
     stop = False
 
@@ -493,7 +542,7 @@ async def _ceiling(host: str, port: int, seconds: float, chunks: int, stats: Sta
                 w.write(req)
                 head = await r.readuntil(b"\r\n\r\n")
                 i = head.lower().find(b"content-length:")
-                await r.readexactly(int(head[i + 15: head.find(b"\r\n", i)]))
+                await r.readexactly(int(head[i + 15 : head.find(b"\r\n", i)]))
                 count += 1
         finally:
             w.close()
@@ -508,14 +557,19 @@ async def _ceiling(host: str, port: int, seconds: float, chunks: int, stats: Sta
     n_req = c1 - c0
     cpu = s1["cpu_s"] - s0["cpu_s"]
     out: dict[str, Any] = {
-        "connections": CONCURRENCY, "requests_per_s": n_req / (t1 - t0),
-        "stub_cpu_pct": 100 * cpu / (t1 - t0), "stub_cpu_us_per_request": 1e6 * cpu / max(n_req, 1),
+        "connections": CONCURRENCY,
+        "requests_per_s": n_req / (t1 - t0),
+        "stub_cpu_pct": 100 * cpu / (t1 - t0),
+        "stub_cpu_us_per_request": 1e6 * cpu / max(n_req, 1),
     }
 
-    sbody = json.dumps({"model": "m", "stream": True,
-                        "messages": [{"role": "user", "content": f"hi chunks:{chunks}"}]}).encode()
-    sreq = (b"POST /v1/inference/chat/completions HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(sbody)) + sbody
+    sbody = json.dumps(
+        {"model": "m", "stream": True, "messages": [{"role": "user", "content": f"hi chunks:{chunks}"}]}
+    ).encode()
+    sreq = (
+        b"POST /v1/inference/chat/completions HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(sbody)
+    ) + sbody
     r, w = await asyncio.open_connection(host, port)
     best = 0.0
     cpu_per_chunk = []
@@ -560,15 +614,22 @@ print(json.dumps({{'s': t, 'rss_kib': st['VmRSS'], 'hwm_kib': st['VmHWM']}}))
 def measure_imports(reps: int) -> dict[str, Any]:
     """Import cost in fresh interpreters; the child inherits CPU 0 pinning."""
     env = subprocess_env()
-    rows = {k: {"label": label, "stmt": stmt, "ref": ref, "inc": inc, "runs": []}
-            for k, label, stmt, ref, inc in T.IMPORTS}
+    rows = {
+        k: {"label": label, "stmt": stmt, "ref": ref, "inc": inc, "runs": []} for k, label, stmt, ref, inc in T.IMPORTS
+    }
 
     def once(key: str) -> None:
         row = rows[key]
         if row.get("na"):
             return
-        p = subprocess.run([sys.executable, "-c", IMPORT_SNIPPET.format(stmt=row["stmt"])],
-                           capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=120)
+        p = subprocess.run(
+            [sys.executable, "-c", IMPORT_SNIPPET.format(stmt=row["stmt"])],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=str(ROOT),
+            timeout=120,
+        )
         if p.returncode != 0:
             last = (p.stderr.strip().splitlines() or ["failed"])[-1]
             row["na"] = last[:160]
@@ -579,8 +640,13 @@ def measure_imports(reps: int) -> dict[str, Any]:
     # venv's packages were compiled at install time, and with PYTHONDONTWRITEBYTECODE
     # set (as on this machine) every timed run would otherwise recompile ours.
     warm_env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "langchain_gloo_gravix", "llama_index_ext"],
-                   capture_output=True, env=warm_env, cwd=str(ROOT), timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "langchain_gloo_gravix", "llama_index_ext"],
+        capture_output=True,
+        env=warm_env,
+        cwd=str(ROOT),
+        timeout=300,
+    )
     for rep in range(reps):
         keys = list(rows)
         k = rep % len(keys)
@@ -599,11 +665,20 @@ def measure_peak_rss(url: str, keys: list[str], seconds: float, chunks: int) -> 
     library's memory is counted."""
     out: dict[str, Any] = {}
     for key in keys:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--rss-worker", key, "--url", url,
-               "--seconds", str(seconds), "--chunks", str(chunks)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--rss-worker",
+            key,
+            "--url",
+            url,
+            "--seconds",
+            str(seconds),
+            "--chunks",
+            str(chunks),
+        ]
         try:
-            p = subprocess.run(cmd, capture_output=True, text=True, env=subprocess_env(), cwd=str(ROOT),
-                               timeout=180)
+            p = subprocess.run(cmd, capture_output=True, text=True, env=subprocess_env(), cwd=str(ROOT), timeout=180)
             lines = p.stdout.strip().splitlines()
             if p.returncode != 0 or not lines:
                 raise RuntimeError((p.stderr.strip().splitlines() or ["worker failed"])[-1])
@@ -624,7 +699,8 @@ def rss_worker(key: str, url: str, seconds: float, chunks: int) -> None:
         before = proc_status_kib("VmRSS")["VmRSS"]
         result["hwm_reset"] = reset_peak_rss()
         _, _, result["calls"] = loop.run_until_complete(
-            run_concurrent(t.acall, CONCURRENCY, seconds=seconds, ramp_s=RAMP_S))
+            run_concurrent(t.acall, CONCURRENCY, seconds=seconds, ramp_s=RAMP_S)
+        )
         try:
             loop.run_until_complete(time_stream_async(t, chunks))
             result["stream_included"] = True
@@ -632,8 +708,12 @@ def rss_worker(key: str, url: str, seconds: float, chunks: int) -> None:
             result["stream_included"] = False
             result["stream_na"] = reason(e)
         st = proc_status_kib("VmRSS", "VmHWM")
-        result.update(rss_before_mib=before / 1024, peak_mib=st["VmHWM"] / 1024,
-                      growth_mib=(st["VmHWM"] - before) / 1024, rss_after_mib=st["VmRSS"] / 1024)
+        result.update(
+            rss_before_mib=before / 1024,
+            peak_mib=st["VmHWM"] / 1024,
+            growth_mib=(st["VmHWM"] - before) / 1024,
+            rss_after_mib=st["VmRSS"] / 1024,
+        )
     finally:
         try:
             loop.run_until_complete(t.aclose())
@@ -672,8 +752,14 @@ def incumbent_key(t: T.Target) -> str | None:
 
 
 class Report:
-    def __init__(self, bench: Bench, imports: dict[str, Any] | None, rss: dict[str, Any] | None,
-                 ceiling: dict[str, Any] | None, meta: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        bench: Bench,
+        imports: dict[str, Any] | None,
+        rss: dict[str, Any] | None,
+        ceiling: dict[str, Any] | None,
+        meta: dict[str, Any],
+    ) -> None:
         self.b, self.imports, self.rss, self.ceiling, self.meta = bench, imports, rss, ceiling, meta
         self.lines: list[str] = []
         self.checks: list[dict[str, Any]] = []
@@ -730,11 +816,16 @@ class Report:
         mc = self.meta.get("machine")
         if not mc:
             return "- machine load: not measured"
-        noisy = " (noisy: other work shared the CPUs, compare ratios rather than absolutes)" \
-            if mc["others_cpu_pct_of_one_core"] > 10 or mc["steal_pct_of_one_core"] > 5 else ""
-        return (f"- machine load during the run: other processes used {mc['others_cpu_pct_of_one_core']:.0f}% of one "
-                f"CPU on average, hypervisor steal {mc['steal_pct_of_one_core']:.0f}%, load average "
-                f"{mc['loadavg_start']:.2f} → {mc['loadavg_end']:.2f}{noisy}")
+        noisy = (
+            " (noisy: other work shared the CPUs, compare ratios rather than absolutes)"
+            if mc["others_cpu_pct_of_one_core"] > 10 or mc["steal_pct_of_one_core"] > 5
+            else ""
+        )
+        return (
+            f"- machine load during the run: other processes used {mc['others_cpu_pct_of_one_core']:.0f}% of one "
+            f"CPU on average, hypervisor steal {mc['steal_pct_of_one_core']:.0f}%, load average "
+            f"{mc['loadavg_start']:.2f} → {mc['loadavg_end']:.2f}{noisy}"
+        )
 
     def stub_section(self) -> None:
         c = self.ceiling
@@ -747,14 +838,28 @@ class Report:
             return
         cap_req = 1e6 / c["stub_cpu_us_per_request"] if c["stub_cpu_us_per_request"] else None
         cap_chunk = 1e6 / c["stub_cpu_us_per_chunk"] if c["stub_cpu_us_per_chunk"] else None
-        self.table(["load", "measured", "stub CPU", "stub capacity (1 core, from CPU cost)"], [
-            [f"non-streaming, {c['connections']} keep-alive connections", f"{fmt(c['requests_per_s'])} req/s",
-             f"{c['stub_cpu_pct']:.0f}% ({c['stub_cpu_us_per_request']:.1f} µs/req)", f"≈ {fmt(cap_req)} req/s"],
-            [f"one {c['stream_chunks']:,}-chunk SSE stream", f"{fmt(c['stream_chunks_per_s'])} chunks/s",
-             f"{c['stub_cpu_us_per_chunk']:.3f} µs/chunk", f"≈ {fmt(cap_chunk)} chunks/s"],
-        ])
-        self.lines += ["The stub's CPU % is also shown next to each async/streaming figure below; "
-                       "well under 100% means the stub was not the bottleneck.", ""]
+        self.table(
+            ["load", "measured", "stub CPU", "stub capacity (1 core, from CPU cost)"],
+            [
+                [
+                    f"non-streaming, {c['connections']} keep-alive connections",
+                    f"{fmt(c['requests_per_s'])} req/s",
+                    f"{c['stub_cpu_pct']:.0f}% ({c['stub_cpu_us_per_request']:.1f} µs/req)",
+                    f"≈ {fmt(cap_req)} req/s",
+                ],
+                [
+                    f"one {c['stream_chunks']:,}-chunk SSE stream",
+                    f"{fmt(c['stream_chunks_per_s'])} chunks/s",
+                    f"{c['stub_cpu_us_per_chunk']:.3f} µs/chunk",
+                    f"≈ {fmt(cap_chunk)} chunks/s",
+                ],
+            ],
+        )
+        self.lines += [
+            "The stub's CPU % is also shown next to each async/streaming figure below; "
+            "well under 100% means the stub was not the bottleneck.",
+            "",
+        ]
 
     def _rows(self, mode: str, cells: Callable[[T.Target], list[str]], ncols: int) -> list[list[str]]:
         rows = []
@@ -774,10 +879,13 @@ class Report:
 
         def cells(t: T.Target) -> list[str]:
             s = self.b.res[t.key]["seq"]
-            return [fmt(s["median_us"]), fmt(s["p99_us"]),
-                    ratio(s["median_us"], self.val(raw_key(t), "seq", "median_us")),
-                    ratio(s["median_us"], self.val(incumbent_key(t), "seq", "median_us")),
-                    f"{s['requests']}/{s['calls']}"]
+            return [
+                fmt(s["median_us"]),
+                fmt(s["p99_us"]),
+                ratio(s["median_us"], self.val(raw_key(t), "seq", "median_us")),
+                ratio(s["median_us"], self.val(incumbent_key(t), "seq", "median_us")),
+                f"{s['requests']}/{s['calls']}",
+            ]
 
         hdr = ["target", "median µs/call", "p99 µs", "vs raw httpx", "vs incumbent", "requests/calls"]
         self.table(hdr, self._rows("call", cells, len(hdr)))
@@ -787,9 +895,12 @@ class Report:
 
         def cells(t: T.Target) -> list[str]:
             s = self.b.res[t.key]["async"]
-            return [fmt(s["calls_per_s"]), ratio(s["calls_per_s"], self.val(raw_key(t), "async", "calls_per_s")),
-                    ratio(s["calls_per_s"], self.val(incumbent_key(t), "async", "calls_per_s")),
-                    f"{s['stub_cpu_pct']:.0f}%"]
+            return [
+                fmt(s["calls_per_s"]),
+                ratio(s["calls_per_s"], self.val(raw_key(t), "async", "calls_per_s")),
+                ratio(s["calls_per_s"], self.val(incumbent_key(t), "async", "calls_per_s")),
+                f"{s['stub_cpu_pct']:.0f}%",
+            ]
 
         hdr = ["target", "calls/s", "vs raw httpx", "vs incumbent", "stub CPU (max)"]
         self.table(hdr, self._rows("acall", cells, len(hdr)))
@@ -802,14 +913,16 @@ class Report:
             inc = incumbent_key(t)
             seen = s["content_chunks_seen"]
             note = "" if seen == [s["chunks"]] else f" ⚠ saw {seen} content chunks"
-            return [fmt(s["chunks_per_s"]) + note,
-                    ratio(s["chunks_per_s"], self.val(raw_key(t), mode, "chunks_per_s")),
-                    ratio(s["chunks_per_s"], self.val(inc, mode, "chunks_per_s")),
-                    fmt(s["ttfc_us"]), ratio(s["ttfc_us"], self.val(inc, mode, "ttfc_us")),
-                    f"{s['stub_cpu_pct']:.0f}%"]
+            return [
+                fmt(s["chunks_per_s"]) + note,
+                ratio(s["chunks_per_s"], self.val(raw_key(t), mode, "chunks_per_s")),
+                ratio(s["chunks_per_s"], self.val(inc, mode, "chunks_per_s")),
+                fmt(s["ttfc_us"]),
+                ratio(s["ttfc_us"], self.val(inc, mode, "ttfc_us")),
+                f"{s['stub_cpu_pct']:.0f}%",
+            ]
 
-        hdr = ["target", "chunks/s", "vs raw httpx", "vs incumbent", "TTFC µs", "TTFC vs incumbent",
-               "stub CPU (max)"]
+        hdr = ["target", "chunks/s", "vs raw httpx", "vs incumbent", "TTFC µs", "TTFC vs incumbent", "stub CPU (max)"]
         self.table(hdr, self._rows(mode, cells, len(hdr)))
 
     def embeddings_section(self) -> None:
@@ -828,11 +941,24 @@ class Report:
                     cells += [f"n/a ({self.b.na[t.key].get(mode, 'not measured')})", "", ""]
                     continue
                 r = self.b.res[t.key][mode]
-                cells += [fmt(own), ratio(own, self.val(inc, mode, "texts_per_s")) if inc else "—",
-                          f"{r['requests_per_call']} req, stub {r['stub_cpu_pct']:.0f}%"]
+                cells += [
+                    fmt(own),
+                    ratio(own, self.val(inc, mode, "texts_per_s")) if inc else "—",
+                    f"{r['requests_per_call']} req, stub {r['stub_cpu_pct']:.0f}%",
+                ]
             rows.append(cells)
-        self.table(["target", "sync texts/s", "vs incumbent", "sync requests", "async texts/s", "vs incumbent",
-                    "async requests"], rows)
+        self.table(
+            [
+                "target",
+                "sync texts/s",
+                "vs incumbent",
+                "sync requests",
+                "async texts/s",
+                "vs incumbent",
+                "async requests",
+            ],
+            rows,
+        )
 
     def import_section(self) -> None:
         self.h("## Import cost (fresh interpreter, median)")
@@ -840,24 +966,34 @@ class Report:
             self.lines += ["not measured", ""]
             return
         rows = []
-        for key, r in self.imports.items():
+        for r in self.imports.values():
             if "time_ms" not in r:
                 rows.append([r["label"], f"n/a ({r.get('na', 'not measured')})", "", "", "", f"`{r['stmt']}`"])
                 continue
             ref = self.imports.get(r["ref"] or "", {})
             inc = self.imports.get(r["inc"] or "", {})
-            vs_ref = (f"{ratio(r['time_ms'], ref.get('time_ms'))} time, "
-                      f"{r['rss_mib'] - ref['rss_mib']:+.1f} MiB vs {r['ref']}") if "time_ms" in ref else "—"
-            vs_inc = (f"{ratio(r['time_ms'], inc.get('time_ms'))} time, "
-                      f"{r['rss_mib'] - inc['rss_mib']:+.1f} MiB") if "time_ms" in inc else "—"
+            vs_ref = (
+                (
+                    f"{ratio(r['time_ms'], ref.get('time_ms'))} time, "
+                    f"{r['rss_mib'] - ref['rss_mib']:+.1f} MiB vs {r['ref']}"
+                )
+                if "time_ms" in ref
+                else "—"
+            )
+            vs_inc = (
+                (f"{ratio(r['time_ms'], inc.get('time_ms'))} time, {r['rss_mib'] - inc['rss_mib']:+.1f} MiB")
+                if "time_ms" in inc
+                else "—"
+            )
             rows.append([r["label"], fmt(r["time_ms"], 1), fmt(r["rss_mib"], 1), vs_ref, vs_inc, f"`{r['stmt']}`"])
-        self.table(["import", "ms", "RSS MiB", "vs framework alone", "vs incumbent", "statement"], rows,
-                   align="lrrrrl")
+        self.table(["import", "ms", "RSS MiB", "vs framework alone", "vs incumbent", "statement"], rows, align="lrrrrl")
 
     def rss_section(self) -> None:
-        self.h(f"## Peak RSS during the async phase (fresh process per target: "
-               f"{self.b.cfg['rss_s']:g} s of calls at concurrency {CONCURRENCY} + one "
-               f"{self.b.cfg['chunks']:,}-chunk async stream)")
+        self.h(
+            f"## Peak RSS during the async phase (fresh process per target: "
+            f"{self.b.cfg['rss_s']:g} s of calls at concurrency {CONCURRENCY} + one "
+            f"{self.b.cfg['chunks']:,}-chunk async stream)"
+        )
         if not self.rss:
             self.lines += ["not measured", ""]
             return
@@ -869,19 +1005,38 @@ class Report:
                 continue
             raw = self.rss.get(raw_key(t), {})
             inc = self.rss.get(incumbent_key(t) or "", {})
-            rows.append([
-                t.label + ("" if r.get("stream_included") else " (calls only)"), fmt(r["peak_mib"], 1),
-                f"{r['growth_mib']:+.1f}",
-                f"{r['peak_mib'] - raw['peak_mib']:+.1f} MiB" if "peak_mib" in raw else "—",
-                f"{r['peak_mib'] - inc['peak_mib']:+.1f} MiB" if "peak_mib" in inc and inc is not r else "—",
-                "yes" if r.get("hwm_reset") else "no (peak includes import)",
-            ])
-        self.table(["target", "peak RSS MiB", "growth during phase MiB", "vs raw httpx", "vs incumbent",
-                    "peak reset before phase"], rows)
+            rows.append(
+                [
+                    t.label + ("" if r.get("stream_included") else " (calls only)"),
+                    fmt(r["peak_mib"], 1),
+                    f"{r['growth_mib']:+.1f}",
+                    f"{r['peak_mib'] - raw['peak_mib']:+.1f} MiB" if "peak_mib" in raw else "—",
+                    f"{r['peak_mib'] - inc['peak_mib']:+.1f} MiB" if "peak_mib" in inc and inc is not r else "—",
+                    "yes" if r.get("hwm_reset") else "no (peak includes import)",
+                ]
+            )
+        self.table(
+            [
+                "target",
+                "peak RSS MiB",
+                "growth during phase MiB",
+                "vs raw httpx",
+                "vs incumbent",
+                "peak reset before phase",
+            ],
+            rows,
+        )
 
     # -- checklist -------------------------------------------------------------
-    def check(self, goal: str, t: T.Target | str, value: float | None, ok: Callable[[float], bool],
-              shown: str, why_na: str = "") -> None:
+    def check(
+        self,
+        goal: str,
+        t: T.Target | str,
+        value: float | None,
+        ok: Callable[[float], bool],
+        shown: str,
+        why_na: str = "",
+    ) -> None:
         label = t if isinstance(t, str) else t.label
         if value is None:
             status, shown = "n/a", why_na or "missing figure"
@@ -903,15 +1058,25 @@ class Report:
                 raw = self.val(raw_key(t), "seq", "median_us")
                 floor = self.val("lc-floor", "seq", "median_us")
                 v = own / (raw + floor) if None not in (own, raw, floor) else None
-                self.check("LangChain per call ≤ 1.25 × (raw httpx + framework floor)", t, v, lambda x: x <= 1.25,
-                           f"{v:.2f}× ({fmt(own)} µs vs {fmt(raw)} + {fmt(floor)})" if v else "",
-                           self._na_why([(t.key, "call"), (raw_key(t), "call"), ("lc-floor", "call")]))
+                self.check(
+                    "LangChain per call ≤ 1.25 × (raw httpx + framework floor)",
+                    t,
+                    v,
+                    lambda x: x <= 1.25,
+                    f"{v:.2f}× ({fmt(own)} µs vs {fmt(raw)} + {fmt(floor)})" if v else "",
+                    self._na_why([(t.key, "call"), (raw_key(t), "call"), ("lc-floor", "call")]),
+                )
             if t.family == "li":
                 own, inc = self.val(t.key, "seq", "median_us"), self.val("openailike", "seq", "median_us")
                 v = inc / own if None not in (own, inc) else None
-                self.check("LlamaIndex per call ≥ 2.3× faster than OpenAILike", t, v, lambda x: x >= 2.3,
-                           f"{v:.2f}× faster ({fmt(own)} vs {fmt(inc)} µs)" if v else "",
-                           self._na_why([(t.key, "call"), ("openailike", "call")]))
+                self.check(
+                    "LlamaIndex per call ≥ 2.3× faster than OpenAILike",
+                    t,
+                    v,
+                    lambda x: x >= 2.3,
+                    f"{v:.2f}× faster ({fmt(own)} vs {fmt(inc)} µs)" if v else "",
+                    self._na_why([(t.key, "call"), ("openailike", "call")]),
+                )
         for t in ours:
             if t.family not in ("lc", "li"):
                 continue
@@ -920,37 +1085,62 @@ class Report:
             for mode in ("stream", "astream"):
                 own, ref = self.val(t.key, mode, "chunks_per_s"), self.val(inc, mode, "chunks_per_s")
                 v = own / ref if None not in (own, ref) else None
-                self.check(f"Streaming ({mode}) ≥ {need}× {inc} chunks/s", t, v, lambda x, n=need: x >= n,
-                           f"{v:.2f}× ({fmt(own)} vs {fmt(ref)})" if v else "",
-                           self._na_why([(t.key, mode), (inc, mode)]))
+                self.check(
+                    f"Streaming ({mode}) ≥ {need}× {inc} chunks/s",
+                    t,
+                    v,
+                    lambda x, n=need: x >= n,
+                    f"{v:.2f}× ({fmt(own)} vs {fmt(ref)})" if v else "",
+                    self._na_why([(t.key, mode), (inc, mode)]),
+                )
                 own, ref = self.val(t.key, mode, "ttfc_us"), self.val(inc, mode, "ttfc_us")
                 v = own / ref if None not in (own, ref) else None
-                self.check(f"TTFC ({mode}) no worse than {inc}", t, v, lambda x: x <= 1.0,
-                           f"{v:.2f}× ({fmt(own)} vs {fmt(ref)} µs)" if v else "",
-                           self._na_why([(t.key, mode), (inc, mode)]))
+                self.check(
+                    f"TTFC ({mode}) no worse than {inc}",
+                    t,
+                    v,
+                    lambda x: x <= 1.0,
+                    f"{v:.2f}× ({fmt(own)} vs {fmt(ref)} µs)" if v else "",
+                    self._na_why([(t.key, mode), (inc, mode)]),
+                )
         for t in ours:
             if t.family not in ("lc", "li"):
                 continue
             inc = incumbent_key(t)
             own, ref = self.val(t.key, "async", "calls_per_s"), self.val(inc, "async", "calls_per_s")
             v = own / ref if None not in (own, ref) else None
-            self.check(f"Async c={CONCURRENCY} ≥ 2× {inc} calls/s", t, v, lambda x: x >= 2.0,
-                       f"{v:.2f}× ({fmt(own)} vs {fmt(ref)})" if v else "",
-                       self._na_why([(t.key, "acall"), (inc, "acall")]))
+            self.check(
+                f"Async c={CONCURRENCY} ≥ 2× {inc} calls/s",
+                t,
+                v,
+                lambda x: x >= 2.0,
+                f"{v:.2f}× ({fmt(own)} vs {fmt(ref)})" if v else "",
+                self._na_why([(t.key, "acall"), (inc, "acall")]),
+            )
         for t in ours:
             if t.family != "core":
                 continue
             own, raw = self.val(t.key, "seq", "median_us"), self.val(raw_key(t), "seq", "median_us")
             v = own / raw if None not in (own, raw) else None
-            self.check("Core per call within 1.3× raw httpx", t, v, lambda x: x <= 1.3,
-                       f"{v:.2f}× ({fmt(own)} vs {fmt(raw)} µs)" if v else "",
-                       self._na_why([(t.key, "call"), (raw_key(t), "call")]))
+            self.check(
+                "Core per call within 1.3× raw httpx",
+                t,
+                v,
+                lambda x: x <= 1.3,
+                f"{v:.2f}× ({fmt(own)} vs {fmt(raw)} µs)" if v else "",
+                self._na_why([(t.key, "call"), (raw_key(t), "call")]),
+            )
             for mode in ("stream", "astream"):
                 own, raw = self.val(t.key, mode, "chunks_per_s"), self.val(raw_key(t), mode, "chunks_per_s")
                 v = raw / own if None not in (own, raw) else None
-                self.check(f"Core streamed chunks ({mode}) within 1.5× raw httpx", t, v, lambda x: x <= 1.5,
-                           f"raw/core {v:.2f}× (raw {fmt(raw)}, core {fmt(own)} chunks/s)" if v else "",
-                           self._na_why([(t.key, mode), (raw_key(t), mode)]))
+                self.check(
+                    f"Core streamed chunks ({mode}) within 1.5× raw httpx",
+                    t,
+                    v,
+                    lambda x: x <= 1.5,
+                    f"raw/core {v:.2f}× (raw {fmt(raw)}, core {fmt(own)} chunks/s)" if v else "",
+                    self._na_why([(t.key, mode), (raw_key(t), mode)]),
+                )
         for t in self.b.embed_targets:
             if not t.ours:
                 continue
@@ -958,9 +1148,14 @@ class Report:
             for mode in ("embed", "aembed"):
                 own, ref = self.val(t.key, mode, "texts_per_s"), self.val(inc, mode, "texts_per_s")
                 v = own / ref if None not in (own, ref) else None
-                self.check(f"Embeddings ({mode}) ≥ 2× {inc} texts/s", t, v, lambda x: x >= 2.0,
-                           f"{v:.2f}× ({fmt(own)} vs {fmt(ref)})" if v else "",
-                           self._na_why([(t.key, mode), (inc, mode)]))
+                self.check(
+                    f"Embeddings ({mode}) ≥ 2× {inc} texts/s",
+                    t,
+                    v,
+                    lambda x: x >= 2.0,
+                    f"{v:.2f}× ({fmt(own)} vs {fmt(ref)})" if v else "",
+                    self._na_why([(t.key, mode), (inc, mode)]),
+                )
         imp = self.imports or {}
         for key in ("lc-emb", "li-emb"):
             r = imp.get(key)
@@ -970,11 +1165,23 @@ class Report:
             ok = "time_ms" in r and "time_ms" in ref
             why = r.get("na") or ref.get("na") or "not measured"
             v = r["time_ms"] / ref["time_ms"] if ok else None
-            self.check(f"Import time no heavier than our chat models ({r['ref']}, +10% noise)", r["label"], v,
-                       lambda x: x <= 1.10, f"{v:.2f}× ({r['time_ms']:.0f} vs {ref['time_ms']:.0f} ms)" if ok else "", why)
+            self.check(
+                f"Import time no heavier than our chat models ({r['ref']}, +10% noise)",
+                r["label"],
+                v,
+                lambda x: x <= 1.10,
+                f"{v:.2f}× ({r['time_ms']:.0f} vs {ref['time_ms']:.0f} ms)" if ok else "",
+                why,
+            )
             d = r["rss_mib"] - ref["rss_mib"] if ok else None
-            self.check(f"Import RSS no heavier than our chat models ({r['ref']}, +1 MiB noise)", r["label"], d,
-                       lambda x: x <= 1.0, f"{d:+.1f} MiB ({r['rss_mib']:.1f} vs {ref['rss_mib']:.1f})" if ok else "", why)
+            self.check(
+                f"Import RSS no heavier than our chat models ({r['ref']}, +1 MiB noise)",
+                r["label"],
+                d,
+                lambda x: x <= 1.0,
+                f"{d:+.1f} MiB ({r['rss_mib']:.1f} vs {ref['rss_mib']:.1f})" if ok else "",
+                why,
+            )
         for key in ("lc", "li"):
             r = imp.get(key)
             if not r:
@@ -983,14 +1190,29 @@ class Report:
             ok = "time_ms" in r and "time_ms" in ref
             why = r.get("na") or ref.get("na") or "not measured"
             v = r["time_ms"] / ref["time_ms"] if ok else None
-            self.check(f"Import time within 10% of {r['ref']} alone", r["label"], v, lambda x: x <= 1.10,
-                       f"{v:.2f}× ({r['time_ms']:.0f} vs {ref['time_ms']:.0f} ms)" if ok else "", why)
+            self.check(
+                f"Import time within 10% of {r['ref']} alone",
+                r["label"],
+                v,
+                lambda x: x <= 1.10,
+                f"{v:.2f}× ({r['time_ms']:.0f} vs {ref['time_ms']:.0f} ms)" if ok else "",
+                why,
+            )
             d = r["rss_mib"] - ref["rss_mib"] if ok else None
-            self.check(f"Import RSS within 10 MiB of {r['ref']} alone", r["label"], d, lambda x: x <= 10.0,
-                       f"{d:+.1f} MiB ({r['rss_mib']:.1f} vs {ref['rss_mib']:.1f})" if ok else "", why)
+            self.check(
+                f"Import RSS within 10 MiB of {r['ref']} alone",
+                r["label"],
+                d,
+                lambda x: x <= 10.0,
+                f"{d:+.1f} MiB ({r['rss_mib']:.1f} vs {ref['rss_mib']:.1f})" if ok else "",
+                why,
+            )
         self.h("## Targets checklist")
-        self.table(["goal", "target", "status", "measured"],
-                   [[c["goal"], c["target"], c["status"], c["measured"]] for c in self.checks], align="llll")
+        self.table(
+            ["goal", "target", "status", "measured"],
+            [[c["goal"], c["target"], c["status"], c["measured"]] for c in self.checks],
+            align="llll",
+        )
         tally = {s: sum(c["status"] == s for c in self.checks) for s in ("MET", "NOT MET", "n/a")}
         self.lines += [f"MET {tally['MET']}, NOT MET {tally['NOT MET']}, n/a {tally['n/a']}", ""]
 
@@ -999,8 +1221,12 @@ class Report:
         bad = []
         seen = False
         for t in self.b.targets:
-            for fig, what in (("seq", "sequential"), ("async", "async"), ("stream", "sync streams"),
-                              ("astream", "async streams")):
+            for fig, what in (
+                ("seq", "sequential"),
+                ("async", "async"),
+                ("stream", "sync streams"),
+                ("astream", "async streams"),
+            ):
                 s = self.b.res[t.key].get(fig)
                 if not s:
                     continue
@@ -1020,8 +1246,16 @@ def versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {}
-    for dist in ("httpx", "langchain-core", "langchain-openai", "openai", "llama-index-core",
-                 "llama-index-llms-openai-like", "llama-index-embeddings-openai", "langchain-gloo-gravix"):
+    for dist in (
+        "httpx",
+        "langchain-core",
+        "langchain-openai",
+        "openai",
+        "llama-index-core",
+        "llama-index-llms-openai-like",
+        "llama-index-embeddings-openai",
+        "langchain-gloo-gravix",
+    ):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -1043,8 +1277,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated target keys (default: all)")
     ap.add_argument("--skip", default="", help="comma-separated phases to skip: ceiling,imports,rss,embeddings")
     ap.add_argument("--no-write", action="store_true", help="do not overwrite benchmarks/results/latest.*")
-    ap.add_argument("--events-per-chunk", type=int, default=1,
-                    help="SSE events the stub packs into one HTTP chunk (default 1, as real servers send)")
+    ap.add_argument(
+        "--events-per-chunk",
+        type=int,
+        default=1,
+        help="SSE events the stub packs into one HTTP chunk (default 1, as real servers send)",
+    )
     ap.add_argument("--rss-worker", help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
     ap.add_argument("--seconds", type=float, default=0.0, help=argparse.SUPPRESS)
@@ -1064,9 +1302,15 @@ def main(argv: list[str] | None = None) -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     client_pinned = pin_to_cpu(CLIENT_CPU)
     meta: dict[str, Any] = {
-        "quick": args.quick, "python": platform.python_version(), "platform": platform.platform(),
-        "cpus": cpus, "client_pinned": client_pinned, "server_pinned": False, "config": cfg,
-        "versions": versions(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "quick": args.quick,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": cpus,
+        "client_pinned": client_pinned,
+        "server_pinned": False,
+        "config": cfg,
+        "versions": versions(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     server = StubServer(cpu=SERVER_CPU, events_per_chunk=cfg["events_per_http_chunk"])
     bench: Bench | None = None
@@ -1081,7 +1325,8 @@ def main(argv: list[str] | None = None) -> int:
         if "ceiling" not in skip:
             try:
                 ceiling = bench.loop.run_until_complete(
-                    _ceiling("127.0.0.1", server.port, cfg["ceiling_s"], cfg["chunks"], bench.stats))
+                    _ceiling("127.0.0.1", server.port, cfg["ceiling_s"], cfg["chunks"], bench.stats)
+                )
             except Exception as e:
                 ceiling = {"na": reason(e)}
             log("stub ceiling measured")
@@ -1093,8 +1338,11 @@ def main(argv: list[str] | None = None) -> int:
         if "embeddings" not in skip:
             bench.embeddings()
         bench.close()
-        keys = [t.key for t in bench.targets if "acall" not in bench.na[t.key]
-                and (not cfg["rss_subset"] or t.key in RSS_QUICK_SUBSET)]
+        keys = [
+            t.key
+            for t in bench.targets
+            if "acall" not in bench.na[t.key] and (not cfg["rss_subset"] or t.key in RSS_QUICK_SUBSET)
+        ]
         rss = None
         if "rss" not in skip:
             rss = measure_peak_rss(server.url, keys, cfg["rss_s"], cfg["chunks"])
@@ -1116,18 +1364,34 @@ def main(argv: list[str] | None = None) -> int:
             meta["machine"] = {
                 "others_cpu_pct_of_one_core": max(0.0, 100 * others / wall),
                 "steal_pct_of_one_core": 100 * (cpu1["steal_s"] - cpu0["steal_s"]) / wall,
-                "loadavg_start": load0[0], "loadavg_end": os.getloadavg()[0],
+                "loadavg_start": load0[0],
+                "loadavg_end": os.getloadavg()[0],
             }
         report = Report(bench, imports, rss, ceiling, meta)
         md = report.build()
         print(md)
         data = {
-            "meta": meta, "stub_ceiling": ceiling, "checklist": report.checks,
-            "one_request_per_call": report.one_per_call, "imports": imports, "peak_rss": rss,
-            "targets": {t.key: {"label": t.label, "family": t.family, "route": t.route, "ours": t.ours,
-                                "na": bench.na[t.key], **bench.res[t.key]} for t in bench.targets},
-            "embeddings": {t.key: {"label": t.label, "family": t.family, "ours": t.ours, "na": bench.na[t.key],
-                                   **bench.res[t.key]} for t in bench.embed_targets},
+            "meta": meta,
+            "stub_ceiling": ceiling,
+            "checklist": report.checks,
+            "one_request_per_call": report.one_per_call,
+            "imports": imports,
+            "peak_rss": rss,
+            "targets": {
+                t.key: {
+                    "label": t.label,
+                    "family": t.family,
+                    "route": t.route,
+                    "ours": t.ours,
+                    "na": bench.na[t.key],
+                    **bench.res[t.key],
+                }
+                for t in bench.targets
+            },
+            "embeddings": {
+                t.key: {"label": t.label, "family": t.family, "ours": t.ours, "na": bench.na[t.key], **bench.res[t.key]}
+                for t in bench.embed_targets
+            },
         }
         if not args.no_write:
             write_results(md, data)

@@ -195,9 +195,7 @@ def _embeddings(body: bytes) -> bytes:
     return resp
 
 
-TOKEN = _http(
-    "200 OK", _dumps({"access_token": "bench-token", "token_type": "Bearer", "expires_in": 3600})
-)
+TOKEN = _http("200 OK", _dumps({"access_token": "bench-token", "token_type": "Bearer", "expires_in": 3600}))
 COMPLETIONS = {k: _completion(k) for k in ("gloo-v1", "gloo-v2", "generic")}
 TEXT_COMPLETION = _text_completion()
 NOT_FOUND = _http("404 Not Found", b'{"error":{"message":"no such route","type":"invalid_request_error"}}')
@@ -365,8 +363,16 @@ class StubServer:
 
     def start(self, timeout: float = 15.0) -> "StubServer":
         self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--port", "0", "--cpu", str(self.cpu),
-             "--events-per-chunk", str(self.events_per_chunk)],
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--port",
+                "0",
+                "--cpu",
+                str(self.cpu),
+                "--events-per-chunk",
+                str(self.events_per_chunk),
+            ],
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,
@@ -406,8 +412,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
     ap.add_argument("--cpu", type=int, default=-1, help="pin to this CPU if the machine has 2+ CPUs")
-    ap.add_argument("--events-per-chunk", type=int, default=EVENTS_PER_HTTP_CHUNK,
-                    help="SSE events per HTTP chunk (default 1, as real servers send)")
+    ap.add_argument(
+        "--events-per-chunk",
+        type=int,
+        default=EVENTS_PER_HTTP_CHUNK,
+        help="SSE events per HTTP chunk (default 1, as real servers send)",
+    )
     args = ap.parse_args(argv)
     EVENTS_PER_HTTP_CHUNK = max(1, args.events_per_chunk)
     pin_to_cpu(args.cpu)

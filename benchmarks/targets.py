@@ -209,29 +209,46 @@ def _floor_chat_model_cls() -> type:
             )
             return ChatResult(generations=[ChatGeneration(message=msg)])
 
-        def _generate(self, messages: list[BaseMessage], stop: Any = None,
-                      run_manager: CallbackManagerForLLMRun | None = None, **kw: Any) -> ChatResult:
+        def _generate(
+            self,
+            messages: list[BaseMessage],
+            stop: Any = None,
+            run_manager: CallbackManagerForLLMRun | None = None,
+            **kw: Any,
+        ) -> ChatResult:
             return self._result()
 
         # Native async: the default _agenerate hops to a thread pool, which
         # would charge the floor for overhead no real async client pays.
-        async def _agenerate(self, messages: list[BaseMessage], stop: Any = None,
-                             run_manager: AsyncCallbackManagerForLLMRun | None = None,
-                             **kw: Any) -> ChatResult:
+        async def _agenerate(
+            self,
+            messages: list[BaseMessage],
+            stop: Any = None,
+            run_manager: AsyncCallbackManagerForLLMRun | None = None,
+            **kw: Any,
+        ) -> ChatResult:
             return self._result()
 
-        def _stream(self, messages: list[BaseMessage], stop: Any = None,
-                    run_manager: CallbackManagerForLLMRun | None = None,
-                    **kw: Any) -> Iterator[ChatGenerationChunk]:
+        def _stream(
+            self,
+            messages: list[BaseMessage],
+            stop: Any = None,
+            run_manager: CallbackManagerForLLMRun | None = None,
+            **kw: Any,
+        ) -> Iterator[ChatGenerationChunk]:
             for _ in range(_chunks_in(str(messages[-1].content))):
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content="tok "))
                 if run_manager:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
-        async def _astream(self, messages: list[BaseMessage], stop: Any = None,
-                           run_manager: AsyncCallbackManagerForLLMRun | None = None,
-                           **kw: Any) -> AsyncIterator[ChatGenerationChunk]:
+        async def _astream(
+            self,
+            messages: list[BaseMessage],
+            stop: Any = None,
+            run_manager: AsyncCallbackManagerForLLMRun | None = None,
+            **kw: Any,
+        ) -> AsyncIterator[ChatGenerationChunk]:
             for _ in range(_chunks_in(str(messages[-1].content))):
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content="tok "))
                 if run_manager:
@@ -244,7 +261,11 @@ def _floor_chat_model_cls() -> type:
 def _floor_llm_cls() -> type:
     """A minimal LlamaIndex chat LLM with no I/O: LlamaIndex's own per-call overhead."""
     from llama_index.core.base.llms.types import (
-        ChatMessage, ChatResponse, CompletionResponse, LLMMetadata, MessageRole,
+        ChatMessage,
+        ChatResponse,
+        CompletionResponse,
+        LLMMetadata,
+        MessageRole,
     )
     from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
     from llama_index.core.llms.llm import LLM
@@ -316,8 +337,16 @@ def _floor_llm_cls() -> type:
 class LangChainTarget(Target):
     """Any BaseChatModel driven with a str input, the way users call it."""
 
-    def __init__(self, key: str, label: str, family: str, route: str,
-                 factory: Callable[[str], Any], ours: bool = False, requests_per_call: int = 1) -> None:
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        family: str,
+        route: str,
+        factory: Callable[[str], Any],
+        ours: bool = False,
+        requests_per_call: int = 1,
+    ) -> None:
         self.key, self.label, self.family, self.route = key, label, family, route
         self._factory, self.ours, self.requests_per_call = factory, ours, requests_per_call
 
@@ -349,8 +378,16 @@ class LangChainTarget(Target):
 
 
 class LlamaIndexTarget(Target):
-    def __init__(self, key: str, label: str, family: str, route: str,
-                 factory: Callable[[str], Any], ours: bool = False, requests_per_call: int = 1) -> None:
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        family: str,
+        route: str,
+        factory: Callable[[str], Any],
+        ours: bool = False,
+        requests_per_call: int = 1,
+    ) -> None:
         self.key, self.label, self.family, self.route = key, label, family, route
         self._factory, self.ours, self.requests_per_call = factory, ours, requests_per_call
 
@@ -492,15 +529,29 @@ def build_targets() -> list[Target]:
         RawHttpx("gravix"),
         RawHttpx("gloo-v1"),
         RawHttpx("gloo-v2"),
-        LangChainTarget("lc-floor", "LangChain floor (fake model, no HTTP)", "lc-floor", "",
-                        lambda url: _floor_chat_model_cls()(), requests_per_call=0),
-        LlamaIndexTarget("li-floor", "LlamaIndex floor (fake LLM, no HTTP)", "li-floor", "",
-                         lambda url: _floor_llm_cls()(), requests_per_call=0),
+        LangChainTarget(
+            "lc-floor",
+            "LangChain floor (fake model, no HTTP)",
+            "lc-floor",
+            "",
+            lambda url: _floor_chat_model_cls()(),
+            requests_per_call=0,
+        ),
+        LlamaIndexTarget(
+            "li-floor",
+            "LlamaIndex floor (fake LLM, no HTTP)",
+            "li-floor",
+            "",
+            lambda url: _floor_llm_cls()(),
+            requests_per_call=0,
+        ),
         LangChainTarget("chatopenai", "ChatOpenAI (langchain-openai)", "lc-incumbent", "gravix", _chat_openai),
         LlamaIndexTarget("openailike", "OpenAILike (llama-index)", "li-incumbent", "gravix", _openai_like),
         CoreTarget("gravix"),
         CoreTarget("gloo-v2"),
-        LangChainTarget("chatgloo-v2", "ours: ChatGloo v2 (auto routing)", "lc", "gloo-v2", _chat_gloo("v2"), ours=True),
+        LangChainTarget(
+            "chatgloo-v2", "ours: ChatGloo v2 (auto routing)", "lc", "gloo-v2", _chat_gloo("v2"), ours=True
+        ),
         LangChainTarget("chatgloo-v1", "ours: ChatGloo v1", "lc", "gloo-v1", _chat_gloo("v1"), ours=True),
         LangChainTarget("chatgravix", "ours: ChatGravixLayer", "lc", "gravix", _chat_gravix, ours=True),
         LlamaIndexTarget("li-gloo-v2", "ours: LlamaIndex Gloo v2", "li", "gloo-v2", _li_gloo("v2"), ours=True),
@@ -519,18 +570,43 @@ def get_target(key: str) -> Target:
 IMPORTS = [
     ("python", "python (bare interpreter)", "pass", None, None),
     ("httpx", "httpx", "import httpx", None, None),
-    ("lc-core", "langchain_core chat_models (framework alone)",
-     "import langchain_core.language_models.chat_models", None, None),
+    (
+        "lc-core",
+        "langchain_core chat_models (framework alone)",
+        "import langchain_core.language_models.chat_models",
+        None,
+        None,
+    ),
     ("li-core", "llama_index.core (framework alone)", "import llama_index.core", None, None),
     ("chatopenai", "langchain_openai.ChatOpenAI", "from langchain_openai import ChatOpenAI", "lc-core", None),
-    ("openailike", "llama_index.llms.openai_like.OpenAILike",
-     "from llama_index.llms.openai_like import OpenAILike", "li-core", None),
-    ("core", "ours: langchain_gloo_gravix.core", "from langchain_gloo_gravix.core import Client, AsyncClient",
-     "httpx", None),
-    ("lc", "ours: langchain_gloo_gravix (ChatGloo, ChatGravixLayer)",
-     "from langchain_gloo_gravix import ChatGloo, ChatGravixLayer", "lc-core", "chatopenai"),
-    ("li", "ours: llama_index_ext (Gloo, GravixLayer)", "from llama_index_ext import Gloo, GravixLayer",
-     "li-core", "openailike"),
+    (
+        "openailike",
+        "llama_index.llms.openai_like.OpenAILike",
+        "from llama_index.llms.openai_like import OpenAILike",
+        "li-core",
+        None,
+    ),
+    (
+        "core",
+        "ours: langchain_gloo_gravix.core",
+        "from langchain_gloo_gravix.core import Client, AsyncClient",
+        "httpx",
+        None,
+    ),
+    (
+        "lc",
+        "ours: langchain_gloo_gravix (ChatGloo, ChatGravixLayer)",
+        "from langchain_gloo_gravix import ChatGloo, ChatGravixLayer",
+        "lc-core",
+        "chatopenai",
+    ),
+    (
+        "li",
+        "ours: llama_index_ext (Gloo, GravixLayer)",
+        "from llama_index_ext import Gloo, GravixLayer",
+        "li-core",
+        "openailike",
+    ),
 ]
 
 
@@ -549,8 +625,16 @@ def embed_texts(n: int = EMBED_TEXTS) -> list[str]:
 class EmbedTarget:
     """``embed(texts)`` / ``aembed(texts)`` -> list of vectors, the way each library's users call it."""
 
-    def __init__(self, key: str, label: str, family: str, factory: Callable[[str], Any], sync: str, async_: str,
-                 ours: bool = False) -> None:
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        family: str,
+        factory: Callable[[str], Any],
+        sync: str,
+        async_: str,
+        ours: bool = False,
+    ) -> None:
         self.key, self.label, self.family, self.ours = key, label, family, ours
         self._factory, self._sync, self._async = factory, sync, async_
 
@@ -574,8 +658,9 @@ def _openai_embeddings(url: str) -> Any:
     from langchain_openai import OpenAIEmbeddings
 
     # check_embedding_ctx_length=False: send the strings (the default tokenizes with tiktoken first).
-    return OpenAIEmbeddings(model=MODEL, base_url=url + "/v1/inference", api_key="x", max_retries=0,
-                            check_embedding_ctx_length=False)
+    return OpenAIEmbeddings(
+        model=MODEL, base_url=url + "/v1/inference", api_key="x", max_retries=0, check_embedding_ctx_length=False
+    )
 
 
 def _openai_embedding(url: str) -> Any:
@@ -598,27 +683,73 @@ def _gravix_embedding(url: str) -> Any:
 
 def build_embedding_targets() -> list[EmbedTarget]:
     return [
-        EmbedTarget("openaiembeddings", "OpenAIEmbeddings (langchain-openai)", "lc-incumbent", _openai_embeddings,
-                    "embed_documents", "aembed_documents"),
-        EmbedTarget("openaiembedding", "OpenAIEmbedding (llama-index)", "li-incumbent", _openai_embedding,
-                    "get_text_embedding_batch", "aget_text_embedding_batch"),
-        EmbedTarget("lc-embeddings", "ours: GravixLayerEmbeddings", "lc", _gravix_embeddings,
-                    "embed_documents", "aembed_documents", ours=True),
-        EmbedTarget("li-embedding", "ours: LlamaIndex GravixLayerEmbedding", "li", _gravix_embedding,
-                    "get_text_embedding_batch", "aget_text_embedding_batch", ours=True),
+        EmbedTarget(
+            "openaiembeddings",
+            "OpenAIEmbeddings (langchain-openai)",
+            "lc-incumbent",
+            _openai_embeddings,
+            "embed_documents",
+            "aembed_documents",
+        ),
+        EmbedTarget(
+            "openaiembedding",
+            "OpenAIEmbedding (llama-index)",
+            "li-incumbent",
+            _openai_embedding,
+            "get_text_embedding_batch",
+            "aget_text_embedding_batch",
+        ),
+        EmbedTarget(
+            "lc-embeddings",
+            "ours: GravixLayerEmbeddings",
+            "lc",
+            _gravix_embeddings,
+            "embed_documents",
+            "aembed_documents",
+            ours=True,
+        ),
+        EmbedTarget(
+            "li-embedding",
+            "ours: LlamaIndex GravixLayerEmbedding",
+            "li",
+            _gravix_embedding,
+            "get_text_embedding_batch",
+            "aget_text_embedding_batch",
+            ours=True,
+        ),
     ]
 
 
 EMBED_INCUMBENT = {"lc": "openaiembeddings", "li": "openaiembedding"}
 
 IMPORTS += [
-    ("openaiembeddings", "langchain_openai.OpenAIEmbeddings", "from langchain_openai import OpenAIEmbeddings",
-     "lc-core", None),
-    ("openaiembedding", "llama_index.embeddings.openai.OpenAIEmbedding",
-     "from llama_index.embeddings.openai import OpenAIEmbedding", "li-core", None),
+    (
+        "openaiembeddings",
+        "langchain_openai.OpenAIEmbeddings",
+        "from langchain_openai import OpenAIEmbeddings",
+        "lc-core",
+        None,
+    ),
+    (
+        "openaiembedding",
+        "llama_index.embeddings.openai.OpenAIEmbedding",
+        "from llama_index.embeddings.openai import OpenAIEmbedding",
+        "li-core",
+        None,
+    ),
     # Compared with our chat models' rows: the embeddings must import no heavier.
-    ("lc-emb", "ours: langchain_gloo_gravix (GravixLayerEmbeddings)",
-     "from langchain_gloo_gravix import GravixLayerEmbeddings", "lc", "openaiembeddings"),
-    ("li-emb", "ours: llama_index_ext (GravixLayerEmbedding)", "from llama_index_ext import GravixLayerEmbedding",
-     "li", "openaiembedding"),
+    (
+        "lc-emb",
+        "ours: langchain_gloo_gravix (GravixLayerEmbeddings)",
+        "from langchain_gloo_gravix import GravixLayerEmbeddings",
+        "lc",
+        "openaiembeddings",
+    ),
+    (
+        "li-emb",
+        "ours: llama_index_ext (GravixLayerEmbedding)",
+        "from llama_index_ext import GravixLayerEmbedding",
+        "li",
+        "openaiembedding",
+    ),
 ]

@@ -6,7 +6,7 @@ Pure functions; the chat model classes call these around the core client.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from langchain_core.messages import (
     AIMessage,
@@ -18,17 +18,20 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.block_translators.openai import convert_to_openai_data_block
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
-from langchain_core.messages.ai import UsageMetadata
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only types: the wire models load with the first response
     from .core.wire import ChatCompletion, Choice, StreamDelta, Usage
 
 __all__ = [
-    "to_wire_messages", "completion_to_message", "delta_to_chunk", "final_chunk", "usage_metadata", "response_metadata",
+    "to_wire_messages",
+    "completion_to_message",
+    "delta_to_chunk",
+    "final_chunk",
+    "usage_metadata",
+    "response_metadata",
     "StreamMetadata",
 ]
 
@@ -63,7 +66,9 @@ def _user_content(content: Any) -> Any:
             out.append(convert_to_openai_data_block(block))
         elif isinstance(block, dict) and block.get("type") == "image" and "source" in block:
             source = block["source"]  # Anthropic-style image block
-            out.append({"type": "image_url", "image_url": {"url": f"data:{source['media_type']};base64,{source['data']}"}})
+            out.append(
+                {"type": "image_url", "image_url": {"url": f"data:{source['media_type']};base64,{source['data']}"}}
+            )
         else:
             out.append(block)  # OpenAI-format blocks (text, image_url, input_audio) pass through
     return out
@@ -79,7 +84,11 @@ def _tool_call_dicts(message: AIMessage) -> list[dict[str, Any]]:
         for call in message.tool_calls
     ]
     calls += [
-        {"id": bad.get("id"), "type": "function", "function": {"name": bad.get("name"), "arguments": bad.get("args") or ""}}
+        {
+            "id": bad.get("id"),
+            "type": "function",
+            "function": {"name": bad.get("name"), "arguments": bad.get("args") or ""},
+        }
         for bad in message.invalid_tool_calls
     ]
     return calls
@@ -149,8 +158,20 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
     inputs: dict[str, int] = {}
     outputs: dict[str, int] = {}
     for target, key, value in (
-        (inputs, "cache_read", _first_int(usage.cached_tokens, extra.get("cache_tokens"), extra.get("cache_read_input_tokens"))),
-        (inputs, "cache_creation", _first_int(prompt.get("cache_creation_tokens"), prompt.get("cache_write_tokens"), extra.get("cache_creation_input_tokens"))),
+        (
+            inputs,
+            "cache_read",
+            _first_int(usage.cached_tokens, extra.get("cache_tokens"), extra.get("cache_read_input_tokens")),
+        ),
+        (
+            inputs,
+            "cache_creation",
+            _first_int(
+                prompt.get("cache_creation_tokens"),
+                prompt.get("cache_write_tokens"),
+                extra.get("cache_creation_input_tokens"),
+            ),
+        ),
         (inputs, "audio", _first_int(prompt.get("audio_tokens"))),
         (outputs, "reasoning", usage.reasoning_tokens),
         (outputs, "audio", _first_int(completion.get("audio_tokens"))),
@@ -237,7 +258,12 @@ def completion_to_message(
         else:
             raw = call.function.arguments
             invalid.append(
-                invalid_tool_call(name=call.function.name, args=raw if isinstance(raw, str) else json.dumps(raw), id=call.id, error=error)
+                invalid_tool_call(
+                    name=call.function.name,
+                    args=raw if isinstance(raw, str) else json.dumps(raw),
+                    id=call.id,
+                    error=error,
+                )
             )
     additional: dict[str, Any] = {}
     if message.reasoning_text:
@@ -258,7 +284,11 @@ def completion_to_message(
 
 
 def delta_to_chunk(
-    delta: StreamDelta, *, provider: str, metadata: Optional[dict[str, Any]] = None, v1_blocks: Optional[list[dict[str, Any]]] = None
+    delta: StreamDelta,
+    *,
+    provider: str,
+    metadata: Optional[dict[str, Any]] = None,
+    v1_blocks: Optional[list[dict[str, Any]]] = None,
 ) -> AIMessageChunk:
     """One streamed chunk: text, reasoning and tool-call fragments, plus the
     ``metadata`` this chunk is the first to carry (see :class:`StreamMetadata`).
@@ -272,9 +302,7 @@ def delta_to_chunk(
         additional["reasoning_content"] = delta.reasoning
     if delta.refusal:
         additional["refusal"] = delta.refusal
-    chunks = [
-        tool_call_chunk(name=t.name, args=t.arguments or None, id=t.id, index=t.index) for t in delta.tool_calls
-    ]
+    chunks = [tool_call_chunk(name=t.name, args=t.arguments or None, id=t.id, index=t.index) for t in delta.tool_calls]
     response_meta: dict[str, Any] = {"model_provider": provider, **(metadata or {})}
     if v1_blocks is not None:
         response_meta["output_version"] = "v1"  # LangChain then keeps these blocks as the content
@@ -326,7 +354,15 @@ class StreamMetadata:
                     self.text_index = f"lc_text_{self._segment}"
         for t in delta.tool_calls:
             self._last_kind = "tool"
-            blocks.append({"type": "tool_call_chunk", "id": t.id, "name": t.name, "args": t.arguments or None, "index": f"lc_tool_{t.index}"})
+            blocks.append(
+                {
+                    "type": "tool_call_chunk",
+                    "id": t.id,
+                    "name": t.name,
+                    "args": t.arguments or None,
+                    "index": f"lc_tool_{t.index}",
+                }
+            )
         return blocks
 
     def take(self, delta: StreamDelta, stream: Any) -> dict[str, Any]:
@@ -379,7 +415,9 @@ def final_chunk(
     float ``created`` an int or nothing); the id is still checked here because a bad
     one would fail this chunk, and with it a streaming ``invoke()``'s whole answer.
     """
-    meta = response_metadata(accumulated, provider=provider, fallback_model=fallback_model, routing=said is None, usage=with_usage)
+    meta = response_metadata(
+        accumulated, provider=provider, fallback_model=fallback_model, routing=said is None, usage=with_usage
+    )
     if said is not None:
         routing = said.new_routing(accumulated.routing.as_dict() if accumulated.routing is not None else None)
         if routing:

@@ -28,20 +28,25 @@ class CatalogProfile(dict):  # type: ignore[type-arg]
 
 def profile_from_spec(spec: ModelSpec) -> ModelProfile:
     """The catalog entry in LangChain's ``ModelProfile`` keys."""
-    return cast(ModelProfile, CatalogProfile(ModelProfile(
-        max_input_tokens=spec.context_window,
-        max_output_tokens=spec.max_output_tokens,
-        text_inputs=True,
-        text_outputs=True,
-        image_inputs=spec.image_inputs,
-        image_url_inputs=spec.image_inputs,
-        tool_calling=spec.tool_calling,
-        tool_choice=spec.tool_calling,
-        # the core merges streamed tool-call fragments, whatever shape the server uses
-        tool_call_streaming=spec.tool_calling,
-        structured_output=spec.structured_output,
-        reasoning_output=spec.reasoning,
-    )))
+    return cast(
+        ModelProfile,
+        CatalogProfile(
+            ModelProfile(
+                max_input_tokens=spec.context_window,
+                max_output_tokens=spec.max_output_tokens,
+                text_inputs=True,
+                text_outputs=True,
+                image_inputs=spec.image_inputs,
+                image_url_inputs=spec.image_inputs,
+                tool_calling=spec.tool_calling,
+                tool_choice=spec.tool_calling,
+                # the core merges streamed tool-call fragments, whatever shape the server uses
+                tool_call_streaming=spec.tool_calling,
+                structured_output=spec.structured_output,
+                reasoning_output=spec.reasoning,
+            )
+        ),
+    )
 
 
 def model_profile(
@@ -53,4 +58,6 @@ def model_profile(
     (the class default), so the auto-routing profile applies.
     """
     auto = routing and not model and not model_family
-    return profile_from_spec(spec_for(model, model_family=model_family if routing else None, auto_routing=auto, endpoint=endpoint))
+    return profile_from_spec(
+        spec_for(model, model_family=model_family if routing else None, auto_routing=auto, endpoint=endpoint)
+    )

@@ -33,7 +33,15 @@ from .core.errors import GlooGravixError
 if TYPE_CHECKING:
     from tenacity import RetryCallState
 
-__all__ = ["retry_hook", "retry_state", "StreamRunRelay", "relay_config", "relayed", "arelayed", "current_relay_manager"]
+__all__ = [
+    "retry_hook",
+    "retry_state",
+    "StreamRunRelay",
+    "relay_config",
+    "relayed",
+    "arelayed",
+    "current_relay_manager",
+]
 
 RetryHook = Callable[[int, GlooGravixError, float], None]
 
@@ -52,7 +60,9 @@ def retry_state(attempt: int, error: BaseException, delay: float) -> "RetryCallS
     return state
 
 
-def retry_hook(run_manager: Optional[Union[CallbackManagerForLLMRun, AsyncCallbackManagerForLLMRun]]) -> Optional[RetryHook]:
+def retry_hook(
+    run_manager: Optional[Union[CallbackManagerForLLMRun, AsyncCallbackManagerForLLMRun]],
+) -> Optional[RetryHook]:
     """A core ``on_retry`` hook reporting to ``run_manager``, or None without one.
 
     The core calls the hook synchronously, from inside its retry loop, also on
@@ -95,8 +105,14 @@ class StreamRunRelay(BaseCallbackHandler):
         self.tags: list[str] = []
 
     def on_chat_model_start(
-        self, serialized: Any, messages: Any, *, run_id: UUID, parent_run_id: Optional[UUID] = None,
-        tags: Optional[list[str]] = None, **kwargs: Any,
+        self,
+        serialized: Any,
+        messages: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: Optional[UUID] = None,
+        tags: Optional[list[str]] = None,
+        **kwargs: Any,
     ) -> None:
         if self.run_id is None:  # one model run per stream() call
             self.run_id, self.parent_run_id, self.tags = run_id, parent_run_id, list(tags or [])
@@ -114,11 +130,17 @@ class StreamRunRelay(BaseCallbackHandler):
         if self.run_id is None or not self.handlers:
             return None
         return CallbackManagerForLLMRun(
-            run_id=self.run_id, handlers=self.handlers, inheritable_handlers=[], parent_run_id=self.parent_run_id, tags=self.tags
+            run_id=self.run_id,
+            handlers=self.handlers,
+            inheritable_handlers=[],
+            parent_run_id=self.parent_run_id,
+            tags=self.tags,
         )
 
 
-def relay_config(config: Optional[RunnableConfig], local_callbacks: Callbacks, *, is_async: bool) -> tuple[RunnableConfig, StreamRunRelay]:
+def relay_config(
+    config: Optional[RunnableConfig], local_callbacks: Callbacks, *, is_async: bool
+) -> tuple[RunnableConfig, StreamRunRelay]:
     """``config`` with its callbacks configured into a manager that carries a relay."""
     config = ensure_config(config)
     manager_class: Any = AsyncCallbackManager if is_async else CallbackManager
@@ -127,7 +149,9 @@ def relay_config(config: Optional[RunnableConfig], local_callbacks: Callbacks, *
         inheritable_tags=config.get("tags"),
         inheritable_metadata=config.get("metadata"),
     )
-    local = local_callbacks if isinstance(local_callbacks, list) else list(getattr(local_callbacks, "handlers", None) or [])
+    local = (
+        local_callbacks if isinstance(local_callbacks, list) else list(getattr(local_callbacks, "handlers", None) or [])
+    )
     relay = StreamRunRelay([*manager.handlers, *local])
     manager.add_handler(relay, inherit=True)
     return {**config, "callbacks": manager}, relay

@@ -21,7 +21,12 @@ from typing import Any, Optional, Union
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import BaseMessage
-from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser, PydanticOutputParser, PydanticToolsParser
+from langchain_core.output_parsers import (
+    JsonOutputKeyToolsParser,
+    JsonOutputParser,
+    PydanticOutputParser,
+    PydanticToolsParser,
+)
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
@@ -48,7 +53,9 @@ def _reject_refusal(message: BaseMessage) -> BaseMessage:
     metadata = getattr(message, "response_metadata", None) or {}
     reason = refusal_reason(message.additional_kwargs.get("refusal"), metadata.get("finish_reason"))
     if reason is not None:
-        raise StructuredOutputRefusalError(f"the model refused to produce structured output: {reason}", refusal=reason, llm_output=message.text)
+        raise StructuredOutputRefusalError(
+            f"the model refused to produce structured output: {reason}", refusal=reason, llm_output=message.text
+        )
     return message
 
 

@@ -74,7 +74,9 @@ def _message_text(message: BaseMessage) -> str:
     if name:
         parts.append(name)
     if isinstance(message, AIMessage) and message.tool_calls:
-        parts.append(json.dumps([{"name": c["name"], "args": c["args"]} for c in message.tool_calls], ensure_ascii=False))
+        parts.append(
+            json.dumps([{"name": c["name"], "args": c["args"]} for c in message.tool_calls], ensure_ascii=False)
+        )
     return "\n".join(parts)
 
 

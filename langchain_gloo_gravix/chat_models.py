@@ -86,7 +86,11 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
     # hide_input_in_errors: a ValidationError (temperature=5, say) would otherwise print every
     # constructor argument, secrets included.
     model_config = ConfigDict(
-        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), defer_build=True, hide_input_in_errors=True
+        populate_by_name=True,
+        arbitrary_types_allowed=True,
+        protected_namespaces=(),
+        defer_build=True,
+        hide_input_in_errors=True,
     )
 
     model_name: Optional[str] = Field(default=None, alias="model")
@@ -282,7 +286,9 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         temperature = kwargs.get("temperature", self.temperature)
         if temperature is not None:
             params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens) or kwargs.get("max_completion_tokens", self.max_completion_tokens)
+        max_tokens = kwargs.get("max_tokens", self.max_tokens) or kwargs.get(
+            "max_completion_tokens", self.max_completion_tokens
+        )
         if max_tokens is not None:
             params["ls_max_tokens"] = max_tokens
         given: Any = stop or kwargs.get("stop") or self.stop
@@ -305,7 +311,9 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         """Capabilities from the core model catalog (``core.catalog``); ``profile=`` overrides."""
         endpoint = self._endpoint
         model = self.model_name or endpoint.default_model
-        return model_profile(endpoint.name, model, model_family=getattr(self, "model_family", None), routing=endpoint.routing)
+        return model_profile(
+            endpoint.name, model, model_family=getattr(self, "model_family", None), routing=endpoint.routing
+        )
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -317,7 +325,9 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
 
     # -- requests -------------------------------------------------------------------------
 
-    def _prepare(self, messages: Sequence[BaseMessage], stop: Optional[list[str]], kwargs: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    def _prepare(
+        self, messages: Sequence[BaseMessage], stop: Optional[list[str]], kwargs: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
         call = dict(kwargs)
         options = {name: call.pop(name, None) for name in _CALL_OPTIONS}
         if stop is not None:
@@ -341,18 +351,28 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         generations = []
         for choice in completion.choices or [None]:
             message = completion_to_message(
-                completion, provider=self._endpoint.provider, fallback_model=self._ls_model_name(), choice=choice, headers=headers
+                completion,
+                provider=self._endpoint.provider,
+                fallback_model=self._ls_model_name(),
+                choice=choice,
+                headers=headers,
             )
             if self.output_version == "v1":
                 message = with_citation_annotations(message)  # grounded answers: citations on the text block
-            info: dict[str, Any] = {"finish_reason": message.response_metadata["finish_reason"], "model_name": message.response_metadata.get("model_name")}
+            info: dict[str, Any] = {
+                "finish_reason": message.response_metadata["finish_reason"],
+                "model_name": message.response_metadata.get("model_name"),
+            }
             if choice is not None and choice.logprobs is not None:
                 info["logprobs"] = choice.logprobs
             generations.append(ChatGeneration(message=message, generation_info=info))
         model_name = generations[0].message.response_metadata.get("model_name")
         return ChatResult(
             generations=generations,
-            llm_output={"model_name": model_name, "token_usage": completion.usage.model_dump() if completion.usage else {}},
+            llm_output={
+                "model_name": model_name,
+                "token_usage": completion.usage.model_dump() if completion.usage else {},
+            },
         )
 
     def _chunk(self, delta: StreamDelta, said: StreamMetadata, stream: Any) -> Optional[ChatGenerationChunk]:
@@ -369,34 +389,66 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
 
     def _closing_chunk(self, stream: Any, include_usage: bool, said: StreamMetadata) -> ChatGenerationChunk:
         completion = stream.accumulator.completion()
-        message = final_chunk(completion, provider=self._endpoint.provider, fallback_model=self._ls_model_name(), with_usage=include_usage, said=said)
+        message = final_chunk(
+            completion,
+            provider=self._endpoint.provider,
+            fallback_model=self._ls_model_name(),
+            with_usage=include_usage,
+            said=said,
+        )
         if self.output_version == "v1":
             message = with_citation_annotations(message, index=said.text_index)
         return ChatGenerationChunk(message=message, generation_info={"finish_reason": completion.finish_reason})
 
-    def _generate(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[CallbackManagerForLLMRun] = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: Optional[list[str]] = None,
+        run_manager: Optional[CallbackManagerForLLMRun] = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
         try:
-            completion = self._get_client().create(wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params)
+            completion = self._get_client().create(
+                wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
+            )
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
         return self._result(completion, options)
 
-    async def _agenerate(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[AsyncCallbackManagerForLLMRun] = None, **kwargs: Any) -> ChatResult:
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: Optional[list[str]] = None,
+        run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
         try:
-            completion = await self._get_async_client().create(wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params)
+            completion = await self._get_async_client().create(
+                wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
+            )
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
         return self._result(completion, options)
 
-    def _stream(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[CallbackManagerForLLMRun] = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: Optional[list[str]] = None,
+        run_manager: Optional[CallbackManagerForLLMRun] = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
         said = StreamMetadata(want_headers=self._want_headers(options))
         try:
             stream = self._get_client().stream(
-                wire, extra_headers=options["extra_headers"], include_usage=include_usage, on_retry=retry_hook(run_manager), **params
+                wire,
+                extra_headers=options["extra_headers"],
+                include_usage=include_usage,
+                on_retry=retry_hook(run_manager),
+                **params,
             )
             with stream:
                 for delta in stream:
@@ -409,13 +461,23 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
 
-    async def _astream(self, messages: list[BaseMessage], stop: Optional[list[str]] = None, run_manager: Optional[AsyncCallbackManagerForLLMRun] = None, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: Optional[list[str]] = None,
+        run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
         said = StreamMetadata(want_headers=self._want_headers(options))
         try:
             stream = self._get_async_client().stream(
-                wire, extra_headers=options["extra_headers"], include_usage=include_usage, on_retry=retry_hook(run_manager), **params
+                wire,
+                extra_headers=options["extra_headers"],
+                include_usage=include_usage,
+                on_retry=retry_hook(run_manager),
+                **params,
             )
             async with stream:
                 async for delta in stream:
@@ -432,26 +494,54 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
     # and from invoke() when streaming; these wrappers relay the run's callbacks so
     # retries reach on_retry there too (see _lc_retry). Plain invoke() needs none.
 
-    def invoke(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> AIMessage:
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: Optional[RunnableConfig] = None,
+        *,
+        stop: Optional[list[str]] = None,
+        **kwargs: Any,
+    ) -> AIMessage:
         if not (self.streaming or kwargs.get("stream")):
             return super().invoke(input, config, stop=stop, **kwargs)
         config, relay = relay_config(config, self.callbacks, is_async=False)
         with relay.current():
             return super().invoke(input, config, stop=stop, **kwargs)
 
-    async def ainvoke(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> AIMessage:
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: Optional[RunnableConfig] = None,
+        *,
+        stop: Optional[list[str]] = None,
+        **kwargs: Any,
+    ) -> AIMessage:
         if not (self.streaming or kwargs.get("stream")):
             return await super().ainvoke(input, config, stop=stop, **kwargs)
         config, relay = relay_config(config, self.callbacks, is_async=True)
         with relay.current():
             return await super().ainvoke(input, config, stop=stop, **kwargs)
 
-    def stream(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> Iterator[AIMessageChunk]:
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: Optional[RunnableConfig] = None,
+        *,
+        stop: Optional[list[str]] = None,
+        **kwargs: Any,
+    ) -> Iterator[AIMessageChunk]:
         """As ``BaseChatModel.stream``; retries also reach the callbacks (see ``_lc_retry``)."""
         config, relay = relay_config(config, self.callbacks, is_async=False)
         return relayed(super().stream(input, config, stop=stop, **kwargs), relay)
 
-    def astream(self, input: LanguageModelInput, config: Optional[RunnableConfig] = None, *, stop: Optional[list[str]] = None, **kwargs: Any) -> AsyncIterator[AIMessageChunk]:
+    def astream(
+        self,
+        input: LanguageModelInput,
+        config: Optional[RunnableConfig] = None,
+        *,
+        stop: Optional[list[str]] = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessageChunk]:
         config, relay = relay_config(config, self.callbacks, is_async=True)
         return arelayed(super().astream(input, config, stop=stop, **kwargs), relay)
 
@@ -544,7 +634,11 @@ class ChatGloo(_ChatGlooGravixBase):
         return GLOO_V2 if self.api_version == "v2" else GLOO_V1
 
     def _grounding_params(self) -> dict[str, Any]:
-        return {"rag_publisher": self.rag_publisher, "sources_limit": self.sources_limit, "include_citations": self.include_citations}
+        return {
+            "rag_publisher": self.rag_publisher,
+            "sources_limit": self.sources_limit,
+            "include_citations": self.include_citations,
+        }
 
     def _keep_credentials(self, creds: Credentials) -> None:
         super()._keep_credentials(creds)

@@ -12,7 +12,16 @@ from typing import Any, Iterator, Optional
 
 from .core import Client, GlooGravixError
 from .core.auth import GlooOAuth
-from .core.endpoints import GLOO_V1, GLOO_V2, GLOO_V2_GROUNDED, GRAVIX, Endpoint, credentials_help, env_credentials, get_endpoint
+from .core.endpoints import (
+    GLOO_V1,
+    GLOO_V2,
+    GLOO_V2_GROUNDED,
+    GRAVIX,
+    Endpoint,
+    credentials_help,
+    env_credentials,
+    get_endpoint,
+)
 
 __all__ = ["main"]
 
@@ -72,7 +81,11 @@ def _check_one(endpoint: Endpoint, overrides: dict[str, Any], model: Optional[st
         except Exception as error:
             print(f"  WARNING  model list: {type(error).__name__}: {error}")
         try:
-            completion = client.create([{"role": "user", "content": "Reply with the word: ready"}], max_tokens=1024, **_routing_params(endpoint, model))
+            completion = client.create(
+                [{"role": "user", "content": "Reply with the word: ready"}],
+                max_tokens=1024,
+                **_routing_params(endpoint, model),
+            )
             routing = completion.routing
             extra = f"; routed by {routing.routing_mechanism}" if routing and routing.routing_mechanism else ""
             print(f"  OK       completion from {completion.model}{extra}: {completion.message.text[:60]!r}")
@@ -122,7 +135,9 @@ def _chat(args: argparse.Namespace) -> int:
     if completion.usage:
         details.append(f"tokens in/out={completion.usage.prompt_tokens}/{completion.usage.completion_tokens}")
     if completion.routing:
-        details.append("routing=" + ", ".join(f"{k}={v}" for k, v in completion.routing.as_dict().items() if k != "model"))
+        details.append(
+            "routing=" + ", ".join(f"{k}={v}" for k, v in completion.routing.as_dict().items() if k != "model")
+        )
     if completion.grounding is not None:
         found = completion.grounding.as_dict()
         details.append(f"sources_returned={found['sources_returned']}; citations={len(found['citations'] or [])}")

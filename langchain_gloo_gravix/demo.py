@@ -32,17 +32,33 @@ def _backends(offline: bool) -> Iterator[dict[str, Any]]:
     live_gravix = not offline and bool(env_credentials(GRAVIX))
     gravix_model = os.environ.get("GRAVIXLAYER_MODEL", _GRAVIX_DEFAULT_MODEL)
     if live_gloo and live_gravix:
-        yield {"gloo": {}, "gravix": {"model": gravix_model}, "label": "LIVE services (credentials found in the environment)"}
+        yield {
+            "gloo": {},
+            "gravix": {"model": gravix_model},
+            "label": "LIVE services (credentials found in the environment)",
+        }
         return
     from .emulator import Emulator
 
     with Emulator(port=0) as emu:
-        gloo = {} if live_gloo else {
-            "base_url": emu.gloo_base_url, "client_id": Emulator.CLIENT_ID, "client_secret": Emulator.CLIENT_SECRET,
-        }
-        gravix = {"model": gravix_model} if live_gravix else {
-            "model": _GRAVIX_DEFAULT_MODEL, "base_url": emu.gravix_base_url, "api_key": Emulator.GRAVIX_API_KEY,
-        }
+        gloo = (
+            {}
+            if live_gloo
+            else {
+                "base_url": emu.gloo_base_url,
+                "client_id": Emulator.CLIENT_ID,
+                "client_secret": Emulator.CLIENT_SECRET,
+            }
+        )
+        gravix = (
+            {"model": gravix_model}
+            if live_gravix
+            else {
+                "model": _GRAVIX_DEFAULT_MODEL,
+                "base_url": emu.gravix_base_url,
+                "api_key": Emulator.GRAVIX_API_KEY,
+            }
+        )
         parts = [
             f"Gloo: {'LIVE' if live_gloo else 'embedded emulator at ' + emu.gloo_base_url}",
             f"Gravix Layer: {'LIVE' if live_gravix else 'embedded emulator at ' + emu.gravix_base_url}",
@@ -69,7 +85,15 @@ def _lcel_chain(gloo: dict[str, Any]) -> None:
     print("answer:", StrOutputParser().invoke(message))
     routing = message.response_metadata.get("routing", {})
     print("routing metadata:")
-    for key in ("model", "provider", "model_family", "routing_mechanism", "routing_tier", "routing_confidence", "tradition"):
+    for key in (
+        "model",
+        "provider",
+        "model_family",
+        "routing_mechanism",
+        "routing_tier",
+        "routing_confidence",
+        "tradition",
+    ):
         if key in routing:
             print(f"  {key:<19}{routing[key]}")
     print("usage:", message.usage_metadata)
@@ -149,11 +173,17 @@ def _rag_chain(gloo: dict[str, Any], gravix: dict[str, Any]) -> None:
     prompt = ChatPromptTemplate.from_messages(
         [
             ("system", "Answer in one sentence from the context only."),
-            ("human", "Context information is below.\n---------------------\n{context}\n---------------------\nQuery: {question}\nAnswer:"),
+            (
+                "human",
+                "Context information is below.\n---------------------\n{context}\n---------------------\nQuery: {question}\nAnswer:",
+            ),
         ]
     )
     chain = (
-        {"context": retriever | (lambda docs: "\n".join(d.page_content for d in docs)), "question": RunnablePassthrough()}
+        {
+            "context": retriever | (lambda docs: "\n".join(d.page_content for d in docs)),
+            "question": RunnablePassthrough(),
+        }
         | prompt
         | ChatGloo(max_tokens=1024, **gloo)
         | StrOutputParser()
@@ -181,7 +211,9 @@ def _query_engine(gloo: dict[str, Any], gravix: dict[str, Any]) -> None:
     response = engine.query(question)
     print("answer:", str(response).strip())
     print("top source:", response.source_nodes[0].node.get_content())
-    print(f"sources: {len(response.source_nodes)} nodes; context window used by LlamaIndex: {llm.metadata.context_window}")
+    print(
+        f"sources: {len(response.source_nodes)} nodes; context window used by LlamaIndex: {llm.metadata.context_window}"
+    )
 
 
 def _grounded(gloo: dict[str, Any]) -> None:

@@ -49,7 +49,9 @@ class GravixLayerEmbeddings(CheckedSettings, Embeddings):
     """
 
     # hide_input_in_errors: a ValidationError would otherwise print every constructor argument, secrets included.
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True)
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
+    )
 
     model: Optional[str] = Field(default=None, alias="model_name")
     """Embedding model id; env GRAVIXLAYER_EMBEDDING_MODEL or microsoft/multilingual-e5-large when None."""
@@ -116,7 +118,9 @@ class GravixLayerEmbeddings(CheckedSettings, Embeddings):
     def _get_client(self) -> "Client":
         from .core import Client
 
-        return self._clients.sync(self._key(self.http_client), lambda: Client(GRAVIX, http_client=self.http_client, **self._settings()))
+        return self._clients.sync(
+            self._key(self.http_client), lambda: Client(GRAVIX, http_client=self.http_client, **self._settings())
+        )
 
     def _get_async_client(self) -> "AsyncClient":
         # an httpx.AsyncClient belongs to the event loop it first ran on: one client per loop

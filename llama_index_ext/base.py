@@ -75,7 +75,14 @@ _RETRY_EVENTS = retry_event_hook(__name__)
 
 # Keyword arguments LlamaIndex threads through chat() that are not request fields.
 _FRAMEWORK_ONLY = frozenset(
-    {"verbose", "tool_required", "allow_parallel_tool_calls", "formatted", "error_on_no_tool_call", "include_response_headers"}
+    {
+        "verbose",
+        "tool_required",
+        "allow_parallel_tool_calls",
+        "formatted",
+        "error_on_no_tool_call",
+        "include_response_headers",
+    }
 )
 # Declared OpenAI-style request fields, sent only when set (_base_params names temperature and max_tokens itself).
 _OPTIONAL_REQUEST_FIELDS = tuple(name for name in OPENAI_REQUEST_FIELDS if name not in ("temperature", "max_tokens"))
@@ -97,7 +104,9 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
     extra_known_options: ClassVar[frozenset[str]] = frozenset({"class_name"})  # to_dict() output fed back in
 
     model: Optional[str] = Field(default=None, description="Model id.")
-    temperature: Optional[float] = Field(default=None, ge=0, description="Sampling temperature; server default if None.")
+    temperature: Optional[float] = Field(
+        default=None, ge=0, description="Sampling temperature; server default if None."
+    )
     max_tokens: Optional[int] = Field(default=None, ge=1, description="Answer token limit; server default if None.")
     timeout: Any = Field(
         default=None,
@@ -113,16 +122,20 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
         default=None, exclude=True, repr=False, description="Sent with every request; never serialised."
     )
     additional_kwargs: Dict[str, Any] = Field(
-        default_factory=dict, description="Request fields for every call (top_p, stop, seed, ...), validated by the core."
+        default_factory=dict,
+        description="Request fields for every call (top_p, stop, seed, ...), validated by the core.",
     )
-    extra_body: Dict[str, Any] = Field(default_factory=dict, description="Raw JSON merged into every body, unvalidated.")
+    extra_body: Dict[str, Any] = Field(
+        default_factory=dict, description="Raw JSON merged into every body, unvalidated."
+    )
     api_key: Optional[SecretStr] = Field(default=None, exclude=True, repr=False, description="Static key; env if None.")
     base_url: Optional[str] = Field(default=None, description="Service root; the env var or the public URL when None.")
     context_window: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
     num_output: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
     is_function_calling_model: Optional[bool] = Field(default=None, description="Overrides the known-model table.")
     structured_output_method: Literal["function_calling", "json_schema"] = Field(
-        default="function_calling", description="structured_predict via a forced tool call or response_format json_schema."
+        default="function_calling",
+        description="structured_predict via a forced tool call or response_format json_schema.",
     )
 
     # -- OpenAI-style request options: declared so that none is silently dropped; each
@@ -132,13 +145,18 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
     stop: Optional[Union[str, List[str]]] = Field(default=None, description="Stop sequence(s).")
     seed: Optional[int] = Field(default=None, description="Sampling seed, where the model supports one.")
     max_completion_tokens: Optional[int] = Field(default=None, ge=1, description="OpenAI's newer name for max_tokens.")
-    n: Optional[int] = Field(default=None, ge=1, description="Answers to generate; chat() returns the first, all are in raw.")
+    n: Optional[int] = Field(
+        default=None, ge=1, description="Answers to generate; chat() returns the first, all are in raw."
+    )
     frequency_penalty: Optional[float] = Field(default=None, description="-2..2.")
     presence_penalty: Optional[float] = Field(default=None, description="-2..2.")
-    logprobs: Optional[bool] = Field(default=None, description="Ask for token log probabilities (ChatResponse.logprobs).")
+    logprobs: Optional[bool] = Field(
+        default=None, description="Ask for token log probabilities (ChatResponse.logprobs)."
+    )
     top_logprobs: Optional[int] = Field(default=None, description="Alternatives per token, 0..20 (with logprobs).")
     parallel_tool_calls: Optional[bool] = Field(
-        default=None, description="Sent with tools when set; otherwise chat_with_tools' allow_parallel_tool_calls decides."
+        default=None,
+        description="Sent with tools when set; otherwise chat_with_tools' allow_parallel_tool_calls decides.",
     )
     user: Optional[str] = Field(default=None, description="End-user id, for the provider's abuse monitoring.")
     service_tier: Optional[str] = Field(default=None, description="Service tier, where the provider has them.")
@@ -147,7 +165,9 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
         default=False, description="Put the HTTP response headers in additional_kwargs['headers'] (invoke and stream)."
     )
     strict: bool = Field(default=False, description="chat_with_tools: strict JSON-schema tools (per call: strict=).")
-    http_client: Any = Field(default=None, exclude=True, repr=False, description="An httpx.Client for sync calls (yours to close).")
+    http_client: Any = Field(
+        default=None, exclude=True, repr=False, description="An httpx.Client for sync calls (yours to close)."
+    )
     async_http_client: Any = Field(
         default=None, exclude=True, repr=False, description="An httpx.AsyncClient for async calls (yours to close)."
     )
@@ -182,7 +202,9 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
             self.model = env_default_model(endpoint)  # e.g. GRAVIXLAYER_MODEL
         reserved = _RESERVED & set(self.additional_kwargs)
         if reserved:
-            raise ValueError(f"additional_kwargs must not set {', '.join(sorted(reserved))}; pass them to chat() instead")
+            raise ValueError(
+                f"additional_kwargs must not set {', '.join(sorted(reserved))}; pass them to chat() instead"
+            )
         for name in ("additional_kwargs", "extra_body"):
             try:
                 json.dumps(getattr(self, name))
@@ -262,7 +284,9 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
     def _async_client(self) -> "core.AsyncClient":
         settings = self._client_settings()
         key = settings_key({**settings, "http_client": id(self.async_http_client)})
-        return self._clients.async_(key, lambda: core.AsyncClient(self._endpoint(), http_client=self.async_http_client, **settings))
+        return self._clients.async_(
+            key, lambda: core.AsyncClient(self._endpoint(), http_client=self.async_http_client, **settings)
+        )
 
     def close(self) -> None:
         """Close the sync client's connections (a later call opens new ones)."""
@@ -449,8 +473,7 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     def _use_json_schema(self) -> bool:
         return (
-            self.structured_output_method == "json_schema"
-            and self.pydantic_program_mode == PydanticProgramMode.DEFAULT
+            self.structured_output_method == "json_schema" and self.pydantic_program_mode == PydanticProgramMode.DEFAULT
         )
 
     def _json_schema_request(

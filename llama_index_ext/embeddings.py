@@ -49,7 +49,9 @@ class GravixLayerEmbedding(CheckedSettings, TimeoutAsData, BaseEmbedding):
     extra_known_options: ClassVar[frozenset[str]] = frozenset({"class_name"})  # to_dict() output fed back in
 
     model_name: str = Field(default="", alias="model", description="Embedding model id; env or the default when empty.")
-    embed_batch_size: int = Field(default=DEFAULT_EMBEDDING_BATCH_SIZE, gt=0, le=2048, description="Inputs per request.")
+    embed_batch_size: int = Field(
+        default=DEFAULT_EMBEDDING_BATCH_SIZE, gt=0, le=2048, description="Inputs per request."
+    )
     max_concurrency: int = Field(default=DEFAULT_EMBEDDING_CONCURRENCY, ge=1, description="Async requests in flight.")
     encoding_format: Literal["base64", "float"] = Field(
         default="base64", description="Wire encoding; base64 falls back to float when a server ignores or refuses it."

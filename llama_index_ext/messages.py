@@ -144,7 +144,9 @@ def to_wire_message(message: ChatMessage, position: int = 0) -> dict[str, Any]:
     return wire
 
 
-def _wire_call(position: int, index: int, call_id: Optional[str], name: Optional[str], arguments: Any) -> dict[str, Any]:
+def _wire_call(
+    position: int, index: int, call_id: Optional[str], name: Optional[str], arguments: Any
+) -> dict[str, Any]:
     if not name:
         raise ValueError(f"messages[{position}]: tool call {index} has no name")
     return {

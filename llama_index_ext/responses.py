@@ -115,11 +115,17 @@ def to_logprobs(logprobs: Any) -> Optional[list[list[LogProb]]]:
         if not isinstance(entry, dict):
             continue
         alternatives = entry.get("top_logprobs") or [entry]
-        out.append([
-            LogProb(token=str(alt.get("token", "")), logprob=float(alt.get("logprob", 0.0)), bytes=list(alt.get("bytes") or []))
-            for alt in alternatives
-            if isinstance(alt, dict)
-        ])
+        out.append(
+            [
+                LogProb(
+                    token=str(alt.get("token", "")),
+                    logprob=float(alt.get("logprob", 0.0)),
+                    bytes=list(alt.get("bytes") or []),
+                )
+                for alt in alternatives
+                if isinstance(alt, dict)
+            ]
+        )
     return out
 
 
@@ -127,8 +133,7 @@ def chat_response(completion: ChatCompletion, headers: Optional[dict[str, str]] 
     """A whole (non-streamed) completion: its first choice (all are in ``raw``)."""
     message = completion.message
     calls = [
-        (call.id, call.function.name, arguments_text(call.function.arguments))
-        for call in (message.tool_calls or ())
+        (call.id, call.function.name, arguments_text(call.function.arguments)) for call in (message.tool_calls or ())
     ]
     extra: dict[str, Any] = {**_usage_counts(completion.usage), "finish_reason": completion.finish_reason}
     if completion.model:

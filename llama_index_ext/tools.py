@@ -147,9 +147,7 @@ def _final_arguments(name: str, call_id: Optional[str], arguments: Any) -> dict[
         if isinstance(value, dict):
             return value
         problem = f"are JSON but not an object (got {type(value).__name__})"
-    raise ValueError(
-        f"the model called tool {name!r} (id {call_id!r}) with arguments that {problem}: {text!r}"
-    )
+    raise ValueError(f"the model called tool {name!r} (id {call_id!r}) with arguments that {problem}: {text!r}")
 
 
 def get_tool_calls(response: ChatResponse, error_on_no_tool_call: bool = True) -> List[ToolSelection]:
@@ -165,7 +163,9 @@ def get_tool_calls(response: ChatResponse, error_on_no_tool_call: bool = True) -
     for call_id, name, arguments in _calls(response):
         if not name:
             if final:
-                raise ValueError(f"the model sent a tool call without a tool name (id {call_id!r}, arguments {arguments!r})")
+                raise ValueError(
+                    f"the model sent a tool call without a tool name (id {call_id!r}, arguments {arguments!r})"
+                )
             continue
         kwargs: Optional[dict[str, Any]]
         if final:

@@ -31,7 +31,10 @@ def scrub_request(request: Any) -> Any:
 
 def _scrub_json(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (REDACTED if k in _SECRET_JSON_FIELDS and isinstance(v, str) else _scrub_json(v)) for k, v in value.items()}
+        return {
+            k: (REDACTED if k in _SECRET_JSON_FIELDS and isinstance(v, str) else _scrub_json(v))
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_scrub_json(v) for v in value]
     return value
@@ -121,7 +124,9 @@ class PrettyYAMLSerializer:
             request["body"] = _pretty(request.get("body"))
             response["body"]["string"] = _pretty(response["body"].get("string"))
             # the stored body is re-encoded on replay; a stale length would lie
-            response["headers"] = {k: v for k, v in response.get("headers", {}).items() if k.lower() != "content-length"}
+            response["headers"] = {
+                k: v for k, v in response.get("headers", {}).items() if k.lower() != "content-length"
+            }
         return yaml.dump(cassette, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
     @staticmethod

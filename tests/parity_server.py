@@ -33,11 +33,20 @@ def completion(
     return body
 
 
-def chunk(delta: Optional[dict[str, Any]] = None, *, finish: Optional[str] = None, index: int = 0, **top: Any) -> dict[str, Any]:
+def chunk(
+    delta: Optional[dict[str, Any]] = None, *, finish: Optional[str] = None, index: int = 0, **top: Any
+) -> dict[str, Any]:
     choice: dict[str, Any] = {"index": index, "delta": delta or {}, "finish_reason": finish}
     if "logprobs" in top:
         choice["logprobs"] = top.pop("logprobs")
-    return {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1, "model": "m-1", "choices": [choice], **top}
+    return {
+        "id": "chatcmpl-s",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m-1",
+        "choices": [choice],
+        **top,
+    }
 
 
 def sse(*chunks: dict[str, Any], headers: Optional[dict[str, str]] = None) -> httpx.Response:

@@ -27,17 +27,46 @@ PAGES = ("gloo-completions-v1.txt", "gloo-completions-v2.txt", "gravixlayer-chat
 
 # name -> (docs file, index of the example on the page, endpoint, chat path, call kwargs, prompt)
 EXAMPLES: dict[str, tuple[str, int, str, str, dict[str, Any], str]] = {
-    "gloo_v1": ("gloo-completions-v1.txt", 0, "gloo-v1", "/ai/v1/chat/completions",
-                {"model": "us.meta.llama3-3-70b-instruct-v1:0", "max_tokens": 1024, "temperature": 0.7}, "Hello!"),
-    "gloo_v2": ("gloo-completions-v2.txt", 0, "gloo-v2", "/ai/v2/chat/completions",
-                {"auto_routing": True, "tradition": "evangelical", "temperature": 0.7, "max_tokens": 1024},
-                "What does the Bible say about forgiveness?"),
-    "gravix_curl": ("gravixlayer-chat-completions.txt", 0, "gravix", "/v1/inference/chat/completions",
-                    {"model": "llama3.1:8b-instruct-fp16"}, "Hello"),
-    "gravix_python": ("gravixlayer-chat-completions.txt", 1, "gravix", "/v1/inference/chat/completions",
-                      {"model": "llama3.1:8b-instruct-fp16"}, "Hello!"),
-    "gravix_js": ("gravixlayer-chat-completions.txt", 2, "gravix", "/v1/inference/chat/completions",
-                  {"model": "llama3.1:8b-instruct-fp16"}, "Hello"),
+    "gloo_v1": (
+        "gloo-completions-v1.txt",
+        0,
+        "gloo-v1",
+        "/ai/v1/chat/completions",
+        {"model": "us.meta.llama3-3-70b-instruct-v1:0", "max_tokens": 1024, "temperature": 0.7},
+        "Hello!",
+    ),
+    "gloo_v2": (
+        "gloo-completions-v2.txt",
+        0,
+        "gloo-v2",
+        "/ai/v2/chat/completions",
+        {"auto_routing": True, "tradition": "evangelical", "temperature": 0.7, "max_tokens": 1024},
+        "What does the Bible say about forgiveness?",
+    ),
+    "gravix_curl": (
+        "gravixlayer-chat-completions.txt",
+        0,
+        "gravix",
+        "/v1/inference/chat/completions",
+        {"model": "llama3.1:8b-instruct-fp16"},
+        "Hello",
+    ),
+    "gravix_python": (
+        "gravixlayer-chat-completions.txt",
+        1,
+        "gravix",
+        "/v1/inference/chat/completions",
+        {"model": "llama3.1:8b-instruct-fp16"},
+        "Hello!",
+    ),
+    "gravix_js": (
+        "gravixlayer-chat-completions.txt",
+        2,
+        "gravix",
+        "/v1/inference/chat/completions",
+        {"model": "llama3.1:8b-instruct-fp16"},
+        "Hello",
+    ),
 }
 HOST = "http://127.0.0.1:8787"
 
@@ -65,7 +94,10 @@ def extract_from_pages(docs: Path = DOCS) -> dict[str, dict[str, list[dict]]]:
     out = {}
     for page in PAGES:
         found = json_objects((docs / page).read_text())
-        out[page] = {"responses": [o for o in found if "choices" in o], "requests": [o for o in found if "messages" in o]}
+        out[page] = {
+            "responses": [o for o in found if "choices" in o],
+            "requests": [o for o in found if "messages" in o],
+        }
     return out
 
 
@@ -95,19 +127,21 @@ def cassette(name: str) -> dict[str, Any]:
     response = documented_responses(doc)[index]
     return {
         "version": 1,
-        "interactions": [{
-            "request": {
-                "method": "POST",
-                "uri": HOST + path,
-                "body": json.dumps(request_body(name)),
-                "headers": {"content-type": ["application/json"], "authorization": ["REDACTED"]},
-            },
-            "response": {
-                "status": {"code": 200, "message": "OK"},
-                "headers": {"content-type": ["application/json"]},
-                "body": {"string": json.dumps(response)},
-            },
-        }],
+        "interactions": [
+            {
+                "request": {
+                    "method": "POST",
+                    "uri": HOST + path,
+                    "body": json.dumps(request_body(name)),
+                    "headers": {"content-type": ["application/json"], "authorization": ["REDACTED"]},
+                },
+                "response": {
+                    "status": {"code": 200, "message": "OK"},
+                    "headers": {"content-type": ["application/json"]},
+                    "body": {"string": json.dumps(response)},
+                },
+            }
+        ],
     }
 
 

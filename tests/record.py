@@ -19,7 +19,10 @@ from tests.backend import RECORDED_WITH
 
 def main() -> int:
     env = dict(os.environ)
-    gloo_oauth = bool((env.get("GLOO_CLIENT_ID") or env.get("GLOO_AI_CLIENT_ID")) and (env.get("GLOO_CLIENT_SECRET") or env.get("GLOO_AI_CLIENT_SECRET")))
+    gloo_oauth = bool(
+        (env.get("GLOO_CLIENT_ID") or env.get("GLOO_AI_CLIENT_ID"))
+        and (env.get("GLOO_CLIENT_SECRET") or env.get("GLOO_AI_CLIENT_SECRET"))
+    )
     gloo_key = bool(env.get("GLOO_API_KEY"))
     live = (gloo_oauth or gloo_key) and bool(env.get("GRAVIXLAYER_API_KEY"))
     env["LGG_RECORD"] = "live" if live else "emulator"
@@ -32,7 +35,10 @@ def main() -> int:
     if code == 0:
         auth = "api_key" if live and gloo_key and not gloo_oauth else "oauth"
         RECORDED_WITH.write_text(json.dumps({"target": env["LGG_RECORD"], "gloo_auth": auth}, indent=2) + "\n")
-        code = subprocess.call([sys.executable, "-m", "pytest", "-q", "tests/test_cassettes.py"], env={k: v for k, v in env.items() if k != "LGG_RECORD"})
+        code = subprocess.call(
+            [sys.executable, "-m", "pytest", "-q", "tests/test_cassettes.py"],
+            env={k: v for k, v in env.items() if k != "LGG_RECORD"},
+        )
     return code
 
 

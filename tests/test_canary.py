@@ -46,8 +46,14 @@ from langchain_gloo_gravix.core import AsyncClient, Client, GlooGravixError
 from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
 ENV_VARS = (
-    "GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET",
-    "GLOO_API_KEY", "GLOO_BASE_URL", "GRAVIXLAYER_API_KEY", "GRAVIXLAYER_BASE_URL",
+    "GLOO_CLIENT_ID",
+    "GLOO_CLIENT_SECRET",
+    "GLOO_AI_CLIENT_ID",
+    "GLOO_AI_CLIENT_SECRET",
+    "GLOO_API_KEY",
+    "GLOO_BASE_URL",
+    "GRAVIXLAYER_API_KEY",
+    "GRAVIXLAYER_BASE_URL",
 )
 GRAVIX_MODEL = "meta-llama/llama-3.1-8b-instruct"
 MSGS = [{"role": "user", "content": "Hi"}]
@@ -95,8 +101,13 @@ def _sse(payload: Any) -> bytes:
 
 
 def _delta(text: str) -> dict:
-    return {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m",
-            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
+    return {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -107,8 +118,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _echo(self, body: bytes) -> str:
-        return (f"you sent Authorization: {self.headers.get('Authorization')} X-Gateway: {self.headers.get('X-Gateway')} "
-                f"body: {body.decode('utf-8', 'replace')}")
+        return (
+            f"you sent Authorization: {self.headers.get('Authorization')} X-Gateway: {self.headers.get('X-Gateway')} "
+            f"body: {body.decode('utf-8', 'replace')}"
+        )
 
     def _send(self, status: int, payload: Any, ctype: str = "application/json", extra: Optional[dict] = None) -> None:
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
@@ -154,13 +167,18 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             texts = []
         data = [{"object": "embedding", "index": i, "embedding": [0.5, -0.25, 1.0]} for i in range(len(texts))]
-        self._send(200, {"object": "list", "data": data, "model": "e", "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+        self._send(
+            200, {"object": "list", "data": data, "model": "e", "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+        )
 
     def _chat(self, scenario: str, echo: str) -> None:
         if scenario.startswith("chat") and scenario[4:].isdigit():
             status = int(scenario[4:])
-            self._send(status, {"error": {"message": "refused: " + echo, "type": "x", "request_id": echo[:60]}},
-                       extra={"Retry-After": "0"} if status == 429 else None)
+            self._send(
+                status,
+                {"error": {"message": "refused: " + echo, "type": "x", "request_id": echo[:60]}},
+                extra={"Retry-After": "0"} if status == 429 else None,
+            )
         elif scenario == "html400":
             self._send(400, f"<html>{echo}</html>".encode(), "text/html")
         elif scenario == "envelope200":
@@ -182,8 +200,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self._stream([_sse(_delta("partial "))], end=False)
             time.sleep(1.5)  # longer than the read timeout the client is given; bounded
         else:
-            self._send(200, {"id": "c", "object": "chat.completion", "created": 1, "model": "m",
-                             "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}]})
+            self._send(
+                200,
+                {
+                    "id": "c",
+                    "object": "chat.completion",
+                    "created": 1,
+                    "model": "m",
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
+                    ],
+                },
+            )
 
     def _stream(self, events: list[bytes], end: bool = True) -> None:
         self.send_response(200)
@@ -382,14 +410,18 @@ def _drive_all(seen: Seen, label: str, provider: str, base: str, fast: bool = Fa
 
     kw = _gloo_kw(base) if provider == "gloo" else _gravix_kw(base)
     kw.update(_settings(fast))
-    endpoint, params = ("gloo-v2", {"auto_routing": True}) if provider == "gloo" else ("gravix", {"model": GRAVIX_MODEL})
+    endpoint, params = (
+        ("gloo-v2", {"auto_routing": True}) if provider == "gloo" else ("gravix", {"model": GRAVIX_MODEL})
+    )
     results = [
         _run(seen, f"{label} core create", lambda: _create(Client(endpoint, **kw), **params)),
         _run(seen, f"{label} core stream", lambda: _stream(Client(endpoint, **kw), **params)),
         _run(seen, f"{label} core async create", lambda: _acreate(AsyncClient(endpoint, **kw), **params)),
         _run(seen, f"{label} core async stream", lambda: _astream(AsyncClient(endpoint, **kw), **params)),
     ]
-    lc_cls, li_cls, extra = (ChatGloo, Gloo, {}) if provider == "gloo" else (ChatGravixLayer, GravixLayer, {"model": GRAVIX_MODEL})
+    lc_cls, li_cls, extra = (
+        (ChatGloo, Gloo, {}) if provider == "gloo" else (ChatGravixLayer, GravixLayer, {"model": GRAVIX_MODEL})
+    )
     lc_model = lc_cls(**kw, **extra)
     config = {"callbacks": _lc_callbacks(seen)}
     results += [
@@ -451,7 +483,9 @@ def _drive_embeddings(seen: Seen, label: str, base: str, fast: bool = False) -> 
         _run(seen, f"{label} llama_index aget_text_embedding_batch", lambda: li_model.aget_text_embedding_batch(TEXTS)),
         _run(seen, f"{label} llama_index aget_query_embedding", lambda: li_model.aget_query_embedding("Hi")),
     ]
-    seen.add(f"{label} llama_index embedding repr", repr(li_model) + li_model.to_json() + json.dumps(li_model.to_dict()))
+    seen.add(
+        f"{label} llama_index embedding repr", repr(li_model) + li_model.to_json() + json.dumps(li_model.to_dict())
+    )
     li_model.close()
     lc_model.close()
     return results
@@ -461,8 +495,18 @@ def _drive_embeddings(seen: Seen, label: str, base: str, fast: bool = False) -> 
 
 TOKEN_SCENARIOS = ["token400", "token401", "token500", "tokenbad"]
 CHAT_SCENARIOS = [
-    "chat401", "chat403", "chat429", "chat500", "html400", "envelope200", "malformed",
-    "streamerror", "streamerrorfirst", "streamcut", "garbage", "disconnect",
+    "chat401",
+    "chat403",
+    "chat429",
+    "chat500",
+    "html400",
+    "envelope200",
+    "malformed",
+    "streamerror",
+    "streamerrorfirst",
+    "streamcut",
+    "garbage",
+    "disconnect",
 ]
 
 
@@ -521,7 +565,9 @@ def test_embedding_missing_credentials(server, watch):
         _run(watch, "missing langchain embeddings", lambda: GravixLayerEmbeddings(**kw).embed_query("Hi")),
         _run(watch, "missing langchain embeddings async", lambda: GravixLayerEmbeddings(**kw).aembed_query("Hi")),
         _run(watch, "missing llama_index embedding", lambda: GravixLayerEmbedding(**kw).get_query_embedding("Hi")),
-        _run(watch, "missing llama_index embedding async", lambda: GravixLayerEmbedding(**kw).aget_query_embedding("Hi")),
+        _run(
+            watch, "missing llama_index embedding async", lambda: GravixLayerEmbedding(**kw).aget_query_embedding("Hi")
+        ),
     ]
     assert all(isinstance(e, GlooGravixError) for e in errors), [type(e).__name__ for e in errors]
 
@@ -532,8 +578,12 @@ def test_retried_server_errors(server, watch, provider):
     from langchain_gloo_gravix.core import RetryPolicy
 
     policy = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
-    endpoint, params = ("gloo-v2", {"auto_routing": True}) if provider == "gloo" else ("gravix", {"model": GRAVIX_MODEL})
-    error = _run(watch, f"retried chat500/{provider}", lambda: _create(Client(endpoint, retry_policy=policy, **kw), **params))
+    endpoint, params = (
+        ("gloo-v2", {"auto_routing": True}) if provider == "gloo" else ("gravix", {"model": GRAVIX_MODEL})
+    )
+    error = _run(
+        watch, f"retried chat500/{provider}", lambda: _create(Client(endpoint, retry_policy=policy, **kw), **params)
+    )
     assert isinstance(error, GlooGravixError)
 
 
@@ -546,7 +596,11 @@ def test_missing_credentials(server, watch):
         _run(watch, "missing core", lambda: _create(Client("gloo-v2", client_id=CLIENT_ID, **kw), auto_routing=True)),
         _run(watch, "missing core gravix", lambda: _create(Client("gravix", **kw), model=GRAVIX_MODEL)),
         _run(watch, "missing langchain", lambda: ChatGloo(client_id=CLIENT_ID, **kw).invoke("Hi")),
-        _run(watch, "missing llama_index", lambda: Gloo(client_id=CLIENT_ID, **kw).chat([ChatMessage(role="user", content="Hi")])),
+        _run(
+            watch,
+            "missing llama_index",
+            lambda: Gloo(client_id=CLIENT_ID, **kw).chat([ChatMessage(role="user", content="Hi")]),
+        ),
     ]
     assert all(isinstance(e, GlooGravixError) for e in errors)
 
@@ -563,9 +617,21 @@ def _bad_constructions(base: str) -> list[tuple[str, Callable[[], Any]]]:
         ("secret-newline", {"client_secret": SECRET + "\n"}, {"api_key": API_KEY + "\n"}),
         ("secret-crlf", {"client_secret": SECRET + "\r\n"}, {"api_key": API_KEY + " "}),
         ("empty", {"client_secret": ""}, {"api_key": ""}),
-        ("header-newline", {"default_headers": {"X-Gateway": HEADER + "\n"}}, {"default_headers": {"X-Gateway": HEADER + "\n"}}),
-        ("url-userinfo", {"base_url": f"http://user:{URL_PASSWORD}@127.0.0.1:1"}, {"base_url": f"http://user:{URL_PASSWORD}@127.0.0.1:1"}),
-        ("url-query", {"base_url": f"https://h.example?key={URL_PASSWORD}"}, {"base_url": f"https://h.example/v1?key={URL_PASSWORD}"}),
+        (
+            "header-newline",
+            {"default_headers": {"X-Gateway": HEADER + "\n"}},
+            {"default_headers": {"X-Gateway": HEADER + "\n"}},
+        ),
+        (
+            "url-userinfo",
+            {"base_url": f"http://user:{URL_PASSWORD}@127.0.0.1:1"},
+            {"base_url": f"http://user:{URL_PASSWORD}@127.0.0.1:1"},
+        ),
+        (
+            "url-query",
+            {"base_url": f"https://h.example?key={URL_PASSWORD}"},
+            {"base_url": f"https://h.example/v1?key={URL_PASSWORD}"},
+        ),
     ]
     out: list[tuple[str, Callable[[], Any]]] = []
     for name, g, x in cases:
@@ -573,8 +639,10 @@ def _bad_constructions(base: str) -> list[tuple[str, Callable[[], Any]]]:
         core_g = {k: v for k, v in gk.items() if k != "temperature"}
         core_x = {k: v for k, v in xk.items() if k != "temperature"}
         if "temperature" not in g:
-            out += [(f"{name} core gloo", lambda gk=core_g: Client("gloo-v2", **gk)),
-                    (f"{name} core gravix", lambda xk=core_x: AsyncClient("gravix", **xk))]
+            out += [
+                (f"{name} core gloo", lambda gk=core_g: Client("gloo-v2", **gk)),
+                (f"{name} core gravix", lambda xk=core_x: AsyncClient("gravix", **xk)),
+            ]
         out += [
             (f"{name} ChatGloo", lambda gk=gk: ChatGloo(**gk)),
             (f"{name} ChatGravixLayer", lambda xk=xk: ChatGravixLayer(model=GRAVIX_MODEL, **xk)),
@@ -597,7 +665,9 @@ def _bad_constructions(base: str) -> list[tuple[str, Callable[[], Any]]]:
 def test_bad_configuration_with_canaries(server, watch):
     cases = _bad_constructions(f"{server}/s/ok")
     errors = [_run(watch, f"construct {name}", build) for name, build in cases]
-    assert all(isinstance(e, ValueError) for e in errors), [n for (n, _), e in zip(cases, errors) if not isinstance(e, ValueError)]
+    assert all(isinstance(e, ValueError) for e in errors), [
+        n for (n, _), e in zip(cases, errors) if not isinstance(e, ValueError)
+    ]
 
 
 def test_env_credentials_with_newlines(server, watch, monkeypatch):
@@ -620,10 +690,20 @@ def test_env_credentials_with_newlines(server, watch, monkeypatch):
 def test_bad_per_call_headers(server, watch):
     base = f"{server}/s/ok"
     errors = [
-        _run(watch, "extra_headers core", lambda: _create(Client("gravix", **_gravix_kw(base)), model=GRAVIX_MODEL,
-                                                           extra_headers={"X-Call": HEADER + "\n"})),
-        _run(watch, "extra_headers langchain", lambda: ChatGravixLayer(model=GRAVIX_MODEL, **_gravix_kw(base)).invoke(
-            "Hi", extra_headers={"X-Call": HEADER + "\n"}, config={"callbacks": _lc_callbacks(watch)})),
+        _run(
+            watch,
+            "extra_headers core",
+            lambda: _create(
+                Client("gravix", **_gravix_kw(base)), model=GRAVIX_MODEL, extra_headers={"X-Call": HEADER + "\n"}
+            ),
+        ),
+        _run(
+            watch,
+            "extra_headers langchain",
+            lambda: ChatGravixLayer(model=GRAVIX_MODEL, **_gravix_kw(base)).invoke(
+                "Hi", extra_headers={"X-Call": HEADER + "\n"}, config={"callbacks": _lc_callbacks(watch)}
+            ),
+        ),
     ]
     assert all(isinstance(e, GlooGravixError) for e in errors)
 
@@ -633,8 +713,12 @@ def test_successful_calls_and_copies_show_nothing(server, watch):
     assert not any(_drive_all(watch, "ok/gloo", "gloo", f"{server}/s/ok"))
     assert not any(_drive_all(watch, "ok/gravix", "gravix", f"{server}/s/ok"))
     assert not any(_drive_embeddings(watch, "ok/embeddings", f"{server}/s/ok"))
-    models = (Gloo(**_gloo_kw(server)), GravixLayer(model=GRAVIX_MODEL, **_gravix_kw(server)),
-              GravixLayerEmbeddings(**_gravix_kw(server)), GravixLayerEmbedding(**_gravix_kw(server)))
+    models = (
+        Gloo(**_gloo_kw(server)),
+        GravixLayer(model=GRAVIX_MODEL, **_gravix_kw(server)),
+        GravixLayerEmbeddings(**_gravix_kw(server)),
+        GravixLayerEmbedding(**_gravix_kw(server)),
+    )
     for model in models:
         watch.add("copy", repr(copy.deepcopy(model)) + repr(pickle.loads(pickle.dumps(model))))
 
@@ -644,7 +728,9 @@ def test_model_list_errors(server, watch, scenario):
     base = f"{server}/s/{scenario}/v1/inference"
 
     def models() -> Any:
-        with Client("gravix", base_url=base, api_key=API_KEY, default_headers={"X-Gateway": HEADER}, max_retries=0) as client:
+        with Client(
+            "gravix", base_url=base, api_key=API_KEY, default_headers={"X-Gateway": HEADER}, max_retries=0
+        ) as client:
             return client.list_models()
 
     assert isinstance(_run(watch, f"list_models {scenario}", models), GlooGravixError)

@@ -18,7 +18,9 @@ _ALLOWED = {"REDACTED", "PLACEHOLDER", "replay-gloo-key"}
 _BEARER = re.compile(r"^(bearer|basic)\s+(\S+)$", re.IGNORECASE)
 _JSON_SECRET = re.compile(r'"(access_token|refresh_token|client_secret|api_key|id_token)"\s*:\s*"([^"]*)"')
 _FORM_SECRET = re.compile(r"(client_secret|client_id|api_key)=([^&\s]+)")
-_KEY_SHAPES = re.compile(r"\b(sk-[A-Za-z0-9]{16,}|tg_api_key_[A-Za-z0-9]{8,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})")
+_KEY_SHAPES = re.compile(
+    r"\b(sk-[A-Za-z0-9]{16,}|tg_api_key_[A-Za-z0-9]{8,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
+)
 
 
 def test_there_are_cassettes():

@@ -94,7 +94,10 @@ GRAVIX_ENTRY_POINTS = {
 }
 # entry points without streaming: stream_idle_timeout is not one of their options
 NO_STREAM_ENTRY_POINTS = {"gravix-langchain-embeddings", "gravix-llama_index-embedding"}
-ALL_ENTRY_POINTS = {**{f"gloo-{k}": v for k, v in GLOO_ENTRY_POINTS.items()}, **{f"gravix-{k}": v for k, v in GRAVIX_ENTRY_POINTS.items()}}
+ALL_ENTRY_POINTS = {
+    **{f"gloo-{k}": v for k, v in GLOO_ENTRY_POINTS.items()},
+    **{f"gravix-{k}": v for k, v in GRAVIX_ENTRY_POINTS.items()},
+}
 
 
 def _resolved(client: Client) -> tuple:
@@ -107,46 +110,76 @@ def _resolved(client: Client) -> tuple:
 # (env, arguments, expected (kind, api_key, client_id, client_secret))
 GLOO_PRECEDENCE = [
     pytest.param(
-        {"GLOO_API_KEY": "env-key", "GLOO_CLIENT_ID": "env-id"}, {"client_secret": "arg-secret"},
-        ("oauth", None, "env-id", "arg-secret"), id="half-pair-completed-from-env-beats-env-key",
+        {"GLOO_API_KEY": "env-key", "GLOO_CLIENT_ID": "env-id"},
+        {"client_secret": "arg-secret"},
+        ("oauth", None, "env-id", "arg-secret"),
+        id="half-pair-completed-from-env-beats-env-key",
     ),
     pytest.param(
-        {"GLOO_API_KEY": "env-key", "GLOO_CLIENT_ID": "env-id", "GLOO_CLIENT_SECRET": "env-secret"}, {},
-        ("static", "env-key", None, None), id="env-static-key-beats-env-pair",
+        {"GLOO_API_KEY": "env-key", "GLOO_CLIENT_ID": "env-id", "GLOO_CLIENT_SECRET": "env-secret"},
+        {},
+        ("static", "env-key", None, None),
+        id="env-static-key-beats-env-pair",
     ),
     pytest.param(
-        {"GLOO_CLIENT_ID": "env-id", "GLOO_CLIENT_SECRET": "env-secret"}, {"api_key": "arg-key"},
-        ("static", "arg-key", None, None), id="arg-key-beats-env-pair",
+        {"GLOO_CLIENT_ID": "env-id", "GLOO_CLIENT_SECRET": "env-secret"},
+        {"api_key": "arg-key"},
+        ("static", "arg-key", None, None),
+        id="arg-key-beats-env-pair",
     ),
     pytest.param(
-        {"GLOO_API_KEY": "env-key"}, {"client_id": "arg-id", "client_secret": "arg-secret"},
-        ("oauth", None, "arg-id", "arg-secret"), id="arg-pair-beats-env-key",
+        {"GLOO_API_KEY": "env-key"},
+        {"client_id": "arg-id", "client_secret": "arg-secret"},
+        ("oauth", None, "arg-id", "arg-secret"),
+        id="arg-pair-beats-env-key",
     ),
     pytest.param(
-        {}, {"api_key": "arg-key", "client_id": "arg-id", "client_secret": "arg-secret"},
-        ("static", "arg-key", None, None), id="arg-key-beats-arg-pair",
+        {},
+        {"api_key": "arg-key", "client_id": "arg-id", "client_secret": "arg-secret"},
+        ("static", "arg-key", None, None),
+        id="arg-key-beats-arg-pair",
     ),
     pytest.param(
-        {"GLOO_CLIENT_SECRET": "env-secret"}, {"client_id": "arg-id"},
-        ("oauth", None, "arg-id", "env-secret"), id="arg-id-completed-by-env-secret",
+        {"GLOO_CLIENT_SECRET": "env-secret"},
+        {"client_id": "arg-id"},
+        ("oauth", None, "arg-id", "env-secret"),
+        id="arg-id-completed-by-env-secret",
     ),
     pytest.param(
-        {"GLOO_AI_CLIENT_ID": "ai-id", "GLOO_AI_CLIENT_SECRET": "ai-secret"}, {},
-        ("oauth", None, "ai-id", "ai-secret"), id="GLOO_AI-fallback-names",
+        {"GLOO_AI_CLIENT_ID": "ai-id", "GLOO_AI_CLIENT_SECRET": "ai-secret"},
+        {},
+        ("oauth", None, "ai-id", "ai-secret"),
+        id="GLOO_AI-fallback-names",
     ),
     pytest.param(
-        {"GLOO_CLIENT_ID": "id", "GLOO_AI_CLIENT_ID": "ai-id", "GLOO_CLIENT_SECRET": "s", "GLOO_AI_CLIENT_SECRET": "ai-s"}, {},
-        ("oauth", None, "id", "s"), id="GLOO_CLIENT-names-first",
+        {
+            "GLOO_CLIENT_ID": "id",
+            "GLOO_AI_CLIENT_ID": "ai-id",
+            "GLOO_CLIENT_SECRET": "s",
+            "GLOO_AI_CLIENT_SECRET": "ai-s",
+        },
+        {},
+        ("oauth", None, "id", "s"),
+        id="GLOO_CLIENT-names-first",
     ),
     pytest.param(
-        {"GLOO_API_KEY": ""}, {"client_id": "arg-id", "client_secret": SecretStr("arg-secret")},
-        ("oauth", None, "arg-id", "arg-secret"), id="secretstr-arguments",
+        {"GLOO_API_KEY": ""},
+        {"client_id": "arg-id", "client_secret": SecretStr("arg-secret")},
+        ("oauth", None, "arg-id", "arg-secret"),
+        id="secretstr-arguments",
     ),
-    pytest.param({"GLOO_API_KEY": "env-key"}, {"client_id": "arg-id"}, ("missing", None, "arg-id", None), id="half-pair-without-env-is-missing"),
+    pytest.param(
+        {"GLOO_API_KEY": "env-key"},
+        {"client_id": "arg-id"},
+        ("missing", None, "arg-id", None),
+        id="half-pair-without-env-is-missing",
+    ),
     pytest.param({"GLOO_API_KEY": ""}, {}, ("missing", None, None, None), id="empty-env-var-counts-as-unset"),
     pytest.param({}, {}, ("missing", None, None, None), id="nothing"),
     pytest.param(
-        {"GLOO_API_KEY": "env-key\n"}, {"api_key": "arg-key"}, ("static", "arg-key", None, None),
+        {"GLOO_API_KEY": "env-key\n"},
+        {"api_key": "arg-key"},
+        ("static", "arg-key", None, None),
         id="unused-env-value-is-not-checked",
     ),
 ]
@@ -169,7 +202,12 @@ def _resolved_from(creds: Credentials) -> tuple:
 
 GRAVIX_PRECEDENCE = [
     pytest.param({"GRAVIXLAYER_API_KEY": "env-key"}, {}, ("static", "env-key", None, None), id="env-key"),
-    pytest.param({"GRAVIXLAYER_API_KEY": "env-key"}, {"api_key": "arg-key"}, ("static", "arg-key", None, None), id="arg-beats-env"),
+    pytest.param(
+        {"GRAVIXLAYER_API_KEY": "env-key"},
+        {"api_key": "arg-key"},
+        ("static", "arg-key", None, None),
+        id="arg-beats-env",
+    ),
     pytest.param({"GLOO_API_KEY": "gloo-key"}, {}, ("missing", None, None, None), id="other-providers-key-ignored"),
     pytest.param({"GRAVIXLAYER_API_KEY": ""}, {}, ("missing", None, None, None), id="empty-env-var-counts-as-unset"),
 ]
@@ -187,18 +225,36 @@ def test_gravix_credential_precedence_is_identical_everywhere(monkeypatch, entry
 
 BAD_CREDENTIALS = [
     pytest.param({}, {"api_key": ""}, "api_key is an empty string", id="empty-api-key"),
-    pytest.param({"GLOO_API_KEY": "{canary}"}, {"api_key": ""}, "api_key is an empty string", id="empty-api-key-never-env"),
-    pytest.param({"GLOO_CLIENT_SECRET": "{canary}"}, {"client_id": "id", "client_secret": ""}, "client_secret is an empty string", id="empty-secret"),
+    pytest.param(
+        {"GLOO_API_KEY": "{canary}"}, {"api_key": ""}, "api_key is an empty string", id="empty-api-key-never-env"
+    ),
+    pytest.param(
+        {"GLOO_CLIENT_SECRET": "{canary}"},
+        {"client_id": "id", "client_secret": ""},
+        "client_secret is an empty string",
+        id="empty-secret",
+    ),
     pytest.param({}, {"client_id": "", "client_secret": "{canary}"}, "client_id is an empty string", id="empty-id"),
-    pytest.param({}, {"api_key": "{canary}\n"}, "api_key has leading or trailing whitespace", id="key-trailing-newline"),
+    pytest.param(
+        {}, {"api_key": "{canary}\n"}, "api_key has leading or trailing whitespace", id="key-trailing-newline"
+    ),
     pytest.param({}, {"api_key": " {canary}"}, "api_key has leading or trailing whitespace", id="key-leading-space"),
     pytest.param({}, {"api_key": "{canary}\x00x"}, "api_key contains a control character", id="key-control-char"),
     pytest.param({}, {"api_key": "{canary}\u00e9"}, "api_key contains a non-ASCII character", id="key-non-ascii"),
-    pytest.param({}, {"client_id": "id", "client_secret": "{canary}\r\n"}, "client_secret has leading or trailing whitespace", id="secret-crlf"),
-    pytest.param({"GLOO_API_KEY": "{canary}\r\n"}, {}, "env GLOO_API_KEY has leading or trailing whitespace", id="env-key-crlf"),
     pytest.param(
-        {"GLOO_CLIENT_ID": "id", "GLOO_AI_CLIENT_SECRET": "{canary}\n"}, {},
-        "env GLOO_AI_CLIENT_SECRET has leading or trailing whitespace", id="env-fallback-secret-newline",
+        {},
+        {"client_id": "id", "client_secret": "{canary}\r\n"},
+        "client_secret has leading or trailing whitespace",
+        id="secret-crlf",
+    ),
+    pytest.param(
+        {"GLOO_API_KEY": "{canary}\r\n"}, {}, "env GLOO_API_KEY has leading or trailing whitespace", id="env-key-crlf"
+    ),
+    pytest.param(
+        {"GLOO_CLIENT_ID": "id", "GLOO_AI_CLIENT_SECRET": "{canary}\n"},
+        {},
+        "env GLOO_AI_CLIENT_SECRET has leading or trailing whitespace",
+        id="env-fallback-secret-newline",
     ),
     pytest.param({}, {"api_key": 12345}, "api_key must be a string", id="key-not-a-string"),
 ]
@@ -212,7 +268,9 @@ def test_bad_credentials_fail_at_construction_without_the_value(monkeypatch, ent
         monkeypatch.setenv(name, value.replace("{canary}", secret))
     args = {k: v.replace("{canary}", secret) if isinstance(v, str) else v for k, v in args.items()}
     if entry != "core" and args.get("api_key") == 12345:
-        pytest.skip("the adapters' SecretStr field refuses a non-string before the core sees it (pydantic's own clear error)")
+        pytest.skip(
+            "the adapters' SecretStr field refuses a non-string before the core sees it (pydantic's own clear error)"
+        )
     with pytest.raises(ValueError, match=message) as info:
         GLOO_ENTRY_POINTS[entry](base_url=LOCAL, **args)
     assert secret not in str(info.value) and secret not in repr(info.value)
@@ -221,13 +279,27 @@ def test_bad_credentials_fail_at_construction_without_the_value(monkeypatch, ent
 
 GRAVIX_BAD_CREDENTIALS = [
     pytest.param({}, {"api_key": ""}, "api_key is an empty string", id="empty-api-key"),
-    pytest.param({"GRAVIXLAYER_API_KEY": "{canary}"}, {"api_key": ""}, "api_key is an empty string", id="empty-api-key-never-env"),
-    pytest.param({}, {"api_key": "{canary}\n"}, "api_key has leading or trailing whitespace", id="key-trailing-newline"),
+    pytest.param(
+        {"GRAVIXLAYER_API_KEY": "{canary}"}, {"api_key": ""}, "api_key is an empty string", id="empty-api-key-never-env"
+    ),
+    pytest.param(
+        {}, {"api_key": "{canary}\n"}, "api_key has leading or trailing whitespace", id="key-trailing-newline"
+    ),
     pytest.param({}, {"api_key": " {canary}"}, "api_key has leading or trailing whitespace", id="key-leading-space"),
     pytest.param({}, {"api_key": "{canary}\x00x"}, "api_key contains a control character", id="key-control-char"),
     pytest.param({}, {"api_key": "{canary}\u00e9"}, "api_key contains a non-ASCII character", id="key-non-ascii"),
-    pytest.param({"GRAVIXLAYER_API_KEY": "{canary}\r\n"}, {}, "env GRAVIXLAYER_API_KEY has leading or trailing whitespace", id="env-key-crlf"),
-    pytest.param({"GRAVIXLAYER_API_KEY": "\t{canary}"}, {}, "env GRAVIXLAYER_API_KEY has leading or trailing whitespace", id="env-key-tab"),
+    pytest.param(
+        {"GRAVIXLAYER_API_KEY": "{canary}\r\n"},
+        {},
+        "env GRAVIXLAYER_API_KEY has leading or trailing whitespace",
+        id="env-key-crlf",
+    ),
+    pytest.param(
+        {"GRAVIXLAYER_API_KEY": "\t{canary}"},
+        {},
+        "env GRAVIXLAYER_API_KEY has leading or trailing whitespace",
+        id="env-key-tab",
+    ),
 ]
 
 
@@ -272,8 +344,12 @@ BAD_CONFIG = [
     pytest.param({"base_url": "https://h.example/v1?key={canary}"}, "must not have a", id="url-query"),
     pytest.param({"base_url": "https://h.example/v1#x"}, "must not have a", id="url-fragment"),
     pytest.param({"base_url": "ftp://h.example"}, "must start with http", id="url-scheme"),
-    pytest.param({"default_headers": {"X-Gateway-Key": "{canary}\n"}}, "X-Gateway-Key.*whitespace", id="header-newline"),
-    pytest.param({"default_headers": {"X-Gateway-Key": "{canary}\r\nX-Evil: 1"}}, "X-Gateway-Key.*control", id="header-crlf"),
+    pytest.param(
+        {"default_headers": {"X-Gateway-Key": "{canary}\n"}}, "X-Gateway-Key.*whitespace", id="header-newline"
+    ),
+    pytest.param(
+        {"default_headers": {"X-Gateway-Key": "{canary}\r\nX-Evil: 1"}}, "X-Gateway-Key.*control", id="header-crlf"
+    ),
 ]
 
 
@@ -328,7 +404,10 @@ PUBLIC_MODELS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (Gloo, {}),
     (GravixLayer, {"model": GRAVIX_MODEL}),
 ]
-EMBEDDING_MODELS: list[tuple[Callable[..., Any], dict[str, Any]]] = [(GravixLayerEmbeddings, {}), (GravixLayerEmbedding, {})]
+EMBEDDING_MODELS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
+    (GravixLayerEmbeddings, {}),
+    (GravixLayerEmbedding, {}),
+]
 API_KEY_ONLY = (ChatGravixLayer, GravixLayer, GravixLayerEmbeddings, GravixLayerEmbedding)
 
 
@@ -342,7 +421,9 @@ def _secret_kwargs(cls: Any, secret: str) -> dict[str, Any]:
 )
 def test_validation_errors_of_public_models_hide_their_input(cls, base, bad):
     secret = canary()
-    secrets = {"api_key": secret} if cls in (ChatGravixLayer, GravixLayer) else {"client_id": "a", "client_secret": secret}
+    secrets = (
+        {"api_key": secret} if cls in (ChatGravixLayer, GravixLayer) else {"client_id": "a", "client_secret": secret}
+    )
     headers = {"X-Gateway": canary("HEADER")}
     with pytest.raises(ValueError) as info:
         cls(**base, **secrets, default_headers=headers, **bad)
@@ -366,14 +447,35 @@ def test_langchain_default_headers_never_in_repr_serialisation_or_tracing():
 
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.headers["x-gateway-key"] == header_secret  # still sent
-        return httpx.Response(200, json={"id": "c", "object": "chat.completion", "created": 1, "model": "m",
-                                         "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}]})
+        return httpx.Response(
+            200,
+            json={
+                "id": "c",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "m",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+            },
+        )
 
-    model = ChatGravixLayer(model=GRAVIX_MODEL, api_key=key, base_url=LOCAL, default_headers={"X-Gateway-Key": header_secret},
-                            http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    model = ChatGravixLayer(
+        model=GRAVIX_MODEL,
+        api_key=key,
+        base_url=LOCAL,
+        default_headers={"X-Gateway-Key": header_secret},
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
     model.invoke("hi", config={"callbacks": [Recorder()]}, extra_headers={"X-Call-Key": call_secret})
-    texts = [repr(model), str(model), dumps(model), json.dumps(dumpd(model)), repr(model.model_dump()),
-             repr(model._identifying_params), repr(model._get_invocation_params(extra_headers={"X-Call-Key": call_secret})), *seen]
+    texts = [
+        repr(model),
+        str(model),
+        dumps(model),
+        json.dumps(dumpd(model)),
+        repr(model.model_dump()),
+        repr(model._identifying_params),
+        repr(model._get_invocation_params(extra_headers={"X-Call-Key": call_secret})),
+        *seen,
+    ]
     assert len(seen) == 1 and "X-Call-Key" in seen[0]
     for text in texts:
         assert header_secret not in text and call_secret not in text and key not in text
@@ -413,7 +515,9 @@ def test_langchain_per_call_bad_header_is_a_langchain_error_twin():
 
     secret = canary("CALL")
     model = ChatGravixLayer(model=GRAVIX_MODEL, api_key="k-123", base_url=LOCAL)
-    with pytest.raises(ConfigurationError, match=r"extra_headers\['X-Call'\] has leading or trailing whitespace") as info:
+    with pytest.raises(
+        ConfigurationError, match=r"extra_headers\['X-Call'\] has leading or trailing whitespace"
+    ) as info:
         model.invoke("hi", extra_headers={"X-Call": secret + "\n"})
     assert isinstance(info.value, ModelInvalidRequestError) and info.value.retryable is False
     assert secret not in str(info.value)
@@ -422,7 +526,11 @@ def test_langchain_per_call_bad_header_is_a_langchain_error_twin():
 # -- the embeddings classes: the chat models' rules ---------------------------------------------------
 
 EMBEDDING_BAD_FIELDS = [
-    {"timeout": "30"}, {"max_retries": "x"}, {"max_retries": -1}, {"encoding_format": "hex"}, {"max_concurrency": 0},
+    {"timeout": "30"},
+    {"max_retries": "x"},
+    {"max_retries": -1},
+    {"encoding_format": "hex"},
+    {"max_concurrency": 0},
     {"modle": "x"},  # a misspelt option: raised by a model validator, whose input is every argument
 ]
 
@@ -442,7 +550,8 @@ def test_validation_errors_of_embeddings_hide_their_input(cls, base, bad):
 
 
 @pytest.mark.parametrize(
-    "cls,destination", [(GravixLayerEmbeddings, "model_kwargs"), (GravixLayerEmbedding, "additional_kwargs")],
+    "cls,destination",
+    [(GravixLayerEmbeddings, "model_kwargs"), (GravixLayerEmbedding, "additional_kwargs")],
     ids=["langchain", "llama_index"],
 )
 def test_embeddings_unknown_options_go_to_the_body_with_a_warning(cls, destination):
@@ -461,7 +570,14 @@ def test_langchain_embeddings_default_headers_never_in_repr_or_serialisation():
 
     header, key = canary("HEADER"), canary("KEY")
     model = GravixLayerEmbeddings(api_key=key, base_url=LOCAL, default_headers={"X-Gateway-Key": header})
-    texts = [repr(model), str(model), dumps(model), json.dumps(dumpd(model)), repr(model.model_dump()), model.model_dump_json()]
+    texts = [
+        repr(model),
+        str(model),
+        dumps(model),
+        json.dumps(dumpd(model)),
+        repr(model.model_dump()),
+        model.model_dump_json(),
+    ]
     for text in texts:
         assert header not in text and key not in text
     assert model._get_client()._headers["X-Gateway-Key"] == header  # still sent
@@ -469,7 +585,9 @@ def test_langchain_embeddings_default_headers_never_in_repr_or_serialisation():
 
 def test_llama_index_embedding_header_values_never_serialised():
     header, key = canary("HEADER"), canary("KEY")
-    model = GravixLayerEmbedding(api_key=key, base_url=LOCAL, default_headers={"X-Team": header, "Authorization": header})
+    model = GravixLayerEmbedding(
+        api_key=key, base_url=LOCAL, default_headers={"X-Team": header, "Authorization": header}
+    )
     for text in (repr(model), str(model), json.dumps(model.to_dict()), model.to_json(), model.model_dump_json()):
         assert header not in text and key not in text
     assert model._sync_client()._headers["X-Team"] == header  # still sent
@@ -495,7 +613,9 @@ def test_embeddings_use_the_core_client_cache(cls):
     assert _client_of(model) is first  # reused
     model.base_url = "http://127.0.0.1:10/v1/inference"
     changed = _client_of(model)
-    assert changed is not first and changed.base_url.startswith("http://127.0.0.1:10")  # a changed setting: a fresh client
+    assert changed is not first and changed.base_url.startswith(
+        "http://127.0.0.1:10"
+    )  # a changed setting: a fresh client
     async_client = model._get_async_client if hasattr(model, "_get_async_client") else model._async_client
 
     async def build() -> Any:

@@ -6,7 +6,14 @@ import pytest
 
 from langchain_gloo_gravix import cli, demo
 
-_CREDENTIAL_ENVS = ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET", "GLOO_API_KEY", "GRAVIXLAYER_API_KEY")
+_CREDENTIAL_ENVS = (
+    "GLOO_CLIENT_ID",
+    "GLOO_CLIENT_SECRET",
+    "GLOO_AI_CLIENT_ID",
+    "GLOO_AI_CLIENT_SECRET",
+    "GLOO_API_KEY",
+    "GRAVIXLAYER_API_KEY",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +40,9 @@ def test_demo_rag_parts_use_gravix_embeddings(capsys):
     assert "MockEmbedding" not in inspect.getsource(demo)  # real (emulated) vectors only
     assert demo.main(["--offline"]) == 0
     out = capsys.readouterr().out
-    assert "retrieved first: Gloo tokens come from the OAuth2 client-credentials grant and expire after one hour." in out
+    assert (
+        "retrieved first: Gloo tokens come from the OAuth2 client-credentials grant and expire after one hour." in out
+    )
     assert "top source: Gravix Layer also serves embeddings at /v1/inference/embeddings" in out
 
 
@@ -45,7 +54,10 @@ def test_demo_uses_live_gravix_only_when_its_key_is_set(monkeypatch):
 
 
 def test_cli_chat_and_check_against_the_emulator(capsys):
-    assert cli.main(["chat", "Hello there", "--endpoint", "gloo-v2", "--emulator", "--stream", "--tradition", "catholic"]) == 0
+    assert (
+        cli.main(["chat", "Hello there", "--endpoint", "gloo-v2", "--emulator", "--stream", "--tradition", "catholic"])
+        == 0
+    )
     captured = capsys.readouterr()
     assert 'You said: "Hello there"' in captured.out
     assert "routing_mechanism=auto_routing" in captured.err and "tradition=catholic" in captured.err

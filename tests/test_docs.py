@@ -22,8 +22,10 @@ MODELS = (ROOT / "docs" / "models.md").read_text(encoding="utf-8")
 
 def _cells(spec) -> str:
     yes = lambda b: "yes" if b else "no"  # noqa: E731
-    return (f"{spec.context_window:,} | {spec.max_output_tokens:,} | {yes(spec.tool_calling)} | "
-            f"{yes(spec.structured_output)} | {yes(spec.reasoning)} | {yes(spec.image_inputs)} |")
+    return (
+        f"{spec.context_window:,} | {spec.max_output_tokens:,} | {yes(spec.tool_calling)} | "
+        f"{yes(spec.structured_output)} | {yes(spec.reasoning)} | {yes(spec.image_inputs)} |"
+    )
 
 
 def test_models_page_lists_every_catalog_entry_with_its_numbers():
@@ -35,11 +37,21 @@ def test_models_page_lists_every_catalog_entry_with_its_numbers():
     assert f"`{DEFAULT_SPEC.context_window:,}` tokens of context" in MODELS
 
 
-@pytest.mark.parametrize("cls,base", [(ChatGloo, BaseChatModel), (ChatGravixLayer, BaseChatModel),
-                                      (Gloo, FunctionCallingLLM), (GravixLayer, FunctionCallingLLM)])
+@pytest.mark.parametrize(
+    "cls,base",
+    [
+        (ChatGloo, BaseChatModel),
+        (ChatGravixLayer, BaseChatModel),
+        (Gloo, FunctionCallingLLM),
+        (GravixLayer, FunctionCallingLLM),
+    ],
+)
 def test_api_reference_lists_every_public_field(cls, base):
-    missing = [name for name, field in cls.model_fields.items()
-               if name not in base.model_fields and f"`{field.alias or name}`" not in API]
+    missing = [
+        name
+        for name, field in cls.model_fields.items()
+        if name not in base.model_fields and f"`{field.alias or name}`" not in API
+    ]
     assert not missing, f"docs/api.md does not list {cls.__name__} fields {missing}"
 
 
@@ -57,8 +69,11 @@ def _undocumented_fields(path: Path, classes: set[str]) -> list[str]:
                 if name.startswith("_") or "ClassVar" in ast.unparse(stmt.annotation):
                     continue
                 after = body[i + 1] if i + 1 < len(body) else None
-                documented = isinstance(after, ast.Expr) and isinstance(getattr(after, "value", None), ast.Constant) \
+                documented = (
+                    isinstance(after, ast.Expr)
+                    and isinstance(getattr(after, "value", None), ast.Constant)
                     and isinstance(after.value.value, str)
+                )
                 if not documented:
                     missing.append(f"{node.name}.{name}")
     return missing
@@ -83,9 +98,21 @@ def test_readme_keeps_two_commands_for_a_newcomer():
 
 
 def test_readme_covers_install_catalog_troubleshooting_and_compatibility():
-    for needle in ('pip install "langchain-gloo-gravix[langchain]"', '"langchain-gloo-gravix[llama-index]"',
-                   '"langchain-gloo-gravix[all]"', "create_agent", "## Compatibility", "llama-index-core",
-                   "langchain-core", "| Python |", "403", "503", "not_faith_specific", "--fail", "tool_choice"):
+    for needle in (
+        'pip install "langchain-gloo-gravix[langchain]"',
+        '"langchain-gloo-gravix[llama-index]"',
+        '"langchain-gloo-gravix[all]"',
+        "create_agent",
+        "## Compatibility",
+        "llama-index-core",
+        "langchain-core",
+        "| Python |",
+        "403",
+        "503",
+        "not_faith_specific",
+        "--fail",
+        "tool_choice",
+    ):
         assert needle in README, needle
     for link in re.findall(r"\]\(((?:docs/|CHANGELOG)[^)#]+)", README):
         assert (ROOT / link).is_file(), link

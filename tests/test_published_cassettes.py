@@ -12,16 +12,35 @@ from tests.published import DATA, DOCS, EXAMPLES, HOST, OUT, cassette, extract_f
 
 # name -> (id, model, content, finish, (prompt, completion, total))
 EXPECTED = {
-    "gloo_v1": ("chatcmpl-d7007d2f", "us.meta.llama3-3-70b-instruct-v1:0",
-                "Hello. It's nice to meet you. Is there something I can help you with or would you like to chat?",
-                "stop", (1707, 25, 1732)),
-    "gloo_v2": ("chatcmpl-abc123", "gloo-anthropic-claude-3-sonnet",
-                "The Bible speaks extensively about forgiveness...", "stop", (25, 150, 175)),
-    "gravix_curl": ("chatcmpl-638", "llama3.1:8b-instruct-fp16", "Hello! How can I assist you today?", "stop", (11, 10, 21)),
+    "gloo_v1": (
+        "chatcmpl-d7007d2f",
+        "us.meta.llama3-3-70b-instruct-v1:0",
+        "Hello. It's nice to meet you. Is there something I can help you with or would you like to chat?",
+        "stop",
+        (1707, 25, 1732),
+    ),
+    "gloo_v2": (
+        "chatcmpl-abc123",
+        "gloo-anthropic-claude-3-sonnet",
+        "The Bible speaks extensively about forgiveness...",
+        "stop",
+        (25, 150, 175),
+    ),
+    "gravix_curl": (
+        "chatcmpl-638",
+        "llama3.1:8b-instruct-fp16",
+        "Hello! How can I assist you today?",
+        "stop",
+        (11, 10, 21),
+    ),
     # the page really documents 12 + 25 = 37; kept exactly as published
-    "gravix_python": ("chatcmpl-315", "llama3.1:8b-instruct-fp16",
-                      "Hello! It's nice to meet you. Is there something I can help you with or would you like to chat?",
-                      "stop", (12, 25, 37)),
+    "gravix_python": (
+        "chatcmpl-315",
+        "llama3.1:8b-instruct-fp16",
+        "Hello! It's nice to meet you. Is there something I can help you with or would you like to chat?",
+        "stop",
+        (12, 25, 37),
+    ),
     "gravix_js": ("chatcmpl-798", "llama3.1:8b-instruct-fp16", "How can I assist you today?", "stop", (11, 8, 19)),
 }
 
@@ -43,11 +62,19 @@ def test_documented_example_through_langchain(name, vcr_cassette_dir):
     assert message.id == completion_id and message.content == content
     assert message.response_metadata["model_name"] == model
     assert message.response_metadata["finish_reason"] == finish
-    assert message.usage_metadata == {"input_tokens": prompt_tokens, "output_tokens": completion_tokens, "total_tokens": total}
+    assert message.usage_metadata == {
+        "input_tokens": prompt_tokens,
+        "output_tokens": completion_tokens,
+        "total_tokens": total,
+    }
     if name == "gloo_v2":
         assert message.response_metadata["routing"] == {
-            "model": "gloo-anthropic-claude-3-sonnet", "provider": "anthropic", "routing_mechanism": "auto_routing",
-            "routing_tier": "standard", "routing_confidence": 0.92, "tradition": "evangelical",
+            "model": "gloo-anthropic-claude-3-sonnet",
+            "provider": "anthropic",
+            "routing_mechanism": "auto_routing",
+            "routing_tier": "standard",
+            "routing_confidence": 0.92,
+            "tradition": "evangelical",
         }
     else:
         assert "routing" not in message.response_metadata
@@ -72,7 +99,10 @@ def test_stored_examples_still_match_the_published_pages():
 def test_stored_examples_are_all_there():
     stored = json.loads(DATA.read_text(encoding="utf-8"))
     assert {page: len(v["responses"]) for page, v in stored.items()} == {
-        "gloo-completions-v1.txt": 1, "gloo-completions-v2.txt": 1, "gravixlayer-chat-completions.txt": 3}
+        "gloo-completions-v1.txt": 1,
+        "gloo-completions-v2.txt": 1,
+        "gravixlayer-chat-completions.txt": 3,
+    }
     assert len(stored["gloo-completions-v2.txt"]["requests"]) == 1
 
 
@@ -83,4 +113,6 @@ def test_cassettes_still_match_the_stored_examples(name):
     stored_body = json.loads(stored["interactions"][0]["response"]["body"]["string"])
     fresh_body = json.loads(fresh["interactions"][0]["response"]["body"]["string"])
     assert stored_body == fresh_body, "the documented example changed: run `python -m tests.published`"
-    assert json.loads(stored["interactions"][0]["request"]["body"]) == json.loads(fresh["interactions"][0]["request"]["body"])
+    assert json.loads(stored["interactions"][0]["request"]["body"]) == json.loads(
+        fresh["interactions"][0]["request"]["body"]
+    )

@@ -10,26 +10,31 @@ import json
 from typing import Any, Mapping, Optional, Sequence, Union
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
-from .stream_state import DEFAULT_STREAM_IDLE_TIMEOUT
+from . import wire
 from .auth import GlooOAuth, MissingCredentialsAuth, SenderAuth
+from .bodies import DEFAULT_MAX_BODY_BYTES, request_url
 from .config import check_headers, check_max_retries, check_stream_idle_timeout, to_httpx_timeout
 from .credentials import resolve_credentials
 from .endpoints import GLOO_TOKEN_PATH, Endpoint, get_endpoint, resolve_base_url
-from .redact import secret_forms
-from . import wire
-from .bodies import DEFAULT_MAX_BODY_BYTES, request_url
 from .errors import error_from_response
+from .redact import secret_forms
 from .request import build_body, merge_params
 from .retry import RetryPolicy
 from .sender import DEFAULT_TIMEOUT, RetryHook
 from .sse import DEFAULT_MAX_EVENT_BYTES
+from .stream_state import DEFAULT_STREAM_IDLE_TIMEOUT
 from .wire import ChatCompletion, ModelInfo
 
 __all__ = [
-    "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_EVENT_BYTES", "Secret",
-    "parse_completion", "parse_models",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_STREAM_IDLE_TIMEOUT",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_EVENT_BYTES",
+    "Secret",
+    "parse_completion",
+    "parse_models",
 ]
 
 _USER_AGENT = "langchain-gloo-gravix/0.1"
@@ -111,7 +116,10 @@ class _BaseClient:
         # every form our credentials (and the caller's headers) can come back in, to scrub server text
         creds = self._credentials
         forms = secret_forms(
-            api_key=creds.api_key, client_id=creds.client_id, client_secret=creds.client_secret, extra=user_headers.values()
+            api_key=creds.api_key,
+            client_id=creds.client_id,
+            client_secret=creds.client_secret,
+            extra=user_headers.values(),
         )
         return {
             "endpoint": self.endpoint.name,
@@ -136,7 +144,9 @@ class _BaseClient:
             return None
         if creds.kind == "oauth":
             assert creds.client_id is not None and creds.client_secret is not None
-            return GlooOAuth(self.base_url + GLOO_TOKEN_PATH, creds.client_id, creds.client_secret, endpoint=self.endpoint.name)
+            return GlooOAuth(
+                self.base_url + GLOO_TOKEN_PATH, creds.client_id, creds.client_secret, endpoint=self.endpoint.name
+            )
         return MissingCredentialsAuth(creds.missing or f"no credentials for {self.endpoint.name}", self.endpoint.name)
 
     @property
@@ -154,7 +164,11 @@ class _BaseClient:
     # -- pure steps ------------------------------------------------------------------------
 
     def _payload(
-        self, messages: Sequence[Mapping[str, Any]], params: Mapping[str, Any], stream: bool, include_usage: Optional[bool]
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        params: Mapping[str, Any],
+        stream: bool,
+        include_usage: Optional[bool],
     ) -> dict[str, Any]:
         # merge_params, not a plain dict merge: a per-call routing choice (model= on a
         # client configured with auto_routing) must replace the configured one rather

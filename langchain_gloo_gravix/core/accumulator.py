@@ -49,8 +49,15 @@ from .wire import (
 
 __all__ = ["StreamAccumulator", "completion_to_delta", "stream_failure"]
 
-_ROUTING_KEYS = ("provider", "model_family", "auto_routing", "routing_mechanism",
-                 "routing_tier", "routing_confidence", "tradition")
+_ROUTING_KEYS = (
+    "provider",
+    "model_family",
+    "auto_routing",
+    "routing_mechanism",
+    "routing_tier",
+    "routing_confidence",
+    "tradition",
+)
 
 
 class _Call:
@@ -135,7 +142,7 @@ class _ChoiceState:
                 call.name = fragment.name = name
             elif name.startswith(call.name) and name != call.name:
                 # a server resending the cumulative name: emit only what is new
-                fragment.name = name[len(call.name):]
+                fragment.name = name[len(call.name) :]
                 call.name = name
             elif not call.name.endswith(name) and not call.name.startswith(name):
                 call.name += name  # a genuine name fragment
@@ -284,7 +291,9 @@ class StreamAccumulator:
         self._add_choice(choice, other, state, chunk)
         delta.other_choices = (*delta.other_choices, other)
 
-    def _add_choice(self, choice: dict[str, Any], delta: StreamDelta, state: _ChoiceState, chunk: dict[str, Any]) -> None:
+    def _add_choice(
+        self, choice: dict[str, Any], delta: StreamDelta, state: _ChoiceState, chunk: dict[str, Any]
+    ) -> None:
         # ``message`` instead of ``delta`` appears when a server answers a stream
         # request with whole messages; treat it the same.
         body = choice.get("delta") or choice.get("message")

@@ -47,8 +47,6 @@ import httpx
 from pydantic import SecretStr
 
 from .endpoints import GLOO_TOKEN_SCOPE
-from .redact import redact_error, secret_forms
-from .wire import token_fields
 from .errors import (
     APITimeoutError,
     AuthenticationError,
@@ -58,9 +56,18 @@ from .errors import (
     body_preview,
     error_from_response,
 )
+from .redact import redact_error, secret_forms
+from .wire import token_fields
 
 __all__ = [
-    "TokenCache", "GlooOAuth", "MissingCredentialsAuth", "SenderAuth", "Send", "Mint", "Wait", "token_cache_for",
+    "TokenCache",
+    "GlooOAuth",
+    "MissingCredentialsAuth",
+    "SenderAuth",
+    "Send",
+    "Mint",
+    "Wait",
+    "token_cache_for",
 ]
 
 DEFAULT_EXPIRES_IN = 3600.0
@@ -360,8 +367,9 @@ class GlooOAuth(SenderAuth):
         try:
             return self._accept_unredacted(response)
         except GlooGravixError as error:
-            # a token endpoint may echo our Basic header or secret in its error body
-            raise redact_error(error, secret_forms(client_id=self.client_id, client_secret=self._secret.get_secret_value()))
+            # a token endpoint may echo our Basic header or secret in its error body: scrubbed in place
+            redact_error(error, secret_forms(client_id=self.client_id, client_secret=self._secret.get_secret_value()))
+            raise
 
     def _accept_unredacted(self, response: httpx.Response) -> tuple[str, float]:
         raw = response.content
@@ -385,8 +393,7 @@ class GlooOAuth(SenderAuth):
         if token is None:
             # The body is not shown: it may hold a token that is merely malformed.
             raise MalformedResponseError(
-                f"token endpoint {self.token_url} answered HTTP 200 without a usable access_token "
-                f"({len(raw)} bytes)",
+                f"token endpoint {self.token_url} answered HTTP 200 without a usable access_token ({len(raw)} bytes)",
                 endpoint=self.endpoint,
                 status_code=200,
             )
@@ -396,9 +403,11 @@ class GlooOAuth(SenderAuth):
         settled = False
         try:
             response = yield Mint(self._token_request(encode=True))
-            if response.status_code in (400, 401) and quote(self.client_id, safe="") + quote(
-                self._secret.get_secret_value(), safe=""
-            ) != self.client_id + self._secret.get_secret_value():
+            if (
+                response.status_code in (400, 401)
+                and quote(self.client_id, safe="") + quote(self._secret.get_secret_value(), safe="")
+                != self.client_id + self._secret.get_secret_value()
+            ):
                 response = yield Mint(self._token_request(encode=False))
             token, expires_in = self._accept(response)
             self.cache.settle(round_, token, expires_in)

@@ -32,7 +32,9 @@ def _declared(response: httpx.Response) -> int:
     return int(value) if value.isdigit() and len(value) < 20 else 0
 
 
-def _grow(response: httpx.Response, chunks: list[bytes], size: int, chunk: bytes, limit: int, endpoint: Optional[str]) -> int:
+def _grow(
+    response: httpx.Response, chunks: list[bytes], size: int, chunk: bytes, limit: int, endpoint: Optional[str]
+) -> int:
     size += len(chunk)
     if size > limit:
         raise _too_large(response, size, limit, endpoint)

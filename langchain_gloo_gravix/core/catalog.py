@@ -107,7 +107,9 @@ _KNOWN: dict[str, ModelSpec] = {
     "gloo-deepseek-v3.2-speciale": ModelSpec(131072, 32768, structured_output=True, reasoning=True),
     "gloo-meta-llama-3.1-8b-instruct": _NO_TOOLS,
     "gloo-deepseek-r1": replace(_NO_TOOLS, max_output_tokens=32768, reasoning=True),
-    "gloo-meta-llama-4-maverick": replace(_NO_TOOLS, context_window=1048576, max_output_tokens=16384, image_inputs=True),
+    "gloo-meta-llama-4-maverick": replace(
+        _NO_TOOLS, context_window=1048576, max_output_tokens=16384, image_inputs=True
+    ),
     # -- Gloo v1 (Bedrock-style ids, provider-apis 1.3; response_format is a v2 field) -
     "us.meta.llama3-3-70b-instruct-v1:0": ModelSpec(131072, 8192),
     "meta.llama3-70b-instruct-v1:0": ModelSpec(8192, 2048),  # Llama 3 (not 3.1): 8k window
@@ -180,7 +182,9 @@ class ModelCatalog:
 
     def __init__(self, known: Optional[Mapping[str, ModelSpec]] = None) -> None:
         self._lock = threading.Lock()
-        self._known: dict[str, ModelSpec] = {k.strip().lower(): v for k, v in (known if known is not None else _KNOWN).items()}
+        self._known: dict[str, ModelSpec] = {
+            k.strip().lower(): v for k, v in (known if known is not None else _KNOWN).items()
+        }
 
     def __contains__(self, model: object) -> bool:
         return isinstance(model, str) and model.strip().lower() in self._known

@@ -13,8 +13,15 @@ from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, Sequen
 import httpx
 
 from ._base import (
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, Secret, _BaseClient, encode_body,
-    parse_completion, parse_models,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    Secret,
+    _BaseClient,
+    encode_body,
+    parse_completion,
+    parse_models,
 )
 from .embeddings import EmbeddingBatch, EmbeddingCall, EmbeddingResult
 from .endpoints import Endpoint
@@ -118,7 +125,9 @@ class Client(_BaseClient):
     ) -> ChatStream:
         """A lazy stream of :class:`StreamDelta`; validation errors raise here, at once."""
         payload = self._payload(messages, params, True, include_usage)
-        return ChatStream(self._sender, self._chat_url, payload, encode_body(payload), self._headers_for(extra_headers), on_retry)
+        return ChatStream(
+            self._sender, self._chat_url, payload, encode_body(payload), self._headers_for(extra_headers), on_retry
+        )
 
     def request(
         self,
@@ -135,7 +144,9 @@ class Client(_BaseClient):
         url = path_or_url if "://" in path_or_url else self.base_url + "/" + path_or_url.lstrip("/")
         content = None if body is None else encode_body(body)
         headers = self._headers_for(extra_headers)
-        return self._sender.request(method, url, headers=headers, content=content, authenticate=authenticate, on_retry=on_retry)
+        return self._sender.request(
+            method, url, headers=headers, content=content, authenticate=authenticate, on_retry=on_retry
+        )
 
     def embed(
         self,
@@ -259,7 +270,9 @@ class AsyncClient(_BaseClient):
         **params: Any,
     ) -> AsyncChatStream:
         payload = self._payload(messages, params, True, include_usage)
-        return AsyncChatStream(self._sender, self._chat_url, payload, encode_body(payload), self._headers_for(extra_headers), on_retry)
+        return AsyncChatStream(
+            self._sender, self._chat_url, payload, encode_body(payload), self._headers_for(extra_headers), on_retry
+        )
 
     async def request(
         self,
@@ -275,7 +288,9 @@ class AsyncClient(_BaseClient):
         url = path_or_url if "://" in path_or_url else self.base_url + "/" + path_or_url.lstrip("/")
         content = None if body is None else encode_body(body)
         headers = self._headers_for(extra_headers)
-        return await self._sender.request(method, url, headers=headers, content=content, authenticate=authenticate, on_retry=on_retry)
+        return await self._sender.request(
+            method, url, headers=headers, content=content, authenticate=authenticate, on_retry=on_retry
+        )
 
     async def embed(
         self,

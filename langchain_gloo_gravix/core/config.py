@@ -71,7 +71,12 @@ def _user_stacklevel() -> int:
     """The ``warnings.warn`` stacklevel of the first frame outside this package, its
     adapters, pydantic and the frameworks (the user's constructor call)."""
     internal = tuple(
-        root + os.sep for root in map(_package_root, ("langchain_gloo_gravix", "llama_index_ext", "pydantic", "langchain_core", "llama_index.core")) if root
+        root + os.sep
+        for root in map(
+            _package_root,
+            ("langchain_gloo_gravix", "llama_index_ext", "pydantic", "langchain_core", "llama_index.core"),
+        )
+        if root
     )
     frame: Optional[FrameType] = sys._getframe(2)  # 1: warnings.warn's caller (check_base_url); 2: its caller
     level = 2
@@ -219,7 +224,9 @@ def check_base_url(url: str, source: str = "base_url") -> str:
     if "?" in url or "#" in url:
         # not shown whole: a query is where people put keys
         shown = url.split("?", 1)[0].split("#", 1)[0]
-        raise ConfigurationError(f"{source} must not have a ?query or #fragment (paths are appended to it): {shown!r}...")
+        raise ConfigurationError(
+            f"{source} must not have a ?query or #fragment (paths are appended to it): {shown!r}..."
+        )
     if scheme == "http" and not _is_loopback(parts.hostname):
         warnings.warn(
             f"{source} {url!r} sends credentials unencrypted (http:// to a host that is not loopback); "
@@ -227,7 +234,7 @@ def check_base_url(url: str, source: str = "base_url") -> str:
             CleartextBaseURLWarning,
             stacklevel=_user_stacklevel(),
         )
-    return scheme + url[len(parts.scheme):]
+    return scheme + url[len(parts.scheme) :]
 
 
 # -- headers -------------------------------------------------------------------------------------

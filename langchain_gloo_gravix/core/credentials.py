@@ -81,7 +81,9 @@ def check_credential(value: Any, name: str, *, header: bool = False, unset_hint:
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise ConfigurationError(f"{name} contains a control character (the value is not shown)")
     if header and not value.isascii():
-        raise ConfigurationError(f"{name} contains a non-ASCII character and cannot be sent in a header (value not shown)")
+        raise ConfigurationError(
+            f"{name} contains a non-ASCII character and cannot be sent in a header (value not shown)"
+        )
     return value
 
 

@@ -113,7 +113,10 @@ class EmbeddingBatch:
 
     def halves(self) -> tuple["EmbeddingBatch", "EmbeddingBatch"]:
         middle = len(self.texts) // 2
-        return (EmbeddingBatch(self.start, self.texts[:middle]), EmbeddingBatch(self.start + middle, self.texts[middle:]))
+        return (
+            EmbeddingBatch(self.start, self.texts[:middle]),
+            EmbeddingBatch(self.start + middle, self.texts[middle:]),
+        )
 
 
 def _is_int(value: Any) -> bool:
@@ -136,7 +139,9 @@ def validate_inputs(texts: Any) -> list[str]:
                 f"input {index} is a {type(text).__name__}, not a string; embeddings take text only", index=index
             )
         if not text:
-            raise InvalidEmbeddingInputError(f"input {index} is an empty string; the service rejects empty inputs", index=index)
+            raise InvalidEmbeddingInputError(
+                f"input {index} is an empty string; the service rejects empty inputs", index=index
+            )
     return items
 
 
@@ -322,7 +327,9 @@ class EmbeddingCall:
                 raise self._malformed(f"item {position} is not an object", status, headers, raw)
             index = item.get("index", position)
             if not _is_int(index) or not 0 <= index < count:
-                raise self._malformed(f"item {position} has index {index!r}, outside 0..{count - 1}", status, headers, raw)
+                raise self._malformed(
+                    f"item {position} has index {index!r}, outside 0..{count - 1}", status, headers, raw
+                )
             if placed[index] is not None:
                 raise self._malformed(f"index {index} appears twice", status, headers, raw)
             placed[index] = self._vector(item.get("embedding"), position, status, headers, raw)

@@ -163,9 +163,7 @@ def get_endpoint(endpoint: Endpoint | str) -> Endpoint:
         return endpoint
     found = ENDPOINTS.get(endpoint) or _ALIASES.get(endpoint)
     if found is None:
-        raise ValueError(
-            f"unknown endpoint {endpoint!r}; expected one of {', '.join(ENDPOINTS)}"
-        )
+        raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {', '.join(ENDPOINTS)}")
     return found
 
 

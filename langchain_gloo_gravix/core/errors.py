@@ -381,8 +381,10 @@ def error_from_response(
     cls = _STATUS_CLASSES.get(status_code)
     if cls is None:
         cls = ServerError if status_code >= 500 else APIStatusError
-    if cls is BadRequestError and server_message and any(
-        hint in server_message.lower() for hint in _CONTEXT_OVERFLOW_HINTS
+    if (
+        cls is BadRequestError
+        and server_message
+        and any(hint in server_message.lower() for hint in _CONTEXT_OVERFLOW_HINTS)
     ):
         cls = ContextOverflowError
     retryable = details.get("retryable")
@@ -491,7 +493,9 @@ def header_error(headers: Mapping[str, str], *, endpoint: str | None = None) -> 
     )
 
 
-def translate_exception(exc: BaseException, *, endpoint: str | None = None, base_url: str | None = None) -> BaseException:
+def translate_exception(
+    exc: BaseException, *, endpoint: str | None = None, base_url: str | None = None
+) -> BaseException:
     """Foreign exceptions -> package errors: the one mapping (returns others unchanged).
 
     httpx timeouts and transport errors, undecodable gzip/deflate bodies, pathological
@@ -524,9 +528,13 @@ def translate_exception(exc: BaseException, *, endpoint: str | None = None, base
             retryable=False,
         )
     if isinstance(exc, RecursionError):
-        return MalformedResponseError(f"{name} sent JSON nested too deeply to parse", endpoint=endpoint, code="too_deep")
+        return MalformedResponseError(
+            f"{name} sent JSON nested too deeply to parse", endpoint=endpoint, code="too_deep"
+        )
     if isinstance(exc, OverflowError):
         return MalformedResponseError(f"{name} sent a number too large to read", endpoint=endpoint, code="overflow")
     if isinstance(exc, UnicodeDecodeError):
-        return MalformedResponseError(f"{name} sent text that is not valid UTF-8", endpoint=endpoint, code="decoding_error")
+        return MalformedResponseError(
+            f"{name} sent text that is not valid UTF-8", endpoint=endpoint, code="decoding_error"
+        )
     return exc

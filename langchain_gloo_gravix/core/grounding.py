@@ -46,7 +46,9 @@ def check_grounded_options(grounded: bool, api_version: str, options: Mapping[st
             f"{'it' if len(given) == 1 else 'them'}"
         )
     if grounded and api_version != "v2":
-        raise ValueError(f"grounded=True needs api_version='v2' (grounded completions are a Gloo v2 route), got {api_version!r}")
+        raise ValueError(
+            f"grounded=True needs api_version='v2' (grounded completions are a Gloo v2 route), got {api_version!r}"
+        )
 
 
 def reject_grounding_params(endpoint_name: str, params: Mapping[str, Any]) -> None:

@@ -20,7 +20,11 @@ import warnings
 from typing import Any, Iterable, Mapping
 
 __all__ = [
-    "OPENAI_REQUEST_FIELDS", "ADAPTER_OPTIONS", "split_unknown_options", "unknown_option_warning", "move_unknown_options",
+    "OPENAI_REQUEST_FIELDS",
+    "ADAPTER_OPTIONS",
+    "split_unknown_options",
+    "unknown_option_warning",
+    "move_unknown_options",
 ]
 
 #: OpenAI-style request fields both frameworks' classes declare; sent only when set.
@@ -105,7 +109,9 @@ def move_unknown_options(values: Mapping[str, Any], declared: Iterable[str], des
 
 
 # Packages between the user's constructor call and this module (the depth differs per framework).
-_FRAMEWORK_PACKAGES = frozenset({"langchain_gloo_gravix", "llama_index_ext", "langchain_core", "llama_index", "pydantic"})
+_FRAMEWORK_PACKAGES = frozenset(
+    {"langchain_gloo_gravix", "llama_index_ext", "langchain_core", "llama_index", "pydantic"}
+)
 
 
 def _user_stacklevel() -> int:

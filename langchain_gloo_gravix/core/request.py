@@ -52,7 +52,9 @@ def _tool_name(tool: Any) -> Optional[str]:
     return None
 
 
-def normalize_tool_choice(endpoint: Endpoint, tools: Optional[Sequence[Any]], tool_choice: Any) -> tuple[Optional[list[Any]], Any]:
+def normalize_tool_choice(
+    endpoint: Endpoint, tools: Optional[Sequence[Any]], tool_choice: Any
+) -> tuple[Optional[list[Any]], Any]:
     """Map every tool_choice form users pass to what ``endpoint`` understands.
 
     ``"any"`` and ``True`` mean "some tool must be called" (``"required"``); a tool
@@ -80,9 +82,7 @@ def normalize_tool_choice(endpoint: Endpoint, tools: Optional[Sequence[Any]], to
                 f"use one of {', '.join(endpoint.tool_choices)} or a tool name"
             )
     else:
-        raise ValueError(
-            f"tool_choice must be a string, a dict or a bool, got {type(tool_choice).__name__}"
-        )
+        raise ValueError(f"tool_choice must be a string, a dict or a bool, got {type(tool_choice).__name__}")
     if named is None:
         if tool_choice in ("required",) and not tools:
             raise ValueError("tool_choice='required' needs at least one tool in tools")
@@ -126,9 +126,7 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             tradition = out["tradition"]
             # The server silently ignores unknown traditions (provider-apis 6.4), so check here.
             if not isinstance(tradition, str) or tradition.strip().lower() not in GLOO_TRADITIONS:
-                raise ValueError(
-                    f"tradition must be one of {', '.join(GLOO_TRADITIONS)} (any case), got {tradition!r}"
-                )
+                raise ValueError(f"tradition must be one of {', '.join(GLOO_TRADITIONS)} (any case), got {tradition!r}")
             out["tradition"] = tradition.strip().lower()
     else:
         for key in _V2_ONLY:
@@ -137,7 +135,9 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
         out.pop("auto_routing", None)
         if "model" not in out:
             if endpoint.default_model is None:
-                raise ValueError(f"model is required for {endpoint.name} (e.g. model='meta-llama/llama-3.1-8b-instruct')")
+                raise ValueError(
+                    f"model is required for {endpoint.name} (e.g. model='meta-llama/llama-3.1-8b-instruct')"
+                )
             out["model"] = endpoint.default_model
     # Grounded completions (provider-apis 3.5): their own fields, refused elsewhere.
     if endpoint.grounding:
@@ -149,7 +149,9 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
     if "temperature" in out:
         t = out["temperature"]
         if not _is_number(t) or not 0 <= t <= endpoint.temperature_max:
-            raise ValueError(f"temperature must be a number from 0 to {endpoint.temperature_max:g} for {endpoint.name}, got {t!r}")
+            raise ValueError(
+                f"temperature must be a number from 0 to {endpoint.temperature_max:g} for {endpoint.name}, got {t!r}"
+            )
     if "max_tokens" in out:
         m = out["max_tokens"]
         if not isinstance(m, int) or isinstance(m, bool) or m < 1:
@@ -177,7 +179,9 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             out.pop("tool_choice", None)
         else:
             if endpoint.tool_choices is not None and isinstance(choice, str) and choice not in endpoint.tool_choices:
-                raise ValueError(f"tool_choice must be one of {', '.join(endpoint.tool_choices)} for {endpoint.name}, got {choice!r}")
+                raise ValueError(
+                    f"tool_choice must be one of {', '.join(endpoint.tool_choices)} for {endpoint.name}, got {choice!r}"
+                )
             out["tool_choice"] = choice
     return out
 

@@ -55,13 +55,20 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator,
 
 import httpx
 
-from .auth import GlooOAuth, Mint, SenderAuth, Send, Wait
-from .bodies import DEFAULT_MAX_BODY_BYTES, aread_capped, read_capped, request_url
-from .errors import APITimeoutError, GlooGravixError, StreamTimeoutError, error_from_response, header_error, translate_exception
-from .redact import redact_error
-from .sse import DEFAULT_MAX_EVENT_BYTES
 from .accumulator import StreamAccumulator, stream_failure
+from .auth import GlooOAuth, Mint, Send, SenderAuth, Wait
+from .bodies import DEFAULT_MAX_BODY_BYTES, aread_capped, read_capped, request_url
+from .errors import (
+    APITimeoutError,
+    GlooGravixError,
+    StreamTimeoutError,
+    error_from_response,
+    header_error,
+    translate_exception,
+)
+from .redact import redact_error
 from .retry import RetryPolicy
+from .sse import DEFAULT_MAX_EVENT_BYTES
 
 __all__ = [
     "SyncSender",
@@ -269,13 +276,21 @@ class _SenderBase:
         )
         return self.redacted(error)
 
-    def mid_stream_error(self, exc: BaseException, accumulator: StreamAccumulator, request_id: Optional[str]) -> GlooGravixError:
+    def mid_stream_error(
+        self, exc: BaseException, accumulator: StreamAccumulator, request_id: Optional[str]
+    ) -> GlooGravixError:
         """A failure after the first event, whatever its cause: a :class:`StreamError` carrying the text, tool
         calls and usage received so far (streaming.stream_failure); a timeout stays recognisable as one."""
         error = stream_failure(self.translate(exc), accumulator, endpoint=self.endpoint, request_id=request_id)
-        if isinstance(error, StreamTimeoutError) and error.code == "read_timeout" and self.stream_idle_timeout is not None:
+        if (
+            isinstance(error, StreamTimeoutError)
+            and error.code == "read_timeout"
+            and self.stream_idle_timeout is not None
+        ):
             # the read timeout of a stream is its idle timeout (see the module docstring)
-            error.message = f"stream sent nothing for {self.stream_idle_timeout:g} s (stream_idle_timeout): {error.message}"
+            error.message = (
+                f"stream sent nothing for {self.stream_idle_timeout:g} s (stream_idle_timeout): {error.message}"
+            )
             error.args = (error.message,)
         return self.redacted(error)
 
@@ -338,7 +353,9 @@ class SyncSender(_SenderBase):
                 self._transport = transport or httpx.HTTPTransport(limits=LIMITS, verify=ssl_context())
                 self.direct = True
 
-    def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request:
+    def build(
+        self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
+    ) -> httpx.Request:
         try:
             if self.http is None:
                 return httpx.Request(method, url, headers=headers, content=content)
@@ -499,7 +516,9 @@ class AsyncSender(_SenderBase):
                 self._transport = transport
                 self.direct = True
 
-    def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request:
+    def build(
+        self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
+    ) -> httpx.Request:
         try:
             if self.http is None:
                 return httpx.Request(method, url, headers=headers, content=content)

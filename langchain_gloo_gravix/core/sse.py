@@ -42,8 +42,19 @@ class SSEDecoder:
     :class:`ResponseTooLargeError`.
     """
 
-    __slots__ = ("_tail", "_tail_len", "_bom", "_after_cr", "_started", "_data", "_event", "_id", "_retry",
-                 "comments", "max_event_bytes")
+    __slots__ = (
+        "_tail",
+        "_tail_len",
+        "_bom",
+        "_after_cr",
+        "_started",
+        "_data",
+        "_event",
+        "_id",
+        "_retry",
+        "comments",
+        "max_event_bytes",
+    )
 
     def __init__(self, max_event_bytes: Optional[int] = None) -> None:
         self._tail: list[bytes] = []  # pieces of an unterminated line carried to the next feed
@@ -190,9 +201,7 @@ def iter_events(chunks: Iterable[bytes], decoder: Optional[SSEDecoder] = None) -
     yield from decoder.flush()
 
 
-async def aiter_events(
-    chunks: AsyncIterable[bytes], decoder: Optional[SSEDecoder] = None
-) -> AsyncIterator[SSEEvent]:
+async def aiter_events(chunks: AsyncIterable[bytes], decoder: Optional[SSEDecoder] = None) -> AsyncIterator[SSEEvent]:
     decoder = decoder or SSEDecoder()
     async for chunk in chunks:
         for event in decoder.feed(chunk):

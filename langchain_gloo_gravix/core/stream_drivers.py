@@ -15,11 +15,11 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, O
 
 import httpx
 
-from .stream_state import StreamState, whole_answer
+from .accumulator import StreamAccumulator
 from .bodies import aread_capped, not_an_event_stream, read_capped
 from .errors import BadRequestError, GlooGravixError
 from .sender import Recover, RetryHook
-from .accumulator import StreamAccumulator
+from .stream_state import StreamState, whole_answer
 from .wire import ChatCompletion, StreamDelta
 
 __all__ = ["ChatStream", "AsyncChatStream", "StreamSender", "AsyncStreamSender"]
@@ -31,14 +31,18 @@ class _SenderCommon(Protocol):
     endpoint: str
     stream_idle_timeout: Optional[float]
 
-    def build(self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]) -> httpx.Request: ...
+    def build(
+        self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
+    ) -> httpx.Request: ...
 
     def status_error(self, response: httpx.Response) -> GlooGravixError: ...
 
     max_body_bytes: Optional[int]
     max_event_bytes: Optional[int]
 
-    def mid_stream_error(self, exc: BaseException, accumulator: StreamAccumulator, request_id: Optional[str]) -> GlooGravixError: ...
+    def mid_stream_error(
+        self, exc: BaseException, accumulator: StreamAccumulator, request_id: Optional[str]
+    ) -> GlooGravixError: ...
 
     def redacted(self, error: GlooGravixError) -> GlooGravixError: ...
 
@@ -48,7 +52,9 @@ class StreamSender(_SenderCommon, Protocol):
 
     def send_once(self, request: httpx.Request, *, stream: bool = ...) -> httpx.Response: ...
 
-    def run(self, attempt: Callable[[], T], *, on_retry: Optional[RetryHook] = ..., recover: Optional[Recover] = ...) -> T: ...
+    def run(
+        self, attempt: Callable[[], T], *, on_retry: Optional[RetryHook] = ..., recover: Optional[Recover] = ...
+    ) -> T: ...
 
     def byte_chunks(self, response: httpx.Response) -> Iterator[bytes]: ...
 
@@ -59,7 +65,11 @@ class AsyncStreamSender(_SenderCommon, Protocol):
     async def send_once(self, request: httpx.Request, *, stream: bool = ...) -> httpx.Response: ...
 
     async def run(
-        self, attempt: Callable[[], Awaitable[T]], *, on_retry: Optional[RetryHook] = ..., recover: Optional[Recover] = ...
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        *,
+        on_retry: Optional[RetryHook] = ...,
+        recover: Optional[Recover] = ...,
     ) -> T: ...
 
     def byte_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]: ...
@@ -115,7 +125,10 @@ class _StreamBase:
     def _new_state(self, response: httpx.Response) -> StreamState:
         sender = self._sender
         return StreamState(
-            endpoint=sender.endpoint, idle_timeout=sender.stream_idle_timeout, response=response, max_event_bytes=sender.max_event_bytes
+            endpoint=sender.endpoint,
+            idle_timeout=sender.stream_idle_timeout,
+            response=response,
+            max_event_bytes=sender.max_event_bytes,
         )
 
     def _whole(self, response: httpx.Response) -> list[StreamDelta]:
@@ -250,7 +263,9 @@ class AsyncChatStream(_StreamBase):
 
     async def _iterate(self) -> AsyncIterator[StreamDelta]:
         try:
-            for delta in await self._sender.run(self._attempt, on_retry=self._on_retry, recover=self._drop_stream_options):
+            for delta in await self._sender.run(
+                self._attempt, on_retry=self._on_retry, recover=self._drop_stream_options
+            ):
                 yield delta
             state = self._state
             assert state is not None

@@ -11,9 +11,9 @@ import json
 import time
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from .accumulator import StreamAccumulator, completion_to_delta, stream_failure
 from .errors import MalformedResponseError, StreamError, StreamTimeoutError, request_id_from_headers
 from .sse import SSEDecoder
-from .accumulator import StreamAccumulator, completion_to_delta, stream_failure
 from .wire import StreamDelta
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +27,17 @@ _loads = json.loads
 
 
 class StreamState:
-    __slots__ = ("accumulator", "decoder", "done", "idle_timeout", "_last_event", "_clock", "endpoint", "request_id", "_error")
+    __slots__ = (
+        "accumulator",
+        "decoder",
+        "done",
+        "idle_timeout",
+        "_last_event",
+        "_clock",
+        "endpoint",
+        "request_id",
+        "_error",
+    )
 
     def __init__(
         self,
@@ -56,7 +66,9 @@ class StreamState:
         try:
             events = self.decoder.feed(chunk)
         except Exception as exc:  # an event over max_event_bytes
-            raise stream_failure(exc, self.accumulator, endpoint=self.endpoint, request_id=self.request_id, started=False) from None
+            raise stream_failure(
+                exc, self.accumulator, endpoint=self.endpoint, request_id=self.request_id, started=False
+            ) from None
         if not events:
             # Only keep-alive comments or a partial line: these do not count as
             # progress, or ": ping" lines would keep a stalled stream open forever.

@@ -50,7 +50,9 @@ class SplitPoolTransport(httpx.AsyncBaseTransport):
         per_pool = httpx.Limits(
             max_connections=None if limits.max_connections is None else max(1, -(-limits.max_connections // pools)),
             max_keepalive_connections=(
-                None if limits.max_keepalive_connections is None else max(1, -(-limits.max_keepalive_connections // pools))
+                None
+                if limits.max_keepalive_connections is None
+                else max(1, -(-limits.max_keepalive_connections // pools))
             ),
             keepalive_expiry=limits.keepalive_expiry,
         )

@@ -32,7 +32,6 @@ from typing import Annotated, Any, Callable, ClassVar, Mapping, Optional, Sequen
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from .grounding_result import Grounding
 from .errors import (
     MalformedResponseError,
     ResponseTooLargeError,
@@ -40,6 +39,7 @@ from .errors import (
     error_from_envelope,
     request_id_from_headers,
 )
+from .grounding_result import Grounding
 
 __all__ = [
     "FunctionCall",
@@ -570,7 +570,9 @@ class StreamDelta:
 # -- whole bodies: parsed here, once, for both clients ------------------------------------
 
 
-def check_body_size(raw: bytes, limit: Optional[int], *, endpoint: Optional[str], request_id: Optional[str] = None) -> None:
+def check_body_size(
+    raw: bytes, limit: Optional[int], *, endpoint: Optional[str], request_id: Optional[str] = None
+) -> None:
     """Raise :class:`ResponseTooLargeError` when a body exceeds ``max_body_bytes``."""
     if limit is not None and len(raw) > limit:
         raise ResponseTooLargeError(
@@ -657,9 +659,7 @@ def parse_models(raw: bytes, *, endpoint: Optional[str] = None) -> list[ModelInf
     return models
 
 
-def token_fields(
-    raw: bytes, default_expires_in: float, max_expires_in: float = 86400.0
-) -> tuple[Optional[str], float]:
+def token_fields(raw: bytes, default_expires_in: float, max_expires_in: float = 86400.0) -> tuple[Optional[str], float]:
     """``(access_token, expires_in)`` of a token response, read leniently and never raising.
 
     The token is None when the body has no usable one: surrounding whitespace (a CRLF in a
@@ -674,7 +674,9 @@ def token_fields(
         return None, default_expires_in
     if not isinstance(data, dict):
         return None, default_expires_in
-    return _usable_token(data.get("access_token")), _lifetime(data.get("expires_in"), default_expires_in, max_expires_in)
+    return _usable_token(data.get("access_token")), _lifetime(
+        data.get("expires_in"), default_expires_in, max_expires_in
+    )
 
 
 def _usable_token(value: Any) -> Optional[str]:

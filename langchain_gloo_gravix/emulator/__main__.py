@@ -11,18 +11,27 @@ from .emulator import Emulator
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m langchain_gloo_gravix.emulator",
-        description="Local emulator of Gloo AI and Gravix Layer chat completions.")
+        description="Local emulator of Gloo AI and Gravix Layer chat completions.",
+    )
     parser.add_argument("--port", type=int, default=8787, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--token-lifetime", type=int, default=3600, help="OAuth token lifetime in seconds")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     parser.add_argument(
-        "--publisher", action="append", default=[], metavar="NAME=PATH",
-        help="serve the JSON-lines file PATH (one {\"text\", \"title\"?, \"url\"?, \"id\"?} per line) as "
-             "rag_publisher NAME on the grounded route; repeatable")
+        "--publisher",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help='serve the JSON-lines file PATH (one {"text", "title"?, "url"?, "id"?} per line) as '
+        "rag_publisher NAME on the grounded route; repeatable",
+    )
     parser.add_argument(
-        "--fail", action="append", default=[], metavar="SPEC",
+        "--fail",
+        action="append",
+        default=[],
+        metavar="SPEC",
         help="make the next chat requests fail, in order, to test retry code: e.g. --fail 429,503 "
-             "(statuses 4xx/5xx, 429:SECONDS for Retry-After, slow:SECONDS, cut, stream_error); repeatable")
+        "(statuses 4xx/5xx, 429:SECONDS for Retry-After, slow:SECONDS, cut, stream_error); repeatable",
+    )
     args = parser.parse_args(argv)
 
     emu = Emulator(port=args.port, token_lifetime=args.token_lifetime)
@@ -58,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  export GRAVIXLAYER_API_KEY={Emulator.GRAVIX_API_KEY}")
     if specs:
         print(f"The next {len(specs)} chat request(s) fail: {', '.join(specs)}")
-    print(f"More failures at run time: curl -X POST {emu.base_url}/_emulator/faults -d '{{\"faults\": [\"429\", \"503\"]}}'")
+    print(
+        f'More failures at run time: curl -X POST {emu.base_url}/_emulator/faults -d \'{{"faults": ["429", "503"]}}\''
+    )
     print("Press Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()

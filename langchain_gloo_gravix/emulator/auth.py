@@ -68,9 +68,18 @@ class TokenStore:
             now = time.time()
             # A JWT with the claims of Gloo's Cognito access tokens (section 1.2);
             # the issuer and ``jti`` say it comes from the emulator.
-            claims = {"sub": client_id, "token_use": "access", "scope": scope,
-                      "auth_time": int(now), "iss": ISSUER, "exp": int(now) + self.lifetime,
-                      "iat": int(now), "version": 2, "jti": f"emulator-{n:06d}", "client_id": client_id}
+            claims = {
+                "sub": client_id,
+                "token_use": "access",
+                "scope": scope,
+                "auth_time": int(now),
+                "iss": ISSUER,
+                "exp": int(now) + self.lifetime,
+                "iat": int(now),
+                "version": 2,
+                "jti": f"emulator-{n:06d}",
+                "client_id": client_id,
+            }
             token = encode_jwt(claims)
             self._tokens[token] = _Token("api/access" in scope.split(), time.monotonic() + self.lifetime)
             return token
@@ -101,8 +110,9 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     return client_id, secret
 
 
-def token_grant(store: TokenStore, headers: dict, body: bytes,
-                client_id: str, client_secret: str) -> tuple[int, dict, dict]:
+def token_grant(
+    store: TokenStore, headers: dict, body: bytes, client_id: str, client_secret: str
+) -> tuple[int, dict, dict]:
     """Handle ``POST /oauth2/token``; returns ``(status, json body, headers)``."""
     no_store = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 5.1
     creds = _basic_credentials(headers.get("authorization"))
@@ -110,8 +120,9 @@ def token_grant(store: TokenStore, headers: dict, body: bytes,
     # per RFC 6749 2.3.1 (Gloo's TypeScript clients) -- section 1.2.
     # client_secret_post is unconfirmed upstream (section 1.2), so only Basic
     # is accepted: a plugin that works here uses the documented method.
-    if creds is None or (creds != (client_id, client_secret) and
-                         tuple(unquote_plus(c) for c in creds) != (client_id, client_secret)):
+    if creds is None or (
+        creds != (client_id, client_secret) and tuple(unquote_plus(c) for c in creds) != (client_id, client_secret)
+    ):
         return 401, {"error": "invalid_client"}, {**no_store, "WWW-Authenticate": 'Basic realm="oauth2"'}
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     grant = (form.get("grant_type") or [""])[0]
@@ -125,8 +136,7 @@ def token_grant(store: TokenStore, headers: dict, body: bytes,
     # A missing scope still yields a token, but one that completions refuse
     # with 403 (section 6.1, the documented 403 gotcha).
     token = store.issue(creds[0], scope)
-    return 200, {"access_token": token, "token_type": "Bearer",
-                 "expires_in": store.lifetime}, no_store
+    return 200, {"access_token": token, "token_type": "Bearer", "expires_in": store.lifetime}, no_store
 
 
 def bearer(headers: dict) -> str | None:

@@ -75,8 +75,7 @@ def to_base64(values: list[float]) -> str:
 
 
 def _bad(message: str, field: str, rid: str, status: int = 400) -> tuple[int, dict]:
-    return status, errors.gravix_envelope(
-        "validation_error", message, rid, details={"field": field, "reason": message})
+    return status, errors.gravix_envelope("validation_error", message, rid, details={"field": field, "reason": message})
 
 
 def validate(body: Any, max_batch: int, rid: str) -> tuple[int, dict] | None:
@@ -93,7 +92,8 @@ def validate(body: Any, max_batch: int, rid: str) -> tuple[int, dict] | None:
             return _bad(f"input[{i}] must be a non-empty string", "input", rid)
     if len(items) > max_batch:
         return 413, errors.gravix_envelope(
-            "payload_too_large", f"too many inputs: {len(items)} (at most {max_batch} per request)", rid)
+            "payload_too_large", f"too many inputs: {len(items)} (at most {max_batch} per request)", rid
+        )
     if body.get("encoding_format", "float") not in ("float", "base64"):
         return _bad("encoding_format must be 'float' or 'base64'", "encoding_format", rid)
     return None
@@ -115,7 +115,8 @@ def handle(emu: "Emulator", req: "RecordedRequest", rid: str, fault: "Fault | No
     encoding = body.get("encoding_format", "float")
     if quirk == "refuse_base64" and encoding == "base64":
         return 400, errors.gravix_backend_error(
-            "encoding_format 'base64' is not supported; use 'float'", "invalid_request_error")
+            "encoding_format 'base64' is not supported; use 'float'", "invalid_request_error"
+        )
     if quirk == "ignore_base64":
         encoding = "float"
     texts = [body["input"]] if isinstance(body["input"], str) else body["input"]
@@ -124,12 +125,17 @@ def handle(emu: "Emulator", req: "RecordedRequest", rid: str, fault: "Fault | No
         values = vector(text)
         if quirk == "wrong_dims" and index == len(texts) - 1:
             values = values[:-1]
-        data.append({"object": "embedding", "index": index,
-                     "embedding": to_base64(values) if encoding == "base64" else values})
+        data.append(
+            {"object": "embedding", "index": index, "embedding": to_base64(values) if encoding == "base64" else values}
+        )
     if quirk == "drop_one":
         data = data[:-1]
     if quirk == "reversed":
         data.reverse()  # indexes stay right: clients must order by them
     tokens = sum(max(1, len(t) // 4) for t in texts)
-    return 200, {"object": "list", "data": data, "model": body["model"],
-                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+    return 200, {
+        "object": "list",
+        "data": data,
+        "model": body["model"],
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }

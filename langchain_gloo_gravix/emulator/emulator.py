@@ -66,8 +66,8 @@ class Emulator:
         self._server = EmulatorHTTPServer(self, self._requested_port)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"emulator-{self.port}", daemon=True)
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"emulator-{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -141,6 +141,7 @@ class Emulator:
     def publishers(self) -> list[str]:
         """Names the grounded route accepts as ``rag_publisher``."""
         return self._publishers.names()
+
     def inject_for_chat(self, *faults: Fault, path: str | None = None) -> None:
         """Queue faults for the next chat-completions requests only (token, model-list
         and control requests pass untouched); ``path`` narrows it to one endpoint."""

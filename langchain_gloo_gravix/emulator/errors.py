@@ -113,9 +113,7 @@ def type_error(loc: list, kind: str, value: Any) -> dict:
         "int_type": "Input should be a valid integer",
         "bool_type": "Input should be a valid boolean",
         "string_type": "Input should be a valid string",
-        "model_attributes_type": (
-            "Input should be a valid dictionary or object to extract fields from"
-        ),
+        "model_attributes_type": ("Input should be a valid dictionary or object to extract fields from"),
     }
     return {"type": kind, "loc": loc, "msg": msgs[kind], "input": value}
 

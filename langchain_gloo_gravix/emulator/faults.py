@@ -11,9 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-TOOL_QUIRKS = frozenset(
-    {"repeat_id_name", "no_index", "whole_call", "args_object", "parallel_same_index"}
-)
+TOOL_QUIRKS = frozenset({"repeat_id_name", "no_index", "whole_call", "args_object", "parallel_same_index"})
 
 # Kinds that answer on their own, before auth or validation (a gateway or
 # proxy failing in front of the service).
@@ -105,8 +103,10 @@ class Fault:
         if head == "stream_error":
             return cls.stream_error()
         if not head.isdigit() or not 400 <= int(head) <= 599:
-            raise ValueError(f"unknown fault {spec!r}: expected a 4xx/5xx status (429, 429:5, 503...), "
-                             "slow:SECONDS, cut or stream_error")
+            raise ValueError(
+                f"unknown fault {spec!r}: expected a 4xx/5xx status (429, 429:5, 503...), "
+                "slow:SECONDS, cut or stream_error"
+            )
         code = int(head)
         if code == 429:
             return cls.rate_limit(retry_after=arg or "1")

@@ -26,8 +26,15 @@ from .model import Reply, apply_limits
 from .prompt import Prompt, count_pieces
 
 __all__ = [
-    "DEFAULT_PUBLISHER", "DEFAULT_SOURCES_LIMIT", "Publishers", "load_jsonl", "validate_grounded",
-    "grounded_answer", "citations", "prepare_body", "ground",
+    "DEFAULT_PUBLISHER",
+    "DEFAULT_SOURCES_LIMIT",
+    "Publishers",
+    "load_jsonl",
+    "validate_grounded",
+    "grounded_answer",
+    "citations",
+    "prepare_body",
+    "ground",
 ]
 
 DEFAULT_SOURCES_LIMIT = 5  # the real default is unpublished [Inf]
@@ -157,8 +164,15 @@ def citations(sources: list[dict], publisher: str) -> list[dict]:
     out = []
     for doc in sources:
         snippet = doc["text"] if len(doc["text"]) <= _SNIPPET_CHARS else doc["text"][: _SNIPPET_CHARS - 3] + "..."
-        out.append({"source_id": doc["id"], "title": doc["title"], "url": doc["url"], "snippet": snippet,
-                    "publisher": publisher})
+        out.append(
+            {
+                "source_id": doc["id"],
+                "title": doc["title"],
+                "url": doc["url"],
+                "snippet": snippet,
+                "publisher": publisher,
+            }
+        )
     return out
 
 

@@ -29,8 +29,7 @@ class ToolCall:
     arguments: str  # JSON text, as on the wire
 
     def as_message_part(self) -> dict:
-        return {"id": self.id, "type": "function",
-                "function": {"name": self.name, "arguments": self.arguments}}
+        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
 
 
 #: Put this in the last user message to get Gloo's typed refusal.
@@ -55,9 +54,11 @@ class Reply:
     @property
     def usage(self) -> dict:
         completion = self.completion_tokens + self.reasoning_tokens
-        return {"prompt_tokens": self.prompt_tokens,
-                "completion_tokens": completion,
-                "total_tokens": self.prompt_tokens + completion}
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": completion,
+            "total_tokens": self.prompt_tokens + completion,
+        }
 
 
 def tool_name(tool: Any) -> str | None:
@@ -104,7 +105,9 @@ class ScriptedModel:
             # With a schema set, the answer after tool results is JSON too, built
             # from the question and what the tools returned.
             results = tool_result_text(messages)
-            with_results = Prompt.from_messages([*messages, {"role": "user", "content": f"{prompt.last_user}\n{results}"}])
+            with_results = Prompt.from_messages(
+                [*messages, {"role": "user", "content": f"{prompt.last_user}\n{results}"}]
+            )
             text = structured_text(body.get("response_format"), with_results) or results
         else:
             structured = structured_text(body.get("response_format"), prompt)
@@ -146,8 +149,33 @@ def pick_tool(tools: list[dict], tool_choice: Any, prompt: Prompt) -> dict:
 
 
 # Words too common in prompts and tool names to say which tool is meant.
-_NOT_RELEVANT = {"get", "set", "use", "call", "tool", "function", "please", "me", "my", "i", "you", "your", "it",
-                 "this", "that", "with", "be", "can", "will", "tell", "give", "find", "about", "from", "by"}
+_NOT_RELEVANT = {
+    "get",
+    "set",
+    "use",
+    "call",
+    "tool",
+    "function",
+    "please",
+    "me",
+    "my",
+    "i",
+    "you",
+    "your",
+    "it",
+    "this",
+    "that",
+    "with",
+    "be",
+    "can",
+    "will",
+    "tell",
+    "give",
+    "find",
+    "about",
+    "from",
+    "by",
+}
 
 
 def _stems(text: str) -> set[str]:

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?|\d{1,2}:\d{2}(?::\d{2})?")
-_QUOTED = re.compile(
-    r"\"([^\"\n]+)\"|(?<!\w)'([^'\n]+?)'(?!\w)|\u201c([^\u201d\n]+)\u201d|\u2018([^\u2019\n]+)\u2019"
-)
+_QUOTED = re.compile(r"\"([^\"\n]+)\"|(?<!\w)'([^'\n]+?)'(?!\w)|\u201c([^\u201d\n]+)\u201d|\u2018([^\u2019\n]+)\u2019")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
 # Capitalised words that are almost never the value a user means.
 _CAPS_STOP = {"I", "JSON", "API", "URL", "HTTP", "XML", "SQL", "OK"}
@@ -42,8 +40,7 @@ def content_text(content: object) -> str:
 
 def has_image(content: object) -> bool:
     return isinstance(content, list) and any(
-        isinstance(p, dict) and str(p.get("type", "")).startswith(("image", "input_image"))
-        for p in content
+        isinstance(p, dict) and str(p.get("type", "")).startswith(("image", "input_image")) for p in content
     )
 
 
@@ -149,7 +146,7 @@ def text_after(text: str, name: str) -> str | None:
     m = mention_pattern(name).search(text)
     if not m:
         return None
-    rest = text[m.end():]
+    rest = text[m.end() :]
     rest = re.split(r"[.?!;\n]|\)", rest.lstrip(" (:,\"'"), maxsplit=1)[0]
     rest = rest.strip(" ()\"',:")
     rest = re.sub(r"^(?:for|with|on|about|to|of|in|at|from|using)\s+", "", rest, flags=re.I)

@@ -37,7 +37,6 @@ class SseReply:
     headers: dict = field(default_factory=dict)
 
 
-
 def dispatch(emu: "Emulator", req: "RecordedRequest", request_id: str) -> JsonReply | SseReply:
     fault = None if req.path == CONTROL_PATH else emu._faults.take(req.path)
     gravix = req.path.startswith("/v1/")
@@ -87,8 +86,7 @@ def _immediate(fault: Fault, gravix: bool, req: "RecordedRequest", rid: str) -> 
 
 
 def _token(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
-    status, body, headers = auth.token_grant(
-        emu._tokens, req.headers, req.body, emu.CLIENT_ID, emu.CLIENT_SECRET)
+    status, body, headers = auth.token_grant(emu._tokens, req.headers, req.body, emu.CLIENT_ID, emu.CLIENT_SECRET)
     return JsonReply(status, body, headers)
 
 
@@ -110,7 +108,10 @@ def _embeddings(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault 
 #: Path of the control endpoint users post faults to (README: "Testing your retry code").
 CONTROL_PATH = "/_emulator/faults"
 CHAT_PATHS = (
-    "/ai/v1/chat/completions", "/ai/v2/chat/completions", "/ai/v2/chat/completions/grounded", "/v1/inference/chat/completions",
+    "/ai/v1/chat/completions",
+    "/ai/v2/chat/completions",
+    "/ai/v2/chat/completions/grounded",
+    "/v1/inference/chat/completions",
 )
 
 
@@ -141,11 +142,13 @@ def _control_faults(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fa
 def _chat(flavour: str, grounded: bool = False) -> Callable:
     def handler(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None):
         return chat(emu, req, rid, fault, flavour, grounded)
+
     return handler
 
 
-def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
-         flavour: str, grounded: bool = False) -> JsonReply | SseReply:
+def chat(
+    emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None, flavour: str, grounded: bool = False
+) -> JsonReply | SseReply:
     if flavour == GRAVIX:
         denied = auth.check_gravix(req.headers, emu.GRAVIX_API_KEY, rid)
     else:
@@ -156,13 +159,19 @@ def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
         body = validation.parse_json(req.body)
     except ValueError:
         if flavour == GRAVIX:
-            return JsonReply(400, errors.gravix_envelope(
-                "validation_error", "Invalid JSON body", rid,
-                details={"field": "body", "reason": "invalid JSON"}))
+            return JsonReply(
+                400,
+                errors.gravix_envelope(
+                    "validation_error", "Invalid JSON body", rid, details={"field": "body", "reason": "invalid JSON"}
+                ),
+            )
         return JsonReply(400, errors.gloo_ai_error(400, "Invalid JSON body", rid))
     if grounded:  # the v2 rules plus the grounded fields (section 3.5)
-        problem = (grounding.prepare_body(body, rid) or validation.validate_gloo_v2(body, rid)
-                   or grounding.validate_grounded(body, emu._publishers, rid))
+        problem = (
+            grounding.prepare_body(body, rid)
+            or validation.validate_gloo_v2(body, rid)
+            or grounding.validate_grounded(body, emu._publishers, rid)
+        )
     elif flavour == GLOO_V1:
         problem = validation.validate_gloo_v1(body)
     elif flavour == GLOO_V2:
@@ -177,8 +186,7 @@ def chat(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None,
         model = body.get("model") or catalog.V1_DEFAULT_MODEL  # section 2, D2
     elif flavour == GLOO_V2:
         prompt_text = Prompt.from_messages(body["messages"]).last_user
-        meta = _with_tradition(catalog.routing_metadata(body, prompt_text),
-                               validation.known_tradition(body))
+        meta = _with_tradition(catalog.routing_metadata(body, prompt_text), validation.known_tradition(body))
         model = meta["model"]
     else:
         model = body["model"]
@@ -215,12 +223,19 @@ def _stream_reply(shaper: Shaper, plan: StreamPlan, fault: Fault | None, n: int)
         return SseReply(sent[: params["after_chunks"]], cut=True)
     if kind == "stream_error":
         p = params
-        error = {"code": p["code"], "type": "internal_error", "message": p["message"],
-                 "fault": p["fault"], "retryable": p["retryable"]}
+        error = {
+            "code": p["code"],
+            "type": "internal_error",
+            "message": p["message"],
+            "fault": p["fault"],
+            "retryable": p["retryable"],
+        }
         # After one or two content chunks, then EOF: no [DONE]. The trace id
         # travels in ``x-sentry-trace-id`` (section 3.4, observed payload).
-        return SseReply(plan.head + plan.body[:2] + [shaper.error_chunk(error)],
-                        headers={"x-sentry-trace-id": f"emulator-trace-{n:06d}"})
+        return SseReply(
+            plan.head + plan.body[:2] + [shaper.error_chunk(error)],
+            headers={"x-sentry-trace-id": f"emulator-trace-{n:06d}"},
+        )
     if kind == "keepalive":
         return SseReply(plan.events(), pings=params["lines"])
     if kind == "crlf":

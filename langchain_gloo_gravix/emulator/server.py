@@ -149,8 +149,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         pings = reply.pings
         for i, event in enumerate(reply.events):
-            payload = event if isinstance(event, str) else json.dumps(
-                event, ensure_ascii=False, separators=(",", ":"))
+            payload = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False, separators=(",", ":"))
             self._chunk(f"data: {payload}{eol}{eol}")
             if pings and i < len(reply.events) - 1:
                 # SSE comment lines between events, as keep-alive proxies

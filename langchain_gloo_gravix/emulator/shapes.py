@@ -55,20 +55,24 @@ class Shaper:
     def completion(self, reply: Reply) -> dict:
         calls = [c.as_message_part() for c in reply.tool_calls] or None
         if self.flavour == GLOO_V1:
-            message = {"content": reply.content, "refusal": reply.refusal, "role": "assistant",
-                       "annotations": None, "audio": None, "function_call": None,
-                       "tool_calls": calls}
+            message = {
+                "content": reply.content,
+                "refusal": reply.refusal,
+                "role": "assistant",
+                "annotations": None,
+                "audio": None,
+                "function_call": None,
+                "tool_calls": calls,
+            }
             return {
                 "id": self.completion_id,
-                "choices": [{"finish_reason": reply.finish_reason, "index": 0,
-                             "logprobs": None, "message": message}],
+                "choices": [{"finish_reason": reply.finish_reason, "index": 0, "logprobs": None, "message": message}],
                 "created": self.created,
                 "model": self.model,
                 "object": "chat.completion",
                 "service_tier": None,
                 "system_fingerprint": "fp",
-                "usage": {**_gloo_usage(reply), "completion_tokens_details": None,
-                          "prompt_tokens_details": None},
+                "usage": {**_gloo_usage(reply), "completion_tokens_details": None, "prompt_tokens_details": None},
             }
         if self.flavour == GLOO_V2:
             message = {"content": reply.content, "role": "assistant", "refusal": reply.refusal}
@@ -78,8 +82,7 @@ class Shaper:
                 message["tool_calls"] = calls
             return {
                 **self._top("chat.completion", with_meta=True),
-                "choices": [{"finish_reason": reply.finish_reason, "index": 0,
-                             "message": message}],
+                "choices": [{"finish_reason": reply.finish_reason, "index": 0, "message": message}],
                 "usage": _gloo_usage(reply),
                 **self.grounding,
             }
@@ -88,8 +91,7 @@ class Shaper:
             message["tool_calls"] = calls
         return {
             **self._top("chat.completion"),
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": reply.finish_reason, "logprobs": None}],
+            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason, "logprobs": None}],
             "usage": reply.usage,
         }
 
@@ -111,8 +113,7 @@ class Shaper:
         if include_usage:
             # Usage arrives on a final chunk with an empty ``choices`` list
             # (sections 3.4 and 7.5: include_usage).
-            usage = self._envelope([], usage=reply.usage if self.flavour == GRAVIX
-                                   else _gloo_usage(reply))
+            usage = self._envelope([], usage=reply.usage if self.flavour == GRAVIX else _gloo_usage(reply))
         # Gloo never sends [DONE] (section 3.4, G5); Ollama does (7.5, O1).
         return StreamPlan(head, body, finish, usage, done=self.flavour == GRAVIX)
 
@@ -134,17 +135,23 @@ class Shaper:
             # Field order and nulls of an OpenAI-SDK ChatCompletionChunk dump,
             # matching the v1 non-stream example [Inf: v1 streaming is
             # undocumented, section 2].
-            return {"id": self.completion_id, "choices": choices, "created": self.created,
-                    "model": self.model, "object": "chat.completion.chunk",
-                    "service_tier": None, "system_fingerprint": "fp", "usage": usage}
+            return {
+                "id": self.completion_id,
+                "choices": choices,
+                "created": self.created,
+                "model": self.model,
+                "object": "chat.completion.chunk",
+                "service_tier": None,
+                "system_fingerprint": "fp",
+                "usage": usage,
+            }
         out = {**self._top("chat.completion.chunk", with_meta=with_meta), "choices": choices}
         if usage is not None:
             out["usage"] = usage
         return out
 
     def _top(self, obj: str, with_meta: bool = False) -> dict:
-        top = {"id": self.completion_id, "object": obj, "created": self.created,
-               "model": self.model}
+        top = {"id": self.completion_id, "object": obj, "created": self.created, "model": self.model}
         if self.flavour == GRAVIX:
             top["system_fingerprint"] = "fp_ollama"
         elif self.flavour == GLOO_V2 and with_meta:
@@ -154,8 +161,11 @@ class Shaper:
 
 def _gloo_usage(reply: Reply) -> dict:
     u = reply.usage
-    usage = {"completion_tokens": u["completion_tokens"], "prompt_tokens": u["prompt_tokens"],
-             "total_tokens": u["total_tokens"]}
+    usage = {
+        "completion_tokens": u["completion_tokens"],
+        "prompt_tokens": u["prompt_tokens"],
+        "total_tokens": u["total_tokens"],
+    }
     if reply.reasoning_tokens:
         usage["completion_tokens_details"] = {"reasoning_tokens": reply.reasoning_tokens}
     return usage
@@ -166,7 +176,7 @@ def content_pieces(text: str) -> list[str]:
     words = re.findall(r"\s*\S+\s*", text)
     if not words:
         return [text] if text else []
-    return ["".join(words[i:i + 2]) for i in range(0, len(words), 2)]
+    return ["".join(words[i : i + 2]) for i in range(0, len(words), 2)]
 
 
 def argument_fragments(arguments: str) -> list[str]:
@@ -174,7 +184,7 @@ def argument_fragments(arguments: str) -> list[str]:
     if len(arguments) <= 2:
         return [arguments]
     size = max(2, math.ceil(len(arguments) / 4))
-    return [arguments[i:i + size] for i in range(0, len(arguments), size)]
+    return [arguments[i : i + size] for i in range(0, len(arguments), size)]
 
 
 def tool_deltas(calls: list[ToolCall], style: str) -> list[dict]:
@@ -184,11 +194,17 @@ def tool_deltas(calls: list[ToolCall], style: str) -> list[dict]:
         head = {"id": call.id, "type": "function"}
         if style in ("whole_call", "parallel_same_index"):
             index = 0 if style == "parallel_same_index" else i
-            deltas.append({"tool_calls": [{"index": index, **head, "function": {
-                "name": call.name, "arguments": call.arguments}}]})
+            deltas.append(
+                {"tool_calls": [{"index": index, **head, "function": {"name": call.name, "arguments": call.arguments}}]}
+            )
         elif style == "args_object":
-            deltas.append({"tool_calls": [{"index": i, **head, "function": {
-                "name": call.name, "arguments": json.loads(call.arguments)}}]})
+            deltas.append(
+                {
+                    "tool_calls": [
+                        {"index": i, **head, "function": {"name": call.name, "arguments": json.loads(call.arguments)}}
+                    ]
+                }
+            )
         else:
             first = {"index": i, **head, "function": {"name": call.name, "arguments": ""}}
             if style == "no_index":

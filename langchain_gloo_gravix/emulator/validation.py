@@ -106,16 +106,27 @@ def validate_gloo_v2(body: Any, request_id: str) -> Problem | None:
     # auto_routing:false does not count as a mechanism (section 3.1, G2 canary).
     mechanisms = [auto is True, model is not None, family is not None]
     if sum(mechanisms) == 0:
-        return 422, errors.fastapi_detail([errors.value_error(
-            ["body"], "Exactly one routing mechanism (auto_routing, model, or model_family) "
-            "must be specified", None)])
+        return 422, errors.fastapi_detail(
+            [
+                errors.value_error(
+                    ["body"],
+                    "Exactly one routing mechanism (auto_routing, model, or model_family) must be specified",
+                    None,
+                )
+            ]
+        )
     if sum(mechanisms) > 1:
         return 400, errors.gloo_ai_error(400, "only one routing mechanism allowed", request_id)
     entry = catalog.lookup(model) if model is not None else None
     if entry is not None and "text" not in entry["output_modalities"]:
-        return 400, errors.gloo_ai_error(400, (
-            f"Model '{model}' does not support text output and cannot be used with the Chat "
-            "Completions API. Use the POST /v2/responses endpoint instead."), request_id)
+        return 400, errors.gloo_ai_error(
+            400,
+            (
+                f"Model '{model}' does not support text output and cannot be used with the Chat "
+                "Completions API. Use the POST /v2/responses endpoint instead."
+            ),
+            request_id,
+        )
     if entry is not None and body.get("tools") and not entry["supports_tools"]:
         return 400, errors.gloo_ai_error(400, "model does not support function calling", request_id)
     return None
@@ -133,10 +144,11 @@ def known_tradition(body: dict) -> str | None:
 def validate_gravix(body: Any, request_id: str) -> Problem | None:
     """Gravix: ``model`` and ``messages`` required; sampling left lenient
     like Ollama's OpenAI layer (section 7.3)."""
+
     def bad(field: str, reason: str) -> Problem:
         return 400, errors.gravix_envelope(
-            "validation_error", f"{field} is {reason}", request_id,
-            details={"field": field, "reason": reason})
+            "validation_error", f"{field} is {reason}", request_id, details={"field": field, "reason": reason}
+        )
 
     if not isinstance(body, dict):
         return bad("body", "not a JSON object")

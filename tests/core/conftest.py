@@ -91,9 +91,7 @@ def completion_json(
         "object": "chat.completion",
         "created": 1700000000,
         "model": model,
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish_reason}
-        ],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish_reason}],
         "usage": {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
@@ -103,7 +101,9 @@ def completion_json(
     }
 
 
-def chunk(content: Optional[str] = None, finish: Optional[str] = None, *, id: str = "chunk-1", **top: Any) -> dict[str, Any]:
+def chunk(
+    content: Optional[str] = None, finish: Optional[str] = None, *, id: str = "chunk-1", **top: Any
+) -> dict[str, Any]:
     delta: dict[str, Any] = {}
     if content is not None:
         delta["content"] = content
@@ -218,7 +218,9 @@ class Server:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         kind = _kind(request.url.path)
-        self.seen.append(Seen(request.method, str(request.url), request.url.path, dict(request.headers), request.content))
+        self.seen.append(
+            Seen(request.method, str(request.url), request.url.path, dict(request.headers), request.content)
+        )
         n = self._n[kind]
         self._n[kind] += 1
         if kind == "token" and self.token is None:
@@ -259,7 +261,12 @@ class Driver:
     """
 
     def __init__(
-        self, mode: str, endpoint: str, server: Callable[[httpx.Request], httpx.Response], sleeps: Optional[Sleeps] = None, **kw: Any
+        self,
+        mode: str,
+        endpoint: str,
+        server: Callable[[httpx.Request], httpx.Response],
+        sleeps: Optional[Sleeps] = None,
+        **kw: Any,
     ) -> None:
         self.mode = mode
         transport = httpx.MockTransport(server)

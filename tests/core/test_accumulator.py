@@ -327,16 +327,31 @@ def test_content_filter_is_a_normal_finish():
 def test_completion_shape():
     acc, _ = run(
         [
-            {"id": "chatcmpl-9", "created": 1700, "model": "m-1", "system_fingerprint": "fp",
-             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi "}}]},
+            {
+                "id": "chatcmpl-9",
+                "created": 1700,
+                "model": "m-1",
+                "system_fingerprint": "fp",
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi "}}],
+            },
             {"id": "chatcmpl-9", "choices": [{"index": 0, "delta": {"content": "there", "reasoning_content": "r"}}]},
             {"id": "chatcmpl-9", "choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]},
-            {"id": "chatcmpl-9", "choices": [], "usage": {"prompt_tokens": 2, "completion_tokens": 3, "total_tokens": 5}},
+            {
+                "id": "chatcmpl-9",
+                "choices": [],
+                "usage": {"prompt_tokens": 2, "completion_tokens": 3, "total_tokens": 5},
+            },
         ]
     )
     c = acc.completion()
     assert isinstance(c, ChatCompletion)
-    assert (c.id, c.object, c.created, c.model, c.system_fingerprint) == ("chatcmpl-9", "chat.completion", 1700, "m-1", "fp")
+    assert (c.id, c.object, c.created, c.model, c.system_fingerprint) == (
+        "chatcmpl-9",
+        "chat.completion",
+        1700,
+        "m-1",
+        "fp",
+    )
     assert len(c.choices) == 1
     assert c.choices[0].index == 0
     assert c.message.role == "assistant"
@@ -358,7 +373,9 @@ def test_completion_of_empty_stream():
 
 
 def test_message_instead_of_delta_is_accepted():
-    acc, _ = run([{"choices": [{"index": 0, "message": {"role": "assistant", "content": "whole"}, "finish_reason": "stop"}]}])
+    acc, _ = run(
+        [{"choices": [{"index": 0, "message": {"role": "assistant", "content": "whole"}, "finish_reason": "stop"}]}]
+    )
     assert acc.text == "whole"
     assert acc.finish_reason == "stop"
 

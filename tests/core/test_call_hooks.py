@@ -15,7 +15,9 @@ async def test_per_call_on_retry_on_create_runs_after_the_clients_hook(make, sle
     calls: list[tuple] = []
     server = Server(chat=[_rate_limited(), reply_json(completion_json("ok"))])
     drv = make("gravix", server, api_key="k", on_retry=lambda n, err, delay: calls.append(("client", n, delay)))
-    completion = await drv.create(MSGS, on_retry=lambda n, err, delay: calls.append(("call", n, type(err), delay)), **MIN_PARAMS["gravix"])
+    completion = await drv.create(
+        MSGS, on_retry=lambda n, err, delay: calls.append(("call", n, type(err), delay)), **MIN_PARAMS["gravix"]
+    )
     assert completion.message.content == "ok"
     assert calls == [("client", 1, 2.0), ("call", 1, RateLimitError, 2.0)]
     assert sleeps == [2.0]
@@ -25,9 +27,13 @@ async def test_per_call_on_retry_on_create_runs_after_the_clients_hook(make, sle
 async def test_per_call_on_retry_on_stream(make, sleeps):
     calls: list[tuple] = []
     sse = {"content-type": "text/event-stream"}
-    server = Server(chat=[_rate_limited(), reply_raw(sse_body(chunk("hi"), chunk(finish="stop"), done=True), headers=sse)])
+    server = Server(
+        chat=[_rate_limited(), reply_raw(sse_body(chunk("hi"), chunk(finish="stop"), done=True), headers=sse)]
+    )
     drv = make("gloo-v2", server, api_key="k")
-    result = await drv.stream(MSGS, on_retry=lambda n, err, delay: calls.append((n, err.status_code, delay)), **MIN_PARAMS["gloo-v2"])
+    result = await drv.stream(
+        MSGS, on_retry=lambda n, err, delay: calls.append((n, err.status_code, delay)), **MIN_PARAMS["gloo-v2"]
+    )
     assert result.text == "hi" and calls == [(1, 429, 2.0)]
 
 
@@ -38,7 +44,11 @@ async def test_response_headers_on_create_and_stream(make):
     assert completion.response_headers["x-request-id"] == "req-42"
     assert "response_headers" not in completion.model_dump() and "req-42" not in repr(completion)
     sse = {"content-type": "text/event-stream", "x-request-id": "req-43"}
-    drv = make("gravix", Server(chat=[reply_raw(sse_body(chunk("hi"), chunk(finish="stop"), done=True), headers=sse)]), api_key="k")
+    drv = make(
+        "gravix",
+        Server(chat=[reply_raw(sse_body(chunk("hi"), chunk(finish="stop"), done=True), headers=sse)]),
+        api_key="k",
+    )
     stream = drv.client.stream(MSGS, **MIN_PARAMS["gravix"])
     assert stream.response_headers is None  # not open yet
     if drv.is_async:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from langchain_gloo_gravix.core import CATALOG, Client, AsyncClient, ModelCatalog, ModelSpec, arefresh_catalog, refresh_catalog, spec_for
+from langchain_gloo_gravix.core import (
+    CATALOG,
+    AsyncClient,
+    Client,
+    ModelCatalog,
+    ModelSpec,
+    arefresh_catalog,
+    refresh_catalog,
+    spec_for,
+)
 from langchain_gloo_gravix.core.catalog import AUTO_ROUTING_SPEC, DEFAULT_SPEC, ROUTING_SPECS
 from langchain_gloo_gravix.emulator import Emulator
 from langchain_gloo_gravix.emulator import catalog as emulator_catalog
@@ -66,15 +75,23 @@ def test_gloo_v1_carries_no_response_format():
 
 def test_update_from_overrides_what_the_list_states_and_keeps_the_rest():
     catalog = ModelCatalog()
-    changed = catalog.update_from([
-        {"id": "gloo-deepseek-v3.2", "context_window": 163840, "max_output_tokens": 65536, "supports_tools": True},
-        {"id": "gloo-brand-new-model", "context_window": 50000, "max_output_tokens": 1000, "supports_tools": False,
-         "supports_reasoning": True, "input_modalities": ["text", "image"]},
-        {"id": "gloo-flux", "context_window": 4096, "output_modalities": ["image"]},  # image-only: not a chat model
-        {"id": "llama3.1:8b"},  # id-only (OpenAI-style list): nothing to learn
-        {"id": ""},
-        {"name": "no id"},
-    ])
+    changed = catalog.update_from(
+        [
+            {"id": "gloo-deepseek-v3.2", "context_window": 163840, "max_output_tokens": 65536, "supports_tools": True},
+            {
+                "id": "gloo-brand-new-model",
+                "context_window": 50000,
+                "max_output_tokens": 1000,
+                "supports_tools": False,
+                "supports_reasoning": True,
+                "input_modalities": ["text", "image"],
+            },
+            {"id": "gloo-flux", "context_window": 4096, "output_modalities": ["image"]},  # image-only: not a chat model
+            {"id": "llama3.1:8b"},  # id-only (OpenAI-style list): nothing to learn
+            {"id": ""},
+            {"name": "no id"},
+        ]
+    )
     assert changed == ["gloo-deepseek-v3.2", "gloo-brand-new-model"]
     deepseek = catalog.spec_for("gloo-deepseek-v3.2")
     assert (deepseek.context_window, deepseek.max_output_tokens) == (163840, 65536)
@@ -107,7 +124,10 @@ def test_refresh_from_the_emulators_gloo_registry(emu):
         spec = catalog.spec_for(model_id)
         assert (spec.context_window, spec.max_output_tokens) == (entry["context_window"], entry["max_output_tokens"])
         assert (spec.tool_calling, spec.reasoning, spec.image_inputs) == (
-            entry["supports_tools"], entry["supports_reasoning"], entry["supports_vision"])
+            entry["supports_tools"],
+            entry["supports_reasoning"],
+            entry["supports_vision"],
+        )
 
 
 async def test_async_refresh_from_the_emulators_gravix_list(emu):
@@ -127,6 +147,9 @@ def test_the_emulators_registry_agrees_with_the_catalog_on_capabilities():
             continue
         spec = spec_for(entry["id"])
         assert (entry["supports_tools"], entry["supports_reasoning"], entry["supports_vision"]) == (
-            spec.tool_calling, spec.reasoning, spec.image_inputs), entry["id"]
-    for model_id, entry in ((m["id"], m) for m in emulator_catalog.GLOO_MODELS if m["_reasoning_text"]):
+            spec.tool_calling,
+            spec.reasoning,
+            spec.image_inputs,
+        ), entry["id"]
+    for model_id in (m["id"] for m in emulator_catalog.GLOO_MODELS if m["_reasoning_text"]):
         assert spec_for(model_id).reasoning, model_id

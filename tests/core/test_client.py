@@ -27,8 +27,8 @@ from langchain_gloo_gravix.core import (
     StreamTimeoutError,
 )
 from langchain_gloo_gravix.core import stream_drivers as streams_mod
-from langchain_gloo_gravix.core.stream_state import StreamState
 from langchain_gloo_gravix.core.auth import TokenCache
+from langchain_gloo_gravix.core.stream_state import StreamState
 
 from .conftest import (
     MIN_PARAMS,
@@ -70,7 +70,9 @@ ENDPOINT_TABLE = [
 
 @pytest.mark.parametrize("endpoint,url", ENDPOINT_TABLE)
 async def test_create_parses_completion_with_static_key(make, endpoint, url):
-    server = Server(chat=[reply_json(completion_json("Hi there", id="chatcmpl-42", prompt_tokens=7, completion_tokens=5))])
+    server = Server(
+        chat=[reply_json(completion_json("Hi there", id="chatcmpl-42", prompt_tokens=7, completion_tokens=5))]
+    )
     drv = make(endpoint, server, api_key="sk-static-123")
     c = await drv.create(MSGS, temperature=0.5, **MIN_PARAMS[endpoint])
     assert c.id == "chatcmpl-42"
@@ -100,7 +102,12 @@ async def test_api_key_wins_over_client_credentials(make):
 
 async def test_default_params_and_per_call_routing_switch(make):
     server = Server()
-    drv = make("gloo-v2", server, api_key="k", default_params={"auto_routing": True, "tradition": "Catholic", "extra_body": {"a": 1}})
+    drv = make(
+        "gloo-v2",
+        server,
+        api_key="k",
+        default_params={"auto_routing": True, "tradition": "Catholic", "extra_body": {"a": 1}},
+    )
     await drv.create(MSGS)
     await drv.create(MSGS, model="gloo-openai-gpt-5-mini", extra_body={"b": 2})
     first, second = (s.json() for s in server.chat_requests)
@@ -131,7 +138,12 @@ async def test_validation_error_raises_before_any_request(make):
         ("gloo-v2", {"GLOO_AI_CLIENT_ID": "fallback", "GLOO_AI_CLIENT_SECRET": "fsec"}, ("basic", "fallback:fsec")),
         (
             "gloo-v1",
-            {"GLOO_CLIENT_ID": "primary", "GLOO_CLIENT_SECRET": "psec", "GLOO_AI_CLIENT_ID": "fb", "GLOO_AI_CLIENT_SECRET": "fs"},
+            {
+                "GLOO_CLIENT_ID": "primary",
+                "GLOO_CLIENT_SECRET": "psec",
+                "GLOO_AI_CLIENT_ID": "fb",
+                "GLOO_AI_CLIENT_SECRET": "fs",
+            },
             ("basic", "primary:psec"),
         ),
         ("gloo-v2", {"GLOO_API_KEY": "gk-1"}, ("bearer", "gk-1")),
@@ -196,7 +208,13 @@ async def test_env_base_url_also_moves_the_token_endpoint(make, monkeypatch):
 @pytest.mark.parametrize("cls", [Client, AsyncClient])
 @pytest.mark.parametrize(
     "endpoint,kw",
-    [("gloo-v2", "oauth"), ("gloo-v1", {"api_key": "k"}), ("gravix", {"api_key": "k"}), ("gloo-v2", {}), ("gravix", {})],
+    [
+        ("gloo-v2", "oauth"),
+        ("gloo-v1", {"api_key": "k"}),
+        ("gravix", {"api_key": "k"}),
+        ("gloo-v2", {}),
+        ("gravix", {}),
+    ],
 )
 def test_no_network_at_construction(cls, endpoint, kw):
     calls = []
@@ -215,7 +233,20 @@ def test_no_network_at_construction(cls, endpoint, kw):
 @pytest.mark.parametrize(
     "endpoint,kw,names",
     [
-        ("gloo-v2", {}, ["client_id=", "client_secret=", "GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET", "api_key=", "GLOO_API_KEY"]),
+        (
+            "gloo-v2",
+            {},
+            [
+                "client_id=",
+                "client_secret=",
+                "GLOO_CLIENT_ID",
+                "GLOO_CLIENT_SECRET",
+                "GLOO_AI_CLIENT_ID",
+                "GLOO_AI_CLIENT_SECRET",
+                "api_key=",
+                "GLOO_API_KEY",
+            ],
+        ),
         ("gloo-v1", {"client_id": "only-id"}, ["no client_secret", "GLOO_CLIENT_SECRET"]),
         ("gloo-v2", {"client_secret": "only-secret"}, ["no client_id", "GLOO_CLIENT_ID"]),
         ("gravix", {}, ["api_key=", "GRAVIXLAYER_API_KEY"]),
@@ -250,7 +281,10 @@ async def test_oauth_token_request_shape(make):
     assert token.method == "POST"
     assert token.url == f"{GLOO}/oauth2/token"
     assert token.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert token.content.decode() in ("grant_type=client_credentials&scope=api%2Faccess", "grant_type=client_credentials&scope=api/access")
+    assert token.content.decode() in (
+        "grant_type=client_credentials&scope=api%2Faccess",
+        "grant_type=client_credentials&scope=api/access",
+    )
     assert parse_qs(token.content.decode()) == {"grant_type": ["client_credentials"], "scope": ["api/access"]}
     expected = base64.b64encode(f"{kw['client_id']}:{kw['client_secret']}".encode()).decode()
     assert token.headers["authorization"] == f"Basic {expected}"
@@ -321,7 +355,9 @@ async def test_401_on_cached_token_remints_once_and_resends_once(make):
 
 
 async def test_second_401_raises_authentication_error(make, sleeps):
-    server = Server(chat=[reply_json({"error": "Missing Authorization", "code": "unauthorized_missing_authorization"}, 401)])
+    server = Server(
+        chat=[reply_json({"error": "Missing Authorization", "code": "unauthorized_missing_authorization"}, 401)]
+    )
     drv = make("gloo-v2", server, **oauth_kw())
     with pytest.raises(AuthenticationError) as info:
         await drv.create(MSGS, auto_routing=True)
@@ -387,7 +423,9 @@ async def test_single_flight_token_across_200_tasks_and_8_threads(owner):
         return httpx.Response(200, json=completion_json())
 
     sync_client = Client("gloo-v2", http_client=httpx.Client(transport=httpx.MockTransport(sync_handler)), **kw)
-    async_client = AsyncClient("gloo-v2", http_client=httpx.AsyncClient(transport=httpx.MockTransport(async_handler)), **kw)
+    async_client = AsyncClient(
+        "gloo-v2", http_client=httpx.AsyncClient(transport=httpx.MockTransport(async_handler)), **kw
+    )
 
     results: list = []
     barrier = threading.Barrier(8)
@@ -442,7 +480,12 @@ async def test_single_flight_token_across_200_tasks_and_8_threads(owner):
 
 async def test_retry_429_with_retry_after_then_success(make, sleeps):
     retries = []
-    server = Server(chat=[reply_json({"error": "Rate limit exceeded", "code": "too_many_requests"}, 429, {"Retry-After": "3"}), reply_json(completion_json("ok"))])
+    server = Server(
+        chat=[
+            reply_json({"error": "Rate limit exceeded", "code": "too_many_requests"}, 429, {"Retry-After": "3"}),
+            reply_json(completion_json("ok")),
+        ]
+    )
     drv = make("gravix", server, api_key="k", on_retry=lambda n, err, delay: retries.append((n, type(err), delay)))
     c = await drv.create(MSGS, **MIN_PARAMS["gravix"])
     assert c.message.content == "ok"
@@ -454,13 +497,20 @@ async def test_retry_429_with_retry_after_then_success(make, sleeps):
 
 
 async def test_retry_429_with_x_ratelimit_reset_seconds(make, sleeps):
-    server = Server(chat=[reply_json({"error": "Rate limit exceeded"}, 429, {"X-RateLimit-Reset": "7"}), reply_json(completion_json())])
+    server = Server(
+        chat=[
+            reply_json({"error": "Rate limit exceeded"}, 429, {"X-RateLimit-Reset": "7"}),
+            reply_json(completion_json()),
+        ]
+    )
     await make("gloo-v2", server, api_key="k").create(MSGS, auto_routing=True)
     assert sleeps == [7.0]
 
 
 async def test_spending_limit_429_is_not_retried(make, sleeps):
-    body = {"error": {"name": "SPENDING_LIMIT_EXCEEDED", "message": "Weekly spending limit reached", "retryable": False}}
+    body = {
+        "error": {"name": "SPENDING_LIMIT_EXCEEDED", "message": "Weekly spending limit reached", "retryable": False}
+    }
     server = Server(chat=[reply_json(body, 429, {"Retry-After": "1"})])
     with pytest.raises(RateLimitError) as info:
         await make("gloo-v2", server, api_key="k").create(MSGS, auto_routing=True)
@@ -480,7 +530,13 @@ async def test_no_retry_on_422(make, sleeps):
 
 @pytest.mark.parametrize("max_retries", [0, 1, 3])
 async def test_503_retried_max_retries_times_then_server_error(make, sleeps, max_retries):
-    server = Server(chat=[reply_json({"error": {"code": 2002, "name": "PROVIDER_UNAVAILABLE", "retryable": True, "message": "down"}}, 503)])
+    server = Server(
+        chat=[
+            reply_json(
+                {"error": {"code": 2002, "name": "PROVIDER_UNAVAILABLE", "retryable": True, "message": "down"}}, 503
+            )
+        ]
+    )
     drv = make("gloo-v2", server, api_key="k", max_retries=max_retries)
     with pytest.raises(ServerError) as info:
         await drv.create(MSGS, auto_routing=True)
@@ -501,7 +557,12 @@ async def test_backoff_follows_the_given_policy(make, sleeps):
 
 
 async def test_connection_error_is_retried(make, sleeps):
-    server = Server(chat=[raise_(lambda req: httpx.ConnectError("connection refused", request=req)), reply_json(completion_json("back"))])
+    server = Server(
+        chat=[
+            raise_(lambda req: httpx.ConnectError("connection refused", request=req)),
+            reply_json(completion_json("back")),
+        ]
+    )
     c = await make("gravix", server, api_key="k", retry_policy=FAST).create(MSGS, **MIN_PARAMS["gravix"])
     assert c.message.content == "back"
     assert len(server.seen) == 2 and len(sleeps) == 1
@@ -563,7 +624,11 @@ ROUTED = {
 
 def gloo_stream_chunks() -> list[bytes]:
     raw = sse_body(
-        {**chunk(None), "choices": [{"index": 0, "delta": {"role": "assistant", "content": "The "}, "finish_reason": None}], **ROUTED},
+        {
+            **chunk(None),
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": "The "}, "finish_reason": None}],
+            **ROUTED,
+        },
         chunk("Bible "),
         chunk("says…"),
         chunk(None, "stop"),
@@ -624,7 +689,12 @@ async def test_done_without_finish_reason_is_a_complete_stream(make):
 
 
 async def test_stream_broken_midway_by_eof_is_not_retried(make, sleeps):
-    server = Server(chat=[reply_sse(sse_body(chunk("Partial ")), sse_body(chunk("answer"))), reply_sse(sse_body(chunk("never", "stop")))])
+    server = Server(
+        chat=[
+            reply_sse(sse_body(chunk("Partial ")), sse_body(chunk("answer"))),
+            reply_sse(sse_body(chunk("never", "stop"))),
+        ]
+    )
     result = await make("gloo-v2", server, api_key="k").stream(MSGS, auto_routing=True)
     assert isinstance(result.error, StreamError)
     assert result.error.partial_text == "Partial answer"
@@ -687,7 +757,12 @@ async def test_stream_400_not_retried(make, sleeps):
 
 
 async def test_stream_options_refused_is_resent_without_them(make, sleeps):
-    server = Server(chat=[reply_json({"error": {"message": "Unrecognized request argument: stream_options"}}, 400), reply_sse(sse_body(chunk("ok", "stop")))])
+    server = Server(
+        chat=[
+            reply_json({"error": {"message": "Unrecognized request argument: stream_options"}}, 400),
+            reply_sse(sse_body(chunk("ok", "stop"))),
+        ]
+    )
     result = await make("gravix", server, api_key="k").stream(MSGS, **MIN_PARAMS["gravix"])
     assert result.text == "ok"
     first, second = (s.json() for s in server.chat_requests)
@@ -759,7 +834,9 @@ async def test_keepalives_do_not_count_as_progress_idle_timeout(make, sleeps, st
 
 async def test_idle_timeout_before_first_event_is_retried(make, sleeps, stream_clock):
     server = Server(chat=[reply_sse(*[b": ping\n\n"] * 10)])
-    result = await make("gloo-v2", server, api_key="k", stream_idle_timeout=120, retry_policy=FAST).stream(MSGS, auto_routing=True)
+    result = await make("gloo-v2", server, api_key="k", stream_idle_timeout=120, retry_policy=FAST).stream(
+        MSGS, auto_routing=True
+    )
     assert isinstance(result.error, StreamTimeoutError)
     assert result.error.partial_text == ""
     assert len(server.chat_requests) == 3
@@ -772,7 +849,18 @@ async def test_idle_timeout_none_disables_it(make, stream_clock):
 
 
 async def test_stream_answered_with_plain_json(make):
-    server = Server(chat=[reply_json(completion_json("Whole answer", prompt_tokens=4, completion_tokens=2, **{"provider": "openai", "routing_mechanism": "model_family"}))])
+    server = Server(
+        chat=[
+            reply_json(
+                completion_json(
+                    "Whole answer",
+                    prompt_tokens=4,
+                    completion_tokens=2,
+                    **{"provider": "openai", "routing_mechanism": "model_family"},
+                )
+            )
+        ]
+    )
     result = await make("gloo-v2", server, api_key="k").stream(MSGS, model_family="openai")
     assert result.error is None
     [delta] = result.deltas
@@ -827,7 +915,13 @@ async def test_async_stream_close_and_context_manager():
 MODELS = {
     "object": "list",
     "data": [
-        {"id": "gloo-anthropic-claude-haiku-4.5", "name": "Claude Haiku 4.5", "family": "Anthropic", "supports_tools": True, "output_modalities": ["text"]},
+        {
+            "id": "gloo-anthropic-claude-haiku-4.5",
+            "name": "Claude Haiku 4.5",
+            "family": "Anthropic",
+            "supports_tools": True,
+            "output_modalities": ["text"],
+        },
         {"id": "gloo-flux-image", "family": "Open Source", "output_modalities": ["image"]},
         {"name": "no id, skipped"},
     ],
@@ -848,7 +942,11 @@ async def test_list_models_gloo_sends_no_authorization(make, auth):
 
 
 async def test_list_models_gravix_sends_bearer(make):
-    server = Server(models=[reply_json({"object": "list", "data": [{"id": "meta-llama/llama-3.1-8b-instruct", "owned_by": "meta"}]})])
+    server = Server(
+        models=[
+            reply_json({"object": "list", "data": [{"id": "meta-llama/llama-3.1-8b-instruct", "owned_by": "meta"}]})
+        ]
+    )
     models = await make("gravix", server, api_key="gx-key").list_models()
     assert [(m.id, m.owned_by) for m in models] == [("meta-llama/llama-3.1-8b-instruct", "meta")]
     [seen] = server.seen
@@ -878,7 +976,12 @@ async def test_secrets_never_leak(make, caplog):
     texts: list[str] = []
 
     # static key: a retried 429 and a final 401
-    server = Server(chat=[reply_json({"error": "Rate limit exceeded"}, 429, {"Retry-After": "1"}), reply_json({"error": "invalid key"}, 401)])
+    server = Server(
+        chat=[
+            reply_json({"error": "Rate limit exceeded"}, 429, {"Retry-After": "1"}),
+            reply_json({"error": "invalid key"}, 401),
+        ]
+    )
     drv = make("gravix", server, api_key=api_key)
     texts.append(repr(drv.client))
     with pytest.raises(AuthenticationError) as info:
@@ -955,7 +1058,12 @@ def test_bad_base_url(endpoint, base_url, match):
 async def test_extra_headers_and_extra_body_per_call(make):
     server = Server()
     drv = make("gloo-v2", server, api_key="k", default_headers={"X-App": "tests"})
-    await drv.create(MSGS, auto_routing=True, extra_headers={"X-Cache-TTL": "5m", "X-App": "override"}, extra_body={"prompt_cache_key": "pk", "temperature": 0.1})
+    await drv.create(
+        MSGS,
+        auto_routing=True,
+        extra_headers={"X-Cache-TTL": "5m", "X-App": "override"},
+        extra_body={"prompt_cache_key": "pk", "temperature": 0.1},
+    )
     await drv.create(MSGS, auto_routing=True)
     first, second = server.chat_requests
     assert first.headers["x-cache-ttl"] == "5m" and first.headers["x-app"] == "override"
@@ -968,7 +1076,9 @@ async def test_extra_headers_and_extra_body_per_call(make):
 
 async def test_extra_headers_and_body_on_streams(make):
     server = Server(chat=[reply_sse(sse_body(chunk("x", "stop")))])
-    await make("gravix", server, api_key="k").stream(MSGS, extra_headers={"X-Trace": "t1"}, extra_body={"seed": 3}, **MIN_PARAMS["gravix"])
+    await make("gravix", server, api_key="k").stream(
+        MSGS, extra_headers={"X-Trace": "t1"}, extra_body={"seed": 3}, **MIN_PARAMS["gravix"]
+    )
     seen = server.chat_requests[0]
     assert seen.headers["x-trace"] == "t1" and seen.json()["seed"] == 3
 
@@ -1019,8 +1129,12 @@ def test_deltas_before_an_in_band_error_are_delivered_first():
         b'data: {"id":"s","choices":[{"index":0,"delta":{},"finish_reason":"error"}],'
         b'"error":{"code":3001,"message":"Streaming error occurred","fault":"internal","retryable":true}}\n\n'
     )
-    transport = httpx.MockTransport(lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body))
-    client = Client("gloo-v2", api_key="k", base_url="http://test", max_retries=0, http_client=httpx.Client(transport=transport))
+    transport = httpx.MockTransport(
+        lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+    )
+    client = Client(
+        "gloo-v2", api_key="k", base_url="http://test", max_retries=0, http_client=httpx.Client(transport=transport)
+    )
     seen = []
     with pytest.raises(StreamError) as info:
         for delta in client.stream([{"role": "user", "content": "hi"}], auto_routing=True):

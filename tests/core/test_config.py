@@ -154,7 +154,10 @@ def test_cleartext_http_to_a_remote_host_warns(url, warns):
 
 def test_headers_accepted():
     assert check_headers(None) == {}
-    assert check_headers({"X-Team": "a b", "Authorization": "Bearer x\ty"}) == {"X-Team": "a b", "Authorization": "Bearer x\ty"}
+    assert check_headers({"X-Team": "a b", "Authorization": "Bearer x\ty"}) == {
+        "X-Team": "a b",
+        "Authorization": "Bearer x\ty",
+    }
 
 
 @pytest.mark.parametrize(

@@ -29,8 +29,8 @@ from langchain_gloo_gravix.core.embeddings import (
     EmbeddingCall,
     EmbeddingInputTooLargeError,
     InvalidEmbeddingInputError,
-    batch_too_large,
     base64_refused,
+    batch_too_large,
     decode_base64_vector,
     encode_base64_vector,
     make_batches,
@@ -47,17 +47,29 @@ def vec(text: str, dims: int = 4) -> list[float]:
     return [float(seed + i) / 4 for i in range(dims)]
 
 
-def answer(body: dict[str, Any], *, encoding: Optional[str] = None, order: Callable[[list], list] = lambda d: d,
-           dims: int = 4, usage: Optional[dict] = None) -> dict[str, Any]:
+def answer(
+    body: dict[str, Any],
+    *,
+    encoding: Optional[str] = None,
+    order: Callable[[list], list] = lambda d: d,
+    dims: int = 4,
+    usage: Optional[dict] = None,
+) -> dict[str, Any]:
     """The OpenAI-style answer to ``body``, in ``encoding`` (default: what it asked for)."""
     encoding = encoding or body.get("encoding_format", "float")
     data = []
     for i, text in enumerate(body["input"]):
         v = vec(text, dims)
-        data.append({"object": "embedding", "index": i, "embedding": encode_base64_vector(v) if encoding == "base64" else v})
+        data.append(
+            {"object": "embedding", "index": i, "embedding": encode_base64_vector(v) if encoding == "base64" else v}
+        )
     tokens = sum(len(t.split()) for t in body["input"])
-    return {"object": "list", "data": order(data), "model": body["model"],
-            "usage": usage if usage is not None else {"prompt_tokens": tokens, "total_tokens": tokens}}
+    return {
+        "object": "list",
+        "data": order(data),
+        "model": body["model"],
+        "usage": usage if usage is not None else {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
 
 
 class EmbedServer:
@@ -201,8 +213,12 @@ def test_recover_splits_in_halves_and_refuses_to_split_one_input():
         call.recover(call.batches[0], other)
 
 
-@given(st.integers(min_value=1, max_value=40), st.integers(min_value=1, max_value=16), st.integers(min_value=1, max_value=8),
-       st.randoms(use_true_random=False))
+@given(
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=1, max_value=16),
+    st.integers(min_value=1, max_value=8),
+    st.randoms(use_true_random=False),
+)
 @settings(max_examples=60, deadline=None)
 def test_batching_splitting_and_order_property(n, batch_size, max_batch, rnd):
     """Whatever the batch size, server limit and order of the items in each answer, the vectors
@@ -299,7 +315,11 @@ def test_usage_is_summed_and_missing_usage_is_zero():
 def test_body_shape():
     call = EmbeddingCall(["a", "b"], endpoint="gravix", model="e5", user="u-1", extra_body={"dimensions": 8})
     assert json.loads(call.body(call.batches[0])) == {
-        "model": "e5", "input": ["a", "b"], "encoding_format": "base64", "user": "u-1", "dimensions": 8,
+        "model": "e5",
+        "input": ["a", "b"],
+        "encoding_format": "base64",
+        "user": "u-1",
+        "dimensions": 8,
     }
 
 
@@ -332,7 +352,9 @@ async def test_embed_sends_batches_in_order_with_auth(mode, monkeypatch):
     assert [len(b["input"]) for b in sorted(server.bodies, key=lambda b: TEXTS.index(b["input"][0]))] == [4, 4, 2]
     assert set(server.urls) == {URL}
     assert all(h["authorization"] == "Bearer sk-embed" for h in server.headers)
-    assert all(b["encoding_format"] == "base64" and b["model"] == "microsoft/multilingual-e5-large" for b in server.bodies)
+    assert all(
+        b["encoding_format"] == "base64" and b["model"] == "microsoft/multilingual-e5-large" for b in server.bodies
+    )
     assert result.requests == 3 and result.model == "microsoft/multilingual-e5-large"
     assert result.usage.total_tokens == sum(len(t.split()) for t in TEXTS)
 
@@ -372,7 +394,9 @@ async def test_single_input_too_large_is_a_clear_error(mode):
 
 
 async def test_429_then_200_is_retried_once(mode, sleeps):
-    server = EmbedServer(lambda b: httpx.Response(429, json={"error": {"message": "slow down"}}, headers={"Retry-After": "2"}))
+    server = EmbedServer(
+        lambda b: httpx.Response(429, json={"error": {"message": "slow down"}}, headers={"Retry-After": "2"})
+    )
     result = await embed(make_client(mode, server), ["a", "b"])
     assert result.vectors == [vec("a"), vec("b")] and sleeps == [2.0] and len(server.bodies) == 2
     assert server.bodies[0] == server.bodies[1]
@@ -387,7 +411,9 @@ async def test_500s_exhaust_the_retries(mode, sleeps):
 
 
 async def test_malformed_body_is_not_retried(mode, sleeps):
-    server = EmbedServer(lambda b: httpx.Response(200, content=b'{"data": [', headers={"content-type": "application/json"}))
+    server = EmbedServer(
+        lambda b: httpx.Response(200, content=b'{"data": [', headers={"content-type": "application/json"})
+    )
     with pytest.raises(MalformedResponseError, match="not JSON"):
         await embed(make_client(mode, server), ["a"])
     assert len(server.bodies) == 1 and sleeps == []

@@ -24,7 +24,12 @@ SHAPES = {
     "fastapi_detail_list": (
         {
             "detail": [
-                {"type": "less_than_equal", "loc": ["body", "temperature"], "msg": "Input should be less than or equal to 2", "input": 3},
+                {
+                    "type": "less_than_equal",
+                    "loc": ["body", "temperature"],
+                    "msg": "Input should be less than or equal to 2",
+                    "input": 3,
+                },
                 {"type": "missing", "loc": ["body", "messages"], "msg": "Field required", "input": None},
             ]
         },
@@ -62,16 +67,44 @@ SHAPES = {
         },
     ),
     "gloo_numeric_code_only": (
-        {"error": {"code": 2006, "type": "service_unavailable_error", "fault": "provider", "retryable": True, "message": "empty completion"}},
+        {
+            "error": {
+                "code": 2006,
+                "type": "service_unavailable_error",
+                "fault": "provider",
+                "retryable": True,
+                "message": "empty completion",
+            }
+        },
         {"message": "empty completion", "code": 2006, "fault": "provider", "retryable": True},
     ),
     "gloo_invalid_request": (
-        {"error": {"code": 1001, "name": "INVALID_REQUEST", "category": "client_error", "fault": "client", "retryable": False, "message": "bad request", "request_id": "req-1"}},
-        {"message": "bad request", "code": "INVALID_REQUEST", "fault": "client", "retryable": False, "request_id": "req-1"},
+        {
+            "error": {
+                "code": 1001,
+                "name": "INVALID_REQUEST",
+                "category": "client_error",
+                "fault": "client",
+                "retryable": False,
+                "message": "bad request",
+                "request_id": "req-1",
+            }
+        },
+        {
+            "message": "bad request",
+            "code": "INVALID_REQUEST",
+            "fault": "client",
+            "retryable": False,
+            "request_id": "req-1",
+        },
     ),
     "gravix_envelope": (
         {
-            "error": {"code": "validation_error", "message": "temperature out of range", "details": {"field": "temperature", "reason": "max 2"}},
+            "error": {
+                "code": "validation_error",
+                "message": "temperature out of range",
+                "details": {"field": "temperature", "reason": "max 2"},
+            },
             "meta": {"request_id": "req_gx_1", "timestamp": "2026-01-01T00:00:00Z"},
         },
         {"message": "temperature out of range", "code": "validation_error", "request_id": "req_gx_1"},
@@ -113,7 +146,9 @@ def test_error_from_response_carries_everything():
     )
 
 
-@pytest.mark.parametrize("header", ["x-request-id", "request-id", "x-amzn-requestid", "x-sentry-trace-id", "X-Request-ID"])
+@pytest.mark.parametrize(
+    "header", ["x-request-id", "request-id", "x-amzn-requestid", "x-sentry-trace-id", "X-Request-ID"]
+)
 def test_request_id_from_headers(header):
     assert request_id_from_headers(httpx.Headers({header: "rid-7"})) == "rid-7"
     err = from_body(500, {"detail": "oops"}, {header: "rid-7"})
@@ -233,7 +268,17 @@ def test_pickle_round_trip_keeps_attributes(cls):
     again = pickle.loads(pickle.dumps(err))
     assert type(again) is cls
     assert str(again) == str(err)
-    for attr in ("message", "endpoint", "status_code", "request_id", "code", "server_message", "body", "retryable", "headers"):
+    for attr in (
+        "message",
+        "endpoint",
+        "status_code",
+        "request_id",
+        "code",
+        "server_message",
+        "body",
+        "retryable",
+        "headers",
+    ):
         assert getattr(again, attr) == getattr(err, attr), attr
     assert again.retryable is (not cls.retryable)
     assert again.headers == {"retry-after": "3"}
@@ -244,14 +289,25 @@ def test_pickle_stream_errors(cls):
     err = cls("cut", partial_text="Hello wor", fault="provider", code=3001, endpoint="gloo-v2", retryable=True)
     again = pickle.loads(pickle.dumps(err))
     assert type(again) is cls
-    assert (again.partial_text, again.fault, again.code, again.endpoint, again.retryable) == ("Hello wor", "provider", 3001, "gloo-v2", True)
+    assert (again.partial_text, again.fault, again.code, again.endpoint, again.retryable) == (
+        "Hello wor",
+        "provider",
+        3001,
+        "gloo-v2",
+        True,
+    )
 
 
 def test_pickle_error_from_response():
     err = from_body(429, {"error": {"name": "SPENDING_LIMIT_EXCEEDED", "message": "cap"}}, {"x-request-id": "r1"})
     again = pickle.loads(pickle.dumps(err))
     assert type(again) is E.RateLimitError
-    assert (again.code, again.retryable, again.request_id, again.status_code) == ("SPENDING_LIMIT_EXCEEDED", False, "r1", 429)
+    assert (again.code, again.retryable, again.request_id, again.status_code) == (
+        "SPENDING_LIMIT_EXCEEDED",
+        False,
+        "r1",
+        429,
+    )
 
 
 def test_hierarchy():

@@ -38,7 +38,9 @@ from tests.core.conftest import (
 )
 
 GROUNDED_PATH = "/ai/v2/chat/completions/grounded"
-CITATIONS = [{"source_id": "s1", "title": "John 3:16", "url": "https://example.invalid/j316", "snippet": "For God so loved"}]
+CITATIONS = [
+    {"source_id": "s1", "title": "John 3:16", "url": "https://example.invalid/j316", "snippet": "For God so loved"}
+]
 
 
 def grounded_json(**extra: Any) -> dict[str, Any]:
@@ -64,13 +66,24 @@ def test_grounded_fields_are_sent_with_v2_routing():
     body = build_body(
         GLOO_V2_GROUNDED,
         MSGS,
-        {"auto_routing": True, "tradition": "Catholic", "rag_publisher": " MyPublisher ", "sources_limit": 3,
-         "include_citations": True, "parallel_tool_calls": False},
+        {
+            "auto_routing": True,
+            "tradition": "Catholic",
+            "rag_publisher": " MyPublisher ",
+            "sources_limit": 3,
+            "include_citations": True,
+            "parallel_tool_calls": False,
+        },
         stream=False,
     )
     assert body == {
-        "auto_routing": True, "tradition": "catholic", "rag_publisher": "MyPublisher", "sources_limit": 3,
-        "include_citations": True, "parallel_tool_calls": False, "messages": MSGS,
+        "auto_routing": True,
+        "tradition": "catholic",
+        "rag_publisher": "MyPublisher",
+        "sources_limit": 3,
+        "include_citations": True,
+        "parallel_tool_calls": False,
+        "messages": MSGS,
     }
 
 
@@ -272,7 +285,9 @@ async def test_a_server_ignoring_stream_true_still_yields_grounding(make):
 
 
 async def test_429_then_200_is_retried(make, sleeps):
-    server = Server(chat=[reply_json({"error": "Rate limit exceeded"}, 429, {"Retry-After": "1"}), reply_json(grounded_json())])
+    server = Server(
+        chat=[reply_json({"error": "Rate limit exceeded"}, 429, {"Retry-After": "1"}), reply_json(grounded_json())]
+    )
     driver = make("gloo-v2-grounded", server, api_key="k")
     completion = await driver.create(auto_routing=True)
     assert len(server.chat_requests) == 2 and sleeps
@@ -297,7 +312,8 @@ async def test_malformed_body(make):
 
 async def test_mid_stream_error_keeps_the_partial_text(make):
     error_chunk = {
-        "id": "s", "object": "chat.completion.chunk",
+        "id": "s",
+        "object": "chat.completion.chunk",
         "choices": [{"index": 0, "delta": {}, "finish_reason": "error"}],
         "error": {"code": 3001, "type": "internal_error", "message": "Streaming error occurred", "fault": "internal"},
     }

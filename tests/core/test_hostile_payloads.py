@@ -96,26 +96,48 @@ QUIRKS: dict[str, tuple[dict, list[Any]]] = {
         _stream_of("Hello!", top={"id": 12345}),
     ),
     "choice_index_null": (
-        {**completion_json("Hello!"), "choices": [{"index": None, "message": {"content": "Hello!"}, "finish_reason": "stop"}]},
+        {
+            **completion_json("Hello!"),
+            "choices": [{"index": None, "message": {"content": "Hello!"}, "finish_reason": "stop"}],
+        },
         _stream_of("Hello!", choice={"index": None}),
     ),
     "choice_index_string": (
-        {**completion_json("Hello!"), "choices": [{"index": "0", "message": {"content": "Hello!"}, "finish_reason": "stop"}]},
+        {
+            **completion_json("Hello!"),
+            "choices": [{"index": "0", "message": {"content": "Hello!"}, "finish_reason": "stop"}],
+        },
         _stream_of("Hello!", choice={"index": "0"}),
     ),
     "choice_index_missing": (
         {**completion_json("Hello!"), "choices": [{"message": {"content": "Hello!"}, "finish_reason": "stop"}]},
-        [{"id": "c", "choices": [{"delta": {"content": "Hel"}}]}, {"id": "c", "choices": [{"delta": {"content": "lo!"}, "finish_reason": "stop"}]}],
+        [
+            {"id": "c", "choices": [{"delta": {"content": "Hel"}}]},
+            {"id": "c", "choices": [{"delta": {"content": "lo!"}, "finish_reason": "stop"}]},
+        ],
     ),
     "choices_with_null_entry": (
-        {**completion_json("Hello!"), "choices": [None, {"index": 0, "message": {"content": "Hello!"}, "finish_reason": "stop"}]},
-        [{"id": "c", "choices": [None, {"index": 0, "delta": {"content": "Hello!"}}]}, {"id": "c", "choices": [None]},
-         {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}],
+        {
+            **completion_json("Hello!"),
+            "choices": [None, {"index": 0, "message": {"content": "Hello!"}, "finish_reason": "stop"}],
+        },
+        [
+            {"id": "c", "choices": [None, {"index": 0, "delta": {"content": "Hello!"}}]},
+            {"id": "c", "choices": [None]},
+            {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        ],
     ),
     "refusal_object": (
-        {**completion_json("Hello!"), "choices": [{"index": 0, "message": {"content": "Hello!", "refusal": {"message": "no"}}, "finish_reason": "stop"}]},
-        [{"id": "c", "choices": [{"index": 0, "delta": {"content": "Hello!", "refusal": {"message": "no"}}}]},
-         {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}],
+        {
+            **completion_json("Hello!"),
+            "choices": [
+                {"index": 0, "message": {"content": "Hello!", "refusal": {"message": "no"}}, "finish_reason": "stop"}
+            ],
+        },
+        [
+            {"id": "c", "choices": [{"index": 0, "delta": {"content": "Hello!", "refusal": {"message": "no"}}}]},
+            {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        ],
     ),
     "content_number": (
         {**completion_json(None), "choices": [{"index": 0, "message": {"content": 42}, "finish_reason": "stop"}]},
@@ -158,7 +180,10 @@ async def test_quirk_streaming_keeps_the_answer_and_reads_it_like_non_streaming(
 
 async def test_tool_calls_with_null_entry_and_integer_id(make):
     calls = [None, {"index": 0, "id": 7, "type": "function", "function": {"name": "get", "arguments": '{"a": 1}'}}]
-    body = {**completion_json(None), "choices": [{"index": 0, "message": {"tool_calls": calls}, "finish_reason": "tool_calls"}]}
+    body = {
+        **completion_json(None),
+        "choices": [{"index": 0, "message": {"tool_calls": calls}, "finish_reason": "tool_calls"}],
+    }
     drv = gravix(make, Server(chat=[reply_json(body)]))
     [call] = (await drv.create(MSGS, **GRAVIX)).message.tool_calls
     assert (call.id, call.function.name, call.function.arguments) == ("7", "get", '{"a": 1}')
@@ -184,7 +209,10 @@ async def test_n_greater_than_one_keeps_every_choice(make):
     assert result.text == "Aa"  # the deltas' own fields are choice 0
     others = [o for d in result.deltas for o in d.other_choices]
     assert [(o.index, o.content) for o in others] == [(1, "B"), (1, "b")]
-    assert [(c.index, c.message.text, c.finish_reason) for c in result.completion.choices] == [(0, "Aa", "stop"), (1, "Bb", "stop")]
+    assert [(c.index, c.message.text, c.finish_reason) for c in result.completion.choices] == [
+        (0, "Aa", "stop"),
+        (1, "Bb", "stop"),
+    ]
 
 
 # -- nothing lost ---------------------------------------------------------------------------
@@ -198,7 +226,9 @@ async def test_bad_json_event_after_text_keeps_text_tool_calls_and_usage(make):
     error = result.error
     assert isinstance(error, StreamError)
     assert error.partial_text == "Hi "
-    assert error.partial_tool_calls == [{"id": "call_1", "type": "function", "function": {"name": "get", "arguments": '{"a"'}}]
+    assert error.partial_tool_calls == [
+        {"id": "call_1", "type": "function", "function": {"name": "get", "arguments": '{"a"'}}
+    ]
     assert error.usage.total_tokens == 5
     assert len(server.chat_requests) == 1
 
@@ -231,7 +261,9 @@ async def test_corrupt_gzip_mid_stream_keeps_the_partial_text(make):
 
     def reply(request):
         return httpx.Response(
-            200, headers={"content-type": "text/event-stream", "content-encoding": "gzip"}, stream=ChunkStream([head, garbage])
+            200,
+            headers={"content-type": "text/event-stream", "content-encoding": "gzip"},
+            stream=ChunkStream([head, garbage]),
         )
 
     server = Server(chat=[reply])
@@ -245,7 +277,9 @@ async def test_corrupt_gzip_mid_stream_keeps_the_partial_text(make):
 
 
 async def test_garbage_gzip_body_on_a_call_is_typed_and_not_retried(make):
-    server = Server(chat=[reply_raw(b"\x1f\x8b garbage", headers={"content-encoding": "gzip", "content-type": "application/json"})])
+    server = Server(
+        chat=[reply_raw(b"\x1f\x8b garbage", headers={"content-encoding": "gzip", "content-type": "application/json"})]
+    )
     with pytest.raises(MalformedResponseError, match="could not be decoded") as info:
         await gravix(make, server).create(MSGS, **GRAVIX)
     assert not isinstance(info.value, httpx.HTTPError) and info.value.retryable is False
@@ -253,7 +287,13 @@ async def test_garbage_gzip_body_on_a_call_is_typed_and_not_retried(make):
 
 
 async def test_garbage_deflate_body_on_a_stream_is_typed(make):
-    server = Server(chat=[reply_raw(b"not deflate at all", headers={"content-encoding": "deflate", "content-type": "text/event-stream"})])
+    server = Server(
+        chat=[
+            reply_raw(
+                b"not deflate at all", headers={"content-encoding": "deflate", "content-type": "text/event-stream"}
+            )
+        ]
+    )
     result = await gravix(make, server).stream(MSGS, **GRAVIX)
     assert isinstance(result.error, MalformedResponseError) and "decoded" in str(result.error)
 
@@ -268,7 +308,9 @@ async def test_garbage_gzip_from_the_token_endpoint_is_typed(make):
 async def test_deeply_nested_json_body_is_typed(make):
     deep = b'{"choices": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     with pytest.raises(MalformedResponseError, match="not a chat completion"):
-        await gravix(make, Server(chat=[reply_raw(deep, headers={"content-type": "application/json"})])).create(MSGS, **GRAVIX)
+        await gravix(make, Server(chat=[reply_raw(deep, headers={"content-type": "application/json"})])).create(
+            MSGS, **GRAVIX
+        )
 
 
 async def test_deeply_nested_json_event_is_typed(make):
@@ -308,7 +350,11 @@ async def test_non_ascii_header_value_is_a_configuration_error_that_never_quotes
     "envelope,cls,status",
     [
         ({"error": {"type": "invalid_request_error", "message": "bad temperature"}}, BadRequestError, 400),
-        ({"error": {"code": "context_length_exceeded", "message": "maximum context length is 8192"}}, BadRequestError, 400),
+        (
+            {"error": {"code": "context_length_exceeded", "message": "maximum context length is 8192"}},
+            BadRequestError,
+            400,
+        ),
         ({"error": {"code": 429, "message": "slow down", "retryable": False}}, GlooGravixError, 429),
         ({"error": {"type": "server_error", "message": "upstream broke"}}, GlooGravixError, 500),
     ],
@@ -360,8 +406,15 @@ async def test_404_shows_the_url_requested(make):
 
 
 async def test_list_models_skips_a_bad_entry_with_a_warning(make, caplog):
-    models = {"data": [{"id": "good-1"}, {"id": "bad", "context_window": {"x": 1}, "input_modalities": "text"},
-                       {"id": ["not", "a", "string"]}, None, {"id": "good-2"}]}
+    models = {
+        "data": [
+            {"id": "good-1"},
+            {"id": "bad", "context_window": {"x": 1}, "input_modalities": "text"},
+            {"id": ["not", "a", "string"]},
+            None,
+            {"id": "good-2"},
+        ]
+    }
     server = Server(models=[reply_json(models)])
     with caplog.at_level(logging.WARNING, logger="langchain_gloo_gravix"):
         listed = await gravix(make, server).list_models()
@@ -394,7 +447,9 @@ async def test_event_over_max_event_bytes_after_text_keeps_the_text(make):
 
 
 def _capped_response(chunks: list[bytes], **headers: str) -> httpx.Response:
-    return httpx.Response(200, headers=headers, stream=ChunkStream(chunks), request=httpx.Request("POST", "https://x/y"))
+    return httpx.Response(
+        200, headers=headers, stream=ChunkStream(chunks), request=httpx.Request("POST", "https://x/y")
+    )
 
 
 async def test_read_capped_stops_at_the_cap_sync_and_async():

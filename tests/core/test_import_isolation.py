@@ -37,7 +37,9 @@ def test_no_framework_modules_after_import(modules):
 
 
 def test_core_public_names_are_usable_without_frameworks():
-    result = probe("langchain_gloo_gravix.core.client", "langchain_gloo_gravix.core.accumulator", "langchain_gloo_gravix.core.sse")
+    result = probe(
+        "langchain_gloo_gravix.core.client", "langchain_gloo_gravix.core.accumulator", "langchain_gloo_gravix.core.sse"
+    )
     assert result["frameworks"] == []
 
 
@@ -70,8 +72,13 @@ def test_every_exported_core_name_resolves_and_clients_load_lazily():
 def test_importing_the_models_loads_no_client_machinery(statement):
     # Import time is a benchmarked target: httpx, the wire models, the stream machinery and
     # tenacity (for retry callbacks) load with the first call, not with the classes.
-    heavy = ("httpx", "langchain_gloo_gravix.core.wire", "langchain_gloo_gravix.core.accumulator",
-             "langchain_gloo_gravix.core.sse", "langchain_gloo_gravix.core.sender")
+    heavy = (
+        "httpx",
+        "langchain_gloo_gravix.core.wire",
+        "langchain_gloo_gravix.core.accumulator",
+        "langchain_gloo_gravix.core.sse",
+        "langchain_gloo_gravix.core.sender",
+    )
     if "langchain_gloo_gravix" in statement:
         heavy += ("tenacity",)  # llama_index.core imports tenacity itself; langchain_core does not
     code = f"import sys\n{statement}\nprint([m for m in {heavy!r} if m in sys.modules])"

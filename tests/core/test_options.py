@@ -9,13 +9,16 @@ from langchain_gloo_gravix.core.options import move_unknown_options, split_unkno
 DECLARED = {"model", "temperature", "tradition", "top_p", "max_tokens", "model_kwargs"}
 
 
-@pytest.mark.parametrize(("typo", "meant"), [
-    ("tradtion", "tradition"),    # a dropped letter
-    ("temprature", "temperature"),
-    ("modle", "model"),           # swapped letters: short names score low on similarity
-    ("Temperature", "temperature"),  # case
-    ("max_token", "max_tokens"),
-])
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("tradtion", "tradition"),  # a dropped letter
+        ("temprature", "temperature"),
+        ("modle", "model"),  # swapped letters: short names score low on similarity
+        ("Temperature", "temperature"),  # case
+        ("max_token", "max_tokens"),
+    ],
+)
 def test_misspellings_raise_with_the_option(typo, meant):
     with pytest.raises(ValueError, match=f"unknown option '{typo}': did you mean '{meant}'"):
         split_unknown_options({typo: 1}, DECLARED)

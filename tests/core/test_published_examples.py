@@ -8,11 +8,9 @@ so that the whole Client path is exercised.
 
 from __future__ import annotations
 
-
 import pytest
 
 from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, ChatCompletion, build_body
-
 from tests.published import documented_requests, documented_responses
 
 from .conftest import Server, reply_json
@@ -29,41 +27,80 @@ def requests_in(name: str) -> list[dict]:
 def test_extraction_finds_every_example():
     assert [o["id"] for o in examples("gloo-completions-v1.txt")] == ["chatcmpl-d7007d2f"]  # shown twice on the page
     assert [o["id"] for o in examples("gloo-completions-v2.txt")] == ["chatcmpl-abc123"]
-    assert [o["id"] for o in examples("gravixlayer-chat-completions.txt")] == ["chatcmpl-638", "chatcmpl-315", "chatcmpl-798"]
+    assert [o["id"] for o in examples("gravixlayer-chat-completions.txt")] == [
+        "chatcmpl-638",
+        "chatcmpl-315",
+        "chatcmpl-798",
+    ]
 
 
 # (file, position, endpoint, params, id, created, model, content, finish, (prompt, completion, total), fingerprint)
 CASES = [
     (
-        "gloo-completions-v1.txt", 0, "gloo-v1", {},
-        "chatcmpl-d7007d2f", 1752600200, "us.meta.llama3-3-70b-instruct-v1:0",
+        "gloo-completions-v1.txt",
+        0,
+        "gloo-v1",
+        {},
+        "chatcmpl-d7007d2f",
+        1752600200,
+        "us.meta.llama3-3-70b-instruct-v1:0",
         "Hello. It's nice to meet you. Is there something I can help you with or would you like to chat?",
-        "stop", (1707, 25, 1732), "fp",
+        "stop",
+        (1707, 25, 1732),
+        "fp",
     ),
     (
-        "gloo-completions-v2.txt", 0, "gloo-v2", {"auto_routing": True, "tradition": "evangelical"},
-        "chatcmpl-abc123", 1704067200, "gloo-anthropic-claude-3-sonnet",
+        "gloo-completions-v2.txt",
+        0,
+        "gloo-v2",
+        {"auto_routing": True, "tradition": "evangelical"},
+        "chatcmpl-abc123",
+        1704067200,
+        "gloo-anthropic-claude-3-sonnet",
         "The Bible speaks extensively about forgiveness...",
-        "stop", (25, 150, 175), None,
+        "stop",
+        (25, 150, 175),
+        None,
     ),
     (
-        "gravixlayer-chat-completions.txt", 0, "gravix", {"model": "llama3.1:8b-instruct-fp16"},
-        "chatcmpl-638", 1752093069, "llama3.1:8b-instruct-fp16",
+        "gravixlayer-chat-completions.txt",
+        0,
+        "gravix",
+        {"model": "llama3.1:8b-instruct-fp16"},
+        "chatcmpl-638",
+        1752093069,
+        "llama3.1:8b-instruct-fp16",
         "Hello! How can I assist you today?",
-        "stop", (11, 10, 21), "fp_ollama",
+        "stop",
+        (11, 10, 21),
+        "fp_ollama",
     ),
     (
         # the documented body really says 12 + 25 = 37 tokens; it is kept as published
-        "gravixlayer-chat-completions.txt", 1, "gravix", {"model": "llama3.1:8b-instruct-fp16"},
-        "chatcmpl-315", 1752096407, "llama3.1:8b-instruct-fp16",
+        "gravixlayer-chat-completions.txt",
+        1,
+        "gravix",
+        {"model": "llama3.1:8b-instruct-fp16"},
+        "chatcmpl-315",
+        1752096407,
+        "llama3.1:8b-instruct-fp16",
         "Hello! It's nice to meet you. Is there something I can help you with or would you like to chat?",
-        "stop", (12, 25, 37), "fp_ollama",
+        "stop",
+        (12, 25, 37),
+        "fp_ollama",
     ),
     (
-        "gravixlayer-chat-completions.txt", 2, "gravix", {"model": "llama3.1:8b-instruct-fp16"},
-        "chatcmpl-798", 1752096591, "llama3.1:8b-instruct-fp16",
+        "gravixlayer-chat-completions.txt",
+        2,
+        "gravix",
+        {"model": "llama3.1:8b-instruct-fp16"},
+        "chatcmpl-798",
+        1752096591,
+        "llama3.1:8b-instruct-fp16",
         "How can I assist you today?",
-        "stop", (11, 8, 19), "fp_ollama",
+        "stop",
+        (11, 8, 19),
+        "fp_ollama",
     ),
 ]
 
@@ -73,7 +110,9 @@ CASES = [
     CASES,
     ids=[f"{c[0].split('.')[0]}-{c[1]}" for c in CASES],
 )
-async def test_published_example_through_client(make, file, pos, endpoint, params, id, created, model, content, finish, usage, fingerprint):
+async def test_published_example_through_client(
+    make, file, pos, endpoint, params, id, created, model, content, finish, usage, fingerprint
+):
     body = examples(file)[pos]
     server = Server(chat=[reply_json(body)])
     c = await make(endpoint, server, api_key="k").create([{"role": "user", "content": "Hello"}], **params)

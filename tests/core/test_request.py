@@ -9,11 +9,18 @@ from langchain_gloo_gravix.core.endpoints import get_endpoint
 
 MSGS = [{"role": "user", "content": "Hi"}]
 ALL = [GLOO_V1, GLOO_V2, GRAVIX]
-MIN = {GLOO_V1.name: {}, GLOO_V2.name: {"auto_routing": True}, GRAVIX.name: {"model": "meta-llama/llama-3.1-8b-instruct"}}
+MIN = {
+    GLOO_V1.name: {},
+    GLOO_V2.name: {"auto_routing": True},
+    GRAVIX.name: {"model": "meta-llama/llama-3.1-8b-instruct"},
+}
 
 
 def tool(name: str) -> dict:
-    return {"type": "function", "function": {"name": name, "description": name, "parameters": {"type": "object", "properties": {}}}}
+    return {
+        "type": "function",
+        "function": {"name": name, "description": name, "parameters": {"type": "object", "properties": {}}},
+    }
 
 
 # -- v2 routing ----------------------------------------------------------------------------
@@ -90,7 +97,12 @@ def test_unknown_model_family_names_field_and_allowed_values(bad):
 
 @pytest.mark.parametrize(
     "given,sent",
-    [("evangelical", "evangelical"), ("Catholic", "catholic"), ("MAINLINE", "mainline"), ("not_faith_specific", "not_faith_specific")],
+    [
+        ("evangelical", "evangelical"),
+        ("Catholic", "catholic"),
+        ("MAINLINE", "mainline"),
+        ("not_faith_specific", "not_faith_specific"),
+    ],
 )
 def test_tradition_any_case_sent_lower(given, sent):
     assert normalize_params(GLOO_V2, {"auto_routing": True, "tradition": given})["tradition"] == sent
@@ -173,7 +185,10 @@ def test_gravix_needs_a_model():
 
 def test_v1_default_model():
     assert normalize_params(GLOO_V1, {})["model"] == "us.meta.llama3-3-70b-instruct-v1:0"
-    assert normalize_params(GLOO_V1, {"model": "meta.llama3-70b-instruct-v1:0"})["model"] == "meta.llama3-70b-instruct-v1:0"
+    assert (
+        normalize_params(GLOO_V1, {"model": "meta.llama3-70b-instruct-v1:0"})["model"]
+        == "meta.llama3-70b-instruct-v1:0"
+    )
 
 
 def test_v2_has_no_default_model():

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -135,7 +135,9 @@ def test_server_wait_is_used_and_capped_at_max_wait():
 
 def test_server_wait_as_http_date_through_the_policy():
     future = datetime.now(timezone.utc).timestamp() + 3600
-    err = status_error(429, headers={"Retry-After": format_datetime(datetime.fromtimestamp(future, timezone.utc), usegmt=True)})
+    err = status_error(
+        429, headers={"Retry-After": format_datetime(datetime.fromtimestamp(future, timezone.utc), usegmt=True)}
+    )
     assert RetryPolicy(max_wait=60.0).delay(0, err) == 60.0
 
 

@@ -73,7 +73,11 @@ def test_split_pool_limits_are_divided():
 @pytest.mark.parametrize("credentials", ["oauth", "api_key"])
 def test_direct_path_end_to_end_with_token_refresh(credentials):
     with Emulator(port=0) as emu:
-        auth = {"client_id": Emulator.CLIENT_ID, "client_secret": Emulator.CLIENT_SECRET} if credentials == "oauth" else {"api_key": Emulator.GLOO_API_KEY}
+        auth = (
+            {"client_id": Emulator.CLIENT_ID, "client_secret": Emulator.CLIENT_SECRET}
+            if credentials == "oauth"
+            else {"api_key": Emulator.GLOO_API_KEY}
+        )
         client = Client("gloo-v1", base_url=emu.gloo_base_url, **auth)
         assert client._sender.direct
         messages = [{"role": "user", "content": "hello"}]

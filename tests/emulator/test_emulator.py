@@ -103,19 +103,19 @@ def parse_sse(raw: bytes) -> list:
     events = []
     for line in raw.decode("utf-8").splitlines():
         if line.startswith("data: "):
-            payload = line[len("data: "):]
+            payload = line[len("data: ") :]
             events.append(payload if payload == "[DONE]" else json.loads(payload))
     return events
 
 
 def text_of(events) -> str:
-    return "".join(
-        c["delta"].get("content") or "" for e in events if isinstance(e, dict) for c in e["choices"])
+    return "".join(c["delta"].get("content") or "" for e in events if isinstance(e, dict) for c in e["choices"])
 
 
 def tool_deltas(events) -> list[dict]:
-    return [tc for e in events if isinstance(e, dict) for c in e["choices"]
-            for tc in c["delta"].get("tool_calls") or []]
+    return [
+        tc for e in events if isinstance(e, dict) for c in e["choices"] for tc in c["delta"].get("tool_calls") or []
+    ]
 
 
 # -- OAuth token endpoint ----------------------------------------------------
@@ -134,8 +134,12 @@ def test_token_grant(emu, client):
     assert claims["exp"] - claims["iat"] == 3600 and abs(claims["iat"] - time.time()) < 600
     assert emu.tokens_issued == before + 1
     assert r.headers["x-request-id"]
-    assert client.post(V2, json={"auto_routing": True, "messages": HELLO},
-                       headers=bearer(body["access_token"])).status_code == 200
+    assert (
+        client.post(
+            V2, json={"auto_routing": True, "messages": HELLO}, headers=bearer(body["access_token"])
+        ).status_code
+        == 200
+    )
 
 
 def _b64url_decode(segment: str) -> bytes:
@@ -166,9 +170,14 @@ def test_token_accepts_percent_encoded_basic_credentials():
         with httpx.Client(base_url=special.base_url) as c:
             raw = mint(c, auth=(special.CLIENT_ID, special.CLIENT_SECRET))
             pair = f"{quote(special.CLIENT_ID, safe='')}:{quote(special.CLIENT_SECRET, safe='')}"
-            encoded = c.post("/oauth2/token", content="grant_type=client_credentials&scope=api%2Faccess",
-                             headers={"Authorization": "Basic " + base64.b64encode(pair.encode()).decode(),
-                                      "Content-Type": "application/x-www-form-urlencoded"})
+            encoded = c.post(
+                "/oauth2/token",
+                content="grant_type=client_credentials&scope=api%2Faccess",
+                headers={
+                    "Authorization": "Basic " + base64.b64encode(pair.encode()).decode(),
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
     assert raw.status_code == 200 and encoded.status_code == 200
     assert special.tokens_issued == 2
 
@@ -178,8 +187,11 @@ def test_token_errors(client):
     assert mint(client, auth=("nobody", "wrong")).status_code == 401
     no_auth = client.post("/oauth2/token", data={"grant_type": "client_credentials"})
     assert no_auth.status_code == 401
-    wrong_grant = client.post("/oauth2/token", data={"grant_type": "password", "scope": "api/access"},
-                              auth=(Emulator.CLIENT_ID, Emulator.CLIENT_SECRET))
+    wrong_grant = client.post(
+        "/oauth2/token",
+        data={"grant_type": "password", "scope": "api/access"},
+        auth=(Emulator.CLIENT_ID, Emulator.CLIENT_SECRET),
+    )
     assert (wrong_grant.status_code, wrong_grant.json()) == (400, {"error": "unsupported_grant_type"})
     bad_scope = mint(client, scope="admin")
     assert (bad_scope.status_code, bad_scope.json()) == (400, {"error": "invalid_scope"})
@@ -188,8 +200,7 @@ def test_token_errors(client):
 def test_missing_scope_token_is_forbidden_on_use(client):
     r = mint(client, scope=None)
     assert r.status_code == 200
-    use = client.post(V2, json={"auto_routing": True, "messages": HELLO},
-                      headers=bearer(r.json()["access_token"]))
+    use = client.post(V2, json={"auto_routing": True, "messages": HELLO}, headers=bearer(r.json()["access_token"]))
     assert use.status_code == 403
     assert use.json() == {"error": "Forbidden - insufficient permissions", "code": "forbidden"}
 
@@ -221,8 +232,7 @@ def test_gloo_bearer_checks(client, path):
     body = {"messages": HELLO, "model": "gloo-openai-gpt-5-mini"}
     missing = client.post(path, json=body)
     assert missing.status_code == 401
-    assert missing.json() == {"error": "Missing Authorization",
-                              "code": "unauthorized_missing_authorization"}
+    assert missing.json() == {"error": "Missing Authorization", "code": "unauthorized_missing_authorization"}
     invalid = client.post(path, json=body, headers=bearer("not-a-token"))
     assert invalid.status_code == 401
     assert invalid.json() == {"error": "Invalid or expired token", "code": "unauthorized_invalid_token"}
@@ -278,8 +288,9 @@ def test_v2_field_validation_is_422(client, body, loc, kind):
 def test_messages_validation(client):
     missing = client.post(V2, json={"auto_routing": True}, headers=GLOO)
     assert missing.status_code == 422
-    assert missing.json() == {"detail": [{"type": "missing", "loc": ["body", "messages"],
-                                          "msg": "Field required", "input": None}]}
+    assert missing.json() == {
+        "detail": [{"type": "missing", "loc": ["body", "messages"], "msg": "Field required", "input": None}]
+    }
     empty = client.post(V1, json={"messages": []}, headers=GLOO)
     assert empty.status_code == 422 and empty.json()["detail"][0]["loc"] == ["body", "messages"]
     not_json = client.post(V2, content=b"{not json", headers={**GLOO, "Content-Type": "application/json"})
@@ -386,26 +397,42 @@ def test_tool_selection_and_arguments(client):
     fn = call["choices"][0]["message"]["tool_calls"][0]["function"]
     assert fn["name"] == "get_weather"
     assert json.loads(fn["arguments"]) == {"city": "Paris", "unit": "fahrenheit"}
-    forced = v2(client, auto_routing=True, messages=prompt, tools=[MAGIC_TOOL, WEATHER_TOOL],
-                tool_choice={"type": "function", "function": {"name": "magic_function"}}).json()
+    forced = v2(
+        client,
+        auto_routing=True,
+        messages=prompt,
+        tools=[MAGIC_TOOL, WEATHER_TOOL],
+        tool_choice={"type": "function", "function": {"name": "magic_function"}},
+    ).json()
     assert forced["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "magic_function"
     none = v2(client, auto_routing=True, messages=prompt, tools=[MAGIC_TOOL], tool_choice="none").json()
     assert none["choices"][0]["finish_reason"] == "stop" and none["choices"][0]["message"]["content"]
 
 
 def test_non_ascii_arguments_kept(client):
-    prompt = [{"role": "user", "content": "Call get_weather for \"Zürich\" in celsius."}]
-    r = client.post(GX, json={"model": "meta-llama/llama-3.1-8b-instruct", "messages": prompt,
-                              "tools": [WEATHER_TOOL]}, headers=GRAVIX)
+    prompt = [{"role": "user", "content": 'Call get_weather for "Zürich" in celsius.'}]
+    r = client.post(
+        GX,
+        json={"model": "meta-llama/llama-3.1-8b-instruct", "messages": prompt, "tools": [WEATHER_TOOL]},
+        headers=GRAVIX,
+    )
     args = r.json()["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
     assert "Zürich" in args and json.loads(args)["city"] == "Zürich"
 
 
 def test_answer_after_tool_result(client):
     messages = MAGIC_PROMPT + [
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function",
-             "function": {"name": "magic_function", "arguments": '{"input": 3}'}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "magic_function", "arguments": '{"input": 3}'},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": "call_1", "content": "5"},
     ]
     body = client.post(V1, json={"messages": messages, "tools": [MAGIC_TOOL]}, headers=GLOO).json()
@@ -427,13 +454,18 @@ def test_json_schema_output(client):
             "note": {"type": "string"},
         },
         "required": ["title", "year", "rating", "genre", "tags", "director"],
-        "$defs": {"Person": {"type": "object", "properties": {"name": {"type": "string"}},
-                             "required": ["name"]}},
+        "$defs": {"Person": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}},
     }
-    prompt = [{"role": "system", "content": "You extract data."},
-              {"role": "user", "content": "Describe the comedy \"Up\" from 2009 by Pete Docter."}]
-    body = v2(client, auto_routing=True, messages=prompt, response_format={
-        "type": "json_schema", "json_schema": {"name": "Movie", "strict": True, "schema": schema}}).json()
+    prompt = [
+        {"role": "system", "content": "You extract data."},
+        {"role": "user", "content": 'Describe the comedy "Up" from 2009 by Pete Docter.'},
+    ]
+    body = v2(
+        client,
+        auto_routing=True,
+        messages=prompt,
+        response_format={"type": "json_schema", "json_schema": {"name": "Movie", "strict": True, "schema": schema}},
+    ).json()
     data = json.loads(body["choices"][0]["message"]["content"])
     assert set(schema["required"]) <= data.keys()
     assert isinstance(data["title"], str) and data["title"] == "Up"
@@ -453,11 +485,18 @@ def test_json_object_output(client):
 
 
 def test_content_parts_and_images_accepted(client):
-    parts = [{"role": "system", "content": "Be brief."},
-             {"role": "user", "name": "ann", "content": [
-                 {"type": "text", "text": "Describe this picture"},
-                 {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]},
-             {"role": "user", "content": "please"}]
+    parts = [
+        {"role": "system", "content": "Be brief."},
+        {
+            "role": "user",
+            "name": "ann",
+            "content": [
+                {"type": "text", "text": "Describe this picture"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+            ],
+        },
+        {"role": "user", "content": "please"},
+    ]
     r = client.post(GX, json={"model": "qwen/qwen-2.5-vl-7b-instruct", "messages": parts}, headers=GRAVIX)
     assert r.status_code == 200 and "please" in r.json()["choices"][0]["message"]["content"]
 
@@ -466,8 +505,7 @@ def test_content_parts_and_images_accepted(client):
 
 
 def test_gloo_stream_no_done_and_metadata(client):
-    body = {"auto_routing": True, "tradition": "catholic", "messages": HELLO,
-            "stream_options": {"include_usage": True}}
+    body = {"auto_routing": True, "tradition": "catholic", "messages": HELLO, "stream_options": {"include_usage": True}}
     raw, events = stream(client, V2, body, GLOO)
     assert "[DONE]" not in events and b"[DONE]" not in raw
     chunks = [e for e in events if e["choices"]]
@@ -494,13 +532,11 @@ def test_v1_stream_without_usage(client):
 
 
 def test_gravix_stream_done_and_usage(client):
-    body = {"model": "llama3.1:8b-instruct-fp16", "messages": HELLO,
-            "stream_options": {"include_usage": True}}
+    body = {"model": "llama3.1:8b-instruct-fp16", "messages": HELLO, "stream_options": {"include_usage": True}}
     _, events = stream(client, GX, body, GRAVIX)
     assert events[-1] == "[DONE]"
     usage = events[-2]
-    assert usage["choices"] == [] and set(usage["usage"]) == {"prompt_tokens", "completion_tokens",
-                                                              "total_tokens"}
+    assert usage["choices"] == [] and set(usage["usage"]) == {"prompt_tokens", "completion_tokens", "total_tokens"}
     assert all(e["system_fingerprint"] == "fp_ollama" for e in events[:-1])
 
 
@@ -508,8 +544,7 @@ def test_stream_tool_args_reassemble(client):
     body = {"model": "gloo-openai-gpt-5-mini", "messages": MAGIC_PROMPT, "tools": [MAGIC_TOOL]}
     _, events = stream(client, V2, body, GLOO)
     deltas = tool_deltas(events)
-    assert deltas[0]["id"].startswith("call_") and deltas[0]["function"] == {
-        "name": "magic_function", "arguments": ""}
+    assert deltas[0]["id"].startswith("call_") and deltas[0]["function"] == {"name": "magic_function", "arguments": ""}
     fragments = deltas[1:]
     assert len(fragments) >= 2 and all(set(d) == {"index", "function"} for d in fragments)
     args = "".join(d["function"]["arguments"] for d in deltas)
@@ -555,8 +590,10 @@ def test_server_error_fault(emu, client):
 def test_status_fault_and_path_targeting(emu, client):
     emu.inject(Fault.status(418, body={"teapot": True}, headers={"X-Extra": "1"}), path="/oauth2/token")
     emu.inject(Fault.status(403))
-    assert v2(client, auto_routing=True).json() == {"error": "Forbidden - insufficient permissions",
-                                                    "code": "forbidden"}
+    assert v2(client, auto_routing=True).json() == {
+        "error": "Forbidden - insufficient permissions",
+        "code": "forbidden",
+    }
     r = mint(client)
     assert (r.status_code, r.json(), r.headers["x-extra"]) == (418, {"teapot": True}, "1")
     assert mint(client).status_code == 200
@@ -573,8 +610,9 @@ def test_cut_stream_fault(emu, client):
     emu.inject(Fault.cut_stream(after_chunks=2))
     received = []
     with pytest.raises(httpx.HTTPError):
-        with client.stream("POST", V2, json={"auto_routing": True, "messages": HELLO, "stream": True},
-                           headers=GLOO) as r:
+        with client.stream(
+            "POST", V2, json={"auto_routing": True, "messages": HELLO, "stream": True}, headers=GLOO
+        ) as r:
             for line in r.iter_lines():
                 if line.startswith("data: "):
                     received.append(json.loads(line[6:]))
@@ -589,8 +627,7 @@ def test_malformed_json_fault(emu, client):
     assert r.status_code == 200
     with pytest.raises(ValueError):
         r.json()
-    with client.stream("POST", V2, json={"auto_routing": True, "messages": HELLO, "stream": True},
-                       headers=GLOO) as s:
+    with client.stream("POST", V2, json={"auto_routing": True, "messages": HELLO, "stream": True}, headers=GLOO) as s:
         raw = b"".join(s.iter_raw()).decode()
     payload = raw.strip().removeprefix("data: ")
     with pytest.raises(ValueError):
@@ -605,8 +642,13 @@ def test_stream_error_fault(emu, client):
         events = parse_sse(b"".join(r.iter_raw()))
     last = events[-1]
     assert last["choices"][0]["finish_reason"] == "error"
-    assert last["error"] == {"code": 3001, "type": "internal_error", "message": "Streaming error occurred",
-                             "fault": "internal", "retryable": True}
+    assert last["error"] == {
+        "code": 3001,
+        "type": "internal_error",
+        "message": "Streaming error occurred",
+        "fault": "internal",
+        "retryable": True,
+    }
     content_chunks = [e for e in events[:-1] if e["choices"][0]["delta"].get("content")]
     assert 1 <= len(content_chunks) <= 2 and "[DONE]" not in events
 
@@ -622,12 +664,10 @@ def test_keepalive_and_crlf_faults(emu, client):
     assert events[-1] == "[DONE]"
 
 
-@pytest.mark.parametrize("kind", ["repeat_id_name", "no_index", "whole_call", "args_object",
-                                  "parallel_same_index"])
+@pytest.mark.parametrize("kind", ["repeat_id_name", "no_index", "whole_call", "args_object", "parallel_same_index"])
 def test_tool_quirks(emu, client, kind):
     emu.inject(Fault.tool_quirk(kind))
-    body = {"model": "gloo-openai-gpt-5-mini", "messages": MAGIC_PROMPT,
-            "tools": [MAGIC_TOOL, WEATHER_TOOL]}
+    body = {"model": "gloo-openai-gpt-5-mini", "messages": MAGIC_PROMPT, "tools": [MAGIC_TOOL, WEATHER_TOOL]}
     _, events = stream(client, V2, body, GLOO)
     deltas = tool_deltas(events)
     if kind == "repeat_id_name":
@@ -659,9 +699,21 @@ def test_gloo_model_registry(client):
     r = client.get("/platform/v2/models")  # no auth
     assert r.status_code == 200 and r.json()["object"] == "list"
     models = {m["id"]: m for m in r.json()["data"]}
-    fields = {"id", "name", "family", "provider_id", "context_window", "max_output_tokens",
-              "input_modalities", "output_modalities", "supports_tools", "supports_streaming",
-              "supports_reasoning", "supports_vision", "pricing"}
+    fields = {
+        "id",
+        "name",
+        "family",
+        "provider_id",
+        "context_window",
+        "max_output_tokens",
+        "input_modalities",
+        "output_modalities",
+        "supports_tools",
+        "supports_streaming",
+        "supports_reasoning",
+        "supports_vision",
+        "pricing",
+    }
     assert all(fields <= m.keys() for m in models.values())
     assert {m["family"] for m in models.values()} == {"OpenAI", "Anthropic", "Google", "Open Source"}
     assert models["gloo-meta-llama-3.1-8b-instruct"]["supports_tools"] is False
@@ -674,8 +726,12 @@ def test_gravix_models(client):
     r = client.get("/v1/inference/models", headers=GRAVIX)
     assert r.status_code == 200 and r.json()["object"] == "list"
     ids = {m["id"] for m in r.json()["data"]}
-    assert {"llama3.1:8b-instruct-fp16", "meta-llama/llama-3.1-8b-instruct",
-            "qwen/qwen-2.5-vl-7b-instruct", "mistralai/mistral-nemo-instruct-2407"} <= ids
+    assert {
+        "llama3.1:8b-instruct-fp16",
+        "meta-llama/llama-3.1-8b-instruct",
+        "qwen/qwen-2.5-vl-7b-instruct",
+        "mistralai/mistral-nemo-instruct-2407",
+    } <= ids
     assert all({"id", "object", "created", "owned_by"} <= m.keys() for m in r.json()["data"])
 
 
@@ -700,8 +756,7 @@ def test_concurrent_requests(emu, client):
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(call, range(16)))
-    assert all(f"Question number {i}" in r["choices"][0]["message"]["content"]
-               for i, r in enumerate(results))
+    assert all(f"Question number {i}" in r["choices"][0]["message"]["content"] for i, r in enumerate(results))
     assert len({r["id"] for r in results}) == 16 and len(emu.requests) == 16
 
 
@@ -713,8 +768,12 @@ def test_unknown_path_and_method(client):
 
 def test_cli_prints_urls_and_credentials():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    proc = subprocess.Popen([sys.executable, "-m", "langchain_gloo_gravix.emulator", "--port", "0", "--quiet"],
-                            cwd=root, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "langchain_gloo_gravix.emulator", "--port", "0", "--quiet"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     lines = []
     try:
         for line in proc.stdout:

@@ -154,17 +154,28 @@ def test_unknown_publisher_is_a_400(client):
 
 
 def test_registered_publisher(emu, client, tmp_path):
-    emu.register_publisher("Acme", [
-        {"id": "acme-1", "title": "Returns policy", "text": "Acme accepts returns within thirty days of purchase."},
-        "Acme ships parcels on weekdays only.",
-    ])
+    emu.register_publisher(
+        "Acme",
+        [
+            {"id": "acme-1", "title": "Returns policy", "text": "Acme accepts returns within thirty days of purchase."},
+            "Acme ships parcels on weekdays only.",
+        ],
+    )
     assert "Acme" in emu.publishers and DEFAULT_PUBLISHER in emu.publishers
-    body = grounded(client, rag_publisher="Acme", include_citations=True,
-                    messages=[{"role": "user", "content": "How many days do I have for returns?"}]).json()
+    body = grounded(
+        client,
+        rag_publisher="Acme",
+        include_citations=True,
+        messages=[{"role": "user", "content": "How many days do I have for returns?"}],
+    ).json()
     assert body["sources_returned"] is True
-    assert body["citations"][0] == {"source_id": "acme-1", "title": "Returns policy", "url": None,
-                                    "snippet": "Acme accepts returns within thirty days of purchase.",
-                                    "publisher": "Acme"}
+    assert body["citations"][0] == {
+        "source_id": "acme-1",
+        "title": "Returns policy",
+        "url": None,
+        "snippet": "Acme accepts returns within thirty days of purchase.",
+        "publisher": "Acme",
+    }
     # a verse question finds nothing in this publisher's content
     body = grounded(client, rag_publisher="Acme").json()
     assert body["sources_returned"] is False
@@ -172,8 +183,12 @@ def test_registered_publisher(emu, client, tmp_path):
 
 def test_publisher_from_a_jsonl_file(emu, tmp_path):
     path = tmp_path / "docs.jsonl"
-    path.write_text(json.dumps({"text": "The parish picnic is on Saturday.", "title": "Picnic"}) + "\n\n"
-                    + json.dumps("Choir practice is on Thursday.") + "\n")
+    path.write_text(
+        json.dumps({"text": "The parish picnic is on Saturday.", "title": "Picnic"})
+        + "\n\n"
+        + json.dumps("Choir practice is on Thursday.")
+        + "\n"
+    )
     assert emu.register_publisher("Parish", path) == 2
 
 
@@ -209,8 +224,19 @@ def test_cli_publisher_flag(tmp_path):
     path = tmp_path / "faq.jsonl"
     path.write_text(json.dumps({"id": "q1", "title": "Parking", "text": "Parking is free behind the hall."}) + "\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "langchain_gloo_gravix.emulator", "--port", "0", "--quiet", "--publisher", f"Hall={path}"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "langchain_gloo_gravix.emulator",
+            "--port",
+            "0",
+            "--quiet",
+            "--publisher",
+            f"Hall={path}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     lines = []
     try:
@@ -221,9 +247,17 @@ def test_cli_publisher_flag(tmp_path):
         out = "".join(lines)
         assert "Publisher 'Hall': 1 documents" in out
         base = out.split("export GLOO_BASE_URL=")[1].split()[0]
-        r = httpx.post(base + GROUNDED, headers=GLOO, timeout=10, json={
-            "auto_routing": True, "rag_publisher": "Hall", "include_citations": True,
-            "messages": [{"role": "user", "content": "Is parking free?"}]})
+        r = httpx.post(
+            base + GROUNDED,
+            headers=GLOO,
+            timeout=10,
+            json={
+                "auto_routing": True,
+                "rag_publisher": "Hall",
+                "include_citations": True,
+                "messages": [{"role": "user", "content": "Is parking free?"}],
+            },
+        )
         assert r.status_code == 200 and r.json()["citations"][0]["source_id"] == "q1"
     finally:
         proc.send_signal(signal.SIGINT)
@@ -234,6 +268,9 @@ def test_cli_publisher_flag(tmp_path):
 def test_cli_publisher_flag_errors(spec):
     proc = subprocess.run(
         [sys.executable, "-m", "langchain_gloo_gravix.emulator", "--port", "0", "--quiet", "--publisher", spec],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2 and "--publisher" in proc.stderr

@@ -17,7 +17,7 @@ from langchain_gloo_gravix.core import Client, RateLimitError
 from langchain_gloo_gravix.emulator import Emulator, Fault
 from langchain_gloo_gravix.emulator.model import REFUSAL_MARKER, REFUSAL_TEXT
 
-from .test_emulator import GLOO, GRAVIX, GX, MAGIC_TOOL, V1, V2, WEATHER_TOOL, parse_sse, stream, text_of
+from .test_emulator import GLOO, GRAVIX, GX, MAGIC_TOOL, V1, V2, WEATHER_TOOL, stream, text_of
 
 TIME_TOOL = {
     "type": "function",
@@ -29,9 +29,15 @@ TIME_TOOL = {
 }
 SCHEMA = {
     "type": "json_schema",
-    "json_schema": {"name": "Answer", "strict": True, "schema": {
-        "type": "object", "properties": {"city": {"type": "string"}, "temperature": {"type": "integer"}},
-        "required": ["city", "temperature"]}},
+    "json_schema": {
+        "name": "Answer",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "temperature": {"type": "integer"}},
+            "required": ["city", "temperature"],
+        },
+    },
 }
 
 
@@ -62,8 +68,12 @@ def user(text):
 
 @pytest.mark.parametrize("path,extra", [(V2, {"auto_routing": True}), (V1, {})])
 def test_refusal_marker_gives_gloos_typed_refusal(client, path, extra):
-    body = {**extra, "messages": user(f"{REFUSAL_MARKER} How do I pick a lock?"), "tools": [MAGIC_TOOL],
-            "response_format": SCHEMA}
+    body = {
+        **extra,
+        "messages": user(f"{REFUSAL_MARKER} How do I pick a lock?"),
+        "tools": [MAGIC_TOOL],
+        "response_format": SCHEMA,
+    }
     choice = client.post(path, json=body, headers=GLOO).json()["choices"][0]
     assert choice["finish_reason"] == "content_filter"
     assert choice["message"]["refusal"] == REFUSAL_TEXT and choice["message"]["content"] is None
@@ -130,9 +140,19 @@ def test_routing_to_a_reasoning_model_streams_its_reasoning(client):
 
 def _after_weather(**body):
     return {
-        "messages": user("What is the weather in Paris?") + [
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
+        "messages": user("What is the weather in Paris?")
+        + [
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                    }
+                ],
+            },
             {"role": "tool", "tool_call_id": "call_1", "content": "Paris: 21 degrees, sunny"},
         ],
         "tools": [WEATHER_TOOL],
@@ -146,19 +166,24 @@ def test_json_after_tool_results_when_a_schema_is_set(client):
     assert json.loads(choice["message"]["content"]) == {"city": "Paris", "temperature": 21}
     plain = v2choice(client, **_after_weather())
     assert plain["message"]["content"] == "The result of get_weather is Paris: 21 degrees, sunny."
-    as_object = json.loads(v2choice(client, **_after_weather(response_format={"type": "json_object"}))["message"]["content"])
+    as_object = json.loads(
+        v2choice(client, **_after_weather(response_format={"type": "json_object"}))["message"]["content"]
+    )
     assert isinstance(as_object, dict) and as_object
 
 
 # -- tool choice by relevance ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("prompt,expected", [
-    ("Is it raining in Lyon right now? What is the weather like?", "get_weather"),
-    ("What time is it in Tokyo?", "current_time"),
-    ("Which timezone does Chicago use, and its local time?", "current_time"),
-    ("Hello there", "magic_function"),  # nothing relevant: the first tool
-])
+@pytest.mark.parametrize(
+    "prompt,expected",
+    [
+        ("Is it raining in Lyon right now? What is the weather like?", "get_weather"),
+        ("What time is it in Tokyo?", "current_time"),
+        ("Which timezone does Chicago use, and its local time?", "current_time"),
+        ("Hello there", "magic_function"),  # nothing relevant: the first tool
+    ],
+)
 def test_the_tool_most_relevant_to_the_prompt_is_called(client, prompt, expected):
     tools = [MAGIC_TOOL, WEATHER_TOOL, TIME_TOOL]
     call = v2choice(client, user(prompt), tools=tools)["message"]["tool_calls"][0]
@@ -219,8 +244,23 @@ def test_the_package_retries_through_injected_failures(emu):
 
 def test_cli_fail_flag():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    proc = subprocess.Popen([sys.executable, "-m", "langchain_gloo_gravix.emulator", "--port", "0", "--quiet",
-                             "--fail", "429,503", "--fail", "500"], cwd=root, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "langchain_gloo_gravix.emulator",
+            "--port",
+            "0",
+            "--quiet",
+            "--fail",
+            "429,503",
+            "--fail",
+            "500",
+        ],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     lines = []
     try:
         for line in proc.stdout:
@@ -229,8 +269,12 @@ def test_cli_fail_flag():
                 break
         out = "".join(lines)
         base = out.split("export GLOO_BASE_URL=")[1].split()[0]
-        codes = [httpx.post(base + V2, json={"auto_routing": True, "messages": user("hi")}, headers=GLOO, timeout=5).status_code
-                 for _ in range(4)]
+        codes = [
+            httpx.post(
+                base + V2, json={"auto_routing": True, "messages": user("hi")}, headers=GLOO, timeout=5
+            ).status_code
+            for _ in range(4)
+        ]
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=5)
@@ -240,6 +284,11 @@ def test_cli_fail_flag():
 
 def test_cli_rejects_a_bad_fail_spec():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    done = subprocess.run([sys.executable, "-m", "langchain_gloo_gravix.emulator", "--port", "0", "--fail", "teapot"],
-                          cwd=root, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "langchain_gloo_gravix.emulator", "--port", "0", "--fail", "teapot"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2 and "unknown fault" in done.stderr

@@ -15,12 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from langchain_gloo_gravix.core import ChatCompletion, GlooGravixError, StreamError
-from langchain_gloo_gravix.core.stream_state import StreamState
+from langchain_gloo_gravix.core.accumulator import StreamAccumulator
 from langchain_gloo_gravix.core.auth import GlooOAuth
 from langchain_gloo_gravix.core.errors import APIStatusError, error_from_response, extract_error_details
 from langchain_gloo_gravix.core.retry import server_wait
 from langchain_gloo_gravix.core.sse import SSEDecoder, SSEEvent
-from langchain_gloo_gravix.core.accumulator import StreamAccumulator
+from langchain_gloo_gravix.core.stream_state import StreamState
 from langchain_gloo_gravix.core.wire import ModelInfo, parse_completion, parse_models, token_fields
 
 from . import strategies as s
@@ -38,8 +38,17 @@ def _splits(raw: bytes, cuts: list[int]) -> list[bytes]:
 
 
 @FUZZ
-@given(raw=st.binary(max_size=300) | st.lists(st.sampled_from([b"data: ", b"x", b"\r", b"\n", b"\r\n", b":", b"event: e", b"\xef\xbb\xbf", b"retry: 9", b"id: \0"]), max_size=40).map(b"".join),
-       cuts=st.lists(st.integers(0, 400), max_size=6), cap=st.none() | st.integers(1, 64))
+@given(
+    raw=st.binary(max_size=300)
+    | st.lists(
+        st.sampled_from(
+            [b"data: ", b"x", b"\r", b"\n", b"\r\n", b":", b"event: e", b"\xef\xbb\xbf", b"retry: 9", b"id: \0"]
+        ),
+        max_size=40,
+    ).map(b"".join),
+    cuts=st.lists(st.integers(0, 400), max_size=6),
+    cap=st.none() | st.integers(1, 64),
+)
 def test_sse_decoder(raw, cuts, cap):
     decoder = SSEDecoder(max_event_bytes=cap)
     events: list[SSEEvent] = []
@@ -76,8 +85,12 @@ def test_chunks_into_the_accumulator(chunks):
 
 
 @FUZZ
-@given(chunks=st.lists(s.chunk, min_size=1, max_size=5), junk=st.sampled_from([b"", b"data: {bad\n\n", b"data: " + s.deep(5000) + b"\n\n", b"data: 1\n\n"]),
-       cuts=st.lists(st.integers(0, 2000), max_size=4), cap=st.none() | st.integers(50, 400))
+@given(
+    chunks=st.lists(s.chunk, min_size=1, max_size=5),
+    junk=st.sampled_from([b"", b"data: {bad\n\n", b"data: " + s.deep(5000) + b"\n\n", b"data: 1\n\n"]),
+    cuts=st.lists(st.integers(0, 2000), max_size=4),
+    cap=st.none() | st.integers(50, 400),
+)
 def test_sse_bytes_into_stream_state(chunks, junk, cuts, cap):
     raw = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + junk
     state = StreamState(endpoint="fuzz", idle_timeout=None, max_event_bytes=cap)
@@ -101,7 +114,9 @@ def test_sse_bytes_into_stream_state(chunks, junk, cuts, cap):
 @given(raw=s.encoded(s.completion), status=st.sampled_from([200, 201]))
 def test_non_stream_response(raw, status):
     try:
-        completion = parse_completion(raw, status, httpx.Headers({"content-type": "application/json"}), endpoint="fuzz", max_body_bytes=10**6)
+        completion = parse_completion(
+            raw, status, httpx.Headers({"content-type": "application/json"}), endpoint="fuzz", max_body_bytes=10**6
+        )
     except GlooGravixError:
         return
     assert isinstance(completion, ChatCompletion)
@@ -110,13 +125,17 @@ def test_non_stream_response(raw, status):
     assert completion.created is None or isinstance(completion.created, int)
     usage = completion.usage
     if usage is not None:
-        assert all(isinstance(n, int) and n >= 0 for n in (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens))
+        assert all(
+            isinstance(n, int) and n >= 0 for n in (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+        )
 
 
 @FUZZ
 @given(raw=s.encoded(s.error_body), status=st.integers(100, 599), body=s.error_body)
 def test_error_body(raw, status, body):
-    error = error_from_response(status, httpx.Headers({"x-request-id": "r-1"}), raw, endpoint="fuzz", url="https://u:p@h/x?k=1")
+    error = error_from_response(
+        status, httpx.Headers({"x-request-id": "r-1"}), raw, endpoint="fuzz", url="https://u:p@h/x?k=1"
+    )
     assert isinstance(error, APIStatusError) and error.status_code == status
     assert "u:p" not in str(error) and "k=1" not in str(error)
     assert isinstance(extract_error_details(body), dict)

@@ -28,7 +28,9 @@ def gloo(emu, **kw):
 
 
 def gravix(emu, **kw):
-    return ChatGravixLayer(model="meta-llama/llama-3.1-8b-instruct", base_url=emu.gravix_base_url, api_key=Emulator.GRAVIX_API_KEY, **kw)
+    return ChatGravixLayer(
+        model="meta-llama/llama-3.1-8b-instruct", base_url=emu.gravix_base_url, api_key=Emulator.GRAVIX_API_KEY, **kw
+    )
 
 
 def aggregate(chunks):
@@ -56,12 +58,17 @@ def magic_function(input: int) -> int:
 
 # -- routing metadata ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("kwargs", "mechanism", "sent"),
     [
         ({}, "auto_routing", {"auto_routing": True}),
         ({"model_family": "Open Source"}, "model_family", {"model_family": "open source"}),
-        ({"model": "gloo-anthropic-claude-sonnet-4.5"}, "direct_model_selection", {"model": "gloo-anthropic-claude-sonnet-4.5"}),
+        (
+            {"model": "gloo-anthropic-claude-sonnet-4.5"},
+            "direct_model_selection",
+            {"model": "gloo-anthropic-claude-sonnet-4.5"},
+        ),
     ],
 )
 def test_routing_metadata_on_invoke_and_stream(emulator, kwargs, mechanism, sent):
@@ -113,6 +120,7 @@ def test_v2_validation_errors_before_any_request(emulator):
 
 # -- usage, streaming, callbacks ---------------------------------------------------------
 
+
 @pytest.mark.parametrize("make", [lambda e: gloo(e), lambda e: gloo(e, api_version="v1"), gravix])
 def test_usage_on_exactly_one_streamed_chunk(emulator, make):
     model = make(emulator)
@@ -121,7 +129,10 @@ def test_usage_on_exactly_one_streamed_chunk(emulator, make):
     assert len(with_usage) == 1
     total = aggregate(chunks)
     assert total.usage_metadata["input_tokens"] > 0 and total.usage_metadata["output_tokens"] > 0
-    assert total.usage_metadata["total_tokens"] == total.usage_metadata["input_tokens"] + total.usage_metadata["output_tokens"]
+    assert (
+        total.usage_metadata["total_tokens"]
+        == total.usage_metadata["input_tokens"] + total.usage_metadata["output_tokens"]
+    )
     invoked = model.invoke("Tell me something in a few words")
     assert invoked.content == total.content
     assert invoked.usage_metadata["output_tokens"] == total.usage_metadata["output_tokens"]
@@ -167,6 +178,7 @@ async def test_astream_events_and_batch(emulator):
 
 # -- auth ------------------------------------------------------------------------------------
 
+
 def test_token_is_minted_once_and_refreshed_after_expiry(emulator):
     before = emulator.tokens_issued
     model = gloo(emulator)
@@ -197,6 +209,7 @@ def test_missing_credentials_error_names_what_to_set(emulator, monkeypatch):
 
 # -- errors and retries -----------------------------------------------------------------------
 
+
 def test_rate_limit_is_retried_then_surfaces_as_both_error_types(emulator, monkeypatch):
     import langchain_gloo_gravix.core.sender as client_module  # the retry loop's sleep
 
@@ -224,6 +237,7 @@ def test_validation_error_from_server_is_not_retried(emulator):
 
 # -- tools --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("quirk", [None, "repeat_id_name", "no_index", "whole_call", "args_object"])
 def test_streamed_tool_calls_aggregate_correctly(emulator, quirk):
     model = gloo(emulator).bind_tools([get_weather, magic_function], tool_choice="get_weather")
@@ -246,7 +260,10 @@ def test_parallel_calls_sharing_index_zero_stay_separate(emulator):
     assert sorted(c["name"] for c in total.tool_calls) == ["get_weather", "magic_function"]
 
 
-@pytest.mark.parametrize("choice", ["auto", "any", "required", True, "magic_function", {"type": "function", "function": {"name": "magic_function"}}])
+@pytest.mark.parametrize(
+    "choice",
+    ["auto", "any", "required", True, "magic_function", {"type": "function", "function": {"name": "magic_function"}}],
+)
 def test_tool_choice_forms_on_gravix(emulator, choice):
     model = gravix(emulator).bind_tools([get_weather, magic_function], tool_choice=choice)
     message = model.invoke("What is the value of magic_function(3)? Use the tool.")
@@ -283,6 +300,7 @@ def test_tool_round_trip_with_error_status(emulator):
 
 
 # -- chains, agents, structured output --------------------------------------------------------
+
 
 def test_lcel_chain(emulator):
     prompt = ChatPromptTemplate.from_messages([("system", "Answer briefly."), ("human", "Question: {question}")])

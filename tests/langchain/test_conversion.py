@@ -21,7 +21,9 @@ def sse(*chunks):
 
 def model_answering(handler):
     return ChatGravixLayer(
-        model="m", api_key="k", base_url="http://test/v1/inference",
+        model="m",
+        api_key="k",
+        base_url="http://test/v1/inference",
         http_client=httpx.Client(transport=httpx.MockTransport(handler)),
     )
 
@@ -50,11 +52,15 @@ def test_outgoing_messages():
 
 def test_reasoning_deltas_become_reasoning_blocks_not_text():
     def handler(request):
-        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse(
-            {"id": "r1", "model": "deepseek", "choices": [{"index": 0, "delta": {"reasoning_content": "think "}}]},
-            {"id": "r1", "choices": [{"index": 0, "delta": {"reasoning_content": "more"}}]},
-            {"id": "r1", "choices": [{"index": 0, "delta": {"content": "Answer"}, "finish_reason": "stop"}]},
-        ))
+        return httpx.Response(
+            200,
+            headers={"content-type": "text/event-stream"},
+            content=sse(
+                {"id": "r1", "model": "deepseek", "choices": [{"index": 0, "delta": {"reasoning_content": "think "}}]},
+                {"id": "r1", "choices": [{"index": 0, "delta": {"reasoning_content": "more"}}]},
+                {"id": "r1", "choices": [{"index": 0, "delta": {"content": "Answer"}, "finish_reason": "stop"}]},
+            ),
+        )
 
     total = None
     for chunk in model_answering(handler).stream("q"):
@@ -67,15 +73,29 @@ def test_reasoning_deltas_become_reasoning_blocks_not_text():
 
 def test_malformed_tool_arguments_become_invalid_tool_calls():
     def handler(request):
-        return httpx.Response(200, json={
-            "id": "x", "model": "m",
-            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "a", "type": "function", "function": {"name": "good", "arguments": '{"n": 1}'}},
-                {"id": "b", "type": "function", "function": {"name": "bad", "arguments": '{"n": '}},
-                {"id": "c", "type": "function", "function": {"name": "list", "arguments": "[1, 2]"}},
-                {"id": "d", "type": "function", "function": {"name": "empty", "arguments": ""}},
-            ]}}],
-        })
+        return httpx.Response(
+            200,
+            json={
+                "id": "x",
+                "model": "m",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "tool_calls",
+                        "message": {
+                            "role": "assistant",
+                            "content": None,
+                            "tool_calls": [
+                                {"id": "a", "type": "function", "function": {"name": "good", "arguments": '{"n": 1}'}},
+                                {"id": "b", "type": "function", "function": {"name": "bad", "arguments": '{"n": '}},
+                                {"id": "c", "type": "function", "function": {"name": "list", "arguments": "[1, 2]"}},
+                                {"id": "d", "type": "function", "function": {"name": "empty", "arguments": ""}},
+                            ],
+                        },
+                    }
+                ],
+            },
+        )
 
     message = model_answering(handler).invoke("q")
     assert [(c["name"], c["args"]) for c in message.tool_calls] == [("good", {"n": 1}), ("empty", {})]

@@ -64,9 +64,14 @@ def test_rag_chain_on_chat_gloo_gets_the_right_context(emulator):
     prompt = ChatPromptTemplate.from_messages(
         [("system", "Answer from this context only:\n{context}"), ("human", "{question}")]
     )
-    model = ChatGloo(base_url=emulator.gloo_base_url, client_id=Emulator.CLIENT_ID, client_secret=Emulator.CLIENT_SECRET)
+    model = ChatGloo(
+        base_url=emulator.gloo_base_url, client_id=Emulator.CLIENT_ID, client_secret=Emulator.CLIENT_SECRET
+    )
     chain = (
-        {"context": retriever | (lambda docs: "\n".join(d.page_content for d in docs)), "question": RunnablePassthrough()}
+        {
+            "context": retriever | (lambda docs: "\n".join(d.page_content for d in docs)),
+            "question": RunnablePassthrough(),
+        }
         | prompt
         | model
         | StrOutputParser()

@@ -27,5 +27,9 @@ class TestGravixLayerEmbeddingsUnit(EmbeddingsUnitTests):
                 "GRAVIXLAYER_EMBEDDING_MODEL": "env-embedding-model",
             },
             {},
-            {"api_key": "env-gravix-key", "base_url": "http://gravix.local/v1/inference", "model": "env-embedding-model"},
+            {
+                "api_key": "env-gravix-key",
+                "base_url": "http://gravix.local/v1/inference",
+                "model": "env-embedding-model",
+            },
         )

@@ -97,8 +97,12 @@ def test_request_goes_to_the_grounded_route_with_its_fields(emulator):
     model.invoke(QUESTION, sources_limit=4, parallel_tool_calls=False)  # per call
     first, second = bodies(emulator)
     assert first == {
-        "auto_routing": True, "tradition": "catholic", "rag_publisher": "GlooGrounded", "sources_limit": 2,
-        "include_citations": True, "messages": [{"role": "user", "content": QUESTION}],
+        "auto_routing": True,
+        "tradition": "catholic",
+        "rag_publisher": "GlooGrounded",
+        "sources_limit": 2,
+        "include_citations": True,
+        "messages": [{"role": "user", "content": QUESTION}],
     }
     assert second["sources_limit"] == 4 and second["parallel_tool_calls"] is False
     assert bodies(emulator, V2) == []
@@ -156,8 +160,12 @@ async def test_no_sources_found_still_answers(emulator):
 
 
 def test_registered_publisher(emulator):
-    emulator.register_publisher("Acme", [{"id": "acme-1", "title": "Returns", "text": "Returns are accepted within thirty days."}])
-    message = gloo(emulator, rag_publisher="Acme", include_citations=True).invoke("Within how many days are returns accepted?")
+    emulator.register_publisher(
+        "Acme", [{"id": "acme-1", "title": "Returns", "text": "Returns are accepted within thirty days."}]
+    )
+    message = gloo(emulator, rag_publisher="Acme", include_citations=True).invoke(
+        "Within how many days are returns accepted?"
+    )
     assert message.response_metadata["grounding"]["citations"][0]["source_id"] == "acme-1"
 
 
@@ -206,14 +214,20 @@ def _scripted(payload: dict, stream_events: list[dict] | None = None) -> httpx.M
             body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in stream_events or [])
             return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
         return httpx.Response(200, json=payload)
+
     return httpx.MockTransport(handler)
 
 
 def _completion(citations: Any, **extra: Any) -> dict:
     return {
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gloo-x",
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gloo-x",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "Answer."}, "finish_reason": "stop"}],
-        "sources_returned": True, "citations": citations, **extra,
+        "sources_returned": True,
+        "citations": citations,
+        **extra,
     }
 
 
@@ -227,18 +241,31 @@ ODD_CITATIONS = [
 
 @pytest.mark.parametrize("citations", ODD_CITATIONS)
 def test_unknown_citation_shapes_are_kept_verbatim(citations):
-    model = ChatGloo(base_url="http://127.0.0.1:9", api_key="k", grounded=True, output_version="v1",
-                     http_client=httpx.Client(transport=_scripted(_completion(citations))))
+    model = ChatGloo(
+        base_url="http://127.0.0.1:9",
+        api_key="k",
+        grounded=True,
+        output_version="v1",
+        http_client=httpx.Client(transport=_scripted(_completion(citations))),
+    )
     message = model.invoke("q")
     assert message.response_metadata["grounding"] == {"sources_returned": True, "citations": citations}
     assert "annotations" not in _text_block(message)  # nothing a Citation can say: metadata only
 
 
 def test_partly_usable_citations_and_indices():
-    citations = ["plain string", {"url": "https://x.invalid/a", "start_index": 0, "end_index": 6, "source_id": 9},
-                 {"score": 1}]
-    model = ChatGloo(base_url="http://127.0.0.1:9", api_key="k", grounded=True, output_version="v1",
-                     http_client=httpx.Client(transport=_scripted(_completion(citations))))
+    citations = [
+        "plain string",
+        {"url": "https://x.invalid/a", "start_index": 0, "end_index": 6, "source_id": 9},
+        {"score": 1},
+    ]
+    model = ChatGloo(
+        base_url="http://127.0.0.1:9",
+        api_key="k",
+        grounded=True,
+        output_version="v1",
+        http_client=httpx.Client(transport=_scripted(_completion(citations))),
+    )
     message = model.invoke("q")
     assert message.response_metadata["grounding"]["citations"] == citations
     assert _text_block(message)["annotations"] == [
@@ -248,12 +275,25 @@ def test_partly_usable_citations_and_indices():
 
 def test_streamed_grounding_on_the_first_chunk_is_kept():
     events = [
-        {"id": "c", "object": "chat.completion.chunk", "sources_returned": True, "citations": [["nested"]],
-         "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Ans"}, "finish_reason": None}]},
-        {"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": "wer."}, "finish_reason": "stop"}]},
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "sources_returned": True,
+            "citations": [["nested"]],
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Ans"}, "finish_reason": None}],
+        },
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {"content": "wer."}, "finish_reason": "stop"}],
+        },
     ]
-    model = ChatGloo(base_url="http://127.0.0.1:9", api_key="k", grounded=True,
-                     http_client=httpx.Client(transport=_scripted({}, events)))
+    model = ChatGloo(
+        base_url="http://127.0.0.1:9",
+        api_key="k",
+        grounded=True,
+        http_client=httpx.Client(transport=_scripted({}, events)),
+    )
     streamed = aggregate(model.stream("q"))
     assert streamed.text == "Answer."
     assert streamed.response_metadata["grounding"] == {"sources_returned": True, "citations": [["nested"]]}
@@ -325,11 +365,21 @@ def test_serialisation_round_trip_keeps_the_grounded_words():
     from langchain_core.load import dumpd, dumps, load
 
     secret = "sk-live-should-never-appear-0123456789"
-    model = ChatGloo(base_url="http://127.0.0.1:9", api_key=secret, grounded=True, rag_publisher="Acme", sources_limit=2,
-                     include_citations=True)
+    model = ChatGloo(
+        base_url="http://127.0.0.1:9",
+        api_key=secret,
+        grounded=True,
+        rag_publisher="Acme",
+        sources_limit=2,
+        include_citations=True,
+    )
     assert secret not in dumps(model) and secret not in repr(model)
-    restored = load(dumpd(model), valid_namespaces=["langchain_gloo_gravix"], allowed_objects=[ChatGloo],
-                    secrets_map={"GLOO_API_KEY": secret})
+    restored = load(
+        dumpd(model),
+        valid_namespaces=["langchain_gloo_gravix"],
+        allowed_objects=[ChatGloo],
+        secrets_map={"GLOO_API_KEY": secret},
+    )
     assert restored.model_dump() == model.model_dump()
     assert restored._endpoint.chat_path == GROUNDED
 

@@ -15,7 +15,6 @@ from langchain_core.messages import AIMessage
 
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
 from langchain_gloo_gravix.core import MalformedResponseError, StreamError
-
 from tests.core.conftest import ENV_VARS, Server, chunk, reply_json, reply_sse, sse_body, unique_id
 from tests.core.test_hostile_payloads import EXPECTED_TEXT, QUIRKS
 
@@ -36,8 +35,12 @@ def mode(request) -> str:
 def gravix(server: Server, **kw: Any) -> ChatGravixLayer:
     transport = httpx.MockTransport(server)
     return ChatGravixLayer(
-        model=MODEL, api_key="gx-key", max_retries=0,
-        http_client=httpx.Client(transport=transport), http_async_client=httpx.AsyncClient(transport=transport), **kw,
+        model=MODEL,
+        api_key="gx-key",
+        max_retries=0,
+        http_client=httpx.Client(transport=transport),
+        http_async_client=httpx.AsyncClient(transport=transport),
+        **kw,
     )
 
 
@@ -87,7 +90,7 @@ async def test_mid_stream_failure_is_the_langchain_twin_with_partial_text(mode):
     assert "".join(c.content for c in seen) == "Hello"
 
 
-@pytest.mark.parametrize("arguments", ['[1, 2]', '"text"', "42", "{not json"])
+@pytest.mark.parametrize("arguments", ["[1, 2]", '"text"', "42", "{not json"])
 async def test_tool_arguments_that_are_not_an_object_become_an_invalid_tool_call(mode, arguments):
     call = {"id": "call_1", "type": "function", "function": {"name": "get", "arguments": arguments}}
     body = {"id": "c", "choices": [{"index": 0, "message": {"tool_calls": [call]}, "finish_reason": "tool_calls"}]}
@@ -97,7 +100,12 @@ async def test_tool_arguments_that_are_not_an_object_become_an_invalid_tool_call
     assert bad["name"] == "get" and bad["error"]
     if arguments.startswith("{"):
         return  # streamed, LangChain's own partial-JSON parser reads "{not json" leniently
-    chunks = [{"id": "c", "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, **call}]}, "finish_reason": "tool_calls"}]}]
+    chunks = [
+        {
+            "id": "c",
+            "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, **call}]}, "finish_reason": "tool_calls"}],
+        }
+    ]
     streamed = await invoke(gravix(Server(chat=[reply_sse(sse_body(*chunks))]), streaming=True), mode)
     assert streamed.tool_calls == [] and len(streamed.invalid_tool_calls) == 1
 
@@ -114,15 +122,21 @@ async def test_chat_gloo_streaming_invoke_with_float_created_and_integer_id(mode
     server = Server(chat=[reply_sse(sse_body(*chunks))])
     transport = httpx.MockTransport(server)
     model = ChatGloo(
-        client_id=unique_id(), client_secret="s-" + unique_id(), streaming=True, max_retries=0,
-        http_client=httpx.Client(transport=transport), http_async_client=httpx.AsyncClient(transport=transport),
+        client_id=unique_id(),
+        client_secret="s-" + unique_id(),
+        streaming=True,
+        max_retries=0,
+        http_client=httpx.Client(transport=transport),
+        http_async_client=httpx.AsyncClient(transport=transport),
     )
     message = await invoke(model, mode)
     assert message.content == "Hi" and message.response_metadata["id"] == "99"
 
 
 async def test_html_stream_answer_is_a_typed_langchain_error(mode):
-    server = Server(chat=[lambda r: httpx.Response(200, headers={"content-type": "text/html"}, content=b"<html>login</html>")])
+    server = Server(
+        chat=[lambda r: httpx.Response(200, headers={"content-type": "text/html"}, content=b"<html>login</html>")]
+    )
     with pytest.raises(MalformedResponseError, match="HTML") as info:
         await stream(gravix(server), mode)
     assert isinstance(info.value, lc_exceptions.ModelAPIError)

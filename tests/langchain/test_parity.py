@@ -6,7 +6,6 @@ Offline: every request goes to a scripted ``httpx.MockTransport`` (tests/parity_
 from __future__ import annotations
 
 import asyncio
-import warnings
 from typing import Any
 from uuid import UUID
 
@@ -29,8 +28,17 @@ KINDS = ("gloo-v2", "gloo-v1", "gravix")
 
 @pytest.fixture(autouse=True)
 def _no_env(monkeypatch):
-    for name in ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_API_KEY", "GLOO_BASE_URL", "GRAVIXLAYER_API_KEY",
-                 "GRAVIXLAYER_BASE_URL", "GRAVIXLAYER_MODEL", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET"):
+    for name in (
+        "GLOO_CLIENT_ID",
+        "GLOO_CLIENT_SECRET",
+        "GLOO_API_KEY",
+        "GLOO_BASE_URL",
+        "GRAVIXLAYER_API_KEY",
+        "GRAVIXLAYER_BASE_URL",
+        "GRAVIXLAYER_MODEL",
+        "GLOO_AI_CLIENT_ID",
+        "GLOO_AI_CLIENT_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -102,12 +110,15 @@ def test_unknown_option_goes_to_body_with_a_warning(kind):
     assert script.body["top_k"] == 5
 
 
-@pytest.mark.parametrize(("kind", "typo", "meant"), [
-    ("gloo-v2", "tradtion", "tradition"),
-    ("gloo-v1", "temprature", "temperature"),
-    ("gravix", "frequncy_penalty", "frequency_penalty"),
-    ("gravix", "max_token", "max_tokens"),
-])
+@pytest.mark.parametrize(
+    ("kind", "typo", "meant"),
+    [
+        ("gloo-v2", "tradtion", "tradition"),
+        ("gloo-v1", "temprature", "temperature"),
+        ("gravix", "frequncy_penalty", "frequency_penalty"),
+        ("gravix", "max_token", "max_tokens"),
+    ],
+)
 def test_misspelt_option_raises_and_suggests(kind, typo, meant):
     with pytest.raises(ValueError, match=f"unknown option '{typo}': did you mean '{meant}'"):
         make(kind, **{typo: 1})
@@ -129,10 +140,15 @@ class Answer(BaseModel):
     answer: str
 
 
-REFUSAL = completion(choices=[{
-    "index": 0, "finish_reason": "content_filter",
-    "message": {"role": "assistant", "content": None, "refusal": "I can't help with that."},
-}])
+REFUSAL = completion(
+    choices=[
+        {
+            "index": 0,
+            "finish_reason": "content_filter",
+            "message": {"role": "assistant", "content": None, "refusal": "I can't help with that."},
+        }
+    ]
+)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -157,14 +173,18 @@ def test_refusal_is_the_parsing_error_with_include_raw(kind):
 
 
 def test_content_filter_without_refusal_text_is_a_refusal_too():
-    body = completion(choices=[{"index": 0, "finish_reason": "content_filter", "message": {"role": "assistant", "content": ""}}])
+    body = completion(
+        choices=[{"index": 0, "finish_reason": "content_filter", "message": {"role": "assistant", "content": ""}}]
+    )
     with pytest.raises(StructuredOutputRefusalError, match="content_filter"):
         make("gloo-v2", Script(body)).with_structured_output(Answer, method="json_mode").invoke("x")
 
 
 def test_structured_output_still_parses_normal_answers():
     script = Script(completion('{"answer": "42"}'))
-    assert make("gloo-v2", script).with_structured_output(Answer, method="json_schema").invoke("x") == Answer(answer="42")
+    assert make("gloo-v2", script).with_structured_output(Answer, method="json_schema").invoke("x") == Answer(
+        answer="42"
+    )
 
 
 # -- 4. retries reach callbacks and tracing ----------------------------------------------
@@ -175,12 +195,14 @@ class RetryRecorder(BaseCallbackHandler):
         self.retries: list[dict[str, Any]] = []
 
     def on_retry(self, retry_state: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any) -> None:
-        self.retries.append({
-            "attempt": retry_state.attempt_number,
-            "error": retry_state.outcome.exception(),
-            "sleep": retry_state.upcoming_sleep,
-            **kwargs,
-        })
+        self.retries.append(
+            {
+                "attempt": retry_state.attempt_number,
+                "error": retry_state.outcome.exception(),
+                "sleep": retry_state.upcoming_sleep,
+                **kwargs,
+            }
+        )
 
 
 def _check_retry(recorder: RetryRecorder, slept: list[float]) -> None:
@@ -214,7 +236,9 @@ def test_retries_reach_on_retry_callbacks(kind, how, monkeypatch):
 def test_stream_retries_reach_on_retry_callbacks(kind, how, monkeypatch):
     # langchain-core hands _stream no run manager; the chat model relays the run's callbacks
     slept = no_retry_sleep(monkeypatch)
-    script = Script(error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop")))
+    script = Script(
+        error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop"))
+    )
     recorder = RetryRecorder()
     config = {"callbacks": [recorder]}
     # an explicit streaming=False turns .stream() into invoke(), so only pass True
@@ -222,8 +246,10 @@ def test_stream_retries_reach_on_retry_callbacks(kind, how, monkeypatch):
     if how == "stream":
         result = aggregate(model.stream("hi", config=config))
     elif how == "astream":
+
         async def run():
             return aggregate([c async for c in model.astream("hi", config=config)])
+
         result = asyncio.run(run())
     elif how == "streaming-invoke":
         result = model.invoke("hi", config=config)
@@ -235,7 +261,9 @@ def test_stream_retries_reach_on_retry_callbacks(kind, how, monkeypatch):
 
 def test_stream_retries_appear_in_the_trace_and_callbacks_of_the_model(monkeypatch):
     no_retry_sleep(monkeypatch)
-    script = Script(error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop")))
+    script = Script(
+        error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop"))
+    )
     own = RetryRecorder()
     model = make("gloo-v2", script, callbacks=[own])
     with collect_runs() as runs:
@@ -248,7 +276,9 @@ def test_stream_retries_appear_in_the_trace_and_callbacks_of_the_model(monkeypat
 def test_interleaved_streams_report_to_their_own_callbacks(monkeypatch):
     no_retry_sleep(monkeypatch)
     first, second = RetryRecorder(), RetryRecorder()
-    failing = Script(error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "a"}), chunk(finish="stop")))
+    failing = Script(
+        error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "a"}), chunk(finish="stop"))
+    )
     fine = Script(sse(chunk({"role": "assistant", "content": "b"}), chunk(finish="stop")))
     one = make("gloo-v2", fine).stream("hi", config={"callbacks": [first]})
     two = make("gloo-v2", failing).stream("hi", config={"callbacks": [second]})
@@ -273,19 +303,30 @@ def test_retries_appear_in_the_trace(monkeypatch):
 
 REASONING = {"role": "assistant", "reasoning_content": "Let me think."}
 TEXT = {"content": "Checking."}
-CALL = {"tool_calls": [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":'}}]}
+CALL = {
+    "tool_calls": [
+        {"index": 0, "id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":'}}
+    ]
+}
 CALL_REST = {"tool_calls": [{"index": 0, "function": {"arguments": ' "Paris"}'}}]}
-CALL_2 = {"tool_calls": [{"index": 1, "id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}]}
+CALL_2 = {
+    "tool_calls": [
+        {"index": 1, "id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    ]
+}
 
 
-@pytest.mark.parametrize(("deltas", "expected"), [
-    ([REASONING, CALL, CALL_REST], ["reasoning", "tool_call"]),
-    ([TEXT, CALL, CALL_REST], ["text", "tool_call"]),
-    ([REASONING, TEXT, CALL, CALL_REST], ["reasoning", "text", "tool_call"]),
-    ([REASONING, TEXT, CALL, CALL_REST, CALL_2], ["reasoning", "text", "tool_call", "tool_call"]),
-    ([REASONING, TEXT], ["reasoning", "text"]),
-    ([CALL, CALL_REST], ["tool_call"]),
-])
+@pytest.mark.parametrize(
+    ("deltas", "expected"),
+    [
+        ([REASONING, CALL, CALL_REST], ["reasoning", "tool_call"]),
+        ([TEXT, CALL, CALL_REST], ["text", "tool_call"]),
+        ([REASONING, TEXT, CALL, CALL_REST], ["reasoning", "text", "tool_call"]),
+        ([REASONING, TEXT, CALL, CALL_REST, CALL_2], ["reasoning", "text", "tool_call", "tool_call"]),
+        ([REASONING, TEXT], ["reasoning", "text"]),
+        ([CALL, CALL_REST], ["tool_call"]),
+    ],
+)
 @pytest.mark.parametrize("kind", KINDS)
 def test_v1_content_blocks_streamed_and_not(kind, deltas, expected):
     chunks = [chunk(d) for d in deltas] + [chunk(finish="tool_calls" if "tool_call" in expected else "stop")]
@@ -297,11 +338,17 @@ def test_v1_content_blocks_streamed_and_not(kind, deltas, expected):
         whole["reasoning_content"] += d.get("reasoning_content", "")
         whole["content"] += d.get("content", "")
         for call in d.get("tool_calls", []):
-            entry = whole["tool_calls"].setdefault(call["index"], {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+            entry = whole["tool_calls"].setdefault(
+                call["index"], {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
+            )
             entry["id"] = entry["id"] or call.get("id")
             entry["function"]["name"] += call.get("function", {}).get("name", "")
             entry["function"]["arguments"] += call["function"]["arguments"]
-    message = {"role": "assistant", "content": whole["content"] or None, "reasoning_content": whole["reasoning_content"] or None}
+    message = {
+        "role": "assistant",
+        "content": whole["content"] or None,
+        "reasoning_content": whole["reasoning_content"] or None,
+    }
     if whole["tool_calls"]:
         message["tool_calls"] = list(whole["tool_calls"].values())
     script.answers = [completion(choices=[{"index": 0, "message": message, "finish_reason": "stop"}])]
@@ -318,7 +365,11 @@ def test_v1_content_blocks_streamed_and_not(kind, deltas, expected):
             assert by_type["text"]["text"] == "Checking." and "name" not in by_type["text"]
         calls = [b for b in blocks if b["type"] == "tool_call"]
         if calls:
-            assert calls[0]["id"] == "call_1" and calls[0]["name"] == "get_weather" and calls[0]["args"] == {"city": "Paris"}
+            assert (
+                calls[0]["id"] == "call_1"
+                and calls[0]["name"] == "get_weather"
+                and calls[0]["args"] == {"city": "Paris"}
+            )
             assert message.tool_calls[0]["args"] == {"city": "Paris"}
         if len(calls) > 1:
             assert calls[1]["id"] == "call_2" and calls[1]["name"] == "get_time"
@@ -343,13 +394,22 @@ def test_token_counts_are_estimated_without_a_tokenizer(kind, no_tiktoken):
     messages = [SystemMessage("You are terse."), HumanMessage("What is the capital of France?")]
     count = model.get_num_tokens_from_messages(messages)
     assert 10 < count < 40
-    tool = {"type": "function", "function": {"name": "get_weather", "description": "Weather", "parameters": {"type": "object", "properties": {}}}}
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather",
+            "parameters": {"type": "object", "properties": {}},
+        },
+    }
     assert model.get_num_tokens_from_messages(messages, tools=[tool]) > count
 
 
 def test_trim_messages_uses_the_model_as_counter(no_tiktoken):
     model = make("gloo-v2")
-    history = [SystemMessage("sys")] + [HumanMessage("word " * 40) if i % 2 == 0 else AIMessage("reply " * 40) for i in range(10)]
+    history = [SystemMessage("sys")] + [
+        HumanMessage("word " * 40) if i % 2 == 0 else AIMessage("reply " * 40) for i in range(10)
+    ]
     trimmed = trim_messages(history, token_counter=model, max_tokens=200, strategy="last", include_system=True)
     assert trimmed[0] == history[0] and 2 < len(trimmed) < len(history)
     assert model.get_num_tokens_from_messages(trimmed) <= 200
@@ -364,7 +424,7 @@ def test_custom_tokenizer_is_the_precise_path(no_tiktoken):
 def test_tiktoken_is_used_when_its_encoding_is_on_disk(monkeypatch):
     import langchain_gloo_gravix._lc_tokens as tokens
 
-    monkeypatch.setattr(tokens, "tiktoken_encoder", lambda: (lambda text: [1] * len(text)))
+    monkeypatch.setattr(tokens, "tiktoken_encoder", lambda: lambda text: [1] * len(text))
     model = make("gloo-v2")
     assert model.get_num_tokens("abcdefgh") == 8
     assert model.get_token_ids("abc") == [1, 1, 1]
@@ -391,7 +451,12 @@ LOGPROBS = {"content": [{"token": "Hi", "logprob": -0.1, "top_logprobs": []}]}
 @pytest.mark.parametrize("kind", KINDS)
 def test_all_n_choices_are_generations(kind):
     choices = [
-        {"index": i, "message": {"role": "assistant", "content": f"answer {i}"}, "finish_reason": "stop", "logprobs": LOGPROBS}
+        {
+            "index": i,
+            "message": {"role": "assistant", "content": f"answer {i}"},
+            "finish_reason": "stop",
+            "logprobs": LOGPROBS,
+        }
         for i in range(3)
     ]
     script = Script(completion(choices=choices))
@@ -415,13 +480,25 @@ def test_n_above_one_cannot_stream():
 @pytest.mark.parametrize("kind", KINDS)
 def test_logprobs_service_tier_and_cache_usage_on_invoke(kind):
     usage = {
-        "prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120,
+        "prompt_tokens": 100,
+        "completion_tokens": 20,
+        "total_tokens": 120,
         "prompt_tokens_details": {"cached_tokens": 64, "cache_creation_tokens": 8},
         "completion_tokens_details": {"reasoning_tokens": 12},
         "cache_hit_rate": 0.64,
     }
-    body = completion(choices=[{"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop", "logprobs": LOGPROBS}],
-                      usage=usage, service_tier="default")
+    body = completion(
+        choices=[
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Hi"},
+                "finish_reason": "stop",
+                "logprobs": LOGPROBS,
+            }
+        ],
+        usage=usage,
+        service_tier="default",
+    )
     message = make(kind, Script(body), logprobs=True).invoke("hi")
     assert message.response_metadata["logprobs"] == LOGPROBS
     assert message.response_metadata["service_tier"] == "default"
@@ -450,8 +527,14 @@ def test_response_headers_when_asked_for(kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_response_headers_on_the_first_stream_chunk(kind):
-    script = Script(sse(chunk({"role": "assistant", "content": "Hel"}), chunk({"content": "lo"}), chunk(finish="stop"),
-                        headers={"x-request-id": "req-9"}))
+    script = Script(
+        sse(
+            chunk({"role": "assistant", "content": "Hel"}),
+            chunk({"content": "lo"}),
+            chunk(finish="stop"),
+            headers={"x-request-id": "req-9"},
+        )
+    )
     chunks = list(make(kind, script, include_response_headers=True).stream("hi"))
     assert chunks[0].response_metadata["headers"]["x-request-id"] == "req-9"
     assert all("headers" not in c.response_metadata for c in chunks[1:])
@@ -462,24 +545,37 @@ def test_response_headers_on_the_first_stream_chunk(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_stream_logprobs_and_service_tier(kind):
     lp = lambda t: {"content": [{"token": t, "logprob": -0.5, "top_logprobs": []}]}  # noqa: E731
-    script = Script(sse(chunk({"role": "assistant", "content": "Hel"}, logprobs=lp("Hel"), service_tier="default"),
-                        chunk({"content": "lo"}, logprobs=lp("lo"), service_tier="default"), chunk(finish="stop")))
+    script = Script(
+        sse(
+            chunk({"role": "assistant", "content": "Hel"}, logprobs=lp("Hel"), service_tier="default"),
+            chunk({"content": "lo"}, logprobs=lp("lo"), service_tier="default"),
+            chunk(finish="stop"),
+        )
+    )
     message = aggregate(make(kind, script, logprobs=True).stream("hi"))
     assert [t["token"] for t in message.response_metadata["logprobs"]["content"]] == ["Hel", "lo"]
     assert message.response_metadata["service_tier"] == "default"
 
 
-ROUTING = {"provider": "openai", "model_family": "OpenAI", "auto_routing": True, "routing_mechanism": "auto_routing",
-           "routing_tier": "tier_2", "routing_confidence": 0.9}
+ROUTING = {
+    "provider": "openai",
+    "model_family": "OpenAI",
+    "auto_routing": True,
+    "routing_mechanism": "auto_routing",
+    "routing_tier": "tier_2",
+    "routing_confidence": 0.9,
+}
 
 
 def test_routing_metadata_on_the_first_chunk_that_carries_it():
-    script = Script(sse(
-        chunk({"role": "assistant"}, **ROUTING),
-        chunk({"content": "Hello"}),
-        chunk({"content": " there"}),
-        chunk(finish="stop"),
-    ))
+    script = Script(
+        sse(
+            chunk({"role": "assistant"}, **ROUTING),
+            chunk({"content": "Hello"}),
+            chunk({"content": " there"}),
+            chunk(finish="stop"),
+        )
+    )
     chunks = list(make("gloo-v2", script).stream("hi"))
     first = [c for c in chunks if "routing" in c.response_metadata]
     assert first and first[0] is chunks[0]
@@ -491,14 +587,20 @@ def test_routing_metadata_on_the_first_chunk_that_carries_it():
 
 
 def test_routing_fields_spread_over_chunks_are_said_once_each():
-    script = Script(sse(
-        chunk({"role": "assistant", "content": "A"}, provider="openai", routing_mechanism="auto_routing"),
-        chunk({"content": "B"}, routing_tier="tier_1", provider="openai"),
-        chunk(finish="stop"),
-    ))
+    script = Script(
+        sse(
+            chunk({"role": "assistant", "content": "A"}, provider="openai", routing_mechanism="auto_routing"),
+            chunk({"content": "B"}, routing_tier="tier_1", provider="openai"),
+            chunk(finish="stop"),
+        )
+    )
     total = aggregate(make("gloo-v2", script).stream("hi"))
-    assert total.response_metadata["routing"] == {"model": "m-1", "provider": "openai", "routing_mechanism": "auto_routing",
-                                                  "routing_tier": "tier_1"}
+    assert total.response_metadata["routing"] == {
+        "model": "m-1",
+        "provider": "openai",
+        "routing_mechanism": "auto_routing",
+        "routing_tier": "tier_1",
+    }
 
 
 # -- 8. routing switchable at run time -----------------------------------------------------
@@ -558,7 +660,9 @@ def test_stream_retry_inside_a_chain_lands_on_the_model_run(monkeypatch):
     from langchain_core.prompts import ChatPromptTemplate
 
     no_retry_sleep(monkeypatch)
-    script = Script(error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop")))
+    script = Script(
+        error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop"))
+    )
     chain = ChatPromptTemplate.from_messages([("user", "{q}")]) | make("gloo-v2", script)
     with collect_runs() as runs:
         assert aggregate(chain.stream({"q": "hi"}, config={"tags": ["t1"]})).text == "ok"

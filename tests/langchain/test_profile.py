@@ -32,7 +32,10 @@ def gloo(emulator, **kwargs):
         (lambda: ChatGloo(api_key="k", model_family="Google"), spec_for(model_family="google")),
         (lambda: ChatGloo(api_key="k", model="gloo-openai-gpt-5-mini"), spec_for("gloo-openai-gpt-5-mini")),
         (lambda: ChatGloo(api_key="k", api_version="v1"), spec_for("us.meta.llama3-3-70b-instruct-v1:0")),
-        (lambda: ChatGravixLayer(api_key="k", model="qwen/qwen-2.5-vl-7b-instruct"), spec_for("qwen/qwen-2.5-vl-7b-instruct")),
+        (
+            lambda: ChatGravixLayer(api_key="k", model="qwen/qwen-2.5-vl-7b-instruct"),
+            spec_for("qwen/qwen-2.5-vl-7b-instruct"),
+        ),
         (lambda: ChatGravixLayer(api_key="k", model="never-heard-of-it"), spec_for("never-heard-of-it")),
     ],
 )
@@ -72,7 +75,8 @@ def test_profile_follows_a_configurable_model_field():
     # a profile the user gave is kept
     mine = ChatGloo(api_key="k", model="gloo-openai-gpt-5-mini", profile={"max_input_tokens": 7})
     rebuilt, _ = mine.configurable_fields(model_name=ConfigurableField(id="model"))._prepare(
-        {"configurable": {"model": "gloo-anthropic-claude-haiku-4.5"}})
+        {"configurable": {"model": "gloo-anthropic-claude-haiku-4.5"}}
+    )
     assert rebuilt.profile == {"max_input_tokens": 7}
 
 
@@ -98,8 +102,12 @@ def test_create_agent_uses_a_tool_where_the_profile_does_not(emulator):
 
 def test_summarization_middleware_with_a_fraction_trigger(emulator):
     # Llama 3 70B on v1 has an 8,192-token window: half of it is 4,096 tokens
-    llm = ChatGloo(api_version="v1", model="meta.llama3-70b-instruct-v1:0", base_url=emulator.base_url,
-                   api_key=Emulator.GLOO_API_KEY)
+    llm = ChatGloo(
+        api_version="v1",
+        model="meta.llama3-70b-instruct-v1:0",
+        base_url=emulator.base_url,
+        api_key=Emulator.GLOO_API_KEY,
+    )
     middleware = SummarizationMiddleware(model=llm, trigger=("fraction", 0.5), keep=("messages", 2))
     agent = create_agent(llm, tools=[], middleware=[middleware])
     history = []
@@ -115,8 +123,12 @@ def test_summarization_middleware_with_a_fraction_trigger(emulator):
 
 
 def test_summarization_middleware_below_the_fraction_does_not_summarise(emulator):
-    llm = ChatGloo(api_version="v1", model="meta.llama3-70b-instruct-v1:0", base_url=emulator.base_url,
-                   api_key=Emulator.GLOO_API_KEY)
+    llm = ChatGloo(
+        api_version="v1",
+        model="meta.llama3-70b-instruct-v1:0",
+        base_url=emulator.base_url,
+        api_key=Emulator.GLOO_API_KEY,
+    )
     agent = create_agent(llm, tools=[], middleware=[SummarizationMiddleware(model=llm, trigger=("fraction", 0.5))])
     agent.invoke({"messages": [HumanMessage("Hello")]})
     assert len([r for r in emulator.requests if r.path == "/ai/v1/chat/completions"]) == 1

@@ -81,8 +81,11 @@ class _UsageDetails:
 
     def _scripted(self, *, stream: bool) -> Any:
         usage = {
-            "prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150,
-            "prompt_tokens_details": {"cached_tokens": 100}, "completion_tokens_details": {"reasoning_tokens": 20},
+            "prompt_tokens": 120,
+            "completion_tokens": 30,
+            "total_tokens": 150,
+            "prompt_tokens_details": {"cached_tokens": 100},
+            "completion_tokens_details": {"reasoning_tokens": 20},
         }
         if stream:
             answer: Any = sse(chunk({"role": "assistant", "content": "Hi"}), chunk(finish="stop"), chunk(usage=usage))
@@ -149,4 +152,3 @@ class TestChatGravixLayerIntegration(_UsageDetails, _Capabilities, ChatModelInte
     @property
     def model_override_value(self) -> str:
         return "llama3.1:8b-instruct-fp16"
-

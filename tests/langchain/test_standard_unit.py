@@ -9,7 +9,6 @@ from langchain_tests.unit_tests import ChatModelUnitTests
 
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
 
-
 _SERDES_REASON = (
     "langchain-core 1.7 load() admits only classes listed in its own serializable "
     "mappings, so no third-party class can pass this call; test_serialization.py "
@@ -35,7 +34,11 @@ class TestChatGlooV2Unit(_Serdes, ChatModelUnitTests):
     @property
     def init_from_env_params(self) -> tuple[dict, dict, dict]:
         return (
-            {"GLOO_CLIENT_ID": "env-client", "GLOO_CLIENT_SECRET": "env-secret", "GLOO_BASE_URL": "http://gloo.local:8080"},
+            {
+                "GLOO_CLIENT_ID": "env-client",
+                "GLOO_CLIENT_SECRET": "env-secret",
+                "GLOO_BASE_URL": "http://gloo.local:8080",
+            },
             {},
             {"client_id": "env-client", "client_secret": "env-secret", "base_url": "http://gloo.local:8080"},
         )
@@ -74,5 +77,9 @@ class TestChatGravixLayerUnit(_Serdes, ChatModelUnitTests):
                 "GRAVIXLAYER_MODEL": "meta-llama/llama-3.1-8b-instruct",
             },
             {},
-            {"api_key": "env-gravix-key", "base_url": "http://gravix.local/v1/inference", "model_name": "meta-llama/llama-3.1-8b-instruct"},
+            {
+                "api_key": "env-gravix-key",
+                "base_url": "http://gravix.local/v1/inference",
+                "model_name": "meta-llama/llama-3.1-8b-instruct",
+            },
         )

@@ -23,16 +23,26 @@ def test_gloo_metadata_and_profile_agree(kwargs, spec):
     meta = Gloo(api_key="k", **kwargs).metadata
     profile = ChatGloo(api_key="k", **kwargs).profile
     assert (meta.context_window, meta.num_output, meta.is_function_calling_model) == (
-        spec.context_window, spec.max_output_tokens, spec.tool_calling)
+        spec.context_window,
+        spec.max_output_tokens,
+        spec.tool_calling,
+    )
     assert (profile["max_input_tokens"], profile["max_output_tokens"], profile["tool_calling"]) == (
-        meta.context_window, meta.num_output, meta.is_function_calling_model)
+        meta.context_window,
+        meta.num_output,
+        meta.is_function_calling_model,
+    )
 
 
 def test_gravix_metadata_and_profile_agree():
     model = "mistralai/mistral-nemo-instruct-2407"
     meta = GravixLayer(api_key="k", model=model).metadata
     profile = ChatGravixLayer(api_key="k", model=model).profile
-    assert (meta.context_window, meta.num_output) == (profile["max_input_tokens"], profile["max_output_tokens"]) == (131072, 4096)
+    assert (
+        (meta.context_window, meta.num_output)
+        == (profile["max_input_tokens"], profile["max_output_tokens"])
+        == (131072, 4096)
+    )
 
 
 def test_metadata_follows_a_catalog_refresh(monkeypatch):
@@ -40,7 +50,9 @@ def test_metadata_follows_a_catalog_refresh(monkeypatch):
     monkeypatch.setattr(core_catalog, "CATALOG", catalog)
     llm = Gloo(api_key="k", model="gloo-brand-new")
     assert llm.metadata.context_window == core_catalog.DEFAULT_SPEC.context_window
-    catalog.update_from([{"id": "gloo-brand-new", "context_window": 77777, "max_output_tokens": 777, "supports_tools": False}])
+    catalog.update_from(
+        [{"id": "gloo-brand-new", "context_window": 77777, "max_output_tokens": 777, "supports_tools": False}]
+    )
     meta = llm.metadata
     assert (meta.context_window, meta.num_output, meta.is_function_calling_model) == (77777, 777, False)
     assert ChatGloo(api_key="k", model="gloo-brand-new").profile["max_input_tokens"] == 77777

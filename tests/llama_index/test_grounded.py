@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 from llama_index.core.base.llms.types import ChatMessage
 
-from langchain_gloo_gravix.core import ChatCompletion, MalformedResponseError, ServerError, StreamAccumulator, StreamError
+from langchain_gloo_gravix.core import (
+    ChatCompletion,
+    MalformedResponseError,
+    ServerError,
+    StreamAccumulator,
+    StreamError,
+)
 from langchain_gloo_gravix.emulator import Emulator, Fault
 from llama_index_ext import Gloo
 from llama_index_ext.responses import StreamAssembler, chat_response
@@ -25,14 +31,27 @@ def emulator():
 
 @pytest.fixture(autouse=True)
 def _fresh(emulator, monkeypatch):
-    for name in ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET", "GLOO_API_KEY", "GLOO_BASE_URL"):
+    for name in (
+        "GLOO_CLIENT_ID",
+        "GLOO_CLIENT_SECRET",
+        "GLOO_AI_CLIENT_ID",
+        "GLOO_AI_CLIENT_SECRET",
+        "GLOO_API_KEY",
+        "GLOO_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     emulator.clear()
     yield
 
 
 def gloo(emu: Emulator, **kw: Any) -> Gloo:
-    return Gloo(base_url=emu.gloo_base_url, client_id=Emulator.CLIENT_ID, client_secret=Emulator.CLIENT_SECRET, grounded=True, **kw)
+    return Gloo(
+        base_url=emu.gloo_base_url,
+        client_id=Emulator.CLIENT_ID,
+        client_secret=Emulator.CLIENT_SECRET,
+        grounded=True,
+        **kw,
+    )
 
 
 def user(text: str) -> list[ChatMessage]:
@@ -46,7 +65,9 @@ def bodies(emu: Emulator) -> list[dict]:
 def _check(grounding: dict, *, cited: bool = True) -> None:
     assert grounding["sources_returned"] is True
     if cited:
-        assert grounding["citations"] and {"source_id", "title", "url", "snippet", "publisher"} <= set(grounding["citations"][0])
+        assert grounding["citations"] and {"source_id", "title", "url", "snippet", "publisher"} <= set(
+            grounding["citations"][0]
+        )
     else:
         assert grounding["citations"] == []
 
@@ -58,7 +79,10 @@ def _check(grounding: dict, *, cited: bool = True) -> None:
     ("kwargs", "match"),
     [
         ({"rag_publisher": "Acme"}, "rag_publisher is a grounded-completion option: pass grounded=True"),
-        ({"sources_limit": 2, "include_citations": True}, "sources_limit, include_citations are grounded-completion options"),
+        (
+            {"sources_limit": 2, "include_citations": True},
+            "sources_limit, include_citations are grounded-completion options",
+        ),
         ({"grounded": True, "api_version": "v1"}, "grounded=True needs api_version='v2'"),
         ({"grounded": True, "sources_limit": 11}, "sources_limit must be an integer from 1 to 10"),
         ({"grounded": True, "rag_publisher": " "}, "rag_publisher must be a non-empty string"),
@@ -80,12 +104,18 @@ def test_per_call_error_before_any_request(emulator):
 
 
 def test_request_shape(emulator):
-    gloo(emulator, rag_publisher="GlooGrounded", sources_limit=2, include_citations=True, tradition="mainline").chat(user(QUESTION))
+    gloo(emulator, rag_publisher="GlooGrounded", sources_limit=2, include_citations=True, tradition="mainline").chat(
+        user(QUESTION)
+    )
     gloo(emulator).complete(QUESTION, sources_limit=5)
     first, second = bodies(emulator)
     assert first == {
-        "auto_routing": True, "tradition": "mainline", "rag_publisher": "GlooGrounded", "sources_limit": 2,
-        "include_citations": True, "messages": [{"role": "user", "content": QUESTION}],
+        "auto_routing": True,
+        "tradition": "mainline",
+        "rag_publisher": "GlooGrounded",
+        "sources_limit": 2,
+        "include_citations": True,
+        "messages": [{"role": "user", "content": QUESTION}],
     }
     assert second["sources_limit"] == 5 and "rag_publisher" not in second and "include_citations" not in second
 
@@ -143,7 +173,10 @@ def test_plain_gloo_has_no_grounding(emulator):
 @pytest.mark.parametrize("citations", [["a", "b"], [{"deep": {"x": [1, {"y": 2}]}}], {"k": "v"}, "text"])
 def test_unknown_citation_shapes_are_kept_verbatim(citations):
     payload = {
-        "id": "c", "model": "m", "sources_returned": True, "citations": citations,
+        "id": "c",
+        "model": "m",
+        "sources_returned": True,
+        "citations": citations,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "A."}, "finish_reason": "stop"}],
     }
     response = chat_response(ChatCompletion.model_validate(payload))
@@ -151,7 +184,11 @@ def test_unknown_citation_shapes_are_kept_verbatim(citations):
     acc, assembler = StreamAccumulator(), StreamAssembler()
     chunks = [
         {"id": "c", "sources_returned": True, "choices": [{"index": 0, "delta": {"content": "A"}}]},
-        {"id": "c", "citations": citations, "choices": [{"index": 0, "delta": {"content": "."}, "finish_reason": "stop"}]},
+        {
+            "id": "c",
+            "citations": citations,
+            "choices": [{"index": 0, "delta": {"content": "."}, "finish_reason": "stop"}],
+        },
     ]
     out = [assembler.add(acc.add(c)) for c in chunks]
     assert out[0].additional_kwargs["grounding"] == {"sources_returned": True, "citations": []}

@@ -15,7 +15,6 @@ from llama_index.core.base.llms.types import ChatMessage
 from langchain_gloo_gravix.core import AsyncClient, Client, StreamError
 from llama_index_ext import GravixLayer
 from llama_index_ext.tools import get_tool_calls
-
 from tests.core.conftest import ENV_VARS, Server, chunk, reply_json, reply_sse, sse_body
 from tests.core.test_hostile_payloads import EXPECTED_TEXT, QUIRKS
 
@@ -79,7 +78,7 @@ async def test_mid_stream_failure_keeps_the_partial_text(llm_for, mode):
     assert info.value.partial_text == "Hello"
 
 
-@pytest.mark.parametrize("arguments", ['[1, 2]', '"text"', "{not json"])
+@pytest.mark.parametrize("arguments", ["[1, 2]", '"text"', "{not json"])
 async def test_tool_arguments_that_are_not_an_object_raise_a_clear_error(llm_for, mode, arguments):
     call = {"id": "call_1", "type": "function", "function": {"name": "get", "arguments": arguments}}
     body = {"id": "c", "choices": [{"index": 0, "message": {"tool_calls": [call]}, "finish_reason": "tool_calls"}]}

@@ -24,7 +24,9 @@ def make_llm(which: str, **kwargs):
     if which == "gravix":
         return GravixLayer(model=b.gravix_model, base_url=b.gravix_base_url, api_key=b.gravix_api_key, **kwargs)
     version = "v2" if which == "gloo_v2" else "v1"
-    return Gloo(api_version=version, base_url=b.gloo_base_url, client_id=b.client_id, client_secret=b.client_secret, **kwargs)
+    return Gloo(
+        api_version=version, base_url=b.gloo_base_url, client_id=b.client_id, client_secret=b.client_secret, **kwargs
+    )
 
 
 def magic_function(input: int) -> int:
@@ -156,8 +158,11 @@ def test_chat_with_tools(which):
     assert response.additional_kwargs["finish_reason"] == "tool_calls"
 
     # the tool result goes back as a "tool" message and the model answers from it
-    history = [ChatMessage(role="user", content="What is magic_function(3)?"), response.message,
-               ChatMessage(role="tool", content="5", additional_kwargs={"tool_call_id": calls[0].tool_id})]
+    history = [
+        ChatMessage(role="user", content="What is magic_function(3)?"),
+        response.message,
+        ChatMessage(role="tool", content="5", additional_kwargs={"tool_call_id": calls[0].tool_id}),
+    ]
     answer = llm.chat_with_tools([MAGIC], chat_history=history)
     assert "5" in answer.message.content
     assert llm.get_tool_calls_from_response(answer, error_on_no_tool_call=False) == []
@@ -167,7 +172,9 @@ def test_chat_with_tools(which):
 @pytest.mark.parametrize("which", ENDPOINTS)
 async def test_astream_chat_with_tools(which):
     llm = make_llm(which)
-    gen = await llm.astream_chat_with_tools([MAGIC], user_msg="What is magic_function(3)?", allow_parallel_tool_calls=True)
+    gen = await llm.astream_chat_with_tools(
+        [MAGIC], user_msg="What is magic_function(3)?", allow_parallel_tool_calls=True
+    )
     chunks = [chunk async for chunk in gen]
     # agents parse every chunk: partial arguments must never raise
     per_chunk = [llm.get_tool_calls_from_response(c, error_on_no_tool_call=False) for c in chunks]

@@ -34,6 +34,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Accessing the 'model_(computed_)?fields' attribute on the instance"),
 ]
 
+
 @pytest.fixture(scope="module")
 def emulator():
     emu = Emulator(port=0)
@@ -44,13 +45,23 @@ def emulator():
 
 @pytest.fixture(autouse=True)
 def _no_env_credentials(monkeypatch):
-    for name in ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET",
-                 "GLOO_API_KEY", "GRAVIXLAYER_API_KEY", "GLOO_BASE_URL", "GRAVIXLAYER_BASE_URL"):
+    for name in (
+        "GLOO_CLIENT_ID",
+        "GLOO_CLIENT_SECRET",
+        "GLOO_AI_CLIENT_ID",
+        "GLOO_AI_CLIENT_SECRET",
+        "GLOO_API_KEY",
+        "GRAVIXLAYER_API_KEY",
+        "GLOO_BASE_URL",
+        "GRAVIXLAYER_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 def gloo(emu: Emulator, **kwargs: Any) -> Gloo:
-    return Gloo(base_url=emu.gloo_base_url, client_id=Emulator.CLIENT_ID, client_secret=Emulator.CLIENT_SECRET, **kwargs)
+    return Gloo(
+        base_url=emu.gloo_base_url, client_id=Emulator.CLIENT_ID, client_secret=Emulator.CLIENT_SECRET, **kwargs
+    )
 
 
 def gravix(emu: Emulator, **kwargs: Any) -> GravixLayer:
@@ -134,15 +145,21 @@ def test_chat_engine(emulator, index):
 @pytest.mark.parametrize("which", ["gloo_v2", "gloo_v1", "gravix"])
 @pytest.mark.parametrize("streaming", [True, False])
 async def test_function_agent(emulator, which, streaming):
-    agent = FunctionAgent(tools=[FunctionTool.from_defaults(magic_function)], llm=make(which, emulator),
-                          streaming=streaming, system_prompt="Use tools when asked.")
+    agent = FunctionAgent(
+        tools=[FunctionTool.from_defaults(magic_function)],
+        llm=make(which, emulator),
+        streaming=streaming,
+        system_prompt="Use tools when asked.",
+    )
     handler = agent.run("What is magic_function(3)?")
     results: List[ToolCallResult] = []
     async for event in handler.stream_events():
         if isinstance(event, ToolCallResult):
             results.append(event)
     answer = await handler
-    assert [(r.tool_name, r.tool_kwargs, r.tool_output.content) for r in results] == [("magic_function", {"input": 3}, "5")]
+    assert [(r.tool_name, r.tool_kwargs, r.tool_output.content) for r in results] == [
+        ("magic_function", {"input": 3}, "5")
+    ]
     assert "5" in str(answer)
 
 
@@ -153,7 +170,8 @@ async def test_agent_workflow_picks_function_agent(emulator):
     assert "5" in str(answer)
     # a model known to reject tools gets the text-only ReAct agent instead of a 400
     no_tools = AgentWorkflow.from_tools_or_functions(
-        [magic_function], llm=gloo(emulator, model="gloo-meta-llama-3.1-8b-instruct"))
+        [magic_function], llm=gloo(emulator, model="gloo-meta-llama-3.1-8b-instruct")
+    )
     assert all(isinstance(agent, ReActAgent) for agent in no_tools.agents.values())
 
 
@@ -290,7 +308,9 @@ def test_events_and_callbacks_never_carry_secrets(emulator, which):
 def test_core_errors_pass_through_with_one_retry_layer(emulator):
     llm = gravix(emulator, max_retries=1)
     emulator.clear()
-    emulator.inject(Fault.server_error(503), Fault.server_error(503), Fault.server_error(503), path="/v1/inference/chat/completions")
+    emulator.inject(
+        Fault.server_error(503), Fault.server_error(503), Fault.server_error(503), path="/v1/inference/chat/completions"
+    )
     with pytest.raises(ServerError) as info:
         llm.chat([ChatMessage(role="user", content="hello")])
     assert type(info.value) is ServerError and info.value.status_code == 503

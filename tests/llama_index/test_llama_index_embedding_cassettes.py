@@ -21,7 +21,9 @@ TEXTS = [
 
 def make(**kwargs) -> GravixLayerEmbedding:
     b = backend()
-    return GravixLayerEmbedding(model=b.gravix_embedding_model, base_url=b.gravix_base_url, api_key=b.gravix_api_key, **kwargs)
+    return GravixLayerEmbedding(
+        model=b.gravix_embedding_model, base_url=b.gravix_base_url, api_key=b.gravix_api_key, **kwargs
+    )
 
 
 def _check(vectors: list[list[float]], count: int) -> None:

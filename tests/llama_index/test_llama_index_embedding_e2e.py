@@ -30,8 +30,15 @@ def emulator():
 
 @pytest.fixture(autouse=True)
 def _clean(emulator, monkeypatch):
-    for name in ("GRAVIXLAYER_API_KEY", "GRAVIXLAYER_BASE_URL", "GRAVIXLAYER_EMBEDDING_MODEL",
-                 "GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_API_KEY", "GLOO_BASE_URL"):
+    for name in (
+        "GRAVIXLAYER_API_KEY",
+        "GRAVIXLAYER_BASE_URL",
+        "GRAVIXLAYER_EMBEDDING_MODEL",
+        "GLOO_CLIENT_ID",
+        "GLOO_CLIENT_SECRET",
+        "GLOO_API_KEY",
+        "GLOO_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     emulator.clear()
     emulator.embedding_max_batch = 256
@@ -57,9 +64,7 @@ def test_every_question_retrieves_its_document_first(emulator):
 
 
 async def test_every_question_retrieves_its_document_first_async(emulator):
-    index = VectorStoreIndex(
-        [], embed_model=embedding(emulator, embed_batch_size=3, max_concurrency=2), use_async=True
-    )
+    index = VectorStoreIndex([], embed_model=embedding(emulator, embed_batch_size=3, max_concurrency=2), use_async=True)
     for d in DOCUMENTS:
         await index.ainsert(Document(text=d))
     retriever = index.as_retriever(similarity_top_k=1)
@@ -68,8 +73,12 @@ async def test_every_question_retrieves_its_document_first_async(emulator):
 
 
 def test_query_engine_on_gloo_gets_the_right_context(emulator):
-    llm = Gloo(api_version="v1", base_url=emulator.gloo_base_url, client_id=Emulator.CLIENT_ID,
-               client_secret=Emulator.CLIENT_SECRET)
+    llm = Gloo(
+        api_version="v1",
+        base_url=emulator.gloo_base_url,
+        client_id=Emulator.CLIENT_ID,
+        client_secret=Emulator.CLIENT_SECRET,
+    )
     engine = _index(emulator).as_query_engine(llm=llm, similarity_top_k=1)
     response = engine.query(QUESTIONS[0])
     assert str(response).strip()
@@ -124,7 +133,9 @@ class TestFaults:
 
 
 def test_secrets_stay_out_of_serialisation(emulator):
-    model = embedding(emulator, api_key="sk-li-secret-9", default_headers={"Authorization": "Bearer x", "X-Team": "team-77"})
+    model = embedding(
+        emulator, api_key="sk-li-secret-9", default_headers={"Authorization": "Bearer x", "X-Team": "team-77"}
+    )
     dumped = model.to_json() + repr(model) + str(model.to_dict())
     # as the LLMs: no header value is serialised, secret-looking or not (gateways put credentials anywhere)
     assert "sk-li-secret-9" not in dumped and "Bearer x" not in dumped and "team-77" not in dumped

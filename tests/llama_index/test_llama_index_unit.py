@@ -37,8 +37,16 @@ SECRET = "sk-top-secret-value-42"
 
 @pytest.fixture(autouse=True)
 def _no_env(monkeypatch):
-    for name in ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET",
-                 "GLOO_API_KEY", "GRAVIXLAYER_API_KEY", "GLOO_BASE_URL", "GRAVIXLAYER_BASE_URL"):
+    for name in (
+        "GLOO_CLIENT_ID",
+        "GLOO_CLIENT_SECRET",
+        "GLOO_AI_CLIENT_ID",
+        "GLOO_AI_CLIENT_SECRET",
+        "GLOO_API_KEY",
+        "GRAVIXLAYER_API_KEY",
+        "GLOO_BASE_URL",
+        "GRAVIXLAYER_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -129,23 +137,39 @@ def test_model_family_is_case_insensitive():
 
 def test_per_call_model_switches_routing_mechanism():
     llm = Gloo()
-    params = llm._request([ChatMessage(role="user", content="hi")], {"model": "gloo-openai-gpt-5-mini"}, stream=False)[1]
+    params = llm._request([ChatMessage(role="user", content="hi")], {"model": "gloo-openai-gpt-5-mini"}, stream=False)[
+        1
+    ]
     body = build_body(GLOO_V2, [{"role": "user", "content": "hi"}], params, stream=False)
     assert body["model"] == "gloo-openai-gpt-5-mini" and "auto_routing" not in body
 
 
 def test_request_params_merge_settings_and_call_kwargs():
-    llm = GravixLayer(model=GRAVIX_MODEL, temperature=0.2, max_tokens=300, additional_kwargs={"top_p": 0.9, "seed": 7},
-                      extra_body={"keep_alive": "5m"})
-    wire, params = llm._request([ChatMessage(role="user", content="hi")],
-                                {"temperature": 0.7, "stop": ["\n"], "extra_headers": {"X-Trace": "1"}, "verbose": True},
-                                stream=True)
+    llm = GravixLayer(
+        model=GRAVIX_MODEL,
+        temperature=0.2,
+        max_tokens=300,
+        additional_kwargs={"top_p": 0.9, "seed": 7},
+        extra_body={"keep_alive": "5m"},
+    )
+    wire, params = llm._request(
+        [ChatMessage(role="user", content="hi")],
+        {"temperature": 0.7, "stop": ["\n"], "extra_headers": {"X-Trace": "1"}, "verbose": True},
+        stream=True,
+    )
     assert params.pop("extra_headers") == {"X-Trace": "1"}
     body = build_body(GRAVIX, wire, params, stream=True)
     assert body == {
-        "model": GRAVIX_MODEL, "temperature": 0.7, "max_tokens": 300, "top_p": 0.9, "seed": 7, "stop": ["\n"],
-        "messages": [{"role": "user", "content": "hi"}], "stream": True,
-        "stream_options": {"include_usage": True}, "keep_alive": "5m",
+        "model": GRAVIX_MODEL,
+        "temperature": 0.7,
+        "max_tokens": 300,
+        "top_p": 0.9,
+        "seed": 7,
+        "stop": ["\n"],
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "keep_alive": "5m",
     }
 
 
@@ -178,7 +202,9 @@ def test_metadata_from_known_models(llm, window, output, tools):
 
 
 def test_metadata_overrides():
-    meta = GravixLayer(model="some/unknown-model", context_window=8192, num_output=512, is_function_calling_model=False).metadata
+    meta = GravixLayer(
+        model="some/unknown-model", context_window=8192, num_output=512, is_function_calling_model=False
+    ).metadata
     assert (meta.context_window, meta.num_output, meta.is_function_calling_model) == (8192, 512, False)
     # an explicit max_tokens is the output room LlamaIndex should reserve
     assert GravixLayer(model=GRAVIX_MODEL, max_tokens=1500).metadata.num_output == 1500
@@ -199,20 +225,38 @@ def _secret_llms():
 
 @pytest.mark.parametrize("llm", _secret_llms())
 def test_secrets_never_in_repr_or_serialisation(llm):
-    for text in (repr(llm), str(llm), json.dumps(llm.to_dict()), llm.to_json(), json.dumps(llm.to_payload()),
-                 llm.model_dump_json(), repr(llm._sync_client())):
+    for text in (
+        repr(llm),
+        str(llm),
+        json.dumps(llm.to_dict()),
+        llm.to_json(),
+        json.dumps(llm.to_payload()),
+        llm.model_dump_json(),
+        repr(llm._sync_client()),
+    ):
         assert SECRET not in text
     assert "api_key" not in llm.to_dict() and "client_secret" not in llm.to_dict()
 
 
 def test_serialisation_round_trip_keeps_settings_but_not_secrets():
-    llm = Gloo(model_family="google", tradition="mainline", client_id="my-client", client_secret=SECRET,
-               default_headers={"Authorization": SECRET, "X-Team": "a"}, temperature=0.3)
+    llm = Gloo(
+        model_family="google",
+        tradition="mainline",
+        client_id="my-client",
+        client_secret=SECRET,
+        default_headers={"Authorization": SECRET, "X-Team": "a"},
+        temperature=0.3,
+    )
     data = llm.to_dict()
     # no header value is serialised, secret-looking or not (gateways put credentials anywhere)
     assert data["class_name"] == "Gloo_LLM" and "default_headers" not in data
     clone = Gloo.from_dict(data)
-    assert (clone.model_family, clone.tradition, clone.client_id, clone.temperature) == ("google", "mainline", "my-client", 0.3)
+    assert (clone.model_family, clone.tradition, clone.client_id, clone.temperature) == (
+        "google",
+        "mainline",
+        "my-client",
+        0.3,
+    )
     assert clone.client_secret is None  # secrets come back from the environment, never from a dump
 
 
@@ -245,11 +289,14 @@ def test_messages_to_wire():
         ChatMessage(role="system", content="Be brief."),
         ChatMessage(role="developer", content="Use metric units."),
         ChatMessage(role="user", content="hi", additional_kwargs={"name": "ada"}),
-        ChatMessage(role="assistant", blocks=[
-            ThinkingBlock(content="let me think"),
-            ToolCallBlock(tool_call_id="c1", tool_name="magic_function", tool_kwargs={"input": 3}),
-            ToolCallBlock(tool_call_id="c2", tool_name="other_function", tool_kwargs='{"text": "x"}'),
-        ]),
+        ChatMessage(
+            role="assistant",
+            blocks=[
+                ThinkingBlock(content="let me think"),
+                ToolCallBlock(tool_call_id="c1", tool_name="magic_function", tool_kwargs={"input": 3}),
+                ToolCallBlock(tool_call_id="c2", tool_name="other_function", tool_kwargs='{"text": "x"}'),
+            ],
+        ),
         ChatMessage(role="tool", content="5", additional_kwargs={"tool_call_id": "c1"}),
         ChatMessage(role="tool", blocks=[TextBlock(text="x")], additional_kwargs={"tool_call_id": "c2"}),
         ChatMessage(role="assistant", content="It is 5.", additional_kwargs={"tool_call_id": "c1"}),
@@ -258,10 +305,14 @@ def test_messages_to_wire():
         {"role": "system", "content": "Be brief."},
         {"role": "system", "content": "Use metric units."},
         {"role": "user", "content": "hi", "name": "ada"},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "magic_function", "arguments": '{"input": 3}'}},
-            {"id": "c2", "type": "function", "function": {"name": "other_function", "arguments": '{"text": "x"}'}},
-        ]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "magic_function", "arguments": '{"input": 3}'}},
+                {"id": "c2", "type": "function", "function": {"name": "other_function", "arguments": '{"text": "x"}'}},
+            ],
+        },
         {"role": "tool", "content": "5", "tool_call_id": "c1"},
         {"role": "tool", "content": "x", "tool_call_id": "c2"},
         {"role": "assistant", "content": "It is 5."},
@@ -270,16 +321,28 @@ def test_messages_to_wire():
 
 def test_legacy_tool_calls_in_additional_kwargs():
     sdk_style = SimpleNamespace(id="c9", function=SimpleNamespace(name="magic_function", arguments='{"input": 1}'))
-    for call in ({"id": "c9", "type": "function", "function": {"name": "magic_function", "arguments": '{"input": 1}'}}, sdk_style):
+    for call in (
+        {"id": "c9", "type": "function", "function": {"name": "magic_function", "arguments": '{"input": 1}'}},
+        sdk_style,
+    ):
         wire = to_wire_messages([ChatMessage(role="assistant", content="", additional_kwargs={"tool_calls": [call]})])
         assert wire[0]["tool_calls"][0] == {
-            "id": "c9", "type": "function", "function": {"name": "magic_function", "arguments": '{"input": 1}'}}
+            "id": "c9",
+            "type": "function",
+            "function": {"name": "magic_function", "arguments": '{"input": 1}'},
+        }
         assert wire[0]["content"] is None
 
 
 def test_user_images_become_content_parts():
-    wire = to_wire_messages([ChatMessage(role="user", blocks=[
-        TextBlock(text="What is this?"), ImageBlock(url="https://example.com/cat.png", detail="low")])])
+    wire = to_wire_messages(
+        [
+            ChatMessage(
+                role="user",
+                blocks=[TextBlock(text="What is this?"), ImageBlock(url="https://example.com/cat.png", detail="low")],
+            )
+        ]
+    )
     assert wire[0]["content"] == [
         {"type": "text", "text": "What is this?"},
         {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "low"}},
@@ -291,9 +354,14 @@ def test_user_images_become_content_parts():
     [
         (ChatMessage(role="tool", content="5"), "needs additional_kwargs\\['tool_call_id'\\]"),
         (ChatMessage(role="assistant", blocks=[ImageBlock(url="https://example.com/a.png")]), "only be sent in user"),
-        (ChatMessage(role="user", blocks=[DocumentBlock(data=b"%PDF-1.4", document_mimetype="application/pdf")]),
-         "DocumentBlock is not supported"),
-        (ChatMessage(role="user", blocks=[ToolCallBlock(tool_name="x")]), "only assistant messages can carry tool calls"),
+        (
+            ChatMessage(role="user", blocks=[DocumentBlock(data=b"%PDF-1.4", document_mimetype="application/pdf")]),
+            "DocumentBlock is not supported",
+        ),
+        (
+            ChatMessage(role="user", blocks=[ToolCallBlock(tool_name="x")]),
+            "only assistant messages can carry tool calls",
+        ),
         (ChatMessage(role="assistant", blocks=[ToolCallBlock(tool_name="")]), "tool call 0 has no name"),
     ],
 )
@@ -323,8 +391,14 @@ def test_prepare_chat_with_tools():
     parallel = llm._prepare_chat_with_tools([MAGIC], user_msg="x", allow_parallel_tool_calls=True)
     assert "parallel_tool_calls" not in parallel  # never sent as True (llama_index#20865)
     assert llm._prepare_chat_with_tools([MAGIC], user_msg="x", tool_required=True)["tool_choice"] == "required"
-    assert llm._prepare_chat_with_tools([MAGIC], user_msg="x", tool_choice="magic_function")["tool_choice"] == "magic_function"
-    assert llm._prepare_chat_with_tools([MAGIC], user_msg="x", tool_choice="auto", tool_required=True)["tool_choice"] == "required"
+    assert (
+        llm._prepare_chat_with_tools([MAGIC], user_msg="x", tool_choice="magic_function")["tool_choice"]
+        == "magic_function"
+    )
+    assert (
+        llm._prepare_chat_with_tools([MAGIC], user_msg="x", tool_choice="auto", tool_required=True)["tool_choice"]
+        == "required"
+    )
 
 
 def test_prepare_chat_with_tools_errors():
@@ -341,8 +415,12 @@ def test_prepare_chat_with_tools_errors():
     [
         (lambda: Gloo(), "magic_function", "required", ["magic_function"]),
         (lambda: Gloo(), "any", "required", ["magic_function", "other_function"]),
-        (lambda: GravixLayer(model=GRAVIX_MODEL), "magic_function",
-         {"type": "function", "function": {"name": "magic_function"}}, ["magic_function", "other_function"]),
+        (
+            lambda: GravixLayer(model=GRAVIX_MODEL),
+            "magic_function",
+            {"type": "function", "function": {"name": "magic_function"}},
+            ["magic_function", "other_function"],
+        ),
         (lambda: GravixLayer(model=GRAVIX_MODEL), None, "auto", ["magic_function", "other_function"]),
     ],
 )
@@ -370,18 +448,26 @@ def test_unknown_forced_tool_is_a_clear_error():
 
 def _final(*calls, text=""):
     blocks = ([TextBlock(text=text)] if text else []) + [
-        ToolCallBlock(tool_call_id=i, tool_name=n, tool_kwargs=a) for i, n, a in calls]
+        ToolCallBlock(tool_call_id=i, tool_name=n, tool_kwargs=a) for i, n, a in calls
+    ]
     return ChatResponse(message=ChatMessage(role="assistant", blocks=blocks))
 
 
 def test_tool_calls_from_final_response():
-    response = _final(("c1", "magic_function", {"input": 3}), ("c2", "other_function", '{"text": "hi"}'), ("c3", "noargs", ""))
+    response = _final(
+        ("c1", "magic_function", {"input": 3}), ("c2", "other_function", '{"text": "hi"}'), ("c3", "noargs", "")
+    )
     calls = get_tool_calls(response)
     assert [(c.tool_id, c.tool_name, c.tool_kwargs) for c in calls] == [
-        ("c1", "magic_function", {"input": 3}), ("c2", "other_function", {"text": "hi"}), ("c3", "noargs", {})]
+        ("c1", "magic_function", {"input": 3}),
+        ("c2", "other_function", {"text": "hi"}),
+        ("c3", "noargs", {}),
+    ]
 
 
-@pytest.mark.parametrize("arguments, problem", [('{"input": 3', "not valid JSON"), ("[1, 2]", "not an object"), ('"3"', "not an object")])
+@pytest.mark.parametrize(
+    "arguments, problem", [('{"input": 3', "not valid JSON"), ("[1, 2]", "not an object"), ('"3"', "not an object")]
+)
 def test_bad_final_arguments_raise_instead_of_becoming_empty(arguments, problem):
     with pytest.raises(ValueError, match=problem) as info:
         get_tool_calls(_final(("c1", "magic_function", arguments)), error_on_no_tool_call=False)
@@ -395,8 +481,15 @@ def test_no_tool_call():
 
 
 def test_legacy_additional_kwargs_tool_calls_are_read():
-    message = ChatMessage(role="assistant", content="", additional_kwargs={"tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "magic_function", "arguments": '{"input": 4}'}}]})
+    message = ChatMessage(
+        role="assistant",
+        content="",
+        additional_kwargs={
+            "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "magic_function", "arguments": '{"input": 4}'}}
+            ]
+        },
+    )
     calls = get_tool_calls(ChatResponse(message=message))
     assert (calls[0].tool_name, calls[0].tool_kwargs) == ("magic_function", {"input": 4})
 
@@ -404,7 +497,14 @@ def test_legacy_additional_kwargs_tool_calls_are_read():
 def test_validate_drops_extra_calls_unless_parallel_allowed():
     llm = Gloo()
     both = [("c1", "magic_function", {"input": 1}), ("c2", "magic_function", {"input": 2})]
-    assert len(get_tool_calls(llm._validate_chat_with_tools_response(_final(*both), [MAGIC], allow_parallel_tool_calls=True))) == 2
+    assert (
+        len(
+            get_tool_calls(
+                llm._validate_chat_with_tools_response(_final(*both), [MAGIC], allow_parallel_tool_calls=True)
+            )
+        )
+        == 2
+    )
     single = llm._validate_chat_with_tools_response(_final(*both), [MAGIC], allow_parallel_tool_calls=False)
     assert [c.tool_id for c in get_tool_calls(single)] == ["c1"]
 
@@ -418,10 +518,19 @@ def _tool_stream():
         StreamDelta(reasoning="ing."),
         StreamDelta(tool_calls=[ToolCallDelta(index=0, id="c1", name="magic_function")]),
         StreamDelta(tool_calls=[ToolCallDelta(index=0, arguments='{"inp')]),
-        StreamDelta(tool_calls=[ToolCallDelta(index=0, arguments='ut": 3'), ToolCallDelta(index=1, id="c2", name="other_function", arguments="{")]),
-        StreamDelta(tool_calls=[ToolCallDelta(index=0, arguments="}"), ToolCallDelta(index=1, arguments='"text": "a"}')],
-                    usage=Usage(prompt_tokens=11, completion_tokens=7, total_tokens=18)),
-        StreamDelta(finish_reason="tool_calls", routing=Routing(model="m", auto_routing=True, routing_mechanism="auto_routing")),
+        StreamDelta(
+            tool_calls=[
+                ToolCallDelta(index=0, arguments='ut": 3'),
+                ToolCallDelta(index=1, id="c2", name="other_function", arguments="{"),
+            ]
+        ),
+        StreamDelta(
+            tool_calls=[ToolCallDelta(index=0, arguments="}"), ToolCallDelta(index=1, arguments='"text": "a"}')],
+            usage=Usage(prompt_tokens=11, completion_tokens=7, total_tokens=18),
+        ),
+        StreamDelta(
+            finish_reason="tool_calls", routing=Routing(model="m", auto_routing=True, routing_mechanism="auto_routing")
+        ),
     ]
 
 
@@ -431,14 +540,20 @@ def test_stream_assembler_tolerates_partial_arguments_on_every_chunk():
     per_chunk = [get_tool_calls(c, error_on_no_tool_call=False) for c in chunks]  # never raises
     assert per_chunk[0] == [] and per_chunk[2][0].tool_kwargs == {}
     assert per_chunk[3][0].tool_kwargs == {}
-    assert [(c.tool_name, c.tool_kwargs) for c in per_chunk[-1]] == [("magic_function", {"input": 3}), ("other_function", {"text": "a"})]
+    assert [(c.tool_name, c.tool_kwargs) for c in per_chunk[-1]] == [
+        ("magic_function", {"input": 3}),
+        ("other_function", {"text": "a"}),
+    ]
     assert assembler.close() is None
 
     assert chunks[0].additional_kwargs["thinking_delta"] == "Think"
     last = chunks[-1]
     assert isinstance(last.message.blocks[0], ThinkingBlock) and last.message.blocks[0].content == "Thinking."
     assert [b.tool_kwargs for b in last.message.blocks if isinstance(b, ToolCallBlock)] == [{"input": 3}, {"text": "a"}]
-    assert [c["function"]["arguments"] for c in last.message.additional_kwargs["tool_calls"]] == ['{"input": 3}', '{"text": "a"}']
+    assert [c["function"]["arguments"] for c in last.message.additional_kwargs["tool_calls"]] == [
+        '{"input": 3}',
+        '{"text": "a"}',
+    ]
     # usage arrived before the finish chunk and is still on the last chunk
     assert last.raw["usage"]["prompt_tokens"] == 11 and last.additional_kwargs["total_tokens"] == 18
     assert last.additional_kwargs["routing"]["routing_mechanism"] == "auto_routing"
@@ -456,7 +571,9 @@ def test_stream_assembler_closes_a_stream_without_finish_reason():
 
 def test_stream_assembler_bad_final_arguments_raise():
     assembler = StreamAssembler()
-    assembler.add(StreamDelta(tool_calls=[ToolCallDelta(index=0, id="c1", name="magic_function", arguments='{"input": ')]))
+    assembler.add(
+        StreamDelta(tool_calls=[ToolCallDelta(index=0, id="c1", name="magic_function", arguments='{"input": ')])
+    )
     last = assembler.add(StreamDelta(finish_reason="length"))
     with pytest.raises(ValueError, match="magic_function"):
         get_tool_calls(last, error_on_no_tool_call=False)
@@ -465,18 +582,34 @@ def test_stream_assembler_bad_final_arguments_raise():
 def test_chat_response_from_completion():
     from langchain_gloo_gravix.core import ChatCompletion
 
-    completion = ChatCompletion.model_validate({
-        "id": "gen-1", "model": "gloo-openai-gpt-5-mini", "provider": "OpenAI", "routing_mechanism": "auto_routing",
-        "auto_routing": True, "routing_tier": "tier_2",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {
-            "role": "assistant", "content": "Hi", "reasoning_content": "Greeting."}}],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
-    })
+    completion = ChatCompletion.model_validate(
+        {
+            "id": "gen-1",
+            "model": "gloo-openai-gpt-5-mini",
+            "provider": "OpenAI",
+            "routing_mechanism": "auto_routing",
+            "auto_routing": True,
+            "routing_tier": "tier_2",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": "Hi", "reasoning_content": "Greeting."},
+                }
+            ],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+        }
+    )
     response = chat_response(completion)
     assert response.message.content == "Hi"
     assert isinstance(response.message.blocks[0], ThinkingBlock)
-    assert response.raw["usage"] == {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4,
-                                     "prompt_tokens_details": None, "completion_tokens_details": None}
+    assert response.raw["usage"] == {
+        "prompt_tokens": 3,
+        "completion_tokens": 1,
+        "total_tokens": 4,
+        "prompt_tokens_details": None,
+        "completion_tokens_details": None,
+    }
     assert response.additional_kwargs["routing"]["routing_tier"] == "tier_2"
     assert response.additional_kwargs["prompt_tokens"] == 3 and response.additional_kwargs["finish_reason"] == "stop"
 
@@ -486,12 +619,30 @@ def test_stream_from_a_server_that_ignored_stream_true():
     from langchain_gloo_gravix.core import ChatCompletion
     from langchain_gloo_gravix.core.accumulator import completion_to_delta
 
-    completion = ChatCompletion.model_validate({
-        "id": "c", "model": "m", "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-            "role": "assistant", "content": None,
-            "tool_calls": [{"id": "t1", "type": "function", "function": {"name": "magic_function", "arguments": {"input": 2}}}]}}],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
-    })
+    completion = ChatCompletion.model_validate(
+        {
+            "id": "c",
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "tool_calls",
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "t1",
+                                "type": "function",
+                                "function": {"name": "magic_function", "arguments": {"input": 2}},
+                            }
+                        ],
+                    },
+                }
+            ],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+        }
+    )
     assembler = StreamAssembler()
     chunk = assembler.add(completion_to_delta(completion))
     assert assembler.close() is None

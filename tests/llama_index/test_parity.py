@@ -28,8 +28,17 @@ HI = [ChatMessage(role="user", content="hi")]
 
 @pytest.fixture(autouse=True)
 def _no_env(monkeypatch):
-    for name in ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_API_KEY", "GLOO_BASE_URL", "GRAVIXLAYER_API_KEY",
-                 "GRAVIXLAYER_BASE_URL", "GRAVIXLAYER_MODEL", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET"):
+    for name in (
+        "GLOO_CLIENT_ID",
+        "GLOO_CLIENT_SECRET",
+        "GLOO_API_KEY",
+        "GLOO_BASE_URL",
+        "GRAVIXLAYER_API_KEY",
+        "GRAVIXLAYER_BASE_URL",
+        "GRAVIXLAYER_MODEL",
+        "GLOO_AI_CLIENT_ID",
+        "GLOO_AI_CLIENT_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -97,11 +106,14 @@ def test_unknown_option_goes_to_additional_kwargs_with_a_warning(kind):
     assert script.body["top_k"] == 5
 
 
-@pytest.mark.parametrize(("kind", "typo", "meant"), [
-    ("gloo-v2", "tradtion", "tradition"),
-    ("gloo-v1", "temprature", "temperature"),
-    ("gravix", "frequncy_penalty", "frequency_penalty"),
-])
+@pytest.mark.parametrize(
+    ("kind", "typo", "meant"),
+    [
+        ("gloo-v2", "tradtion", "tradition"),
+        ("gloo-v1", "temprature", "temperature"),
+        ("gravix", "frequncy_penalty", "frequency_penalty"),
+    ],
+)
 def test_misspelt_option_raises_and_suggests(kind, typo, meant):
     with pytest.raises(ValueError, match=f"unknown option '{typo}': did you mean '{meant}'"):
         make(kind, **{typo: 1})
@@ -120,16 +132,26 @@ class Answer(BaseModel):
     answer: str
 
 
-REFUSAL = completion(choices=[{
-    "index": 0, "finish_reason": "content_filter",
-    "message": {"role": "assistant", "content": None, "refusal": "I can't help with that."},
-}])
+REFUSAL = completion(
+    choices=[
+        {
+            "index": 0,
+            "finish_reason": "content_filter",
+            "message": {"role": "assistant", "content": None, "refusal": "I can't help with that."},
+        }
+    ]
+)
 
 
-@pytest.mark.parametrize(("kind", "method"), [
-    (kind, method) for kind in KINDS for method in ("function_calling", "json_schema")
-    if not (kind == "gloo-v1" and method == "json_schema")  # refused at construction on v1
-])
+@pytest.mark.parametrize(
+    ("kind", "method"),
+    [
+        (kind, method)
+        for kind in KINDS
+        for method in ("function_calling", "json_schema")
+        if not (kind == "gloo-v1" and method == "json_schema")  # refused at construction on v1
+    ],
+)
 def test_refusal_is_a_typed_error_in_structured_predict(kind, method):
     llm = make(kind, Script(REFUSAL), structured_output_method=method)
     with pytest.raises(RefusalError, match="I can't help with that") as caught:
@@ -167,7 +189,9 @@ def retry_events():
 def test_retries_dispatch_an_event(kind, how, retry_events, monkeypatch):
     slept = no_retry_sleep(monkeypatch)
     if "stream" in how:
-        script = Script(error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop")))
+        script = Script(
+            error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop"))
+        )
     else:
         script = Script(error(429, {"Retry-After": "0"}), completion("ok"))
     llm = make(kind, script)
@@ -180,8 +204,10 @@ def test_retries_dispatch_an_event(kind, how, retry_events, monkeypatch):
     elif how == "stream_chat":
         text = [r for r in llm.stream_chat(HI)][-1].message.content
     else:
+
         async def run():
             return [r async for r in await llm.astream_chat(HI)][-1].message.content
+
         text = asyncio.run(run())
     assert text == "ok" and slept == [0.0]
     assert len(retry_events) == 1
@@ -195,20 +221,42 @@ def test_retries_dispatch_an_event(kind, how, retry_events, monkeypatch):
 
 # -- 7. everything reachable ------------------------------------------------------------------
 
-LOGPROBS = {"content": [{"token": "Hi", "logprob": -0.25, "top_logprobs": [{"token": "Hi", "logprob": -0.25}, {"token": "Hey", "logprob": -1.5}]}]}
+LOGPROBS = {
+    "content": [
+        {
+            "token": "Hi",
+            "logprob": -0.25,
+            "top_logprobs": [{"token": "Hi", "logprob": -0.25}, {"token": "Hey", "logprob": -1.5}],
+        }
+    ]
+}
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_n_choices_first_in_message_all_in_raw_with_logprobs(kind):
     choices = [
-        {"index": i, "message": {"role": "assistant", "content": f"answer {i}"}, "finish_reason": "stop", "logprobs": LOGPROBS}
+        {
+            "index": i,
+            "message": {"role": "assistant", "content": f"answer {i}"},
+            "finish_reason": "stop",
+            "logprobs": LOGPROBS,
+        }
         for i in range(2)
     ]
-    usage = {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13, "prompt_tokens_details": {"cached_tokens": 8}}
-    response = make(kind, Script(completion(choices=choices, usage=usage, service_tier="flex")), n=2, logprobs=True).chat(HI)
+    usage = {
+        "prompt_tokens": 9,
+        "completion_tokens": 4,
+        "total_tokens": 13,
+        "prompt_tokens_details": {"cached_tokens": 8},
+    }
+    response = make(
+        kind, Script(completion(choices=choices, usage=usage, service_tier="flex")), n=2, logprobs=True
+    ).chat(HI)
     assert response.message.content == "answer 0"
     assert [c["message"]["content"] for c in response.raw["choices"]] == ["answer 0", "answer 1"]
-    assert [[(p.token, p.logprob) for p in position] for position in response.logprobs] == [[("Hi", -0.25), ("Hey", -1.5)]]
+    assert [[(p.token, p.logprob) for p in position] for position in response.logprobs] == [
+        [("Hi", -0.25), ("Hey", -1.5)]
+    ]
     assert response.additional_kwargs["service_tier"] == "flex"
     assert response.additional_kwargs["cached_tokens"] == 8
     assert response.raw["usage"]["prompt_tokens_details"] == {"cached_tokens": 8}
@@ -220,11 +268,23 @@ def test_n_choices_first_in_message_all_in_raw_with_logprobs(kind):
 def test_response_headers_when_asked_for(kind):
     script = Script(completion("Hi"))
     assert "headers" not in make(kind, script).chat(HI).additional_kwargs
-    assert make(kind, script, include_response_headers=True).chat(HI).additional_kwargs["headers"]["x-request-id"] == "req-1"
-    assert make(kind, script).chat(HI, include_response_headers=True).additional_kwargs["headers"]["x-request-id"] == "req-1"
+    assert (
+        make(kind, script, include_response_headers=True).chat(HI).additional_kwargs["headers"]["x-request-id"]
+        == "req-1"
+    )
+    assert (
+        make(kind, script).chat(HI, include_response_headers=True).additional_kwargs["headers"]["x-request-id"]
+        == "req-1"
+    )
     assert "include_response_headers" not in script.body
-    script.answers = [sse(chunk({"role": "assistant", "content": "A"}), chunk({"content": "B"}), chunk(finish="stop"),
-                          headers={"x-request-id": "req-7"})]
+    script.answers = [
+        sse(
+            chunk({"role": "assistant", "content": "A"}),
+            chunk({"content": "B"}),
+            chunk(finish="stop"),
+            headers={"x-request-id": "req-7"},
+        )
+    ]
     chunks = list(make(kind, script, include_response_headers=True).stream_chat(HI))
     assert all(c.additional_kwargs["headers"]["x-request-id"] == "req-7" for c in chunks)
 
