@@ -17,7 +17,9 @@ What it does, on every subclass:
 :class:`TimeoutAsData` adds the serializer that turns an ``httpx.Timeout`` into JSON data (for the
 LlamaIndex ``to_dict``/``from_dict`` round trip); the LangChain classes do not use it.
 
-The mixins declare no ``model_config``: each model keeps its own (``hide_input_in_errors``, ...).
+The mixins' only ``model_config`` is ``defer_build``: a model's validators are built when its first
+instance is made, not at import (import time is a benchmarked target); each model keeps the rest of its own
+configuration (``hide_input_in_errors``, ...).
 Framework-free: pydantic is a core dependency.
 """
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Optional
 
-from pydantic import BaseModel, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_serializer, field_validator, model_validator
 
 from .config import check_headers, check_max_retries, check_stream_idle_timeout, check_timeout, timeout_as_data
 from .options import move_unknown_options
@@ -36,6 +38,8 @@ __all__ = ["CheckedSettings", "TimeoutAsData"]
 
 class CheckedSettings(BaseModel):
     """Construction checks shared by the public models (see the module docstring)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     #: the dict field that receives unknown constructor arguments (``model_kwargs``, ``additional_kwargs``)
     unknown_options_field: ClassVar[str] = "model_kwargs"
@@ -87,6 +91,8 @@ class CheckedSettings(BaseModel):
 
 class TimeoutAsData(BaseModel):
     """Serialises ``timeout`` as data the constructor accepts back (an ``httpx.Timeout`` becomes its parts)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     @field_serializer("timeout", check_fields=False)
     def _timeout_as_data(self, value: Any) -> Any:
