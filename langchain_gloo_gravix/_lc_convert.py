@@ -210,8 +210,9 @@ def response_metadata(
         meta["service_tier"] = completion.service_tier
     if usage and completion.usage is not None:
         meta["token_usage"] = completion.usage.model_dump(exclude_none=True)
-    if routing and completion.routing is not None:
-        meta["routing"] = completion.routing.as_dict()
+    found = completion.routing if routing else None  # built on each access: read once
+    if found is not None:
+        meta["routing"] = found.as_dict()
     grounding = completion.grounding
     if grounding is not None:  # Gloo grounded completions (provider-apis 3.5)
         meta["grounding"] = grounding.as_dict()
@@ -419,7 +420,8 @@ def final_chunk(
         accumulated, provider=provider, fallback_model=fallback_model, routing=said is None, usage=with_usage
     )
     if said is not None:
-        routing = said.new_routing(accumulated.routing.as_dict() if accumulated.routing is not None else None)
+        found = accumulated.routing
+        routing = said.new_routing(found.as_dict() if found is not None else None)
         if routing:
             meta["routing"] = routing
         if said.tier_said:

@@ -27,11 +27,6 @@ def _too_large(response: httpx.Response, size: int, limit: int, endpoint: Option
     )
 
 
-def _declared(response: httpx.Response) -> int:
-    value = response.headers.get("content-length", "")
-    return int(value) if value.isdigit() and len(value) < 20 else 0
-
-
 def _grow(
     response: httpx.Response, chunks: list[bytes], size: int, chunk: bytes, limit: int, endpoint: Optional[str]
 ) -> int:
@@ -53,8 +48,6 @@ def read_capped(response: httpx.Response, limit: Optional[int], *, endpoint: Opt
     """``response.read()``, but raising :class:`ResponseTooLargeError` past ``limit`` bytes."""
     if limit is None or hasattr(response, "_content"):
         return response.read()
-    if _declared(response) > limit and response.headers.get("content-encoding", "identity") == "identity":
-        raise _too_large(response, _declared(response), limit, endpoint)
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
@@ -65,8 +58,6 @@ def read_capped(response: httpx.Response, limit: Optional[int], *, endpoint: Opt
 async def aread_capped(response: httpx.Response, limit: Optional[int], *, endpoint: Optional[str] = None) -> bytes:
     if limit is None or hasattr(response, "_content"):
         return await response.aread()
-    if _declared(response) > limit and response.headers.get("content-encoding", "identity") == "identity":
-        raise _too_large(response, _declared(response), limit, endpoint)
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():

@@ -597,8 +597,9 @@ def parse_completion(
     (``invalid_request_error`` is a :class:`BadRequestError`, not a retried 502);
     HTML and empty bodies are named as such.
     """
-    request_id = request_id_from_headers(headers)
-    check_body_size(raw, max_body_bytes, endpoint=endpoint, request_id=request_id)
+    # the request id is looked up only on the error paths: a header scan costs microseconds per call
+    if max_body_bytes is not None and len(raw) > max_body_bytes:
+        check_body_size(raw, max_body_bytes, endpoint=endpoint, request_id=request_id_from_headers(headers))
     try:
         completion = _read_completion(raw)
     except (ValidationError, ValueError, RecursionError, OverflowError):
@@ -607,7 +608,7 @@ def parse_completion(
             f"{describe_body(raw, headers.get('content-type'))}",
             endpoint=endpoint,
             status_code=status_code,
-            request_id=request_id,
+            request_id=request_id_from_headers(headers),
             body=raw[:200].decode("utf-8", "replace"),
         ) from None
     if not completion.choices and (completion.model_extra or {}).get("error") is not None:
