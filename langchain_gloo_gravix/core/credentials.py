@@ -32,7 +32,7 @@ from typing import Any, Literal, Mapping, Optional
 from .config import ConfigurationError
 from .endpoints import GLOO_CLIENT_ID_ENVS, GLOO_CLIENT_SECRET_ENVS, Endpoint, credentials_help
 
-__all__ = ["Credentials", "resolve_credentials", "check_credential", "check_token"]
+__all__ = ["Credentials", "resolve_credentials", "check_credential"]
 
 
 @dataclass(frozen=True)
@@ -85,18 +85,6 @@ def check_credential(value: Any, name: str, *, header: bool = False, unset_hint:
             f"{name} contains a non-ASCII character and cannot be sent in a header (value not shown)"
         )
     return value
-
-
-def check_token(value: Any, source: str) -> str:
-    """An access token received from a server: a non-empty string without whitespace.
-
-    Raises ``ValueError`` (a ``ConfigurationError``) naming ``source``; callers
-    turn it into their own error type.
-    """
-    token = check_credential(value, source, header=True)
-    if token is None or any(ch.isspace() for ch in token):
-        raise ConfigurationError(f"{source} is empty or contains whitespace (the value is not shown)")
-    return token
 
 
 def _from_env(names: tuple[str, ...], environ: Mapping[str, str], *, header: bool = False) -> Optional[str]:

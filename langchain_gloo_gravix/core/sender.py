@@ -189,6 +189,9 @@ class _DeadlineBody(httpx.SyncByteStream, httpx.AsyncByteStream):
 class _SenderBase:
     """Configuration and every decision of sending; the two subclasses only do the I/O."""
 
+    #: a caller's (or the proxy-aware) httpx client, or None when requests go straight to our transport
+    http: Union[httpx.Client, httpx.AsyncClient, None]
+
     def __init__(
         self,
         *,
@@ -254,6 +257,19 @@ class _SenderBase:
         if deadline <= time.monotonic():
             raise self._late()
         response.stream = _DeadlineBody(response.stream, deadline, self.endpoint, self.budget)
+
+    def build(
+        self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
+    ) -> httpx.Request:
+        try:
+            if self.http is None:
+                return httpx.Request(method, url, headers=headers, content=content)
+            # A caller's httpx client: let it merge its own headers, cookies and base URL.
+            return self.http.build_request(method, url, headers=headers, content=content)
+        except UnicodeEncodeError:
+            pass
+        # raised outside the except block: the UnicodeEncodeError holds the whole header value
+        raise header_error(headers, endpoint=self.endpoint)
 
     # -- errors and retries -----------------------------------------------------------------------------------
 
@@ -352,19 +368,6 @@ class SyncSender(_SenderBase):
             else:
                 self._transport = transport or httpx.HTTPTransport(limits=LIMITS, verify=ssl_context())
                 self.direct = True
-
-    def build(
-        self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
-    ) -> httpx.Request:
-        try:
-            if self.http is None:
-                return httpx.Request(method, url, headers=headers, content=content)
-            # A caller's httpx client: let it merge its own headers, cookies and base URL.
-            return self.http.build_request(method, url, headers=headers, content=content)
-        except UnicodeEncodeError:
-            pass
-        # raised outside the except block: the UnicodeEncodeError holds the whole header value
-        raise header_error(headers, endpoint=self.endpoint)
 
     def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         """One HTTP exchange: the response, open if ``stream``, else read to its end within ``deadline``."""
@@ -515,17 +518,6 @@ class AsyncSender(_SenderBase):
                     transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context())
                 self._transport = transport
                 self.direct = True
-
-    def build(
-        self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
-    ) -> httpx.Request:
-        try:
-            if self.http is None:
-                return httpx.Request(method, url, headers=headers, content=content)
-            return self.http.build_request(method, url, headers=headers, content=content)
-        except UnicodeEncodeError:
-            pass
-        raise header_error(headers, endpoint=self.endpoint)
 
     async def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
