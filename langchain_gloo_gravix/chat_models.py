@@ -16,7 +16,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from . import core
 from ._lc_convert import StreamMetadata, completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
@@ -44,6 +44,7 @@ from .core.client_cache import ClientCache
 from .core.credentials import Credentials, resolve_credentials
 from .core.endpoints import env_default_model
 from .core.options import OPENAI_REQUEST_FIELDS
+from .core.secret_input import SecretInput
 
 if TYPE_CHECKING:
     from .core.wire import StreamDelta
@@ -99,7 +100,11 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
     """Sampling temperature; Gloo v1 accepts 0-1, Gloo v2 and Gravix 0-2. Server default when None."""
     max_tokens: Optional[int] = None
     """Answer token limit. Leave None, or at least 2048, for reasoning models on Gloo (they answer 503 otherwise)."""
-    stop: Optional[Union[str, list[str]]] = Field(default=None, alias="stop_sequences")
+    # validation_alias, not alias: a type checker (PEP 681) names the constructor's parameter after
+    # `alias`, and `stop=` is the documented word; `stop_sequences=` is accepted too
+    stop: Optional[Union[str, list[str]]] = Field(
+        default=None, validation_alias=AliasChoices("stop", "stop_sequences"), serialization_alias="stop_sequences"
+    )
     """Stop sequences (also accepted as ``stop_sequences``)."""
     top_p: Optional[float] = None
     """Nucleus sampling."""
@@ -107,7 +112,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
     """Sampling seed, where the model honours it."""
     base_url: Optional[str] = None
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
-    api_key: Optional[SecretStr] = None
+    api_key: Optional[SecretInput] = None
     """Static bearer key; env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
     timeout: Any = None
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
@@ -609,7 +614,7 @@ class ChatGloo(_ChatGlooGravixBase):
     """v2: evangelical, catholic, mainline or not_faith_specific; omit for Gloo's general Christian perspective."""
     client_id: Optional[str] = None
     """OAuth2 client id; env GLOO_CLIENT_ID (or GLOO_AI_CLIENT_ID) when None."""
-    client_secret: Optional[SecretStr] = None
+    client_secret: Optional[SecretInput] = None
     """OAuth2 client secret; env GLOO_CLIENT_SECRET (or GLOO_AI_CLIENT_SECRET) when None. Never shown or serialised."""
     # -- grounded completions (POST /ai/v2/chat/completions/grounded) --
     grounded: bool = False

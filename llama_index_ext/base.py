@@ -39,7 +39,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from langchain_gloo_gravix import core
 from langchain_gloo_gravix.core import (
@@ -54,6 +54,7 @@ from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsD
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.endpoints import env_default_model
 from langchain_gloo_gravix.core.options import OPENAI_REQUEST_FIELDS
+from langchain_gloo_gravix.core.secret_input import SecretInput
 
 from ._clients import ClientCache, settings_key
 from .events import retry_event_hook
@@ -128,7 +129,9 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
     extra_body: Dict[str, Any] = Field(
         default_factory=dict, description="Raw JSON merged into every body, unvalidated."
     )
-    api_key: Optional[SecretStr] = Field(default=None, exclude=True, repr=False, description="Static key; env if None.")
+    api_key: Optional[SecretInput] = Field(
+        default=None, exclude=True, repr=False, description="Static key; env if None."
+    )
     base_url: Optional[str] = Field(default=None, description="Service root; the env var or the public URL when None.")
     context_window: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
     num_output: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from langchain_gloo_gravix.core import GRAVIX, resolve_base_url, resolve_embedding_model
 from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
 from langchain_gloo_gravix.core.client_cache import ClientCache, settings_key
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
+from langchain_gloo_gravix.core.secret_input import SecretInput
 
 if TYPE_CHECKING:
     from langchain_gloo_gravix.core import AsyncClient, Client
@@ -67,7 +68,9 @@ class GravixLayerEmbedding(CheckedSettings, TimeoutAsData, BaseEmbedding):
         default=None, exclude=True, repr=False, description="Sent with every request; never serialised."
     )
     additional_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra request fields (e.g. user).")
-    api_key: Optional[SecretStr] = Field(default=None, exclude=True, repr=False, description="Static key; env if None.")
+    api_key: Optional[SecretInput] = Field(
+        default=None, exclude=True, repr=False, description="Static key; env if None."
+    )
     base_url: Optional[str] = Field(default=None, description="The .../v1/inference prefix; env or the public URL.")
 
     # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)

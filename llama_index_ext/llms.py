@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Literal, Optional
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
 from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, GLOO_V2_GROUNDED, GRAVIX, Endpoint, check_grounded_options
+from langchain_gloo_gravix.core.secret_input import SecretInput
 
 from .base import GlooGravixLLM
 from .models import ModelProfile, profile_for
@@ -52,7 +53,7 @@ class Gloo(GlooGravixLLM):
         default=None, description="v2: evangelical, catholic, mainline or not_faith_specific."
     )
     client_id: Optional[str] = Field(default=None, description="OAuth2 client id; env GLOO_CLIENT_ID when None.")
-    client_secret: Optional[SecretStr] = Field(
+    client_secret: Optional[SecretInput] = Field(
         default=None, exclude=True, repr=False, description="OAuth2 client secret; env GLOO_CLIENT_SECRET when None."
     )
     # -- grounded completions (POST /ai/v2/chat/completions/grounded) --
