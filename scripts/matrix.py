@@ -155,7 +155,8 @@ _SUMMARY = re.compile(r"^=+ (.+ in [\d.]+s.*?) =+$", re.M)
 
 
 def run_suite(py: str, run: Run, log: Path, pytest_args: list[str]) -> int:
-    cmd = [py, "-m", "pytest", "-q", *pytest_args]
+    # The README-table tests check this script's output, which does not exist until every run passed.
+    cmd = [py, "-m", "pytest", "-q", "-m", "not packaging and not matrix_table", *pytest_args]
     start = time.monotonic()
     with log.open("a", encoding="utf-8") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
