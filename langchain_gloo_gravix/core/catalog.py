@@ -60,6 +60,18 @@ class ModelSpec:
     image_inputs: bool = False
     """Image content parts are accepted."""
 
+    @property
+    def max_input_tokens(self) -> int:
+        """Prompt tokens that still leave room for the model's largest answer.
+
+        The window is shared by prompt and answer, and a request whose prompt leaves less than
+        ``max_output_tokens`` is refused by the larger models (OpenAI publishes 272,000 input
+        tokens for the 400,000-token GPT-5 window with 128,000 output; LangChain's ChatOpenAI
+        profile says the same). Reporting the whole window made ``SummarizationMiddleware``'s
+        fraction triggers fire late and LlamaIndex pack prompts the server then rejected.
+        """
+        return max(self.context_window - self.max_output_tokens, 1)
+
 
 #: Unknown ids: a window every current chat model offers (never LlamaIndex's 3,900),
 #: tools on (all three endpoints speak OpenAI tool calling), no native structured
