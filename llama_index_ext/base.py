@@ -140,7 +140,7 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     # -- OpenAI-style request options: declared so that none is silently dropped; each
     # is sent only when set. Gloo documents few of them and ignores body fields it
-    # does not know (provider-apis 3.1), so the server may not honour them all.
+    # does not know (docs/providers.md#unknown-fields), so the server may not honour them all.
     top_p: Optional[float] = Field(default=None, description="Nucleus sampling, 0..1.")
     stop: Optional[Union[str, List[str]]] = Field(default=None, description="Stop sequence(s).")
     seed: Optional[int] = Field(default=None, description="Sampling seed, where the model supports one.")
