@@ -125,7 +125,7 @@ class _ClientBase:
         return {**headers, **check_headers(extra, "extra_headers")} if extra else headers
 
     def _models_headers(self) -> Mapping[str, str]:
-        # Gloo's catalog is public: no credentials are sent to it.
+        # Gloo's catalog is public (docs/providers.md#registry): no credentials are sent to it.
         return self._settings.headers if self.endpoint.models_need_auth else {"Accept": "application/json"}
 
     def _completion(self, response: httpx.Response) -> ChatCompletion:

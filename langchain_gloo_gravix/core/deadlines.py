@@ -19,7 +19,7 @@ from .errors import APITimeoutError
 
 __all__ = ["DEFAULT_TIMEOUT", "call_budget", "late", "DeadlineTimeouts", "DeadlineBody"]
 
-#: finite by default (ChatOpenAI's default is no timeout at all).
+#: finite by default (ChatOpenAI's default is no timeout at all; docs/framework-notes.md#timeouts).
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
 
 _monotonic = time.monotonic

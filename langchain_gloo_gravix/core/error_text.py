@@ -40,7 +40,7 @@ def _fastapi_detail(detail: Any) -> str | None:
 def extract_error_details(body: Any) -> dict[str, Any]:
     """Pull code, message and retry hints out of any error shape the providers use.
 
-    Order follows Gloo's own extractor (provider-apis 4): ``detail`` (string or
+    Order follows Gloo's own extractor (docs/providers.md#envelopes): ``detail`` (string or
     FastAPI list), ``message``, ``error`` as a string, ``error.message``. Also
     understands the Gloo AI Error Object (``code``, ``name``, ``retryable``,
     ``fault``, ``trace_id``) and Gravix's ``{"error": {...}, "meta": {request_id}}``.

@@ -51,7 +51,7 @@ _CONTEXT_OVERFLOW_HINTS = (
     "too many tokens",
     "prompt is too long",
 )
-# Gloo marks quota exhaustion as a 429 that must not be retried (provider-apis 4).
+# Gloo marks quota exhaustion as a 429 that must not be retried (docs/providers.md#error-codes).
 _NON_RETRYABLE_CODES = {"SPENDING_LIMIT_EXCEEDED"}
 
 

@@ -3,7 +3,7 @@
 Response models keep unknown fields (``extra="allow"``), so nothing a server adds
 is lost. Gloo v2 routing metadata is lifted into a typed :class:`Routing` object;
 its values are free strings because Gloo's own documents disagree on them
-(provider-apis 1.4).
+(docs/providers.md#routing-metadata).
 
 Stream chunks are deliberately *not* pydantic models: they are decoded once into
 plain dicts and turned into small ``__slots__`` dataclasses by the accumulator,
@@ -16,6 +16,9 @@ The models validate strictly first (the fast path, pydantic in Rust alone) and
 only when that fails are the readers applied and the cleaned data validated
 again (:meth:`_Open.read`): model validators would cost every answer twice the
 parse time, while odd payloads are rare.
+
+Why a little over 400 lines: the response models are one family (each a few fields and its readers), read
+together; the readers themselves are in readers.py and the model list in model_list.py.
 """
 
 from __future__ import annotations
@@ -298,7 +301,7 @@ class ChatCompletion(_Open):
         """Sources of a Gloo grounded answer (``sources_returned``, ``citations``), else None.
 
         Read from the top level, where the grounded route documents them, or else
-        from the first message (the citation shape is unpublished; provider-apis 3.5).
+        from the first message (the citation shape is unpublished; docs/providers.md#grounded).
         """
         found = Grounding.from_payload(self.model_extra or {})
         if found is None and self.choices:
