@@ -587,7 +587,7 @@ class ChatGravixLayer(_ChatGlooGravixBase):
 
     Streamed tool calls are merged even when Ollama sends them whole or repeats
     ids. Some Ollama versions have dropped tool calls from streams altogether
-    (provider-apis 7.5); if your model does, pass ``disable_streaming="tool_calling"``
+    (docs/providers.md#ollama-quirks); if your model does, pass ``disable_streaming="tool_calling"``
     so calls with tools bound are made without streaming.
     """
 

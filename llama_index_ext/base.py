@@ -241,10 +241,11 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
     def metadata(self) -> LLMMetadata:
         profile = self._profile()
         fc = profile.function_calling if self.is_function_calling_model is None else self.is_function_calling_model
+        # an explicit max_tokens is exactly the room an answer can take
+        num_output = self.num_output or self.max_tokens or profile.num_output
         return LLMMetadata(
-            context_window=self.context_window or profile.context_window,
-            # an explicit max_tokens is exactly the room an answer can take
-            num_output=self.num_output or self.max_tokens or profile.num_output,
+            context_window=self.context_window or profile.window_for(num_output),
+            num_output=num_output,
             is_chat_model=True,
             is_function_calling_model=fc,
             model_name=self._model_name(),

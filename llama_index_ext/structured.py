@@ -4,7 +4,8 @@ The default path needs nothing here: with ``is_function_calling_model`` True,
 LlamaIndex's ``FunctionCallingProgram`` forces a tool call and validates its
 arguments. This module is the opt-in alternative (``structured_output_method=
 "json_schema"``) for endpoints that honour ``response_format`` (Gloo v2, and
-Gravix Layer for "certain models": provider-apis 3.1, 7.3): the schema goes in
+Gravix Layer for "certain models": docs/providers.md#v2-request,
+docs/providers.md#gravix-request): the schema goes in
 the request and the answer text is validated against the pydantic class.
 """
 
