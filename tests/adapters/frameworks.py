@@ -80,6 +80,8 @@ def weather(city: str) -> str:
 
 class LangChainChat:
     name = "langchain"
+    #: the dict field unknown constructor arguments go to (and the request body with them)
+    extra_field = "model_kwargs"
 
     def make(self, kind: str, script: Optional[Script] = None, **kw: Any) -> Any:
         from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
@@ -159,9 +161,13 @@ class LangChainChat:
         """The model name reported before any answer (tracing)."""
         return llm._get_ls_params()["ls_model_name"]
 
+    def configured_model(self, llm: Any) -> Any:
+        return llm.model_name
+
 
 class LlamaIndexChat:
     name = "llama_index"
+    extra_field = "additional_kwargs"
 
     def make(self, kind: str, script: Optional[Script] = None, **kw: Any) -> Any:
         from llama_index_ext import Gloo, GravixLayer
@@ -245,6 +251,9 @@ class LlamaIndexChat:
 
     def requested_model_name(self, llm: Any) -> str:
         return llm.metadata.model_name
+
+    def configured_model(self, llm: Any) -> Any:
+        return llm.model
 
 
 class LangChainEmbeddings:
