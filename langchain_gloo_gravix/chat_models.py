@@ -63,6 +63,24 @@ def _has_payload(delta: StreamDelta) -> bool:
     return bool(delta.content or delta.reasoning or delta.tool_calls or delta.refusal)
 
 
+def _answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
+    from .core.registry import answer_cost as cost  # loaded with the first answer, not at import
+
+    return cost(client, completion, **keys)
+
+
+async def _aanswer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
+    from .core.registry import aanswer_cost as cost
+
+    return await cost(client, completion, **keys)
+
+
+def _cost_keys(params: dict[str, Any]) -> dict[str, Any]:
+    # what the registry lookup needs besides the answer: the requested model (when the answer
+    # names none) and the family (warned about when the registry does not list it)
+    return {"requested_model": params.get("model"), "model_family": params.get("model_family")}
+
+
 def _choice_index(delta: StreamDelta) -> int:
     # StreamDelta.index (the choice) arrives with the accumulator that keeps every choice.
     return getattr(delta, "index", 0) or 0
@@ -345,8 +363,8 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         wanted = options["include_response_headers"]
         return self.include_response_headers if wanted is None else bool(wanted)
 
-    def _result(self, completion: Any, options: dict[str, Any]) -> ChatResult:
-        """One generation per choice (``n``); every message carries the usage, as in ChatOpenAI."""
+    def _result(self, completion: Any, options: dict[str, Any], cost: Optional[dict[str, str]] = None) -> ChatResult:
+        """One generation per choice (``n``); every message carries the usage (and ``cost``), as in ChatOpenAI."""
         headers = completion.response_headers if self._want_headers(options) else None
         generations = []
         for choice in completion.choices or [None]:
@@ -357,6 +375,8 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
                 choice=choice,
                 headers=headers,
             )
+            if cost is not None:
+                message.response_metadata["cost"] = dict(cost)
             if self.output_version == "v1":
                 message = with_citation_annotations(message)  # grounded answers: citations on the text block
             info: dict[str, Any] = {
@@ -387,8 +407,9 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         message = delta_to_chunk(delta, provider=self._endpoint.provider, metadata=metadata, v1_blocks=blocks)
         return ChatGenerationChunk(message=message, generation_info=info)
 
-    def _closing_chunk(self, stream: Any, include_usage: bool, said: StreamMetadata) -> ChatGenerationChunk:
-        completion = stream.accumulator.completion()
+    def _closing_chunk(
+        self, completion: Any, include_usage: bool, said: StreamMetadata, cost: Optional[dict[str, str]]
+    ) -> ChatGenerationChunk:
         message = final_chunk(
             completion,
             provider=self._endpoint.provider,
@@ -396,6 +417,8 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
             with_usage=include_usage,
             said=said,
         )
+        if cost is not None:
+            message.response_metadata["cost"] = cost
         if self.output_version == "v1":
             message = with_citation_annotations(message, index=said.text_index)
         return ChatGenerationChunk(message=message, generation_info={"finish_reason": completion.finish_reason})
@@ -408,13 +431,14 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
+        client = self._get_client()
         try:
-            completion = self._get_client().create(
+            completion = client.create(
                 wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
             )
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
-        return self._result(completion, options)
+        return self._result(completion, options, _answer_cost(client, completion, **_cost_keys(params)))
 
     async def _agenerate(
         self,
@@ -424,13 +448,14 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
+        client = self._get_async_client()
         try:
-            completion = await self._get_async_client().create(
+            completion = await client.create(
                 wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
             )
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
-        return self._result(completion, options)
+        return self._result(completion, options, await _aanswer_cost(client, completion, **_cost_keys(params)))
 
     def _stream(
         self,
@@ -442,8 +467,9 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
         said = StreamMetadata(want_headers=self._want_headers(options))
+        client = self._get_client()
         try:
-            stream = self._get_client().stream(
+            stream = client.stream(
                 wire,
                 extra_headers=options["extra_headers"],
                 include_usage=include_usage,
@@ -457,7 +483,9 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
                         if run_manager:
                             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                yield self._closing_chunk(stream, include_usage, said)
+                completion = stream.accumulator.completion()
+                cost = _answer_cost(client, completion, **_cost_keys(params))
+                yield self._closing_chunk(completion, include_usage, said, cost)
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
 
@@ -471,8 +499,9 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
         said = StreamMetadata(want_headers=self._want_headers(options))
+        client = self._get_async_client()
         try:
-            stream = self._get_async_client().stream(
+            stream = client.stream(
                 wire,
                 extra_headers=options["extra_headers"],
                 include_usage=include_usage,
@@ -486,7 +515,9 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                yield self._closing_chunk(stream, include_usage, said)
+                completion = stream.accumulator.completion()
+                cost = await _aanswer_cost(client, completion, **_cost_keys(params))
+                yield self._closing_chunk(completion, include_usage, said, cost)
         except GlooGravixError as error:
             raise to_langchain_error(error) from error
 

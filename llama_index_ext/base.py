@@ -59,7 +59,15 @@ from ._clients import ClientCache, settings_key
 from .events import retry_event_hook
 from .messages import to_wire_messages
 from .models import ModelProfile, profile_for
-from .responses import StreamAssembler, chat_response, completion_response
+from .responses import (
+    StreamAssembler,
+    aanswer_cost,
+    answer_cost,
+    chat_response,
+    completion_response,
+    cost_keys,
+    with_cost,
+)
 from .structured import parse_structured, response_format_for
 from .tools import get_tool_calls, keep_first_tool_call, prepare_tool_request
 
@@ -342,18 +350,23 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
-        completion = self._sync_client().create(wire, on_retry=_RETRY_EVENTS, **params)
-        return chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
+        client = self._sync_client()
+        completion = client.create(wire, on_retry=_RETRY_EVENTS, **params)
+        response = chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
+        return with_cost(response, answer_cost(client, completion, **cost_keys(params)))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
-        completion = await self._async_client().create(wire, on_retry=_RETRY_EVENTS, **params)
-        return chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
+        client = self._async_client()
+        completion = await client.create(wire, on_retry=_RETRY_EVENTS, **params)
+        response = chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
+        return with_cost(response, await aanswer_cost(client, completion, **cost_keys(params)))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         wire, params = self._request(messages, kwargs, stream=True)
         # built (and validated) now, so bad input raises here and not at first next()
-        stream = self._sync_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
+        client = self._sync_client()
+        stream = client.stream(wire, on_retry=_RETRY_EVENTS, **params)
         want_headers = self._want_headers(kwargs)
 
         def gen() -> ChatResponseGen:
@@ -365,7 +378,7 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            last = assembler.close()
+            last = assembler.finish(answer_cost(client, stream.accumulator.completion(), **cost_keys(params)))
             if last is not None:
                 yield last
 
@@ -373,7 +386,8 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         wire, params = self._request(messages, kwargs, stream=True)
-        stream = self._async_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
+        client = self._async_client()
+        stream = client.stream(wire, on_retry=_RETRY_EVENTS, **params)
         want_headers = self._want_headers(kwargs)
 
         async def gen() -> ChatResponseAsyncGen:
@@ -385,7 +399,8 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            last = assembler.close()
+            cost = await aanswer_cost(client, stream.accumulator.completion(), **cost_keys(params))
+            last = assembler.finish(cost)
             if last is not None:
                 yield last
 
