@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["ChatGloo", "ChatGravixLayer", "GravixLayerEmbeddings", "__version__"]
+__all__ = [
+    "ChatGloo",
+    "ChatGravixLayer",
+    "GravixLayerEmbeddings",
+    "CostCallbackHandler",
+    "get_cost_callback",
+    "sources_as_documents",
+    "__version__",
+]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._lc_grounding import sources_as_documents
+    from .callbacks import CostCallbackHandler, get_cost_callback
     from .chat_models import ChatGloo, ChatGravixLayer
     from .embeddings import GravixLayerEmbeddings
 
@@ -25,4 +35,12 @@ def __getattr__(name: str) -> Any:
         from .embeddings import GravixLayerEmbeddings
 
         return GravixLayerEmbeddings
+    if name in ("CostCallbackHandler", "get_cost_callback"):
+        from . import callbacks
+
+        return getattr(callbacks, name)
+    if name == "sources_as_documents":
+        from ._lc_grounding import sources_as_documents
+
+        return sources_as_documents
     raise AttributeError(f"module 'langchain_gloo_gravix' has no attribute {name!r}")

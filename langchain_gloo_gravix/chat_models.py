@@ -6,7 +6,7 @@ No HTTP, SSE, retry or environment code lives here (see ``core``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Literal, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, ClassVar, Iterator, Literal, Optional, Sequence, Union
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -43,10 +43,12 @@ from .core.checked_model import CheckedSettings
 from .core.client_cache import ClientCache
 from .core.credentials import Credentials, resolve_credentials
 from .core.endpoints import env_default_model
+from .core.listing import alist_for, class_or_instance_method, list_for
 from .core.options import OPENAI_REQUEST_FIELDS
+from .core.warnings import construction_warnings, json_schema_warning, warn_construction
 
 if TYPE_CHECKING:
-    from .core.wire import StreamDelta
+    from .core.wire import ModelInfo, StreamDelta
 
 __all__ = ["ChatGloo", "ChatGravixLayer"]
 
@@ -73,6 +75,11 @@ async def _aanswer_cost(client: Any, completion: Any, **keys: Any) -> Optional[d
     from .core.registry import aanswer_cost as cost
 
     return await cost(client, completion, **keys)
+
+
+def _finished(stream: Any) -> Any:
+    """The completion a finished stream assembled (its accumulator exists once it has opened)."""
+    return stream.accumulator.completion()
 
 
 def _cost_keys(params: dict[str, Any]) -> dict[str, Any]:
@@ -195,6 +202,9 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
     def _routing_defaults(self) -> dict[str, Any]:
         return {"model": self.model_name}
 
+    def _warn_json_schema(self) -> None:
+        """ChatGloo warns when its route may ignore ``response_format``."""
+
     @property
     def _default_params(self) -> dict[str, Any]:
         params = {
@@ -273,6 +283,31 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
             self._client_key(self.http_async_client),
             lambda: core.AsyncClient(self._endpoint, http_client=self.http_async_client, **self._client_kwargs()),
         )
+
+    # -- the model list (Gloo: its public registry, the one answers are priced from) -------------
+
+    _listing_endpoint: ClassVar[Endpoint]
+
+    @class_or_instance_method
+    def list_models(self_or_cls: Any, *, refresh: bool = False) -> list["ModelInfo"]:
+        """The endpoint's models (``ModelInfo``: id, family, context window, capabilities; Gloo's
+        entries keep ``pricing`` in ``model_extra``). On the class: the default host (env
+        ``GLOO_BASE_URL`` / ``GRAVIXLAYER_BASE_URL``); on an instance: its host and settings.
+        Gloo's list is cached for five minutes (``refresh=True`` reads it now)."""
+        own = None if isinstance(self_or_cls, type) else self_or_cls._get_client
+        try:
+            return list_for(self_or_cls._listing_endpoint, own, refresh)
+        except GlooGravixError as error:
+            raise to_langchain_error(error) from error
+
+    @class_or_instance_method
+    async def alist_models(self_or_cls: Any, *, refresh: bool = False) -> list["ModelInfo"]:
+        """Async :meth:`list_models`."""
+        own = None if isinstance(self_or_cls, type) else self_or_cls._get_async_client
+        try:
+            return await alist_for(self_or_cls._listing_endpoint, own, refresh)
+        except GlooGravixError as error:
+            raise to_langchain_error(error) from error
 
     def close(self) -> None:
         """Close the sync connection pool (async pools close with ``aclose``)."""
@@ -483,7 +518,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
                         if run_manager:
                             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                completion = stream.accumulator.completion()
+                completion = _finished(stream)
                 cost = _answer_cost(client, completion, **_cost_keys(params))
                 yield self._closing_chunk(completion, include_usage, said, cost)
         except GlooGravixError as error:
@@ -515,7 +550,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                completion = stream.accumulator.completion()
+                completion = _finished(stream)
                 cost = await _aanswer_cost(client, completion, **_cost_keys(params))
                 yield self._closing_chunk(completion, include_usage, said, cost)
         except GlooGravixError as error:
@@ -607,7 +642,10 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         strict: Optional[bool] = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Union[dict, Any]]:
-        """Structured output by tool calling (default), JSON mode or JSON schema."""
+        """Structured output by tool calling (default), JSON mode or JSON schema (on Gloo, a
+        :class:`~langchain_gloo_gravix.core.warnings.GlooGravixWarning` when the route may ignore it)."""
+        if method == "json_schema":
+            self._warn_json_schema()
         return structured_output_runnable(self, schema, method=method, include_raw=include_raw, strict=strict, **kwargs)
 
 
@@ -630,12 +668,15 @@ class ChatGloo(_ChatGlooGravixBase):
     GLOO_AI_CLIENT_ID/GLOO_AI_CLIENT_SECRET) or GLOO_API_KEY.
     """
 
+    _listing_endpoint: ClassVar[Endpoint] = GLOO_V2
+
     api_version: Literal["v1", "v2"] = "v2"
     """Gloo Completions API version; v1 is deprecated by Gloo."""
     auto_routing: Optional[bool] = None
     """v2: let Gloo pick the model (the default when neither ``model`` nor ``model_family`` is given)."""
     model_family: Optional[str] = None
-    """v2: openai, anthropic, google or "open source" (any case; sent lower case)."""
+    """v2: openai, anthropic, google or "open source" (any case; sent lower case), or any other family
+    Gloo's registry lists (sent as given; a warning when the registry, once read, does not list it)."""
     tradition: Optional[str] = None
     """v2: evangelical, catholic, mainline or not_faith_specific; omit for Gloo's general Christian perspective."""
     client_id: Optional[str] = None
@@ -656,7 +697,26 @@ class ChatGloo(_ChatGlooGravixBase):
     def _validate(self) -> "ChatGloo":
         check_grounded_options(self.grounded, self.api_version, self._grounding_params())
         self._fill_from_environment()
+        self._say_surprises()
         return self
+
+    def _say_surprises(self) -> None:
+        """Gloo's known surprises, as one warning class (core/warnings.py), once, at construction."""
+        endpoint = self._endpoint
+        params = self._default_params
+        found = construction_warnings(endpoint.name, endpoint.routing, params)
+        if found:
+            warn_construction(found, stacklevel=4)
+        if endpoint.routing and self.model_family:
+            from .core.registry import warn_unlisted_family  # only with a family: no import cost otherwise
+
+            warn_unlisted_family(f"{self.base_url}{endpoint.models_path}", self.model_family)
+
+    def _warn_json_schema(self) -> None:
+        endpoint = self._endpoint
+        message = json_schema_warning(endpoint.name, endpoint.routing, self._default_params)
+        if message is not None:
+            warn_construction([message], stacklevel=4)
 
     @property
     def _endpoint(self) -> Endpoint:
@@ -721,6 +781,8 @@ class ChatGravixLayer(_ChatGlooGravixBase):
     (provider-apis 7.5); if your model does, pass ``disable_streaming="tool_calling"``
     so calls with tools bound are made without streaming.
     """
+
+    _listing_endpoint: ClassVar[Endpoint] = GRAVIX
 
     @model_validator(mode="after")
     def _validate(self) -> "ChatGravixLayer":

@@ -53,6 +53,7 @@ from langchain_gloo_gravix.core import (
 from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.endpoints import env_default_model
+from langchain_gloo_gravix.core.listing import alist_for, class_or_instance_method, list_for
 from langchain_gloo_gravix.core.options import OPENAI_REQUEST_FIELDS
 
 from ._clients import ClientCache, settings_key
@@ -75,11 +76,19 @@ if TYPE_CHECKING:
     from llama_index.core.prompts import PromptTemplate
     from llama_index.core.tools.types import BaseTool
 
+    from langchain_gloo_gravix.core.wire import ModelInfo
+
 __all__ = ["GlooGravixLLM"]
 
 dispatcher = get_dispatcher(__name__)
 # stateless: dispatches a GlooGravixRetryEvent on this module's dispatcher for each core retry
 _RETRY_EVENTS = retry_event_hook(__name__)
+
+
+def _finished(stream: Any) -> Any:
+    """The completion a finished stream assembled (its accumulator exists once it has opened)."""
+    return stream.accumulator.completion()
+
 
 # Keyword arguments LlamaIndex threads through chat() that are not request fields.
 _FRAMEWORK_ONLY = frozenset(
@@ -296,6 +305,25 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
             key, lambda: core.AsyncClient(self._endpoint(), http_client=self.async_http_client, **settings)
         )
 
+    # -- the model list (Gloo: its public registry, the one answers are priced from) -------------
+
+    _listing_endpoint: ClassVar[Endpoint]
+
+    @class_or_instance_method
+    def list_models(self_or_cls: Any, *, refresh: bool = False) -> List["ModelInfo"]:
+        """The endpoint's models (``ModelInfo``: id, family, context window, capabilities; Gloo's
+        entries keep ``pricing`` in ``model_extra``). On the class: the default host (env
+        ``GLOO_BASE_URL`` / ``GRAVIXLAYER_BASE_URL``); on an instance: its host and settings.
+        Gloo's list is cached for five minutes (``refresh=True`` reads it now)."""
+        own = None if isinstance(self_or_cls, type) else self_or_cls._sync_client
+        return list_for(self_or_cls._listing_endpoint, own, refresh)
+
+    @class_or_instance_method
+    async def alist_models(self_or_cls: Any, *, refresh: bool = False) -> List["ModelInfo"]:
+        """Async :meth:`list_models`."""
+        own = None if isinstance(self_or_cls, type) else self_or_cls._async_client
+        return await alist_for(self_or_cls._listing_endpoint, own, refresh)
+
     def close(self) -> None:
         """Close the sync client's connections (a later call opens new ones)."""
         self._clients.close()
@@ -378,7 +406,7 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            last = assembler.finish(answer_cost(client, stream.accumulator.completion(), **cost_keys(params)))
+            last = assembler.finish(answer_cost(client, _finished(stream), **cost_keys(params)))
             if last is not None:
                 yield last
 
@@ -399,7 +427,7 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            cost = await aanswer_cost(client, stream.accumulator.completion(), **cost_keys(params))
+            cost = await aanswer_cost(client, _finished(stream), **cost_keys(params))
             last = assembler.finish(cost)
             if last is not None:
                 yield last

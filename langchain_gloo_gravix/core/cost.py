@@ -25,7 +25,7 @@ from typing import Any, Mapping, Optional
 
 from .usage_details import token_details
 
-__all__ = ["Prices", "prices_of", "answer_cost", "add_costs", "format_amount", "DEFAULT_CURRENCY"]
+__all__ = ["Prices", "prices_of", "answer_cost", "add_costs", "format_amount", "CostTotals", "DEFAULT_CURRENCY"]
 
 DEFAULT_CURRENCY = "USD"
 _MILLION = Decimal(1_000_000)
@@ -138,3 +138,54 @@ def add_costs(a: Optional[Mapping[str, str]], b: Optional[Mapping[str, str]]) ->
         ctx.prec = 60
         parts = {key: Decimal(a[key]) + Decimal(b[key]) for key in ("input", "output", "total")}
     return {**{key: format_amount(value) for key, value in parts.items()}, "currency": str(a["currency"])}
+
+
+class CostTotals:
+    """Costs summed by served model, thread-safe; what the frameworks' cost handlers keep.
+
+    ``by_model[model]`` is a cost dict (decimal strings); :attr:`total` sums every model
+    (None when currencies differ or nothing was priced); :attr:`unpriced` counts answers
+    that came without a cost (no registry price, registry unreachable, no usage), so a
+    total is never silently partial.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self.by_model: dict[str, dict[str, str]] = {}
+        self.answers = 0
+        self.unpriced = 0
+
+    def add(self, model: Optional[str], cost: Optional[Mapping[str, str]]) -> None:
+        with self._lock:
+            self.answers += 1
+            if cost is None:
+                self.unpriced += 1
+                return
+            key = model or "unknown"
+            before = self.by_model.get(key)
+            summed = dict(cost) if before is None else add_costs(before, cost)
+            if summed is None:  # another currency for the same model: kept apart, never mixed
+                key = f"{key} ({cost.get('currency')})"
+                before = self.by_model.get(key)
+                summed = dict(cost) if before is None else add_costs(before, cost)
+            self.by_model[key] = summed or dict(cost)
+
+    @property
+    def total(self) -> Optional[dict[str, str]]:
+        with self._lock:
+            costs = list(self.by_model.values())
+        if not costs:
+            return None
+        total: Optional[dict[str, str]] = dict(costs[0])
+        for cost in costs[1:]:
+            total = add_costs(total, cost)
+        return total
+
+    def __repr__(self) -> str:
+        total = self.total
+        shown = f"{total['total']} {total['currency']}" if total else "none"
+        return (
+            f"CostTotals(total={shown}, models={len(self.by_model)}, answers={self.answers}, unpriced={self.unpriced})"
+        )

@@ -22,14 +22,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import warnings
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
 
-from .cost import Prices, answer_cost as _answer_cost, prices_of
-from .warnings import GlooGravixWarning, unlisted_family_warning
+from .cost import Prices, prices_of
+from .cost import answer_cost as _answer_cost
+from .warnings import unlisted_family_warning, warn
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import AsyncClient, Client
@@ -211,7 +211,7 @@ async def _asnapshot(client: "AsyncClient") -> Optional[Snapshot]:
         return value  # type: ignore[no-any-return]
     if state == "wait":
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(value), _wait_bound(client))  # type: ignore[no-any-return]
+            return await asyncio.wait_for(asyncio.wrap_future(value), _wait_bound(client))
         except asyncio.TimeoutError:
             return None
     snapshot: Optional[Snapshot] = None
@@ -236,7 +236,7 @@ def _warn_family(url: str, snapshot: Optional[Snapshot], family: Optional[str]) 
     if snapshot is None or not family or not snapshot.families or snapshot.lists_family(family):
         return
     if REGISTRY.first_warning(url, family):
-        warnings.warn(unlisted_family_warning(family, snapshot.families), GlooGravixWarning, stacklevel=4)
+        warn(unlisted_family_warning(family, snapshot.families))
 
 
 def answer_cost(

@@ -16,6 +16,7 @@ filtered as one category::
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any, Mapping, Optional
 
@@ -25,6 +26,7 @@ __all__ = [
     "GlooGravixWarning",
     "MIN_REASONING_MAX_TOKENS",
     "construction_warnings",
+    "warn",
     "warn_construction",
     "json_schema_warning",
     "unlisted_family_warning",
@@ -105,6 +107,29 @@ def unlisted_family_warning(family: str, families: Any) -> str:
     )
 
 
+# Frames of these packages are skipped, so the warning points at the user's line that built the model
+# (through pydantic's validators and the frameworks' wrappers).
+_INTERNAL = ("langchain_gloo_gravix", "llama_index_ext", "pydantic", "langchain_core", "llama_index")
+
+
+def _user_stacklevel() -> int:
+    frame = sys._getframe(2)  # the caller of warn()
+    level = 2
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not module.startswith(_INTERNAL):
+            return level
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return 2
+
+
+def warn(message: str) -> None:
+    """Issue ``message`` as a :class:`GlooGravixWarning` pointing at the user's code."""
+    warnings.warn(message, GlooGravixWarning, stacklevel=_user_stacklevel())
+
+
 def warn_construction(messages: list[str], stacklevel: int = 2) -> None:
+    """Issue each message (``stacklevel`` is kept for callers; the user's frame is found instead)."""
     for message in messages:
-        warnings.warn(message, GlooGravixWarning, stacklevel=stacklevel + 1)
+        warn(message)
