@@ -21,6 +21,8 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from typing import Any, Mapping
 
 from llama_index.core.schema import NodeWithScore, TextNode
@@ -35,13 +37,18 @@ def _sources(response: Any) -> list[Source]:
     return cited_sources(grounding_of(extra))
 
 
+def _stable_id(source: Source) -> str:
+    digest = hashlib.sha256("\x1f".join((source.url or "", source.title or "", source.text)).encode()).hexdigest()
+    return str(uuid.UUID(digest[:32]))
+
+
 def source_nodes(response: Any) -> list[NodeWithScore]:
     """Source nodes of a ``ChatResponse`` / ``CompletionResponse`` (or its ``additional_kwargs``); ``[]`` when ungrounded."""
     nodes = []
     for source in _sources(response):
-        node = TextNode(text=source.text, metadata=source.metadata())
-        if source.id:
-            node.id_ = source.id
+        # the citation's own id, else one derived from what it cites: the same source gets the same node id
+        # on every answer, so LlamaIndex's de-duplication by id works across calls
+        node = TextNode(id_=source.id or _stable_id(source), text=source.text, metadata=source.metadata())
         nodes.append(NodeWithScore(node=node, score=source.score))
     return nodes
 

@@ -143,7 +143,7 @@ def scripted(
     def script(kind: str, n: int) -> Action:
         if kind == "models":
             return models(n)
-        if kind == "chat":
+        if kind in ("chat", "other"):  # "other": the grounded path, .../chat/completions/grounded
             return chat(n)
         return reply(404, {"detail": "Not Found"})
 
@@ -151,4 +151,4 @@ def scripted(
 
 
 def sent(server: FaultServer) -> list[dict[str, Any]]:
-    return [json.loads(seen.body) for seen in server.of("chat")]
+    return [json.loads(seen.body) for seen in server.seen if seen.kind in ("chat", "other")]
