@@ -12,6 +12,7 @@ __all__ = [
     "ChatGloo",
     "ChatGravixLayer",
     "GravixLayerEmbeddings",
+    "init_chat_model",
     "CostCallbackHandler",
     "get_cost_callback",
     "sources_as_documents",
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .callbacks import CostCallbackHandler, get_cost_callback
     from .chat_models import ChatGloo, ChatGravixLayer
     from .embeddings import GravixLayerEmbeddings
+    from .factory import init_chat_model
 
 
 def __getattr__(name: str) -> Any:
@@ -43,4 +45,8 @@ def __getattr__(name: str) -> Any:
         from ._lc_grounding import sources_as_documents
 
         return sources_as_documents
+    if name == "init_chat_model":
+        from .factory import init_chat_model
+
+        return init_chat_model
     raise AttributeError(f"module 'langchain_gloo_gravix' has no attribute {name!r}")

@@ -195,7 +195,7 @@ def response_metadata(
     if found is not None:
         meta["routing"] = found.as_dict()
     grounding = completion.grounding
-    if grounding is not None:  # Gloo grounded completions (provider-apis 3.5)
+    if grounding is not None:  # Gloo grounded completions (docs/providers.md#grounded)
         meta["grounding"] = grounding.as_dict()
     if headers is not None:
         meta["headers"] = headers

@@ -1,6 +1,6 @@
 """What an answer cost, exactly, from its usage and the registry's prices.
 
-Gloo's registry (``GET /platform/v2/models``, docs/providers.md#model-catalog) gives each
+Gloo's registry (``GET /platform/v2/models``, docs/providers.md#registry) gives each
 model ``pricing = {input, output, cache_read?}``, each ``{rate_per_1k_tokens,
 rate_per_1m_tokens}`` as **decimal strings**. Arithmetic is :class:`decimal.Decimal`
 from those strings, never floats, so ``cost`` is exact: ``tokens * rate_per_1m / 10**6``

@@ -1,7 +1,7 @@
 """What to change, for the Gloo errors whose server text does not say.
 
 Two answers have several likely causes that the service does not name
-(docs/providers.md, "Gloo gotchas"):
+(docs/providers.md#403, docs/providers.md#reasoning-models):
 
 - **403** ``{"error": "Forbidden - insufficient permissions", "code": "forbidden"}``: a token
   minted without the ``api/access`` scope or a malformed Authorization header; a model

@@ -1,6 +1,6 @@
 """Gloo's model registry, read lazily and at most once per five minutes per host.
 
-``GET /platform/v2/models`` (public, no credentials; docs/providers.md#model-catalog) lists
+``GET /platform/v2/models`` (public, no credentials; docs/providers.md#registry) lists
 every model with its ``family`` and ``pricing``. Gloo's own clients cache it for about five
 minutes; so does this module, process-wide, keyed by the registry URL (one host, one read).
 

@@ -1,6 +1,6 @@
 """The cited sources of a Gloo grounded answer, as plain records both frameworks turn into their objects.
 
-The citation shape of Gloo's grounded route is unpublished (docs/providers.md#grounded-completions),
+The citation shape of Gloo's grounded route is unpublished (docs/providers.md#grounded),
 so it is read leniently: each citation that is an object with some text, a title or a url becomes a
 :class:`Source`; field names are looked up among the plausible spellings below (first present wins);
 every other key of the entry is kept in ``extra``. Anything else (strings, nested lists) is left out

@@ -1,7 +1,7 @@
 """The one warning class of the package, for Gloo's known surprises.
 
 Gloo accepts some settings that then fail or silently do nothing at call time
-(docs/providers.md, "Gloo gotchas"): ``tradition="not_faith_specific"`` with auto
+(docs/providers.md#traditions, #reasoning-models, #unknown-fields): ``tradition="not_faith_specific"`` with auto
 routing, a small ``max_tokens`` on reasoning models or routed pools (the answer
 is spent thinking and comes back as 503 code 2006), ``json_schema`` structured
 output on a route that ignores ``response_format``, and a ``model_family`` its
@@ -81,7 +81,7 @@ def construction_warnings(endpoint_name: str, routing: bool, params: Mapping[str
 def json_schema_warning(endpoint_name: str, routing: bool, params: Mapping[str, Any]) -> Optional[str]:
     """The message for ``json_schema`` structured output on a route that ignores ``response_format``.
 
-    Gloo silently ignores fields a model does not support (docs/providers.md); on a routed
+    Gloo silently ignores fields a model does not support (docs/providers.md#unknown-fields); on a routed
     pool, or a model the catalog does not know to honour ``response_format``, the schema
     may be ignored and the answer be free text.
     """

@@ -1,4 +1,4 @@
-"""A registry of Gloo's shape (docs/providers.md#model-catalog) and answers to price against it,
+"""A registry of Gloo's shape (docs/providers.md#registry) and answers to price against it,
 served by the bounded loopback FaultServer (tests/core/fault_server.py)."""
 
 from __future__ import annotations
