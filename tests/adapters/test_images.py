@@ -97,8 +97,20 @@ def test_lifting_keeps_every_image_once_and_every_tool_run_whole(messages):
     out = lift_tool_images(messages)
     # no tool message keeps an image; every image appears exactly once, in a user message
     assert not any(m["role"] == "tool" and has_images([m]) for m in out)
-    sent = [p["image_url"]["url"] for m in out if isinstance(m["content"], list) for p in m["content"] if p.get("type") == "image_url"]
-    given_ = [p["image_url"]["url"] for m in messages if isinstance(m["content"], list) for p in m["content"] if p.get("type") == "image_url"]
+    sent = [
+        p["image_url"]["url"]
+        for m in out
+        if isinstance(m["content"], list)
+        for p in m["content"]
+        if p.get("type") == "image_url"
+    ]
+    given_ = [
+        p["image_url"]["url"]
+        for m in messages
+        if isinstance(m["content"], list)
+        for p in m["content"]
+        if p.get("type") == "image_url"
+    ]
     assert sorted(sent) == sorted(given_)
     # the original messages keep their order; only user messages are added, never inside a run of tool results
     kept = [m for m in out if not (m["role"] == "user" and m not in messages)]
@@ -165,8 +177,16 @@ def test_langchain_tool_image_end_to_end(emulator):
 def test_llama_index_tool_result_images_reach_the_server():
     messages = [
         ChatMessage(role="user", content="take a screenshot"),
-        ChatMessage(role="assistant", content="", additional_kwargs={"tool_calls": [{"id": "call_1", "function": {"name": "shot", "arguments": "{}"}}]}),
-        ChatMessage(role="tool", blocks=[TextBlock(text="done"), ImageBlock(image=PNG, image_mimetype="image/png")], additional_kwargs={"tool_call_id": "call_1"}),
+        ChatMessage(
+            role="assistant",
+            content="",
+            additional_kwargs={"tool_calls": [{"id": "call_1", "function": {"name": "shot", "arguments": "{}"}}]},
+        ),
+        ChatMessage(
+            role="tool",
+            blocks=[TextBlock(text="done"), ImageBlock(image=PNG, image_mimetype="image/png")],
+            additional_kwargs={"tool_call_id": "call_1"},
+        ),
     ]
     wire = li_wire(messages)
     assert wire[2] == {"role": "tool", "tool_call_id": "call_1", "content": f"done\n{NOTE}"}
@@ -177,8 +197,16 @@ def test_llama_index_tool_image_end_to_end(emulator):
     llm = GravixLayer(model=VISION_MODEL, base_url=emulator.gravix_base_url, api_key=Emulator.GRAVIX_API_KEY)
     messages = [
         ChatMessage(role="user", content="take a screenshot"),
-        ChatMessage(role="assistant", content="", additional_kwargs={"tool_calls": [{"id": "call_1", "function": {"name": "shot", "arguments": "{}"}}]}),
-        ChatMessage(role="tool", blocks=[ImageBlock(image=PNG, image_mimetype="image/png")], additional_kwargs={"tool_call_id": "call_1"}),
+        ChatMessage(
+            role="assistant",
+            content="",
+            additional_kwargs={"tool_calls": [{"id": "call_1", "function": {"name": "shot", "arguments": "{}"}}]},
+        ),
+        ChatMessage(
+            role="tool",
+            blocks=[ImageBlock(image=PNG, image_mimetype="image/png")],
+            additional_kwargs={"tool_call_id": "call_1"},
+        ),
     ]
     answer = llm.chat(messages)
     assert f"I see 1 image: image/png, {len(PNG)} bytes" in answer.message.content

@@ -359,7 +359,10 @@ def test_user_images_become_content_parts():
     "message, error",
     [
         (ChatMessage(role="tool", content="5"), "needs additional_kwargs\\['tool_call_id'\\]"),
-        (ChatMessage(role="assistant", blocks=[ImageBlock(url="https://example.com/a.png")]), "user messages and tool results only"),
+        (
+            ChatMessage(role="assistant", blocks=[ImageBlock(url="https://example.com/a.png")]),
+            "user messages and tool results only",
+        ),
         (
             ChatMessage(role="user", blocks=[DocumentBlock(data=b"%PDF-1.4", document_mimetype="application/pdf")]),
             "DocumentBlock is not supported",
