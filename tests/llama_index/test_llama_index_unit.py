@@ -359,7 +359,10 @@ def test_user_images_become_content_parts():
     "message, error",
     [
         (ChatMessage(role="tool", content="5"), "needs additional_kwargs\\['tool_call_id'\\]"),
-        (ChatMessage(role="assistant", blocks=[ImageBlock(url="https://example.com/a.png")]), "only be sent in user"),
+        (
+            ChatMessage(role="assistant", blocks=[ImageBlock(url="https://example.com/a.png")]),
+            "user messages and tool results only",
+        ),
         (
             ChatMessage(role="user", blocks=[DocumentBlock(data=b"%PDF-1.4", document_mimetype="application/pdf")]),
             "DocumentBlock is not supported",
@@ -623,7 +626,7 @@ def test_chat_response_from_completion():
 def test_stream_from_a_server_that_ignored_stream_true():
     # the core turns a whole JSON completion into one delta; it must read as a final chunk
     from langchain_gloo_gravix.core import ChatCompletion
-    from langchain_gloo_gravix.core.accumulator import completion_to_delta
+    from langchain_gloo_gravix.core.stream_state import completion_to_delta
 
     completion = ChatCompletion.model_validate(
         {
