@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def _examples() -> list[Any]:
     return params
 
 
-def run_example(code: str) -> list[Any]:
+def run_example(code: str, caught: list[warnings.WarningMessage] | None = None) -> list[Any]:
     """Execute ``code`` as a script; the values of its top-level expressions, in order (what
     the comments beside them describe)."""
     tree = ast.parse(code)
@@ -37,7 +38,12 @@ def run_example(code: str) -> list[Any]:
             tree.body[i] = ast.copy_location(call, node)
     ast.fix_missing_locations(tree)
     namespace: dict[str, Any] = {"__values__": [], "__name__": "__example__"}
-    exec(compile(tree, "<example>", "exec"), namespace)
+    # an example may set warning filters (they end with it); what it warns is recorded, not leaked
+    with warnings.catch_warnings(record=True) as recorded:
+        warnings.simplefilter("always")
+        exec(compile(tree, "<example>", "exec"), namespace)
+    if caught is not None:
+        caught.extend(recorded)
     return namespace["__values__"]
 
 
@@ -96,3 +102,11 @@ def test_the_usage_example_shows_v2_routing_and_usage(emulator):
 def test_the_grounded_example_shows_grounding(emulator):
     grounding = run_example(_readme_block("ChatGloo(grounded=True, include_citations=True, sources_limit=3)"))[0]
     assert grounding["sources_returned"] is True and grounding["citations"]
+
+
+def test_the_warnings_example_warns_as_it_says(emulator):
+    from langchain_gloo_gravix.core.warnings import GlooGravixWarning
+
+    caught: list[warnings.WarningMessage] = []
+    run_example(_readme_block("GlooGravixWarning"), caught)
+    assert [w for w in caught if issubclass(w.category, GlooGravixWarning) and "max_tokens=500" in str(w.message)]
