@@ -180,21 +180,11 @@ def to_wire_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     return lift_tool_images([to_wire_message(m) for m in messages])
 
 
-def _first_int(*values: Any) -> Optional[int]:
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return None
-
-
 def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
-    """Token counts, with the details LangChain has keys for.
-
-    Cache reads come from OpenAI's ``prompt_tokens_details.cached_tokens`` or,
-    failing that, the ``cache_tokens`` Gloo's changelog announces
-    (docs/providers.md#v2-response) or Anthropic-style ``cache_read_input_tokens``; cache writes likewise.
-    Everything else the server sent (e.g. Gloo's ``cache_hit_rate``) is in
-    ``response_metadata["token_usage"]``.
+    """Token counts, with the details LangChain has keys for (``core/usage_details.py`` reads
+    every cache and reasoning field the services send: OpenAI's details, Gloo's ``cache_tokens``,
+    DeepSeek's ``prompt_cache_hit_tokens``, Anthropic's ``cache_*_input_tokens``). Everything
+    else the server sent (e.g. Gloo's ``cache_hit_rate``) is in ``response_metadata["token_usage"]``.
     """
     if usage is None:
         return None
@@ -203,32 +193,23 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
     )
-    extra = usage.model_extra or {}
-    prompt = usage.prompt_tokens_details or {}
-    completion = usage.completion_tokens_details or {}
-    inputs: dict[str, int] = {}
-    outputs: dict[str, int] = {}
-    for target, key, value in (
-        (
-            inputs,
-            "cache_read",
-            _first_int(usage.cached_tokens, extra.get("cache_tokens"), extra.get("cache_read_input_tokens")),
-        ),
-        (
-            inputs,
-            "cache_creation",
-            _first_int(
-                prompt.get("cache_creation_tokens"),
-                prompt.get("cache_write_tokens"),
-                extra.get("cache_creation_input_tokens"),
-            ),
-        ),
-        (inputs, "audio", _first_int(prompt.get("audio_tokens"))),
-        (outputs, "reasoning", usage.reasoning_tokens),
-        (outputs, "audio", _first_int(completion.get("audio_tokens"))),
-    ):
-        if value is not None:
-            target[key] = value
+    from .core.usage_details import token_details  # with the first answer, not at import
+
+    details = token_details(usage)
+    inputs = {
+        key: value
+        for key, value in (
+            ("cache_read", details.cache_read),
+            ("cache_creation", details.cache_creation),
+            ("audio", details.input_audio),
+        )
+        if value is not None
+    }
+    outputs = {
+        key: value
+        for key, value in (("reasoning", details.reasoning), ("audio", details.output_audio))
+        if value is not None
+    }
     if inputs:
         meta["input_token_details"] = inputs  # type: ignore[typeddict-item]
     if outputs:
