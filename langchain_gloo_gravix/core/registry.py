@@ -176,7 +176,7 @@ def has_registry(client: "Client | AsyncClient") -> bool:
 
 
 def _wait_bound(client: "Client | AsyncClient") -> float:
-    from .sender import call_budget  # loaded with the clients already
+    from .deadlines import call_budget  # loaded with the clients already
 
     budget = call_budget(client.timeout)
     return _DEFAULT_WAIT if budget is None else budget
