@@ -49,6 +49,11 @@ def run_example(code: str, caught: list[warnings.WarningMessage] | None = None) 
 
 @pytest.fixture
 def emulator(monkeypatch):
+    # docs/models.md's example refreshes the process-wide catalog from the emulator's registry:
+    # put it back afterwards, so that no later test sees the emulator's numbers
+    from langchain_gloo_gravix.core import CATALOG
+
+    monkeypatch.setattr(CATALOG, "_known", CATALOG.entries())
     for name in list(os.environ):
         if name.startswith(("GLOO_", "GRAVIXLAYER_")):
             monkeypatch.delenv(name)
