@@ -267,9 +267,15 @@ class Client(_ClientBase):
         response = self._sender.send_once(request)
         call.accept(batch, response.status_code, response.headers, response.content)
 
-    def list_models(self) -> list[ModelInfo]:
+    def list_models(self, *, retry: bool = True) -> list[ModelInfo]:
+        """The endpoint's model list (Gloo: its public registry); ``retry=False``: one attempt only."""
         request = self._sender.build("GET", self.models_url, self._models_headers(), None)
-        return self._sender.run(self._models_once, request)
+        if retry:
+            return self._sender.run(self._models_once, request)
+        try:
+            return self._models_once(request)
+        except Exception as exc:  # the typed error, as run() would raise it, without its retries
+            raise self._sender.translate(exc) from None
 
     def _models_once(self, request: httpx.Request) -> list[ModelInfo]:
         # parsed inside the attempt, so that a malformed list is a typed error like any other
@@ -335,6 +341,9 @@ class AsyncClient(_ClientBase):
             max_tool_call_chars=max_tool_call_chars, clock=clock,
         ))  # fmt: skip
         self._sender = AsyncSender(self._settings, http_client=http_client, transport=transport, sleep=sleep)
+        # one limit per concurrency value for every embed() on this client, so that concurrent calls
+        # (LlamaIndex gathers one per embed_batch_size chunk) stay within it together
+        self._embed_slots: dict[int, Semaphore] = {}
 
     async def create(
         self,
@@ -392,10 +401,13 @@ class AsyncClient(_ClientBase):
         on_retry: Optional[RetryHook] = None,
         **options: Any,
     ) -> EmbeddingResult:
-        """As :meth:`Client.embed`; batches go out ``concurrency`` (option, default 4) at a time."""
+        """As :meth:`Client.embed`; batches go out ``concurrency`` (option, default 4) at a time, counted
+        over every ``embed()`` running on this client with that limit, not per call."""
         call = EmbeddingCall.for_endpoint(self.endpoint, self.base_url, texts, **options)
         headers = self._headers_for(extra_headers)
-        slots = Semaphore(call.concurrency)
+        slots = self._embed_slots.get(call.concurrency)
+        if slots is None:
+            slots = self._embed_slots[call.concurrency] = Semaphore(call.concurrency)
 
         async def run(batch: EmbeddingBatch) -> None:
             async with slots:
@@ -418,9 +430,15 @@ class AsyncClient(_ClientBase):
         response = await self._sender.send_once(request)
         call.accept(batch, response.status_code, response.headers, response.content)
 
-    async def list_models(self) -> list[ModelInfo]:
+    async def list_models(self, *, retry: bool = True) -> list[ModelInfo]:
+        """See :meth:`Client.list_models`."""
         request = self._sender.build("GET", self.models_url, self._models_headers(), None)
-        return await self._sender.run(self._models_once, request)
+        if retry:
+            return await self._sender.run(self._models_once, request)
+        try:
+            return await self._models_once(request)
+        except Exception as exc:
+            raise self._sender.translate(exc) from None
 
     async def _models_once(self, request: httpx.Request) -> list[ModelInfo]:
         response = await self._sender.send_once(request, authenticate=self.endpoint.models_need_auth)
