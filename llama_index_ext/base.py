@@ -60,7 +60,7 @@ from .events import retry_event_hook
 from .messages import to_wire_messages
 from .models import ModelProfile, profile_for
 from .responses import StreamAssembler, chat_response, completion_response
-from .structured import parse_structured, response_format_for
+from .structured import StructuredStream, astream_structured, parse_structured, response_format_for, stream_structured
 from .tools import get_tool_calls, keep_first_tool_call, prepare_tool_request
 
 if TYPE_CHECKING:
@@ -469,8 +469,32 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     # -- structured output ---------------------------------------------------------------------
     # Only with structured_output_method="json_schema"; otherwise LlamaIndex's own
-    # FunctionCallingProgram runs (a forced tool call). Streaming structured
-    # prediction always uses that program.
+    # FunctionCallingProgram runs (a forced tool call). Streaming structured prediction
+    # is ours for both methods (structured.py: the chosen method, and refusals raise).
+
+    def _structured_stream_call(
+        self,
+        output_cls: Type[Model],
+        prompt: "PromptTemplate",
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Any:
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return super()._structured_stream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        return stream_structured(StructuredStream(self, output_cls, self._use_json_schema()), messages, llm_kwargs)
+
+    async def _structured_astream_call(
+        self,
+        output_cls: Type[Model],
+        prompt: "PromptTemplate",
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Any:
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return await super()._structured_astream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        return astream_structured(StructuredStream(self, output_cls, self._use_json_schema()), messages, llm_kwargs)
 
     def _use_json_schema(self) -> bool:
         return (
