@@ -104,3 +104,14 @@ def _fresh_emulator(request):
     """Recorded requests and pending faults never leak from one test into the next."""
     if "emulator" in request.fixturenames:
         request.getfixturevalue("emulator").clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry_cache():
+    """Gloo's model registry is cached process-wide for five minutes (core/registry.py); each
+    test starts cold, so that whether an answer carries a ``cost`` never depends on test order."""
+    from langchain_gloo_gravix.core.registry import REGISTRY
+
+    REGISTRY.clear()
+    yield
+    REGISTRY.clear()
