@@ -10,7 +10,7 @@ import pytest
 from langchain_core.tools import tool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from tests.cassette_format import json_body_matcher
+from tests.support.cassette_format import json_body_matcher
 
 INDENTED = "Multiply two numbers.\n\n    Args:\n        a: the first factor.\n        b: the second.\n    "
 DEDENTED = "Multiply two numbers.\n\nArgs:\n    a: the first factor.\n    b: the second.\n"

@@ -1,5 +1,5 @@
 """Typed use, written from the README and docs/api.md as a user would: `mypy --strict` must pass on
-this file with no mypy plugin (tests/test_typed_use.py). It is type-checked, never run."""
+this file with no mypy plugin (tests/packaging/test_typed_use.py). It is type-checked, never run."""
 
 from __future__ import annotations
 

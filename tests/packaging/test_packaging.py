@@ -22,7 +22,7 @@ import pytest
 
 pytestmark = pytest.mark.packaging
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("langchain_gloo_gravix", "llama_index_ext")
 # Every module whose __all__ is public API (README, docs/api.md).
 PUBLIC_MODULES = (

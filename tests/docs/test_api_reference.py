@@ -19,7 +19,7 @@ from langchain_gloo_gravix import ChatGloo, ChatGravixLayer, GravixLayerEmbeddin
 from langchain_gloo_gravix.emulator import Emulator, Fault
 from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 API = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
 PUBLIC_MODULES = (
     "langchain_gloo_gravix",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent / "typing" / "readme_usage.py"
+SCRIPT = Path(__file__).resolve().parent / "typed_script" / "readme_usage.py"
 
 
 @pytest.mark.packaging
