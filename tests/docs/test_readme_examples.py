@@ -4,7 +4,6 @@ environment points the models at it, as `make demo` does), and says what the tex
 from __future__ import annotations
 
 import ast
-import os
 import re
 import warnings
 from pathlib import Path
@@ -48,22 +47,20 @@ def run_example(code: str, caught: list[warnings.WarningMessage] | None = None) 
 
 
 @pytest.fixture
-def emulator(monkeypatch):
+def env(clean_env, emulator):
+    """The environment a reader of the README has after following it, pointed at the emulator
+    (the root conftest's, one per module); yields the emulator."""
     # docs/models.md's example refreshes the process-wide catalog from the emulator's registry:
     # put it back afterwards, so that no later test sees the emulator's numbers
     from langchain_gloo_gravix.core import CATALOG
 
-    monkeypatch.setattr(CATALOG, "_known", CATALOG.entries())
-    for name in list(os.environ):
-        if name.startswith(("GLOO_", "GRAVIXLAYER_")):
-            monkeypatch.delenv(name)
-    with Emulator() as emu:
-        monkeypatch.setenv("GLOO_BASE_URL", emu.gloo_base_url)
-        monkeypatch.setenv("GLOO_CLIENT_ID", Emulator.CLIENT_ID)
-        monkeypatch.setenv("GLOO_CLIENT_SECRET", Emulator.CLIENT_SECRET)
-        monkeypatch.setenv("GRAVIXLAYER_BASE_URL", emu.gravix_base_url)
-        monkeypatch.setenv("GRAVIXLAYER_API_KEY", Emulator.GRAVIX_API_KEY)
-        yield emu
+    clean_env.setattr(CATALOG, "_known", CATALOG.entries())
+    clean_env.setenv("GLOO_BASE_URL", emulator.gloo_base_url)
+    clean_env.setenv("GLOO_CLIENT_ID", Emulator.CLIENT_ID)
+    clean_env.setenv("GLOO_CLIENT_SECRET", Emulator.CLIENT_SECRET)
+    clean_env.setenv("GRAVIXLAYER_BASE_URL", emulator.gravix_base_url)
+    clean_env.setenv("GRAVIXLAYER_API_KEY", Emulator.GRAVIX_API_KEY)
+    return emulator
 
 
 def test_there_are_examples_to_run():
@@ -71,7 +68,7 @@ def test_there_are_examples_to_run():
 
 
 @pytest.mark.parametrize("code", _examples())
-def test_every_example_runs_against_the_emulator(code, emulator):
+def test_every_example_runs_against_the_emulator(code, env):
     run_example(code)
 
 
@@ -81,35 +78,35 @@ def _readme_block(containing: str) -> str:
     return blocks[0]
 
 
-def test_the_langchain_rag_example_retrieves_and_answers_from_the_document(emulator):
+def test_the_langchain_rag_example_retrieves_and_answers_from_the_document(env):
     question = "How long do Gloo tokens last?"
     retrieved, answer = run_example(_readme_block("InMemoryVectorStore"))[-2:]
     assert "expire after one hour" in retrieved  # retrieval found the token document among three
     assert answer.strip() and question not in answer  # not an echo of the question
     assert "one hour" in answer  # answered from the retrieved context
-    embedded = [r for r in emulator.requests if r.path.endswith("/embeddings")]
+    embedded = [r for r in env.requests if r.path.endswith("/embeddings")]
     assert embedded, "the vector store was not built with GravixLayerEmbeddings"
 
 
-def test_the_llama_index_rag_example_answers_from_the_document(emulator):
+def test_the_llama_index_rag_example_answers_from_the_document(env):
     (response,) = run_example(_readme_block("VectorStoreIndex"))[-1:]
     assert "one hour" in str(response)
     assert response.source_nodes and "one hour" in response.source_nodes[0].node.get_content()
 
 
-def test_the_usage_example_shows_v2_routing_and_usage(emulator):
+def test_the_usage_example_shows_v2_routing_and_usage(env):
     values = run_example(_readme_block('ChatGloo(tradition="evangelical")'))
     routing, usage = values[0], values[1]
     assert routing["routing_mechanism"] == "auto_routing" and routing["tradition"] == "evangelical"
     assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0
 
 
-def test_the_grounded_example_shows_grounding(emulator):
+def test_the_grounded_example_shows_grounding(env):
     grounding = run_example(_readme_block("ChatGloo(grounded=True, include_citations=True, sources_limit=3)"))[0]
     assert grounding["sources_returned"] is True and grounding["citations"]
 
 
-def test_the_warnings_example_warns_as_it_says(emulator):
+def test_the_warnings_example_warns_as_it_says(env):
     from langchain_gloo_gravix.core.warnings import GlooGravixWarning
 
     caught: list[warnings.WarningMessage] = []
