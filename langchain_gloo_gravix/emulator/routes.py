@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import auth, catalog, embeddings, errors, grounding, validation
+from . import auth, catalog, embeddings, errors, grounding, usage, validation
 from .faults import IMMEDIATE_KINDS, Fault
 from .prompt import Prompt
 from .shapes import GLOO_V1, GLOO_V2, GRAVIX, Shaper, StreamPlan
@@ -86,7 +86,9 @@ def _immediate(fault: Fault, gravix: bool, req: "RecordedRequest", rid: str) -> 
 
 
 def _token(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
-    status, body, headers = auth.token_grant(emu._tokens, req.headers, req.body, emu.CLIENT_ID, emu.CLIENT_SECRET)
+    status, body, headers = auth.token_grant(
+        emu._tokens, req.headers, req.body, emu.CLIENT_ID, emu.CLIENT_SECRET, emu.client_scopes
+    )
     return JsonReply(status, body, headers)
 
 
@@ -191,8 +193,12 @@ def chat(
     else:
         model = body["model"]
 
-    entry = catalog.lookup(model) if flavour == GLOO_V2 else None
-    reply = emu._model.respond(body, reasons=bool(entry and entry.get("_reasoning_text")), refusals=flavour != GRAVIX)
+    entry = catalog.lookup(model) if flavour != GRAVIX else None
+    reply = emu._model.respond(
+        body, reasoning_field=entry["_reasoning_field"] if entry else None, refusals=flavour != GRAVIX
+    )
+    if reply.spent_on_reasoning:
+        return JsonReply(503, errors.empty_completion(rid))
     extra = grounding.ground(body, reply, emu._publishers) if grounded else {}
     quirk = fault.params["kind"] if fault is not None and fault.kind == "tool_quirk" else None
     stream = body.get("stream") is True
@@ -206,7 +212,8 @@ def chat(
     # Ollama numbers its ids ("chatcmpl-638", 7.4); Gloo shows 8 hex digits
     # ("chatcmpl-d7007d2f", section 2).
     completion_id = f"chatcmpl-{n}" if flavour == GRAVIX else f"chatcmpl-{n:08x}"
-    shaper = Shaper(flavour, completion_id, int(time.time()), model, meta, grounding=extra)
+    v2_usage = usage.gloo_v2_usage(reply, body["messages"], entry) if flavour == GLOO_V2 else None
+    shaper = Shaper(flavour, completion_id, int(time.time()), model, meta, grounding=extra, v2_usage=v2_usage)
     if not stream:
         return JsonReply(200, shaper.completion(reply))
     options = body.get("stream_options")
