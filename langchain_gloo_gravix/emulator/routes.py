@@ -239,8 +239,11 @@ def _stream_reply(shaper: Shaper, plan: StreamPlan, fault: Fault | None, n: int)
         }
         # After one or two content chunks, then EOF: no [DONE]. The trace id
         # travels in ``x-sentry-trace-id`` (section 3.4, observed payload).
+        # Reasoning chunks (if any) go out first, then the error after two answer chunks.
+        answers = [i for i, c in enumerate(plan.body) if c["choices"] and "content" in c["choices"][0]["delta"]]
+        cut = answers[1] + 1 if len(answers) >= 2 else answers[0] + 1 if answers else 2
         return SseReply(
-            plan.head + plan.body[:2] + [shaper.error_chunk(error)],
+            plan.head + plan.body[:cut] + [shaper.error_chunk(error)],
             headers={"x-sentry-trace-id": f"emulator-trace-{n:06d}"},
         )
     if kind == "keepalive":
