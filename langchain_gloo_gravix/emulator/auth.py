@@ -3,7 +3,7 @@
 Gloo: ``POST /oauth2/token`` with ``grant_type=client_credentials``, the client
 authenticated by HTTP Basic or by ``client_id``/``client_secret`` in the form body,
 an omitted scope meaning the client's default scopes (docs/emulator.md, "Tokens").
-Gravix: a static API key as bearer, no token exchange (section 7.2).
+Gravix: a static API key as bearer, no token exchange (docs/providers.md#api-keys).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _json_b64url(data: dict) -> str:
 
 # Signs the emulator's tokens (HS256). Not a secret: it only makes the signature
 # segment a real one, so JWT libraries that decode without verifying (Gloo's
-# Python sample reads ``exp`` that way, section 1.2) accept the token.
+# Python sample reads ``exp`` that way, docs/providers.md#token) accept the token.
 SIGNING_KEY = b"gloo-gravix-emulator-signing-key"
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_emulator"
 
@@ -70,7 +70,7 @@ class TokenStore:
             self.issued += 1
             n = self.issued
             now = time.time()
-            # A JWT with the claims of Gloo's Cognito access tokens (section 1.2);
+            # A JWT with the claims of Gloo's Cognito access tokens (docs/providers.md#token);
             # the issuer and ``jti`` say it comes from the emulator.
             claims = {
                 "sub": client_id,
@@ -189,11 +189,11 @@ def bearer(headers: dict) -> str | None:
 
 
 def check_gloo(store: TokenStore, headers: dict, api_key: str) -> tuple[int, dict] | None:
-    """None when allowed, else ``(status, body)`` in Gloo's gateway envelope (4)."""
+    """None when allowed, else ``(status, body)`` in Gloo's gateway envelope (docs/providers.md#envelopes)."""
     token = bearer(headers)
     if token is None:
         return 401, dict(errors.GLOO_MISSING_AUTH)
-    # Static keys are accepted as well as OAuth tokens (section 1.2 [Conflict]).
+    # Static keys are accepted as well as OAuth tokens (docs/providers.md#token [Conflict]).
     if token and token == api_key:
         return None
     state = store.check(token) if token else _INVALID
@@ -205,7 +205,7 @@ def check_gloo(store: TokenStore, headers: dict, api_key: str) -> tuple[int, dic
 
 
 def check_gravix(headers: dict, api_key: str, request_id: str) -> tuple[int, dict] | None:
-    """None when the static key matches (section 7.2), else 401 in the V3 envelope."""
+    """None when the static key matches (docs/providers.md#api-keys), else 401 in the V3 envelope."""
     if bearer(headers) == api_key:
         return None
     return 401, errors.gravix_envelope("unauthorized", "Invalid API key", request_id)
