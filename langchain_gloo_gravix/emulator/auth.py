@@ -2,7 +2,7 @@
 
 Gloo: ``POST /oauth2/token`` with ``grant_type=client_credentials``, the client
 authenticated by HTTP Basic or by ``client_id``/``client_secret`` in the form body,
-an omitted scope meaning the client's default scopes (docs/emulator.md, "Tokens").
+an omitted scope meaning the client's default scopes (docs/emulator.md#tokens).
 Gravix: a static API key as bearer, no token exchange (docs/providers.md#api-keys).
 """
 

@@ -7,7 +7,7 @@ clients read (``{"object": "list", "data": [...]}``; per entry ``id``, ``name``,
 decimal-string rates per 1K and 1M tokens). The same entries drive the emulator's
 own validation (unknown, retired, image-only and tool-rejecting models), routing
 (which families exist, which model a routed request lands on), reasoning fields
-and usage. docs/emulator.md gives the source of each choice.
+and usage. docs/emulator.md#model-registry gives the source of each choice.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Gravix/Ollama backend has no guardrail), the last user message when:
 3. it contains the test marker :data:`REFUSAL_MARKER` (any case).
 
 Questions *about* such things ("what is the history of the atomic bomb?") pass:
-rule 2 needs the how-to phrase too. docs/emulator.md ("Guardrail") restates this.
+rule 2 needs the how-to phrase too (docs/emulator.md#guardrail).
 """
 
 from __future__ import annotations

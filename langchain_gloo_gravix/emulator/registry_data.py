@@ -6,7 +6,7 @@ tokens (decimal strings, ``None`` when the provider publishes no cache tier),
 then flags: ``t`` tools, ``r`` reasoning, ``v`` image input, ``i`` image output
 only (no text: chat completions refuse it), ``m`` text *and* image output.
 
-Sources (docs/emulator.md, "Model registry"): ids named by Gloo's own clients,
+Sources (docs/emulator.md#model-registry): ids named by Gloo's own clients,
 docs mirror and changelog checks; the families beyond the documented four
 (xAI, Mistral, and the image-only Black Forest Labs and ByteDance) as Gloo's
 canary derives them from the live registry; the three models that reject tools

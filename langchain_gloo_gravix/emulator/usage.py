@@ -6,12 +6,11 @@ to usage, and Gloo's own check expects both on every answer. DeepSeek models
 also carry DeepSeek's counters, ``prompt_cache_hit_tokens`` and
 ``prompt_cache_miss_tokens``, which Gloo's client reads as cache reads.
 
-Which tokens hit the cache, deterministically and without server state: a model
-with a cache tier in its registry pricing (``pricing.cache_read``) reads from the
-cache every message that precedes the conversation's last assistant message,
-because exactly those were already sent in the request that produced it
-(providers cache a request's prefix automatically). A first turn, or a model
-without a cache tier, reads nothing from the cache.
+Which tokens hit the cache (docs/emulator.md#usage-and-the-prompt-cache), deterministically and
+without server state: a model with a cache tier in its registry pricing (``pricing.cache_read``)
+reads from the cache every message that precedes the conversation's last assistant message,
+because exactly those were already sent in the request that produced it (providers cache a
+request's prefix automatically). A first turn, or a model without a cache tier, reads nothing.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The emulator fails where the services fail and reports what they report: unknown,
 retired, image-only and tool-rejecting models, registry families, reasoning fields on
 every reasoning model, usage cache fields, the reasoning 503, the guardrail rule and
-per-model embedding dimensions (docs/emulator.md)."""
+per-model embedding dimensions (docs/emulator.md#the-emulator)."""
 
 from __future__ import annotations
 
