@@ -44,7 +44,8 @@ from .core.request import check_response_format, default_routing, merge_params, 
 from .core.warnings import construction_warnings, json_schema_warning, warn_construction
 
 if TYPE_CHECKING:
-    from .core.wire import ModelInfo, StreamDelta
+    from .core.model_list import ModelInfo
+    from .core.wire import StreamDelta
 
 __all__ = ["ChatGloo", "ChatGravixLayer"]
 

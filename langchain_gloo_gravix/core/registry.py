@@ -33,7 +33,8 @@ from .warnings import unlisted_family_warning, warn
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import AsyncClient, Client
-    from .wire import ChatCompletion, ModelInfo
+    from .model_list import ModelInfo
+    from .wire import ChatCompletion
 
 __all__ = [
     "REGISTRY_PATH",
@@ -176,7 +177,7 @@ def has_registry(client: "Client | AsyncClient") -> bool:
 
 
 def _wait_bound(client: "Client | AsyncClient") -> float:
-    from .sender import call_budget  # loaded with the clients already
+    from .deadlines import call_budget  # loaded with the clients already
 
     budget = call_budget(client.timeout)
     return _DEFAULT_WAIT if budget is None else budget
