@@ -21,16 +21,10 @@ EMBED = "/v1/inference/embeddings"
 REGISTRY = {m["id"]: m for m in emulator_catalog.gloo_registry()["data"]}
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(port=0) as server:
-        yield server
-
-
 @pytest.fixture
-def client(emu):
-    emu.clear()
-    with httpx.Client(base_url=emu.base_url, timeout=10) as c:
+def client(emulator):
+    emulator.clear()
+    with httpx.Client(base_url=emulator.base_url, timeout=10) as c:
         yield c
 
 
