@@ -10,7 +10,6 @@ import math
 import httpx
 import pytest
 
-from langchain_gloo_gravix.emulator import Emulator
 from langchain_gloo_gravix.emulator import catalog as emulator_catalog
 from langchain_gloo_gravix.emulator.guardrail import REFUSAL_TEXT, guardrail_refuses
 from langchain_gloo_gravix.emulator.prompt import count_prompt_tokens
