@@ -30,9 +30,9 @@ from langchain_gloo_gravix.core import (
 )
 from langchain_gloo_gravix.core.settings import DEFAULT_MAX_STREAM_BYTES, DEFAULT_MAX_TOOL_CALL_CHARS
 from tests.support import fault_server as fs
+from tests.support.secrets_scan import secrets_in_traceback
 
 from .conftest import MSGS
-from .secrets_scan import secrets_in_traceback
 
 RETRY_FAST = RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.001, jitter=lambda: 0.0)
 NO_RETRY = RetryPolicy(max_retries=0)
