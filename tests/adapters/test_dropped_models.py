@@ -61,14 +61,10 @@ CASES = [
 def test_a_dropped_model_leaves_no_unclosed_socket(emulator, name, make, call, acall):
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always", ResourceWarning)
-        model = make(emulator)
-        call(model)
-
-        async def twice() -> None:
-            await acall(model)
-
-        asyncio.run(twice())
-        del model
+        models = [make(emulator)]
+        call(models[0])
+        asyncio.run(acall(models[0]))
+        models.clear()  # the last reference
         gc.collect()
     leaks = [w for w in seen if issubclass(w.category, ResourceWarning) and "socket" in str(w.message)]
     assert not leaks, [str(w.message) for w in leaks]
