@@ -122,7 +122,9 @@ async def test_base64_refused_then_float(embeddings, emulator, mode):
 
 async def test_base64_ignored(embeddings, emulator, mode):
     emulator.inject(Fault.embedding_quirk("ignore_base64"), path=PATH)
-    assert len((await embed(embeddings, model_on(embeddings, emulator), mode, ["a text"]))[0]) == 384
+    assert (
+        len((await embed(embeddings, model_on(embeddings, emulator), mode, ["a text"]))[0]) == 1024
+    )  # multilingual-e5-large
 
 
 @pytest.mark.parametrize(("texts", "which"), [(["ok", ""], "input 1"), ([""], "input 0")])
