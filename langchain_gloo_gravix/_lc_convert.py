@@ -330,21 +330,35 @@ def delta_to_chunk(
     :func:`final_chunk`, because LangChain concatenates repeated strings when it
     adds chunks together.
     """
-    additional: dict[str, Any] = {}
-    if delta.reasoning:
-        additional["reasoning_content"] = delta.reasoning
-    if delta.refusal:
-        additional["refusal"] = delta.refusal
-    chunks = [tool_call_chunk(name=t.name, args=t.arguments or None, id=t.id, index=t.index) for t in delta.tool_calls]
-    response_meta: dict[str, Any] = {"model_provider": provider, **(metadata or {})}
+    # Runs per chunk: fields left at their defaults are not passed, because pydantic validates
+    # every field given (an explicit empty ``additional_kwargs`` and ``tool_call_chunks``, or a
+    # ``response_metadata``, cost more than the rest of the chunk); the message is the same either way.
+    fields: dict[str, Any] = {}
     if v1_blocks is not None:
-        response_meta["output_version"] = "v1"  # LangChain then keeps these blocks as the content
-    return AIMessageChunk(
-        content=delta.content if v1_blocks is None else v1_blocks,  # type: ignore[arg-type]
-        additional_kwargs=additional,
-        tool_call_chunks=chunks,
-        response_metadata=response_meta,
-    )
+        # LangChain then keeps these blocks as the content; its validators read output_version,
+        # so this (opt-in) form is built with its metadata in the constructor
+        fields["response_metadata"] = {"model_provider": provider, **(metadata or {}), "output_version": "v1"}
+    if delta.reasoning or delta.refusal:
+        additional: dict[str, Any] = {}
+        if delta.reasoning:
+            additional["reasoning_content"] = delta.reasoning
+        if delta.refusal:
+            additional["refusal"] = delta.refusal
+        fields["additional_kwargs"] = additional
+    if delta.tool_calls:
+        fields["tool_call_chunks"] = [
+            tool_call_chunk(name=t.name, args=t.arguments or None, id=t.id, index=t.index) for t in delta.tool_calls
+        ]
+    if v1_blocks is not None:
+        return AIMessageChunk(content=v1_blocks, **fields)  # type: ignore[arg-type]
+    message = AIMessageChunk(content=delta.content, **fields)
+    # filled in place: the metadata dict is the message's own (a fresh default), no validator reads
+    # it for a chunk that is not the last, and setting it here skips pydantic's pass over it
+    meta = message.response_metadata
+    meta["model_provider"] = provider
+    if metadata:
+        meta.update(metadata)
+    return message
 
 
 class StreamMetadata:

@@ -352,10 +352,11 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         metadata = said.take(delta, stream)
         if not (_has_payload(delta) or metadata):
             return None
-        info = {"logprobs": delta.logprobs} if delta.logprobs is not None else None
         blocks = said.v1_blocks(delta) if self.output_version == "v1" else None
         message = delta_to_chunk(delta, provider=self._endpoint.provider, metadata=metadata, v1_blocks=blocks)
-        return ChatGenerationChunk(message=message, generation_info=info)
+        if delta.logprobs is not None:
+            return ChatGenerationChunk(message=message, generation_info={"logprobs": delta.logprobs})
+        return ChatGenerationChunk(message=message)  # no generation_info passed: one field less to validate
 
     def _closing_chunk(
         self,
@@ -482,7 +483,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
     ) -> AIMessage:
         if not (self.streaming or kwargs.get("stream")):
             return super().invoke(input, config, stop=stop, **kwargs)
-        config, relay = relay_config(config, self.callbacks, is_async=False)
+        config, relay = relay_config(config, self.callbacks, is_async=False, local_tags=self.tags)
         with relay.current():
             return super().invoke(input, config, stop=stop, **kwargs)
 
@@ -496,7 +497,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
     ) -> AIMessage:
         if not (self.streaming or kwargs.get("stream")):
             return await super().ainvoke(input, config, stop=stop, **kwargs)
-        config, relay = relay_config(config, self.callbacks, is_async=True)
+        config, relay = relay_config(config, self.callbacks, is_async=True, local_tags=self.tags)
         with relay.current():
             return await super().ainvoke(input, config, stop=stop, **kwargs)
 
@@ -509,7 +510,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         **kwargs: Any,
     ) -> Iterator[AIMessageChunk]:
         """As ``BaseChatModel.stream``; retries also reach the callbacks (see ``_lc_retry``)."""
-        config, relay = relay_config(config, self.callbacks, is_async=False)
+        config, relay = relay_config(config, self.callbacks, is_async=False, local_tags=self.tags)
         return relayed(super().stream(input, config, stop=stop, **kwargs), relay)
 
     def astream(
@@ -520,7 +521,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         stop: Optional[list[str]] = None,
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
-        config, relay = relay_config(config, self.callbacks, is_async=True)
+        config, relay = relay_config(config, self.callbacks, is_async=True, local_tags=self.tags)
         return arelayed(super().astream(input, config, stop=stop, **kwargs), relay)
 
     # -- tools and structured output ------------------------------------------------------
