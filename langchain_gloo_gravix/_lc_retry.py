@@ -169,20 +169,24 @@ def current_relay_manager() -> Optional[CallbackManagerForLLMRun]:
 
 
 def relayed(chunks: Iterator[Any], relay: StreamRunRelay) -> Iterator[Any]:
-    """Drive ``chunks`` with ``relay`` current, and only while it runs (never
-    while the consumer holds a chunk, so streams interleaved by one consumer
-    cannot see each other's relay)."""
-    # set/reset inline rather than ``with relay.current()``: this runs per chunk
+    """Drive ``chunks`` with ``relay`` current until its first chunk, and only while
+    it runs (never while the consumer holds a chunk, so streams interleaved by one
+    consumer cannot see each other's relay).
+
+    The first chunk is enough: ``_stream`` resolves its retry hook when it starts,
+    and the request and its retries run before that chunk. The rest is delegated
+    with ``yield from``: nothing of ours runs per chunk.
+    """
     try:
-        while True:
-            token = _RELAY.set(relay)
-            try:
-                chunk = next(chunks)
-            except StopIteration:
-                return
-            finally:
-                _RELAY.reset(token)
-            yield chunk
+        token = _RELAY.set(relay)
+        try:
+            first = next(chunks)
+        except StopIteration:
+            return
+        finally:
+            _RELAY.reset(token)
+        yield first
+        yield from chunks
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -192,14 +196,15 @@ def relayed(chunks: Iterator[Any], relay: StreamRunRelay) -> Iterator[Any]:
 async def arelayed(chunks: AsyncIterator[Any], relay: StreamRunRelay) -> AsyncIterator[Any]:
     """:func:`relayed` for async iterators."""
     try:
-        while True:
-            token = _RELAY.set(relay)
-            try:
-                chunk = await chunks.__anext__()
-            except StopAsyncIteration:
-                return
-            finally:
-                _RELAY.reset(token)
+        token = _RELAY.set(relay)
+        try:
+            first = await chunks.__anext__()
+        except StopAsyncIteration:
+            return
+        finally:
+            _RELAY.reset(token)
+        yield first
+        async for chunk in chunks:
             yield chunk
     finally:
         aclose = getattr(chunks, "aclose", None)

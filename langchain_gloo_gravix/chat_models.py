@@ -81,11 +81,6 @@ def _cost_keys(params: dict[str, Any]) -> dict[str, Any]:
     return {"requested_model": params.get("model"), "model_family": params.get("model_family")}
 
 
-def _choice_index(delta: StreamDelta) -> int:
-    # StreamDelta.index (the choice) arrives with the accumulator that keeps every choice.
-    return getattr(delta, "index", 0) or 0
-
-
 class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, TokenCounting, BaseChatModel):
     """Shared behaviour of both chat models; subclasses name their endpoint.
 
@@ -345,15 +340,20 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             },
         )
 
-    def _chunk(self, delta: StreamDelta, said: StreamMetadata, stream: Any) -> Optional[ChatGenerationChunk]:
-        """The chunk for ``delta``, or None when it adds nothing (or belongs to another choice)."""
-        if _choice_index(delta) != 0:
+    def _chunk(
+        self, delta: StreamDelta, said: StreamMetadata, stream: Any, provider: str
+    ) -> Optional[ChatGenerationChunk]:
+        """The chunk for ``delta``, or None when it adds nothing (or belongs to another choice).
+
+        Runs per chunk: ``provider`` is the endpoint's, read once per stream by the caller.
+        """
+        if delta.index:
             return None  # a LangChain stream is one message: choice 0 (ChatOpenAI requires n=1 to stream)
         metadata = said.take(delta, stream)
-        if not (_has_payload(delta) or metadata):
+        if not (delta.content or metadata or _has_payload(delta)):
             return None
         blocks = said.v1_blocks(delta) if self.output_version == "v1" else None
-        message = delta_to_chunk(delta, provider=self._endpoint.provider, metadata=metadata, v1_blocks=blocks)
+        message = delta_to_chunk(delta, provider=provider, metadata=metadata, v1_blocks=blocks)
         if delta.logprobs is not None:
             return ChatGenerationChunk(message=message, generation_info={"logprobs": delta.logprobs})
         return ChatGenerationChunk(message=message)  # no generation_info passed: one field less to validate
@@ -429,8 +429,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                 **params,
             )
             with stream:
+                provider = self._endpoint.provider
                 for delta in stream:
-                    chunk = self._chunk(delta, said, stream)
+                    chunk = self._chunk(delta, said, stream, provider)
                     if chunk is not None:
                         if run_manager:
                             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -459,8 +460,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                 **params,
             )
             async with stream:
+                provider = self._endpoint.provider
                 async for delta in stream:
-                    chunk = self._chunk(delta, said, stream)
+                    chunk = self._chunk(delta, said, stream, provider)
                     if chunk is not None:
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
