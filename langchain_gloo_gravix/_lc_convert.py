@@ -180,6 +180,19 @@ def to_wire_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     return lift_tool_images([to_wire_message(m) for m in messages])
 
 
+_TOKEN_DETAILS: Any = None
+
+
+def _token_details() -> Any:
+    # loaded with the first answer, not at import, then kept (no import statement per call)
+    global _TOKEN_DETAILS
+    if _TOKEN_DETAILS is None:
+        from .core.usage_details import token_details
+
+        _TOKEN_DETAILS = token_details
+    return _TOKEN_DETAILS
+
+
 def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
     """Token counts, with the details LangChain has keys for (``core/usage_details.py`` reads
     every cache and reasoning field the services send: OpenAI's details, Gloo's ``cache_tokens``,
@@ -193,9 +206,7 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
     )
-    from .core.usage_details import token_details  # with the first answer, not at import
-
-    details = token_details(usage)
+    details = _token_details()(usage)
     inputs = {
         key: value
         for key, value in (

@@ -58,16 +58,26 @@ def _has_payload(delta: StreamDelta) -> bool:
     return bool(delta.content or delta.reasoning or delta.tool_calls or delta.refusal)
 
 
-def _answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
-    from .core.registry import answer_cost as cost  # loaded with the first answer, not at import
+_REGISTRY: Any = None
 
-    return cost(client, completion, **keys)
+
+def _registry() -> Any:
+    # core.registry is loaded with the first answer, not at import, and then kept: an import
+    # statement in the function itself would run the import machinery on every call
+    global _REGISTRY
+    if _REGISTRY is None:
+        from .core import registry
+
+        _REGISTRY = registry
+    return _REGISTRY
+
+
+def _answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
+    return _registry().answer_cost(client, completion, **keys)  # type: ignore[no-any-return]
 
 
 async def _aanswer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
-    from .core.registry import aanswer_cost as cost
-
-    return await cost(client, completion, **keys)
+    return await _registry().aanswer_cost(client, completion, **keys)  # type: ignore[no-any-return]
 
 
 def _finished(stream: Any) -> Any:
