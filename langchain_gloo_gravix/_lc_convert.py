@@ -22,6 +22,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.block_translators.openai import convert_to_openai_data_block
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 
+from .core.readers import tool_arguments as _parse_args  # the one reading of a finished call's arguments
 from .core.tool_images import lift_tool_images
 
 if TYPE_CHECKING:  # only types: the wire models load with the first response
@@ -151,7 +152,22 @@ def _tool_call_dicts(message: AIMessage) -> list[dict[str, Any]]:
     return calls
 
 
-def to_wire_message(message: BaseMessage) -> dict[str, Any]:
+def _reasoning_of(message: AIMessage) -> str:
+    """The reasoning an assistant message carries: ``additional_kwargs["reasoning_content"]`` (as we and
+    ChatDeepSeek put it there), else the text of its ``reasoning`` / ``thinking`` content blocks."""
+    kept = message.additional_kwargs.get("reasoning_content")
+    if isinstance(kept, str) and kept:
+        return kept
+    parts = []
+    for block in message.content if isinstance(message.content, list) else ():
+        if isinstance(block, dict) and block.get("type") == "reasoning" and isinstance(block.get("reasoning"), str):
+            parts.append(block["reasoning"])
+        elif isinstance(block, dict) and block.get("type") == "thinking" and isinstance(block.get("thinking"), str):
+            parts.append(block["thinking"])
+    return "".join(parts)
+
+
+def to_wire_message(message: BaseMessage, *, replay_reasoning: bool = False) -> dict[str, Any]:
     name = getattr(message, "name", None)
     if isinstance(message, HumanMessage):
         out: dict[str, Any] = {"role": "user", "content": _user_content(message.content)}
@@ -163,6 +179,10 @@ def to_wire_message(message: BaseMessage) -> dict[str, Any]:
         if calls:
             out["tool_calls"] = calls
             out["content"] = out["content"] or None
+        if replay_reasoning:
+            reasoning = _reasoning_of(message)
+            if reasoning:
+                out["reasoning_content"] = reasoning
     elif isinstance(message, ToolMessage):
         return _tool_message(message)
     elif isinstance(message, ChatMessage):
@@ -176,8 +196,10 @@ def to_wire_message(message: BaseMessage) -> dict[str, Any]:
     return out
 
 
-def to_wire_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
-    return lift_tool_images([to_wire_message(m) for m in messages])
+def to_wire_messages(messages: Sequence[BaseMessage], *, replay_reasoning: bool = False) -> list[dict[str, Any]]:
+    """``replay_reasoning``: send each assistant turn's reasoning back as ``reasoning_content`` (the chat
+    models' ``replay_reasoning_content`` option)."""
+    return lift_tool_images([to_wire_message(m, replay_reasoning=replay_reasoning) for m in messages])
 
 
 _TOKEN_DETAILS: Any = None
@@ -262,24 +284,6 @@ def response_metadata(
     if headers is not None:
         meta["headers"] = headers
     return meta
-
-
-def _parse_args(raw: Any) -> tuple[Optional[dict[str, Any]], Optional[str]]:
-    if isinstance(raw, dict):
-        return raw, None
-    if raw is not None and not isinstance(raw, str):
-        # a JSON value other than an object sent in place of the arguments string
-        return None, f"arguments must be a JSON object, got {type(raw).__name__}"
-    text = (raw or "").strip()
-    if text in ("", "null"):
-        return {}, None
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        return None, f"arguments are not valid JSON: {exc}"
-    if not isinstance(value, dict):
-        return None, f"arguments must be a JSON object, got {type(value).__name__}"
-    return value, None
 
 
 def completion_to_message(

@@ -41,6 +41,7 @@ from .core.endpoints import env_default_model
 from .core.listing import alist_for, class_or_instance_method, list_for
 from .core.options import OpenAIRequestOptions
 from .core.request import check_response_format, default_routing, merge_params, normalize_params, normalize_tool_choice
+from .core.secret_input import SecretInput
 from .core.tool_images import unsupported_images_note
 from .core.warnings import construction_warnings, json_schema_warning, warn, warn_construction
 
@@ -120,7 +121,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
     """Model id. On Gloo v2 giving it selects that model (routing mechanism "model")."""
     base_url: Optional[str] = None
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
-    api_key: Optional[SecretStr] = None
+    api_key: Optional[SecretInput] = None
     """Static bearer key; env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
     timeout: Any = None
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
@@ -146,6 +147,10 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
 
     include_response_headers: bool = False
     """Put the HTTP response headers (request id, rate limits) in ``response_metadata["headers"]``."""
+    replay_reasoning_content: bool = False
+    """Send each assistant turn's reasoning back as ``reasoning_content`` (off by default, as in ChatOpenAI:
+    most providers ignore or refuse it; turn it on for reasoning models that need their own thinking back
+    inside tool loops, as ChatFireworks does for its own)."""
 
     # -- configuration ----------------------------------------------------------------
 
@@ -305,7 +310,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         params = merge_params(self._default_params, call)
         # the model name reported when the answer does not name the model that served it
         options["requested_model"] = self._endpoint.display_model(params)
-        wire = to_wire_messages(messages)
+        wire = to_wire_messages(messages, replay_reasoning=self.replay_reasoning_content)
         note = unsupported_images_note(wire, params, endpoint=self._endpoint.name, routing=self._endpoint.routing)
         if note is not None:
             warn(note)
@@ -610,7 +615,7 @@ class ChatGloo(_ChatGlooGravixBase):
     """v2: evangelical, catholic, mainline or not_faith_specific; omit for Gloo's general Christian perspective."""
     client_id: Optional[str] = None
     """OAuth2 client id; env GLOO_CLIENT_ID (or GLOO_AI_CLIENT_ID) when None."""
-    client_secret: Optional[SecretStr] = None
+    client_secret: Optional[SecretInput] = None
     """OAuth2 client secret; env GLOO_CLIENT_SECRET (or GLOO_AI_CLIENT_SECRET) when None. Never shown or serialised."""
     # -- grounded completions (POST /ai/v2/chat/completions/grounded) --
     grounded: bool = False

@@ -43,7 +43,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from langchain_gloo_gravix.core import DEFAULT_STREAM_IDLE_TIMEOUT, Endpoint, resolve_base_url
 from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
@@ -53,6 +53,7 @@ from langchain_gloo_gravix.core.endpoints import env_default_model
 from langchain_gloo_gravix.core.listing import alist_for, class_or_instance_method, list_for
 from langchain_gloo_gravix.core.options import OpenAIRequestOptions
 from langchain_gloo_gravix.core.request import check_response_format, default_routing, merge_params, normalize_params
+from langchain_gloo_gravix.core.secret_input import SecretInput
 from langchain_gloo_gravix.core.tool_images import unsupported_images_note
 from langchain_gloo_gravix.core.warnings import warn
 
@@ -69,6 +70,7 @@ from .responses import (
     with_cost,
 )
 from .structured import StructuredStream, astream_structured, parse_structured, response_format_for, stream_structured
+from .tokens import answer_room, check_tokenizer, resolve_tokenizer
 from .tools import get_tool_calls, keep_first_tool_call, prepare_tool_request
 
 if TYPE_CHECKING:
@@ -138,7 +140,9 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
     extra_body: Dict[str, Any] = Field(
         default_factory=dict, description="Raw JSON merged into every body, unvalidated."
     )
-    api_key: Optional[SecretStr] = Field(default=None, exclude=True, repr=False, description="Static key; env if None.")
+    api_key: Optional[SecretInput] = Field(
+        default=None, exclude=True, repr=False, description="Static key; env if None."
+    )
     base_url: Optional[str] = Field(default=None, description="Service root; the env var or the public URL when None.")
     context_window: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
     num_output: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
@@ -152,6 +156,18 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         default=False, description="Put the HTTP response headers in additional_kwargs['headers'] (invoke and stream)."
     )
     strict: bool = Field(default=False, description="chat_with_tools: strict JSON-schema tools (per call: strict=).")
+    tokenizer: Any = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="As OpenAILike: an object with encode(text), or a Hugging Face tokenizer name (needs "
+        "transformers). With max_tokens unset, each call's max_tokens is the context window minus the prompt's tokens.",
+    )
+    replay_reasoning_content: bool = Field(
+        default=False,
+        description="Send each assistant ThinkingBlock back as reasoning_content (for reasoning models that need "
+        "their own thinking inside tool loops); off by default.",
+    )
     http_client: Any = Field(
         default=None, exclude=True, repr=False, description="An httpx.Client for sync calls (yours to close)."
     )
@@ -182,6 +198,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         endpoint = self._endpoint()
         if self.model is None:
             self.model = env_default_model(endpoint)  # e.g. GRAVIXLAYER_MODEL
+        check_tokenizer(self.tokenizer)
         reserved = _RESERVED & set(self.additional_kwargs)
         if reserved:
             raise ValueError(
@@ -222,11 +239,14 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         self, messages: Sequence[ChatMessage], kwargs: Dict[str, Any], *, stream: bool
     ) -> tuple[list[dict], Dict[str, Any]]:
         """Wire messages and the core call's keyword arguments (params + extras)."""
-        wire = to_wire_messages(messages)
+        wire = to_wire_messages(messages, replay_reasoning=self.replay_reasoning_content)
         call = {k: v for k, v in kwargs.items() if k not in _FRAMEWORK_ONLY}
         headers = call.pop("extra_headers", None)
         include_usage = call.pop("include_usage", None)
         params = merge_params(self._base_params(), call)
+        if self.tokenizer is not None and params.get("max_tokens") is None:
+            meta = self.metadata
+            params["max_tokens"] = answer_room(self._encoder(), wire, meta.context_window, meta.num_output)
         endpoint = self._endpoint()
         note = unsupported_images_note(wire, params, endpoint=endpoint.name, routing=endpoint.routing)
         if note is not None:
@@ -236,6 +256,10 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         if stream and include_usage is not None:
             params["include_usage"] = include_usage
         return wire, params
+
+    def _encoder(self) -> Any:
+        # resolved per call from the field, so an assignment (llm.tokenizer = ...) takes effect
+        return resolve_tokenizer(self.tokenizer)
 
     # -- clients -----------------------------------------------------------------------------
 

@@ -8,8 +8,9 @@ go through the same :meth:`~SyncSender.send_once` and :meth:`~SyncSender.run`. S
 four-method port (stream_drivers.StreamPort: ``send_stream``, ``run``, ``byte_chunks``, ``redacted``); this
 module knows nothing about streams.
 
-Why one module of about 500 lines: the two drivers are I/O twins of one set of decisions, kept side by side so
-that each can be read (and reviewed) against the other; the deadlines they enforce are in deadlines.py.
+Why one module of over 450 lines (a fifth of it this documentation): the two drivers are I/O twins of one set
+of decisions, kept side by side so that each can be read (and reviewed) against the other; the deadlines they
+enforce are in deadlines.py, closing under cancellation in bodies.py.
 
 Two ways to the network, behind the same methods:
 
@@ -80,7 +81,7 @@ from typing import (
 import httpx
 
 from .auth import GlooOAuth, Mint, Send, SenderAuth, Wait
-from .bodies import aclose_shielded, aread_capped, read_capped, request_url
+from .bodies import aclose_shielded, aread_capped, connection_claim, read_capped, request_url
 from .deadlines import DEFAULT_TIMEOUT, DeadlineBody, DeadlineTimeouts, late
 from .errors import APITimeoutError, GlooGravixError, error_from_response
 from .redact import redact_error
@@ -446,11 +447,12 @@ class AsyncSender(_SenderBase):
             assert self.http is not None
             response = await self.http.send(request, stream=True, auth=None)
         if not stream:
+            claim = connection_claim(response)
             try:
                 self._prepare_body_read(response, deadline)
                 await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
             finally:
-                await aclose_shielded(response)
+                await aclose_shielded(response, claim)
         return response
 
     async def send_once(

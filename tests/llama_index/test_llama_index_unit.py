@@ -35,21 +35,6 @@ GRAVIX_MODEL = "meta-llama/llama-3.1-8b-instruct"
 SECRET = "sk-top-secret-value-42"
 
 
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch):
-    for name in (
-        "GLOO_CLIENT_ID",
-        "GLOO_CLIENT_SECRET",
-        "GLOO_AI_CLIENT_ID",
-        "GLOO_AI_CLIENT_SECRET",
-        "GLOO_API_KEY",
-        "GRAVIXLAYER_API_KEY",
-        "GLOO_BASE_URL",
-        "GRAVIXLAYER_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def magic_function(input: int) -> int:
     """Applies the magic function to an integer."""
     return input + 2
@@ -236,7 +221,8 @@ def test_secrets_never_in_repr_or_serialisation(llm):
         str(llm),
         json.dumps(llm.to_dict()),
         llm.to_json(),
-        json.dumps(llm.to_payload()),
+        # to_payload (what LlamaIndex hands tracers) exists from llama-index-core 0.14.2x on
+        json.dumps(llm.to_payload()) if hasattr(llm, "to_payload") else "",
         llm.model_dump_json(),
         repr(llm._sync_client()),
     ):

@@ -6,20 +6,8 @@ import pytest
 
 from langchain_gloo_gravix import cli, demo
 
-_CREDENTIAL_ENVS = (
-    "GLOO_CLIENT_ID",
-    "GLOO_CLIENT_SECRET",
-    "GLOO_AI_CLIENT_ID",
-    "GLOO_AI_CLIENT_SECRET",
-    "GLOO_API_KEY",
-    "GRAVIXLAYER_API_KEY",
-)
-
-
-@pytest.fixture(autouse=True)
-def no_credentials(monkeypatch):
-    for name in _CREDENTIAL_ENVS:
-        monkeypatch.delenv(name, raising=False)
+# the demo is what a newcomer copies: it must not trip the package's own warnings about risky settings
+pytestmark = pytest.mark.filterwarnings("error::langchain_gloo_gravix.core.warnings.GlooGravixWarning")
 
 
 def test_demo_runs_every_part_offline(capsys):
