@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from . import wire
 from .auth import GlooOAuth, MissingCredentialsAuth, SenderAuth
 from .bodies import DEFAULT_MAX_BODY_BYTES, request_url
-from .config import check_headers, check_max_retries, check_stream_idle_timeout, to_httpx_timeout
+from .config import check_byte_cap, check_headers, check_max_retries, check_stream_idle_timeout, to_httpx_timeout
 from .credentials import resolve_credentials
 from .endpoints import GLOO_TOKEN_PATH, Endpoint, get_endpoint, resolve_base_url
 from .errors import error_from_response
@@ -130,8 +130,8 @@ class _BaseClient:
             "on_retry": on_retry,
             "auth": self._auth,
             "secret_forms": forms,
-            "max_body_bytes": max_body_bytes,
-            "max_event_bytes": max_event_bytes,
+            "max_body_bytes": check_byte_cap(max_body_bytes, "max_body_bytes"),
+            "max_event_bytes": check_byte_cap(max_event_bytes, "max_event_bytes"),
         }
 
     def _make_auth(self, api_key: Secret, client_id: Optional[str], client_secret: Secret) -> Optional[SenderAuth]:

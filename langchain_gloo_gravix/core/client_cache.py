@@ -10,11 +10,17 @@ Loops are held weakly, and nothing here refers to a loop strongly.
 Each client remembers the settings it was built from (``key``); when the owner's settings change
 (``llm.base_url = ...``, ``model_copy(update=...)`` sharing this cache), the next call builds a fresh client
 instead of using a stale one. A copy (``copy``, ``deepcopy``, ``pickle``) starts empty.
+
+A forked child starts empty too (``os.register_at_fork``): the clients belong to the process that built them,
+and their pooled connections would otherwise carry both processes' requests on one socket (answers swapped
+between a gunicorn master and its workers). The dropped clients are not closed (the parent still uses their
+connections); their pools forget those connections in the child (transport.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Mapping, Optional
@@ -35,6 +41,13 @@ class ClientCache:
         self._lock = threading.Lock()
         self._sync: Optional[tuple[Hashable, Client]] = None
         self._async: list[tuple[weakref.ReferenceType[asyncio.AbstractEventLoop], Hashable, AsyncClient]] = []
+        _caches.add(self)
+
+    def _forget_after_fork(self) -> None:
+        """In a forked child: no client, and a fresh lock (a parent's thread may have held this one)."""
+        self._lock = threading.Lock()
+        self._sync = None
+        self._async = []
 
     def sync(self, key: Hashable, factory: Callable[[], "Client"]) -> "Client":
         entry = self._sync
@@ -103,3 +116,15 @@ class ClientCache:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (ClientCache, ())
+
+
+_caches: "weakref.WeakSet[ClientCache]" = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for cache in list(_caches):
+        cache._forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)

@@ -48,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import ssl
 import time
 import urllib.request
@@ -69,6 +70,15 @@ from .errors import (
 from .redact import redact_error
 from .retry import RetryPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
+from .transport import (
+    CallBudget,
+    bound_by_deadlines,
+    close_if_desynchronised,
+    direct_transport,
+    enter_budget,
+    exit_budget,
+    proxy_client,
+)
 
 __all__ = [
     "SyncSender",
@@ -96,11 +106,17 @@ RetryHook = Callable[[int, GlooGravixError, float], None]
 Recover = Callable[[GlooGravixError], bool]
 
 
-@functools.lru_cache(maxsize=1)
 def ssl_context() -> ssl.SSLContext:
     """One default TLS context for every client: building one loads the CA bundle
-    (tens of milliseconds), which would otherwise be paid per client and per pool."""
-    return httpx.create_ssl_context()
+    (tens of milliseconds), which would otherwise be paid per client and per pool. Kept per value of
+    ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` (which httpx honours), so that setting one takes effect for the
+    clients built after it."""
+    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(cert_file: Optional[str], cert_dir: Optional[str]) -> ssl.SSLContext:
+    return httpx.create_ssl_context()  # reads the same two variables
 
 
 def proxies_configured() -> bool:
@@ -226,6 +242,8 @@ class _SenderBase:
             read = stream_ext.get("read")
             stream_ext["read"] = stream_idle_timeout if read is None else min(read, stream_idle_timeout)
         self._stream_ext = stream_ext
+        #: the longest a stream waits for its response headers once its request is sent (transport.CallBudget)
+        self._header_limit: Optional[float] = stream_ext.get("read")
         self.direct = False
 
     # -- timeouts ---------------------------------------------------------------------------------------------
@@ -248,6 +266,21 @@ class _SenderBase:
             endpoint=self.endpoint,
             code="call_timeout",
         )
+
+    def _headers_late(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self.endpoint} sent no complete response headers within {self._header_limit:g} s "
+            "(the stream's read timeout, at most stream_idle_timeout)",
+            endpoint=self.endpoint,
+            code="header_timeout",
+        )
+
+    def _budget(self, stream: bool, deadline: Optional[float]) -> Optional[CallBudget]:
+        """What bounds the socket I/O of one exchange (transport.CallBudget): the call deadline, or for a
+        stream the wait for its header block."""
+        if stream:
+            return None if self._header_limit is None else CallBudget(None, self._headers_late, self._header_limit)
+        return None if deadline is None else CallBudget(deadline, self._late)
 
     def _prepare_body_read(self, response: httpx.Response, deadline: Optional[float]) -> None:
         """Bound the rest of a non-streaming response by the deadline: each read by the time left (see
@@ -364,26 +397,33 @@ class SyncSender(_SenderBase):
         if http_client is None:
             if transport is None and proxies_configured():
                 # httpx applies env proxies only to the transports it builds itself.
-                self.http = httpx.Client(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
+                self.http = proxy_client(httpx.Client, limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
-                self._transport = transport or httpx.HTTPTransport(limits=LIMITS, verify=ssl_context())
+                self._transport = transport or direct_transport(limits=LIMITS, verify=ssl_context())
                 self.direct = True
+        else:
+            bound_by_deadlines(http_client)
 
     def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         """One HTTP exchange: the response, open if ``stream``, else read to its end within ``deadline``."""
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
-        if self._transport is not None:
-            response = self._transport.handle_request(request)
-            response.request = request
-        else:
-            assert self.http is not None
-            response = self.http.send(request, stream=True, auth=None)
-        if not stream:
-            try:
-                self._prepare_body_read(response, deadline)
-                read_capped(response, self.max_body_bytes, endpoint=self.endpoint)
-            finally:
-                response.close()
+        scope = enter_budget(self._budget(stream, deadline))
+        try:
+            if self._transport is not None:
+                response = self._transport.handle_request(request)
+                response.request = request
+            else:
+                assert self.http is not None
+                response = self.http.send(request, stream=True, auth=None)
+            close_if_desynchronised(response)
+            if not stream:
+                try:
+                    self._prepare_body_read(response, deadline)
+                    read_capped(response, self.max_body_bytes, endpoint=self.endpoint)
+                finally:
+                    response.close()
+        finally:
+            exit_budget(scope)
         return response
 
     def send_once(
@@ -510,7 +550,7 @@ class AsyncSender(_SenderBase):
         self.http: Optional[httpx.AsyncClient] = http_client
         if http_client is None:
             if transport is None and proxies_configured():
-                self.http = httpx.AsyncClient(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
+                self.http = proxy_client(httpx.AsyncClient, limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
                 if transport is None:
                     from .transport import SplitPoolTransport
@@ -518,21 +558,28 @@ class AsyncSender(_SenderBase):
                     transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context())
                 self._transport = transport
                 self.direct = True
+        else:
+            bound_by_deadlines(http_client)
 
     async def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
-        if self._transport is not None:
-            response = await self._transport.handle_async_request(request)
-            response.request = request
-        else:
-            assert self.http is not None
-            response = await self.http.send(request, stream=True, auth=None)
-        if not stream:
-            try:
-                self._prepare_body_read(response, deadline)
-                await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
-            finally:
-                await response.aclose()
+        scope = enter_budget(self._budget(stream, deadline))
+        try:
+            if self._transport is not None:
+                response = await self._transport.handle_async_request(request)
+                response.request = request
+            else:
+                assert self.http is not None
+                response = await self.http.send(request, stream=True, auth=None)
+            close_if_desynchronised(response)
+            if not stream:
+                try:
+                    self._prepare_body_read(response, deadline)
+                    await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
+                finally:
+                    await response.aclose()
+        finally:
+            exit_budget(scope)
         return response
 
     async def send_once(
