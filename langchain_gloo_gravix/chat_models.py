@@ -133,7 +133,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
 
     # -- OpenAI-style request options: declared so that none is silently dropped;
     # each is sent only when set. Gloo documents few of them and ignores body fields
-    # it does not know (provider-apis 3.1), so the server may not honour them all.
+    # it does not know (docs/providers.md#unknown-fields), so the server may not honour them all.
     max_completion_tokens: Optional[int] = None
     """OpenAI's newer name for ``max_tokens`` (reasoning models count their reasoning in it)."""
     n: Optional[int] = None
@@ -334,7 +334,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
             call["stop"] = stop
         params = merge_params(self._default_params, call)
         if not params.get("tools") and not self._endpoint.grounding:
-            # OpenAI-style servers reject it without tools; the grounded route documents it (provider-apis 3.5)
+            # OpenAI-style servers reject it without tools; the grounded route documents it (docs/providers.md#grounded)
             params.pop("parallel_tool_calls", None)
         return to_wire_messages(messages), params, options
 
@@ -687,7 +687,7 @@ class ChatGravixLayer(_ChatGlooGravixBase):
 
     Streamed tool calls are merged even when Ollama sends them whole or repeats
     ids. Some Ollama versions have dropped tool calls from streams altogether
-    (provider-apis 7.5); if your model does, pass ``disable_streaming="tool_calling"``
+    (docs/providers.md#ollama-quirks); if your model does, pass ``disable_streaming="tool_calling"``
     so calls with tools bound are made without streaming.
     """
 

@@ -60,7 +60,7 @@ from .events import retry_event_hook
 from .messages import to_wire_messages
 from .models import ModelProfile, profile_for
 from .responses import StreamAssembler, chat_response, completion_response
-from .structured import parse_structured, response_format_for
+from .structured import StructuredStream, astream_structured, parse_structured, response_format_for, stream_structured
 from .tools import get_tool_calls, keep_first_tool_call, prepare_tool_request
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     # -- OpenAI-style request options: declared so that none is silently dropped; each
     # is sent only when set. Gloo documents few of them and ignores body fields it
-    # does not know (provider-apis 3.1), so the server may not honour them all.
+    # does not know (docs/providers.md#unknown-fields), so the server may not honour them all.
     top_p: Optional[float] = Field(default=None, description="Nucleus sampling, 0..1.")
     stop: Optional[Union[str, List[str]]] = Field(default=None, description="Stop sequence(s).")
     seed: Optional[int] = Field(default=None, description="Sampling seed, where the model supports one.")
@@ -305,10 +305,11 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
     def metadata(self) -> LLMMetadata:
         profile = self._profile()
         fc = profile.function_calling if self.is_function_calling_model is None else self.is_function_calling_model
+        # an explicit max_tokens is exactly the room an answer can take
+        num_output = self.num_output or self.max_tokens or profile.num_output
         return LLMMetadata(
-            context_window=self.context_window or profile.context_window,
-            # an explicit max_tokens is exactly the room an answer can take
-            num_output=self.num_output or self.max_tokens or profile.num_output,
+            context_window=self.context_window or profile.window_for(num_output),
+            num_output=num_output,
             is_chat_model=True,
             is_function_calling_model=fc,
             model_name=self._model_name(),
@@ -468,8 +469,32 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     # -- structured output ---------------------------------------------------------------------
     # Only with structured_output_method="json_schema"; otherwise LlamaIndex's own
-    # FunctionCallingProgram runs (a forced tool call). Streaming structured
-    # prediction always uses that program.
+    # FunctionCallingProgram runs (a forced tool call). Streaming structured prediction
+    # is ours for both methods (structured.py: the chosen method, and refusals raise).
+
+    def _structured_stream_call(
+        self,
+        output_cls: Type[Model],
+        prompt: "PromptTemplate",
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Any:
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return super()._structured_stream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        return stream_structured(StructuredStream(self, output_cls, self._use_json_schema()), messages, llm_kwargs)
+
+    async def _structured_astream_call(
+        self,
+        output_cls: Type[Model],
+        prompt: "PromptTemplate",
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Any:
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return await super()._structured_astream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        return astream_structured(StructuredStream(self, output_cls, self._use_json_schema()), messages, llm_kwargs)
 
     def _use_json_schema(self) -> bool:
         return (

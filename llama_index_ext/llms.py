@@ -89,7 +89,7 @@ class Gloo(GlooGravixLLM):
         }
 
     def _default_routing(self) -> None:
-        # v2 with no mechanism: auto routing, Gloo's recommended mode (provider-apis 1.4)
+        # v2 with no mechanism: auto routing, Gloo's recommended mode (docs/providers.md#exclusivity)
         self.auto_routing = True
 
     def _credentials(self) -> Dict[str, Any]:

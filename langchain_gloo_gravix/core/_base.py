@@ -187,5 +187,5 @@ class _BaseClient:
         return {**self._headers, **check_headers(extra, "extra_headers")} if extra else self._headers
 
     def _models_headers(self) -> dict[str, str]:
-        # Gloo's catalog is public (provider-apis 1.3): no credentials are sent to it.
+        # Gloo's catalog is public (docs/providers.md#registry): no credentials are sent to it.
         return self._headers if self.endpoint.models_need_auth else {"Accept": "application/json"}

@@ -1,7 +1,7 @@
 """Pure stream accumulation: decoded chunks in, typed deltas and a final completion out.
 
 The accumulator tolerates what real OpenAI-compatible servers send for tool calls
-(frameworks.md section 4, provider-apis 7.5):
+(docs/framework-notes.md#tool-call-deltas, docs/providers.md#ollama-quirks):
 
 - ``id`` and ``function.name`` repeated in every delta (not concatenated again);
 - a missing ``index`` (routed by ``id``, else continues the latest call);
@@ -230,7 +230,7 @@ class StreamAccumulator:
         """Account for one chunk and return what it added.
 
         Raises :class:`StreamError` for an in-stream error event (Gloo sends
-        ``finish_reason: "error"`` plus an ``error`` object; provider-apis 3.4).
+        ``finish_reason: "error"`` plus an ``error`` object; docs/providers.md#stream-errors).
         """
         self.chunks += 1
         delta = StreamDelta(raw=chunk)

@@ -1,6 +1,6 @@
 """Embeddings, pure: input checks, batching, bodies, response parsing and the split-and-retry decisions.
 
-Gravix Layer serves OpenAI-style embeddings (provider-apis 7.9): ``POST {base}/embeddings`` with
+Gravix Layer serves OpenAI-style embeddings (docs/providers.md#embeddings): ``POST {base}/embeddings`` with
 ``{model, input, encoding_format, user}``. One :class:`EmbeddingCall` holds everything one
 ``embed()`` decides; the drivers (``Client.embed`` / ``AsyncClient.embed`` in client.py) only send
 the batches it hands out, on the client's send-and-retry steps, and give the answers back to it.

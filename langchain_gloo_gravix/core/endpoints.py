@@ -27,7 +27,7 @@ __all__ = [
 
 GLOO_MODEL_FAMILIES = ("openai", "anthropic", "google", "open source")
 GLOO_TRADITIONS = ("evangelical", "catholic", "mainline", "not_faith_specific")
-# Gloo v2 documents tool_choice as none | auto | required only (provider-apis 3.1).
+# Gloo v2 documents tool_choice as none | auto | required only (docs/providers.md#v2-request).
 GLOO_V2_TOOL_CHOICES = ("none", "auto", "required")
 
 
@@ -57,7 +57,7 @@ class Endpoint:
     #: path suffixes users paste from OpenAI-SDK examples; stripped from base URLs.
     base_url_suffixes: tuple[str, ...] = ()
     #: Gloo grounded (RAG) completions: rag_publisher / sources_limit / include_citations
-    #: accepted, sources_returned / citations returned (provider-apis 3.5).
+    #: accepted, sources_returned / citations returned (docs/providers.md#grounded).
     grounding: bool = False
     #: path of the OpenAI-style embeddings endpoint, relative to the base URL; None: no embeddings.
     embeddings_path: str | None = None
@@ -88,7 +88,7 @@ GLOO_V1 = Endpoint(
     auth="gloo",
     api_key_envs=("GLOO_API_KEY",),
     default_model="us.meta.llama3-3-70b-instruct-v1:0",
-    # The v1 reference documents temperature 0..1 (provider-apis 2, gotcha 6.9).
+    # The v1 reference documents temperature 0..1 (docs/providers.md#v1).
     temperature_max=1.0,
     base_url_suffixes=("/ai/v1",),
 )
@@ -108,7 +108,7 @@ GLOO_V2 = Endpoint(
     base_url_suffixes=("/ai/v2",),
 )
 
-# Grounded completions: the v2 routing and tradition rules on another path (provider-apis 3.5).
+# Grounded completions: the v2 routing and tradition rules on another path (docs/providers.md#grounded).
 GLOO_V2_GROUNDED = Endpoint(
     name="gloo-v2-grounded",
     provider="gloo",
@@ -135,8 +135,8 @@ GRAVIX = Endpoint(
     models_need_auth=True,
     auth="static",
     api_key_envs=("GRAVIXLAYER_API_KEY",),
-    # provider-apis 7.9: POST {base}/embeddings, {model, input, encoding_format, user};
-    # the docs' embedding model is microsoft/multilingual-e5-large (7.7).
+    # docs/providers.md#embeddings: POST {base}/embeddings, {model, input, encoding_format, user};
+    # the docs' embedding model is microsoft/multilingual-e5-large (docs/providers.md#gravix-models).
     embeddings_path="/embeddings",
     default_embedding_model="microsoft/multilingual-e5-large",
     embedding_model_env="GRAVIXLAYER_EMBEDDING_MODEL",
@@ -150,7 +150,7 @@ ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVI
 _ALIASES = {"v1": GLOO_V1, "v2": GLOO_V2, "grounded": GLOO_V2_GROUNDED, "gravixlayer": GRAVIX, "gravix-layer": GRAVIX}
 
 # Gloo OAuth2 client credentials: GLOO_CLIENT_* first (official docs), then the
-# GLOO_AI_CLIENT_* names used by Gloo's example repos (provider-apis 1.2).
+# GLOO_AI_CLIENT_* names used by Gloo's example repos (docs/providers.md#env-vars).
 GLOO_CLIENT_ID_ENVS = ("GLOO_CLIENT_ID", "GLOO_AI_CLIENT_ID")
 GLOO_CLIENT_SECRET_ENVS = ("GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_SECRET")
 GLOO_TOKEN_PATH = "/oauth2/token"

@@ -53,7 +53,7 @@ _CONTEXT_OVERFLOW_HINTS = (
     "too many tokens",
     "prompt is too long",
 )
-# Gloo marks quota exhaustion as a 429 that must not be retried (provider-apis 4).
+# Gloo marks quota exhaustion as a 429 that must not be retried (docs/providers.md#error-codes).
 _NON_RETRYABLE_CODES = {"SPENDING_LIMIT_EXCEEDED"}
 
 
@@ -279,7 +279,7 @@ def _fastapi_detail(detail: Any) -> str | None:
 def extract_error_details(body: Any) -> dict[str, Any]:
     """Pull code, message and retry hints out of any error shape the providers use.
 
-    Order follows Gloo's own extractor (provider-apis 4): ``detail`` (string or
+    Order follows Gloo's own extractor (docs/providers.md#envelopes): ``detail`` (string or
     FastAPI list), ``message``, ``error`` as a string, ``error.message``. Also
     understands the Gloo AI Error Object (``code``, ``name``, ``retryable``,
     ``fault``, ``trace_id``) and Gravix's ``{"error": {...}, "meta": {request_id}}``.

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: OpenAI-style request fields both frameworks' classes declare; sent only when set.
-#: Gloo documents few of them and ignores unknown fields (provider-apis 3.1), so
+#: Gloo documents few of them and ignores unknown fields (docs/providers.md#unknown-fields), so
 #: they are forwarded as given rather than refused. The adapters take their lists
 #: from this one, in this order (the order the request body gets them in).
 OPENAI_REQUEST_FIELDS = (

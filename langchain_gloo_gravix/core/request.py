@@ -60,7 +60,7 @@ def normalize_tool_choice(
     ``"any"`` and ``True`` mean "some tool must be called" (``"required"``); a tool
     name or ``{"type": "function", "function": {"name": ...}}`` forces that tool.
     With tools and no choice, ``"auto"`` is sent, because Gloo v2 defaults to
-    ``"none"`` (provider-apis 3.1). Gloo v2 has no named form, so a forced tool is
+    ``"none"`` (docs/providers.md#v2-request). Gloo v2 has no named form, so a forced tool is
     sent as ``"required"`` with the tool list narrowed to that one tool.
     """
     tools = list(tools) if tools is not None else None
@@ -104,7 +104,7 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
     out = {k: v for k, v in params.items() if v is not None}
     if endpoint.routing:
         if out.get("auto_routing") is False:
-            del out["auto_routing"]  # auto_routing=false is not a mechanism (provider-apis 3.1)
+            del out["auto_routing"]  # auto_routing=false is not a mechanism (docs/providers.md#exclusivity)
         chosen = [k for k in ROUTING_KEYS if k in out]
         if len(chosen) != 1:
             what = "none was given" if not chosen else f"got {' and '.join(chosen)}"
@@ -124,7 +124,7 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             out["model_family"] = family.strip().lower()
         if "tradition" in out:
             tradition = out["tradition"]
-            # The server silently ignores unknown traditions (provider-apis 6.4), so check here.
+            # The server silently ignores unknown traditions (docs/providers.md#traditions), so check here.
             if not isinstance(tradition, str) or tradition.strip().lower() not in GLOO_TRADITIONS:
                 raise ValueError(f"tradition must be one of {', '.join(GLOO_TRADITIONS)} (any case), got {tradition!r}")
             out["tradition"] = tradition.strip().lower()
@@ -139,7 +139,7 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
                     f"model is required for {endpoint.name} (e.g. model='meta-llama/llama-3.1-8b-instruct')"
                 )
             out["model"] = endpoint.default_model
-    # Grounded completions (provider-apis 3.5): their own fields, refused elsewhere.
+    # Grounded completions (docs/providers.md#grounded): their own fields, refused elsewhere.
     if endpoint.grounding:
         normalize_grounding_params(out)
     else:

@@ -95,7 +95,7 @@ T = TypeVar("T")
 
 logger = logging.getLogger("langchain_gloo_gravix")
 
-#: finite by default (ChatOpenAI's default is no timeout at all; frameworks.md F34).
+#: finite by default (ChatOpenAI's default is no timeout at all; docs/framework-notes.md#timeouts).
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
 LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=30.0)
 

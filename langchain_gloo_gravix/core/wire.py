@@ -3,7 +3,7 @@
 Response models keep unknown fields (``extra="allow"``), so nothing a server adds
 is lost. Gloo v2 routing metadata is lifted into a typed :class:`Routing` object;
 its values are free strings because Gloo's own documents disagree on them
-(provider-apis 1.4).
+(docs/providers.md#routing-metadata).
 
 Stream chunks are deliberately *not* pydantic models: they are decoded once into
 plain dicts and turned into small ``__slots__`` dataclasses by the accumulator,
@@ -469,7 +469,7 @@ class ChatCompletion(_Open):
         """Sources of a Gloo grounded answer (``sources_returned``, ``citations``), else None.
 
         Read from the top level, where the grounded route documents them, or else
-        from the first message (the citation shape is unpublished; provider-apis 3.5).
+        from the first message (the citation shape is unpublished; docs/providers.md#grounded).
         """
         found = Grounding.from_payload(self.model_extra or {})
         if found is None and self.choices:

@@ -30,7 +30,7 @@ def _gloo(api_version: str, **extra: Any) -> dict[str, Any]:
 
 
 class _Capabilities:
-    """Flags as the endpoints document them (provider-apis 3.3, 7.6, 7.7).
+    """Flags as the endpoints document them (docs/providers.md#tools, docs/providers.md#gravix-models).
 
     Left False, so langchain-tests skips those tests, on purpose:
     - image inputs / image tool messages: vision depends on the routed or chosen
