@@ -57,7 +57,7 @@ def _core_gloo(**kw: Any) -> Client:
 
 
 def _langchain_gloo(**kw: Any) -> Client:
-    return ChatGloo(**kw)._get_client()
+    return ChatGloo(**kw)._sync_client()
 
 
 def _llama_gloo(**kw: Any) -> Client:
@@ -69,7 +69,7 @@ def _core_gravix(**kw: Any) -> Client:
 
 
 def _langchain_gravix(**kw: Any) -> Client:
-    return ChatGravixLayer(model=GRAVIX_MODEL, **kw)._get_client()
+    return ChatGravixLayer(model=GRAVIX_MODEL, **kw)._sync_client()
 
 
 def _llama_gravix(**kw: Any) -> Client:
@@ -77,7 +77,7 @@ def _llama_gravix(**kw: Any) -> Client:
 
 
 def _langchain_gravix_embeddings(**kw: Any) -> Client:
-    return GravixLayerEmbeddings(**kw)._get_client()
+    return GravixLayerEmbeddings(**kw)._sync_client()
 
 
 def _llama_gravix_embedding(**kw: Any) -> Client:
@@ -505,7 +505,7 @@ def test_copied_and_unpickled_models_show_no_secret(cls, base):
 
 
 def _client_of(model: Any) -> Client:
-    return model._get_client() if hasattr(model, "_get_client") else model._sync_client()
+    return model._sync_client()
 
 
 def test_langchain_per_call_bad_header_is_a_langchain_error_twin():
@@ -580,7 +580,7 @@ def test_langchain_embeddings_default_headers_never_in_repr_or_serialisation():
     ]
     for text in texts:
         assert header not in text and key not in text
-    assert model._get_client()._headers["X-Gateway-Key"] == header  # still sent
+    assert model._sync_client()._headers["X-Gateway-Key"] == header  # still sent
 
 
 def test_llama_index_embedding_header_values_never_serialised():
@@ -616,7 +616,7 @@ def test_embeddings_use_the_core_client_cache(cls):
     assert changed is not first and changed.base_url.startswith(
         "http://127.0.0.1:10"
     )  # a changed setting: a fresh client
-    async_client = model._get_async_client if hasattr(model, "_get_async_client") else model._async_client
+    async_client = model._async_client if hasattr(model, "_async_client") else model._async_client
 
     async def build() -> Any:
         return async_client(), async_client()

@@ -41,6 +41,7 @@ from .errors import (  # the two embedding errors live with the others; importab
     InvalidEmbeddingInputError,
     MalformedResponseError,
     body_preview,
+    error_from_envelope,
     error_from_response,
     request_id_from_headers,
 )
@@ -315,8 +316,8 @@ class EmbeddingCall:
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, list):
             if isinstance(payload, dict) and payload.get("error") is not None:
-                # an error envelope delivered with a 2xx status
-                raise error_from_response(502, headers, raw, endpoint=self.endpoint)
+                # an error envelope delivered with a 2xx status: classified by its content, as for chat
+                raise error_from_envelope(headers, raw, payload, endpoint=self.endpoint, status_code=status)
             raise self._malformed("has no 'data' list", status, headers, raw)
         count = len(batch.texts)
         if len(data) != count:

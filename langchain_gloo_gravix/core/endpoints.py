@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Any, Literal, Mapping
 
 __all__ = [
     "Endpoint",
@@ -66,6 +66,30 @@ class Endpoint:
     embedding_model_env: str | None = None
     #: env var naming the model used when none is passed (None: no such variable).
     model_env: str | None = None
+    #: ``response_format`` (JSON mode, JSON schema) is documented for this endpoint. The Gloo v1
+    #: reference does not list it and Gloo ignores body fields it does not know (docs/providers.md#v1,
+    #: docs/providers.md#unknown-fields), so there it is refused rather than sent to be ignored.
+    supports_response_format: bool = True
+    #: ``parallel_tool_calls`` is a documented field even without ``tools`` (Gloo's grounded route,
+    #: docs/providers.md#grounded);
+    #: elsewhere OpenAI-style servers refuse it without tools, so the body builder leaves it out then.
+    parallel_tool_calls_without_tools: bool = False
+    #: a model id for examples and smoke checks (the CLI, the demo) where the endpoint has no default.
+    example_model: str | None = None
+
+    def display_model(self, params: Mapping[str, Any]) -> str:
+        """The one name of the model a request with ``params`` asks for, before the answer says which
+        model served it: the model id when one is given; on a routing endpoint the routing mechanism
+        (``gloo-family:openai``, ``gloo-auto-routing``, the implied default); else the default model."""
+        model = params.get("model")
+        if model:
+            return str(model)
+        if self.routing:
+            family = params.get("model_family")
+            if isinstance(family, str) and family.strip():
+                return f"{self.provider}-family:{family.strip().lower()}"
+            return f"{self.provider}-auto-routing"
+        return self.default_model or self.name
 
     @property
     def requires_model(self) -> bool:
@@ -91,6 +115,7 @@ GLOO_V1 = Endpoint(
     # The v1 reference documents temperature 0..1 (docs/providers.md#v1).
     temperature_max=1.0,
     base_url_suffixes=("/ai/v1",),
+    supports_response_format=False,
 )
 
 GLOO_V2 = Endpoint(
@@ -123,6 +148,7 @@ GLOO_V2_GROUNDED = Endpoint(
     tool_choices=GLOO_V2_TOOL_CHOICES,
     base_url_suffixes=("/ai/v2",),
     grounding=True,
+    parallel_tool_calls_without_tools=True,
 )
 
 GRAVIX = Endpoint(
@@ -144,6 +170,8 @@ GRAVIX = Endpoint(
     # Gloo has none on purpose: on v2 a model in the environment would silently
     # switch every default client from auto routing to that one model.
     model_env="GRAVIXLAYER_MODEL",
+    # the model of Gravix Layer's own chat examples (docs/providers.md#gravix-models)
+    example_model="meta-llama/llama-3.1-8b-instruct",
 )
 
 ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVIX, GLOO_V2_GROUNDED)}

@@ -12,7 +12,15 @@ from typing import Any, Mapping, Optional, Sequence
 from .endpoints import GLOO_MODEL_FAMILIES, GLOO_TRADITIONS, Endpoint
 from .grounding import normalize_grounding_params, reject_grounding_params
 
-__all__ = ["ROUTING_KEYS", "merge_params", "normalize_params", "build_body", "normalize_tool_choice"]
+__all__ = [
+    "ROUTING_KEYS",
+    "merge_params",
+    "default_routing",
+    "check_response_format",
+    "normalize_params",
+    "build_body",
+    "normalize_tool_choice",
+]
 
 #: the v2 routing mechanisms; exactly one may be sent.
 ROUTING_KEYS = ("auto_routing", "model", "model_family")
@@ -41,6 +49,32 @@ def merge_params(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[
     if extra:
         merged["extra_body"] = extra
     return merged
+
+
+def default_routing(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with Gloo's recommended auto routing when a routing endpoint got no mechanism.
+
+    Implied per call and never written back into a model's field: a copy that sets
+    ``model_family=`` or ``model=`` (``model_copy``, ``configurable_fields``) must not be left
+    holding two mechanisms. Both adapters and the CLI take the default from here.
+    """
+    out = dict(params)
+    # None only: an explicit auto_routing=False with no other mechanism stays an error (normalize_params)
+    if endpoint.routing and all(out.get(key) is None for key in ROUTING_KEYS):
+        out["auto_routing"] = True
+    return out
+
+
+def check_response_format(endpoint: Endpoint) -> None:
+    """Refuse ``response_format`` (JSON mode / JSON schema) where the endpoint does not document it:
+    Gloo ignores fields it does not know, so it would be sent and silently not followed."""
+    if not endpoint.supports_response_format:
+        raise ValueError(
+            f"response_format (JSON mode / JSON schema) is not supported by {endpoint.name}: it is not documented "
+            "there and the server ignores it. Use structured output by tool calling instead "
+            "(LangChain: with_structured_output(method='function_calling'); LlamaIndex: "
+            "structured_output_method='function_calling'), or api_version='v2'"
+        )
 
 
 def _tool_name(tool: Any) -> Optional[str]:
@@ -135,15 +169,16 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
         out.pop("auto_routing", None)
         if "model" not in out:
             if endpoint.default_model is None:
-                raise ValueError(
-                    f"model is required for {endpoint.name} (e.g. model='meta-llama/llama-3.1-8b-instruct')"
-                )
+                example = f" (e.g. model={endpoint.example_model!r})" if endpoint.example_model else ""
+                raise ValueError(f"model is required for {endpoint.name}{example}")
             out["model"] = endpoint.default_model
     # Grounded completions (docs/providers.md#grounded): their own fields, refused elsewhere.
     if endpoint.grounding:
         normalize_grounding_params(out)
     else:
         reject_grounding_params(endpoint.name, out)
+    if "response_format" in out:
+        check_response_format(endpoint)
     if "model" in out and (not isinstance(out["model"], str) or not out["model"].strip()):
         raise ValueError(f"model must be a non-empty string, got {out['model']!r}")
     if "temperature" in out:
@@ -228,6 +263,9 @@ def build_body(
         raise ValueError("stream=True is not a request option here: call stream() for a streamed answer")
     extra = params.pop("extra_body", None) or {}
     body = normalize_params(endpoint, params)
+    if "tools" not in body and not endpoint.parallel_tool_calls_without_tools:
+        # a model-level option, meant for calls with tools; OpenAI-style servers refuse it without them
+        body.pop("parallel_tool_calls", None)
     body["messages"] = _check_messages(messages)
     if stream:
         body["stream"] = True
