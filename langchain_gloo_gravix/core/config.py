@@ -42,7 +42,6 @@ __all__ = [
     "check_stream_idle_timeout",
     "check_base_url",
     "check_headers",
-    "check_byte_cap",
     "check_proxy_environment",
     "display_url",
 ]
@@ -177,19 +176,6 @@ def check_max_retries(value: Any, name: str = "max_retries") -> int:
 def check_stream_idle_timeout(value: Any, name: str = "stream_idle_timeout") -> Optional[float]:
     """Positive finite seconds, or None for no idle limit."""
     return None if value is None else _positive_seconds(value, name)
-
-
-def check_byte_cap(value: Any, name: str) -> Optional[int]:
-    """A size cap: a positive integer number of bytes, or None for no cap (``"64MB"``, 0, -1, 1.5 refused)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ConfigurationError(
-            f"{name} must be a whole number of bytes (e.g. 64 * 1024 * 1024) or None, got a {type(value).__name__}"
-        )
-    if value < 1:
-        raise ConfigurationError(f"{name} must be at least 1 byte (None: no cap), got {int(value)}")
-    return int(value)
 
 
 # -- proxies from the environment ---------------------------------------------------------------

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Optional, Sequence, cast
 
 from .endpoints import Endpoint, resolve_embedding_model
+from .error_text import body_preview, request_id_from_headers
 from .errors import (  # the two embedding errors live with the others; importable from here too
     APIStatusError,
     BadRequestError,
@@ -40,10 +41,8 @@ from .errors import (  # the two embedding errors live with the others; importab
     GlooGravixError,
     InvalidEmbeddingInputError,
     MalformedResponseError,
-    body_preview,
     error_from_envelope,
     error_from_response,
-    request_id_from_headers,
 )
 
 __all__ = [

@@ -7,6 +7,7 @@ through untouched (top_p, seed, response_format, parallel_tool_calls, ...).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping, Optional, Sequence
 
 from .endpoints import GLOO_MODEL_FAMILIES, GLOO_TRADITIONS, Endpoint
@@ -20,6 +21,8 @@ __all__ = [
     "normalize_params",
     "build_body",
     "normalize_tool_choice",
+    "encode_body",
+    "prepare_body",
 ]
 
 #: the v2 routing mechanisms; exactly one may be sent.
@@ -276,3 +279,24 @@ def build_body(
     if extra:
         body.update(extra)
     return body
+
+
+def encode_body(body: Mapping[str, Any]) -> bytes:
+    """The JSON bytes of a request body: compact, UTF-8 as is (``ensure_ascii=False``)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def prepare_body(
+    endpoint: Endpoint,
+    messages: Any,
+    params: Mapping[str, Any],
+    *,
+    defaults: Mapping[str, Any],
+    stream: bool,
+    include_usage: bool,
+) -> tuple[dict[str, Any], bytes]:
+    """A client call's body, as a dict and as bytes: ``params`` merged over the client's ``defaults``
+    (:func:`merge_params`), checked and built (:func:`build_body`), encoded (:func:`encode_body`)."""
+    merged = merge_params(defaults, params) if defaults else params
+    body = build_body(endpoint, messages, merged, stream=stream, include_usage=include_usage)
+    return body, encode_body(body)

@@ -330,9 +330,8 @@ class FaultServer:
             head += f"content-length: {len(action.body)}\r\n\r\n"
             writer.write(head.encode())
             if action.kind == "reply":
-                writer.write(action.body)
-                if action.extra and not action.extra_delay:
-                    writer.write(action.extra)
+                # one write, so that both answers arrive together (as from a server that sent them as one)
+                writer.write(action.body + (action.extra if not action.extra_delay else b""))
                 await writer.drain()
                 if action.extra and action.extra_delay:
                     await asyncio.sleep(action.extra_delay)

@@ -623,7 +623,7 @@ def test_chat_response_from_completion():
 def test_stream_from_a_server_that_ignored_stream_true():
     # the core turns a whole JSON completion into one delta; it must read as a final chunk
     from langchain_gloo_gravix.core import ChatCompletion
-    from langchain_gloo_gravix.core.accumulator import completion_to_delta
+    from langchain_gloo_gravix.core.stream_state import completion_to_delta
 
     completion = ChatCompletion.model_validate(
         {

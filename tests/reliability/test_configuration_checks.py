@@ -50,7 +50,7 @@ def test_caps_are_checked_at_construction(api, name, value):
 @pytest.mark.parametrize("api", ["core", "core-async"])
 def test_caps_accept_positive_integers_and_none(api):
     client = build(api, max_body_bytes=1024, max_event_bytes=None)
-    assert client._sender.max_body_bytes == 1024 and client._sender.max_event_bytes is None
+    assert client._settings.max_body_bytes == 1024 and client._settings.max_event_bytes is None
 
 
 BAD_URLS = {
