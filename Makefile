@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-all-test-lint
 
-.PHONY: demo test lint fuzz record bench clean
+.PHONY: demo test lint fuzz record bench clean soak
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ lint: $(STAMP)
 ## PAYLOAD_EXAMPLES=N to change it). ``make test`` runs the same tests with a small one.
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -q --hypothesis-show-statistics
+
+## A long soak: SOAK_CALLS calls (default 100,000; minutes) through the core, sync and async, streamed and
+## not, against a loopback server injecting faults; every answer checked against its nonce, descriptors and
+## memory back to baseline; prints its figures. ``make test`` runs the same test with 3,000 calls.
+soak: $(STAMP)
+	SOAK_CALLS=$${SOAK_CALLS:-100000} $(BIN)/python -m pytest tests/reliability/test_soak.py -q -s -p no:randomly
 
 ## Re-record cassettes: against the emulator, or live when GLOO_* and
 ## GRAVIXLAYER_API_KEY credentials are set (see README).

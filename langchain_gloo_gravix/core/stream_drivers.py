@@ -18,6 +18,7 @@ import httpx
 from .accumulator import StreamAccumulator
 from .bodies import aread_capped, read_capped
 from .errors import GlooGravixError
+from .redact import redact_headers
 from .retry import Recover, RetryHook
 from .settings import ClientSettings
 from .stream_state import Opening, StreamRequest, StreamState
@@ -87,8 +88,11 @@ class _StreamBase:
 
     @property
     def response_headers(self) -> Optional[dict[str, str]]:
-        """The HTTP response headers, once the stream is open (None before)."""
-        return dict(self.response.headers.items()) if self.response is not None else None
+        """The HTTP response headers, once the stream is open (None before), with any credential a server
+        echoed redacted."""
+        if self.response is None:
+            return None
+        return redact_headers(self.response.headers.items(), self._settings.secret_forms)
 
     def _recover(self, error: GlooGravixError) -> bool:
         request = self._request.without_stream_options(error)

@@ -180,8 +180,20 @@ Script = Callable[[str, int], Action]
 
 
 class FaultServer:
-    def __init__(self, script: Script, *, lifetime: float = 30.0, tls: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(
+        self,
+        script: Script,
+        *,
+        lifetime: float = 30.0,
+        tls: Optional[ssl.SSLContext] = None,
+        on_request: Optional[Callable[["Seen", int], Action]] = None,
+        record: bool = True,
+    ) -> None:
         self.script = script
+        #: when given, answers every request instead of ``script``, from the request itself and its number
+        self.on_request = on_request
+        #: keep every request in ``seen`` (a soak of many thousand requests counts them only)
+        self.record = record
         self.lifetime = lifetime
         self.tls = tls  # serve HTTPS with this context (see loopback_tls())
         self.seen: list[Seen] = []
@@ -266,10 +278,11 @@ class FaultServer:
                 if request is None:
                     return
                 with self._lock:
-                    self.seen.append(request)
+                    if self.record:
+                        self.seen.append(request)
                     n = self._counts.get(request.kind, 0)
                     self._counts[request.kind] = n + 1
-                action = self.script(request.kind, n)
+                action = self.on_request(request, n) if self.on_request else self.script(request.kind, n)
                 if not await self._act(action, writer, request.nonce().encode()):
                     return
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
@@ -327,8 +340,14 @@ class FaultServer:
             return True
         if action.kind in ("reply", "trickle"):
             head = status_line + "".join(f"{k}: {v}\r\n" for k, v in action.headers.items())
-            head += f"content-length: {len(action.body)}\r\n\r\n"
+            # then="cut": a body shorter than its declared length, then the connection closes
+            declared = len(action.body) + (100 if action.then == "cut" else 0)
+            head += f"content-length: {declared}\r\n\r\n"
             writer.write(head.encode())
+            if action.kind == "reply" and action.then == "cut":
+                writer.write(action.body)
+                await writer.drain()
+                return False
             if action.kind == "reply":
                 # one write, so that both answers arrive together (as from a server that sent them as one)
                 writer.write(action.body + (action.extra if not action.extra_delay else b""))
