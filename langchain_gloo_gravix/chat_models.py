@@ -44,7 +44,8 @@ from .core.request import check_response_format, default_routing, merge_params, 
 from .core.warnings import construction_warnings, json_schema_warning, warn_construction
 
 if TYPE_CHECKING:
-    from .core.wire import ModelInfo, StreamDelta
+    from .core.model_list import ModelInfo
+    from .core.wire import StreamDelta
 
 __all__ = ["ChatGloo", "ChatGravixLayer"]
 
@@ -563,8 +564,8 @@ class ChatGloo(_ChatGlooGravixBase):
     """Gloo AI chat completions, v2 (routing) by default or v1.
 
     v2 routing: give exactly one of ``auto_routing=True``, ``model=`` or
-    ``model_family=`` (openai, anthropic, google, "open source"); with none,
-    auto routing. ``tradition`` (evangelical, catholic, mainline,
+    ``model_family=`` (openai, anthropic, google, "open source", or any family
+    Gloo's registry lists); with none, auto routing. ``tradition`` (evangelical, catholic, mainline,
     not_faith_specific) applies a theological perspective. Routing metadata of
     each answer is in ``response_metadata["routing"]``.
 

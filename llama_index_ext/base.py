@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from llama_index.core.prompts import PromptTemplate
     from llama_index.core.tools.types import BaseTool
 
-    from langchain_gloo_gravix.core.wire import ModelInfo
+    from langchain_gloo_gravix.core.model_list import ModelInfo
 
 __all__ = ["GlooGravixLLM"]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from .endpoints import Endpoint
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .wire import ModelInfo
+    from .model_list import ModelInfo
 
 __all__ = ["class_or_instance_method", "list_for", "alist_for"]
 

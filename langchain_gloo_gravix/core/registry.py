@@ -33,7 +33,8 @@ from .warnings import unlisted_family_warning, warn
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import AsyncClient, Client
-    from .wire import ChatCompletion, ModelInfo
+    from .model_list import ModelInfo
+    from .wire import ChatCompletion
 
 __all__ = [
     "REGISTRY_PATH",
@@ -63,6 +64,8 @@ class Snapshot:
     models: tuple[Any, ...]
     by_id: Mapping[str, Any] = field(default_factory=dict)
     families: frozenset[str] = frozenset()
+    #: prices read once per model (an answer's hot path then costs a dict lookup)
+    _prices: dict[str, Optional[Prices]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, models: Iterable[Any]) -> "Snapshot":
@@ -81,8 +84,11 @@ class Snapshot:
     def prices(self, model: Optional[str]) -> Optional[Prices]:
         if not isinstance(model, str) or not model.strip():
             return None
-        entry = self.by_id.get(model.strip().lower())
-        return prices_of(entry) if entry is not None else None
+        key = model.strip().lower()
+        if key not in self._prices:
+            entry = self.by_id.get(key)
+            self._prices[key] = prices_of(entry) if entry is not None else None  # a race writes the same value
+        return self._prices[key]
 
     def lists_family(self, family: str) -> bool:
         wanted = family.strip().lower()
@@ -176,9 +182,13 @@ def has_registry(client: "Client | AsyncClient") -> bool:
 
 
 def _wait_bound(client: "Client | AsyncClient") -> float:
-    from .sender import call_budget  # loaded with the clients already
+    """How long a caller waits for another caller's read: its own call budget (never raises)."""
+    try:
+        from .deadlines import call_budget  # loaded with the clients already
 
-    budget = call_budget(client.timeout)
+        budget = call_budget(client.timeout)
+    except Exception:  # off the failure path, whatever the client's shape
+        budget = None
     return _DEFAULT_WAIT if budget is None else budget
 
 

@@ -27,24 +27,11 @@ from langchain_gloo_gravix.core.client_cache import ClientCache
 from langchain_gloo_gravix.core.credentials import Credentials, resolve_credentials
 from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
-ENV_VARS = (
-    "GLOO_CLIENT_ID",
-    "GLOO_CLIENT_SECRET",
-    "GLOO_AI_CLIENT_ID",
-    "GLOO_AI_CLIENT_SECRET",
-    "GLOO_API_KEY",
-    "GLOO_BASE_URL",
-    "GRAVIXLAYER_API_KEY",
-    "GRAVIXLAYER_BASE_URL",
-)
 GRAVIX_MODEL = "meta-llama/llama-3.1-8b-instruct"
 LOCAL = "http://127.0.0.1:9"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+# the credentials environment is cleared for every test by tests/adapters/conftest.py
 
 
 def canary(label: str = "SECRET") -> str:
@@ -556,10 +543,10 @@ def test_validation_errors_of_embeddings_hide_their_input(cls, base, bad):
     ids=["langchain", "llama_index"],
 )
 def test_embeddings_unknown_options_go_to_the_body_with_a_warning(cls, destination):
-    with pytest.warns(UserWarning, match=f"'dimensions' is not a declared option; it was moved to {destination}"):
-        model = cls(api_key="k-123", base_url=LOCAL, dimensions=256)
-    assert getattr(model, destination) == {"dimensions": 256}
-    assert model._options()["extra_body"] == {"dimensions": 256}
+    with pytest.warns(UserWarning, match=f"'truncate' is not a declared option; it was moved to {destination}"):
+        model = cls(api_key="k-123", base_url=LOCAL, truncate=True)
+    assert getattr(model, destination) == {"truncate": True}
+    assert model._options()["extra_body"] == {"truncate": True}
     with pytest.raises(ValueError, match="unknown option 'modle': did you mean 'model'"):
         cls(api_key="k-123", base_url=LOCAL, modle="x")
     with pytest.raises(ValueError, match="did you mean 'max_retries'"):
