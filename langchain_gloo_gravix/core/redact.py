@@ -13,7 +13,15 @@ import re
 from typing import Any, Iterable, Optional
 from urllib.parse import quote
 
-__all__ = ["REDACTED", "secret_forms", "redact", "redact_error", "redact_headers", "hide_validation_input"]
+__all__ = [
+    "REDACTED",
+    "secret_forms",
+    "redact",
+    "redact_error",
+    "redact_headers",
+    "forget_locals",
+    "hide_validation_input",
+]
 
 REDACTED = "***"
 # Shorter values are not scrubbed by value: replacing "a" everywhere would wreck
@@ -97,6 +105,30 @@ def redact_error(error: BaseException, secrets: Iterable[str] = ()) -> BaseExcep
     if isinstance(headers, dict):
         error.headers = {k: redact(v, forms) if isinstance(v, str) else v for k, v in headers.items()}  # type: ignore[attr-defined]
     return error
+
+
+def forget_locals(error: BaseException) -> None:
+    """Clear the locals of every finished frame in the tracebacks of ``error`` and of its causes and contexts.
+
+    Crash reporters capture the locals of every frame of an exception and of its chain; the frames a failed
+    stream unwound through hold what the server sent (which may echo a credential) and the request's headers.
+    The error itself keeps what it needs (redacted); frames still running are left alone.
+    """
+    seen: set[int] = set()
+    todo: list[Optional[BaseException]] = [error]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            try:
+                tb.tb_frame.clear()
+            except RuntimeError:
+                pass  # a frame still running (the one raising, its callers)
+            tb = tb.tb_next
+        todo += [current.__cause__, current.__context__]
 
 
 _HIDDEN_INPUT = "[hidden]"
