@@ -43,12 +43,6 @@ B64 = base64.b64encode(PNG).decode()
 DATA_URL = f"data:image/png;base64,{B64}"
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(port=0) as emu:
-        yield emu
-
-
 def _tool_turn(tool_message: Any) -> list[Any]:
     return [
         HumanMessage("take a screenshot and describe it"),

@@ -1,5 +1,5 @@
 """The stream findings of issue 20 through both frameworks, against the loopback fault server
-(tests/core/fault_server.py): LangChain ``stream`` / ``astream`` / ``invoke`` with ``streaming=True`` and
+(tests/support/fault_server.py): LangChain ``stream`` / ``astream`` / ``invoke`` with ``streaming=True`` and
 LlamaIndex ``stream_chat`` / ``astream_chat``. The core side: tests/core/test_stream_reliability.py.
 """
 
@@ -13,7 +13,6 @@ import pytest
 
 from langchain_gloo_gravix.core import GlooGravixError, StreamError, StreamTooLargeError
 from langchain_gloo_gravix.core.settings import ClientSettings
-from tests.core import fault_server as fs
 from tests.core.secrets_scan import secrets_in_traceback
 from tests.core.test_stream_reliability import (
     API_KEY,
@@ -26,16 +25,11 @@ from tests.core.test_stream_reliability import (
     settle,
     words_stream,
 )
+from tests.support import fault_server as fs
 
 MODEL = "m"
 WAYS = ["langchain-stream", "langchain-astream", "langchain-invoke-streaming", "llama_index-stream_chat",
         "llama_index-astream_chat"]  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def model(way: str, server: fs.FaultServer, **kw: Any) -> Any:

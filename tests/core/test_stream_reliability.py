@@ -1,4 +1,4 @@
-"""Streams against a hostile loopback server (fault_server.py), through the core clients (issue 20):
+"""Streams against a hostile loopback server (tests/support/fault_server.py), through the core clients (issue 20):
 
 - a retried stream starts from nothing (a first attempt with no event must not truncate the answer);
 - a stream is whole only with its proof of completion (a finish reason; ``[DONE]`` only where it is sent);
@@ -28,8 +28,8 @@ from langchain_gloo_gravix.core import (
     StreamTooLargeError,
 )
 from langchain_gloo_gravix.core.settings import DEFAULT_MAX_STREAM_BYTES, DEFAULT_MAX_TOOL_CALL_CHARS
+from tests.support import fault_server as fs
 
-from . import fault_server as fs
 from .conftest import MSGS
 from .secrets_scan import secrets_in_traceback
 
@@ -37,12 +37,6 @@ RETRY_FAST = RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.001, ji
 NO_RETRY = RetryPolicy(max_retries=0)
 MODEL = {"model": "m"}
 WORDS = ("one ", "two ", "three ", "four")
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def script(chat: Callable[[int], fs.Action]) -> fs.Script:

@@ -20,7 +20,6 @@ from langchain_gloo_gravix.core.registry import answer_cost as registry_cost
 from langchain_gloo_gravix.core.usage_details import token_details
 from langchain_gloo_gravix.core.warnings import construction_warnings, json_schema_warning
 from langchain_gloo_gravix.core.wire import ChatCompletion, Usage
-from tests.core.fault_server import hang, reply
 from tests.gloo_registry.registry_fixtures import (
     COST_HAIKU,
     COST_MINI,
@@ -33,6 +32,7 @@ from tests.gloo_registry.registry_fixtures import (
 from tests.gloo_registry.registry_fixtures import (
     REGISTRY as REGISTRY_BODY,
 )
+from tests.support.fault_server import hang, reply
 
 ENTRIES = {entry["id"]: entry for entry in REGISTRY_BODY["data"]}
 

@@ -19,7 +19,6 @@ from langchain_gloo_gravix import (
 )
 from langchain_gloo_gravix.core import PermissionDeniedError, ServerError
 from langchain_gloo_gravix.core.warnings import GlooGravixWarning
-from tests.core.fault_server import hang, reply
 from tests.gloo_registry.registry_fixtures import (
     COST_HAIKU,
     COST_MINI,
@@ -30,6 +29,7 @@ from tests.gloo_registry.registry_fixtures import (
     sent,
     stream_answer,
 )
+from tests.support.fault_server import hang, reply
 
 ROUTED = {
     "provider": "Anthropic",
