@@ -1,32 +1,11 @@
-"""Shared pieces of the reliability tests: hostile loopback servers (tests/core/fault_server.py) met through the
-core, LangChain and LlamaIndex alike."""
+"""Shared pieces of the reliability tests: hostile loopback servers (tests/support/fault_server.py) met through
+the core, LangChain and LlamaIndex alike. The environment is cleaned by the root conftest (credentials, proxies)."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-import pytest
-
-from tests.core import fault_server as fs
-
-PROXY_VARS = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-)
-CREDENTIAL_VARS = ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET",
-                   "GLOO_API_KEY", "GLOO_BASE_URL", "GRAVIXLAYER_API_KEY", "GRAVIXLAYER_BASE_URL")  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in PROXY_VARS + CREDENTIAL_VARS:
-        monkeypatch.delenv(name, raising=False)
+from tests.support import fault_server as fs
 
 
 def echo_script(**by_kind: Callable[[int], fs.Action]) -> fs.Script:

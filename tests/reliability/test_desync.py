@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from langchain_gloo_gravix.core import AsyncClient, Client
-from tests.core import fault_server as fs
+from tests.support import fault_server as fs
 
 from .conftest import echo_script, gravix_kwargs
 

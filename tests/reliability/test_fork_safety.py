@@ -18,7 +18,7 @@ from typing import Any, Callable
 import pytest
 
 from langchain_gloo_gravix.core import AsyncClient, Client
-from tests.core import fault_server as fs
+from tests.support import fault_server as fs
 
 from .conftest import echo_script, gravix_kwargs
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from langchain_gloo_gravix.core import APITimeoutError, AsyncClient, Client, GlooGravixError
-from tests.core import fault_server as fs
+from tests.support import fault_server as fs
 
 from .conftest import echo_script, gravix_kwargs
 

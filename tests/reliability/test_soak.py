@@ -20,7 +20,7 @@ from collections import Counter
 from typing import Any, Optional
 
 from langchain_gloo_gravix.core import AsyncClient, Client, GlooGravixError, RetryPolicy, StreamError
-from tests.core import fault_server as fs
+from tests.support import fault_server as fs
 
 from .conftest import gravix_kwargs
 

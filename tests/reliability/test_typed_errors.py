@@ -20,7 +20,7 @@ from langchain_gloo_gravix.core import (
     InvalidRequestError,
     MalformedResponseError,
 )
-from tests.core import fault_server as fs
+from tests.support import fault_server as fs
 
 from .conftest import echo_script, gravix_kwargs
 
