@@ -81,7 +81,7 @@ from typing import (
 import httpx
 
 from .auth import GlooOAuth, Mint, Send, SenderAuth, Wait
-from .bodies import aclose_shielded, aread_capped, read_capped, request_url
+from .bodies import aclose_shielded, aread_capped, connection_claim, read_capped, request_url
 from .deadlines import DEFAULT_TIMEOUT, DeadlineBody, DeadlineTimeouts, late
 from .errors import APITimeoutError, GlooGravixError, error_from_response
 from .redact import redact_error
@@ -491,11 +491,12 @@ class AsyncSender(_SenderBase):
                 response = await self.http.send(request, stream=True, auth=None)
             close_if_desynchronised(response)
             if not stream:
+                claim = connection_claim(response)
                 try:
                     self._prepare_body_read(response, deadline)
                     await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
                 finally:
-                    await aclose_shielded(response)
+                    await aclose_shielded(response, claim)
         finally:
             exit_budget(scope)
         return response
