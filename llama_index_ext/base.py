@@ -43,7 +43,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from langchain_gloo_gravix.core import DEFAULT_STREAM_IDLE_TIMEOUT, Endpoint, resolve_base_url
 from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
@@ -53,6 +53,7 @@ from langchain_gloo_gravix.core.endpoints import env_default_model
 from langchain_gloo_gravix.core.listing import alist_for, class_or_instance_method, list_for
 from langchain_gloo_gravix.core.options import OpenAIRequestOptions
 from langchain_gloo_gravix.core.request import check_response_format, default_routing, merge_params, normalize_params
+from langchain_gloo_gravix.core.secret_input import SecretInput
 from langchain_gloo_gravix.core.tool_images import unsupported_images_note
 from langchain_gloo_gravix.core.warnings import warn
 
@@ -139,7 +140,9 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
     extra_body: Dict[str, Any] = Field(
         default_factory=dict, description="Raw JSON merged into every body, unvalidated."
     )
-    api_key: Optional[SecretStr] = Field(default=None, exclude=True, repr=False, description="Static key; env if None.")
+    api_key: Optional[SecretInput] = Field(
+        default=None, exclude=True, repr=False, description="Static key; env if None."
+    )
     base_url: Optional[str] = Field(default=None, description="Service root; the env var or the public URL when None.")
     context_window: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
     num_output: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
