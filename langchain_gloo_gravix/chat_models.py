@@ -6,7 +6,19 @@ No HTTP, SSE, retry or environment code lives here (see ``core``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Literal, Optional, Sequence, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    ClassVar,
+    Iterator,
+    Literal,
+    Optional,
+    Sequence,
+    Union,
+)
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -107,8 +119,13 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
     """Sampling seed, where the model honours it."""
     base_url: Optional[str] = None
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
-    api_key: Optional[SecretStr] = None
-    """Static bearer key; env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
+    api_key: Optional[Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]] = None
+    """Bearer key (also ``openai_api_key=``): a str/SecretStr, or a sync or async callable returning one, called
+    per request (rotating keys, gateways); env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or
+    serialised."""
+    proxy: Optional[str] = Field(default=None, exclude=True, repr=False)
+    """Proxy URL for every request (also ``openai_proxy=``): chat, streams, Gloo token requests; wins over the
+    environment's proxies; not with ``http_client``. May carry a password: never shown or serialised."""
     timeout: Any = None
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
     stream_idle_timeout: Optional[float] = 120.0
@@ -160,6 +177,8 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
 
     # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
     _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
+    # ChatOpenAI's argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "ChatOpenAI"
 
     # -- configuration ----------------------------------------------------------------
 
@@ -224,6 +243,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
             "max_retries": self.max_retries,
             "stream_idle_timeout": self.stream_idle_timeout,
             "default_headers": self.default_headers,
+            "proxy": self.proxy,
         }
 
     def _client_key(self, http_client: Any) -> tuple[Any, ...]:
@@ -234,7 +254,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         return (
             fields["base_url"], fields["api_key"], fields.get("client_id"), fields.get("client_secret"),
             fields["timeout"], fields["max_retries"], fields["stream_idle_timeout"], fields["default_headers"],
-            http_client, self._endpoint,
+            fields["proxy"], http_client, self._endpoint,
         )  # fmt: skip
 
     @property

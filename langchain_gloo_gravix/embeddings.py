@@ -6,7 +6,7 @@ errors all live in the core (``core/embeddings.py`` decides, ``Client.embed`` se
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Literal, Optional, Union
 
 from langchain_core.embeddings import Embeddings
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
@@ -57,8 +57,11 @@ class GravixLayerEmbeddings(CheckedSettings, Embeddings):
     """Embedding model id; env GRAVIXLAYER_EMBEDDING_MODEL or microsoft/multilingual-e5-large when None."""
     base_url: Optional[str] = None
     """The .../v1/inference prefix; env GRAVIXLAYER_BASE_URL or the public URL when None."""
-    api_key: Optional[SecretStr] = None
-    """Static bearer key; env GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
+    api_key: Optional[Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]] = None
+    """Bearer key (also ``openai_api_key=``): a str/SecretStr, or a sync or async callable called per request;
+    env GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
+    proxy: Optional[str] = Field(default=None, exclude=True, repr=False)
+    """Proxy URL for every request (also ``openai_proxy=``); not with ``http_client``. Never shown or serialised."""
     timeout: Any = None
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
     max_retries: int = 2
@@ -81,6 +84,8 @@ class GravixLayerEmbeddings(CheckedSettings, Embeddings):
 
     # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
     _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
+    # OpenAIEmbeddings' argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "OpenAIEmbeddings"
 
     # -- configuration: the chat models' rules (see _ChatGlooGravixBase) -----------------------
 
@@ -108,11 +113,12 @@ class GravixLayerEmbeddings(CheckedSettings, Embeddings):
             "timeout": self.timeout,
             "max_retries": self.max_retries,
             "default_headers": dict(self.default_headers or {}),
+            "proxy": self.proxy,
         }
 
     def _key(self, http_client: Any) -> Any:
         # compared by value on every call: a changed setting (model.base_url = ...) gets a fresh client
-        secret = self.api_key.get_secret_value() if self.api_key is not None else None
+        secret = self.api_key.get_secret_value() if isinstance(self.api_key, SecretStr) else self.api_key
         return (settings_key({**self._settings(), "api_key": secret}), id(http_client))
 
     def _get_client(self) -> "Client":

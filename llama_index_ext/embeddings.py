@@ -6,7 +6,7 @@ too large, decodes base64, retries and maps errors. Core errors reach the caller
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Dict, List, Literal, Optional, Union
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
@@ -47,6 +47,8 @@ class GravixLayerEmbedding(CheckedSettings, TimeoutAsData, BaseEmbedding):
     model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, hide_input_in_errors=True)
     unknown_options_field: ClassVar[str] = "additional_kwargs"
     extra_known_options: ClassVar[frozenset[str]] = frozenset({"class_name"})  # to_dict() output fed back in
+    # OpenAIEmbedding's argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "OpenAIEmbedding"
 
     model_name: str = Field(default="", alias="model", description="Embedding model id; env or the default when empty.")
     embed_batch_size: int = Field(
@@ -67,7 +69,15 @@ class GravixLayerEmbedding(CheckedSettings, TimeoutAsData, BaseEmbedding):
         default=None, exclude=True, repr=False, description="Sent with every request; never serialised."
     )
     additional_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra request fields (e.g. user).")
-    api_key: Optional[SecretStr] = Field(default=None, exclude=True, repr=False, description="Static key; env if None.")
+    api_key: Optional[Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]] = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="Bearer key: a str, or a sync/async callable called per request; env if None. Never shown.",
+    )
+    proxy: Optional[str] = Field(
+        default=None, exclude=True, repr=False, description="Proxy URL for every request. Never serialised."
+    )
     base_url: Optional[str] = Field(default=None, description="The .../v1/inference prefix; env or the public URL.")
 
     # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
@@ -97,6 +107,7 @@ class GravixLayerEmbedding(CheckedSettings, TimeoutAsData, BaseEmbedding):
             "max_retries": self.max_retries,
             "default_headers": dict(self.default_headers or {}),
             "api_key": self.api_key,
+            "proxy": self.proxy,
         }
 
     def _sync_client(self) -> "Client":

@@ -7,19 +7,20 @@ in sender.py; client.py wires the two together; stream_drivers.py drives a strea
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import httpx
 from pydantic import SecretStr
 
 from . import wire
-from .auth import GlooOAuth, MissingCredentialsAuth, SenderAuth
+from .auth import CallableKeyAuth, GlooOAuth, MissingCredentialsAuth, SenderAuth
 from .bodies import DEFAULT_MAX_BODY_BYTES, request_url
 from .config import check_headers, check_max_retries, check_stream_idle_timeout, to_httpx_timeout
 from .credentials import resolve_credentials
 from .endpoints import GLOO_TOKEN_PATH, Endpoint, get_endpoint, resolve_base_url
 from .errors import error_from_response
-from .redact import secret_forms
+from .proxy import check_proxy, proxy_secrets
+from .redact import RedactedHeaders, secret_forms
 from .request import build_body, merge_params
 from .retry import RetryPolicy
 from .sender import DEFAULT_TIMEOUT, RetryHook
@@ -39,7 +40,8 @@ __all__ = [
 
 _USER_AGENT = "langchain-gloo-gravix/0.1"
 
-Secret = Union[str, SecretStr, None]
+#: a key: a string, a SecretStr, or a callable (sync or async) returning one, called per request
+Secret = Union[str, SecretStr, Callable[[], Any], None]
 
 
 def _timeout(value: Any) -> httpx.Timeout:
@@ -51,7 +53,12 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def parse_completion(response: httpx.Response, endpoint: str, max_body_bytes: Optional[int] = None) -> ChatCompletion:
+def parse_completion(
+    response: httpx.Response,
+    endpoint: str,
+    max_body_bytes: Optional[int] = None,
+    secrets: Callable[[], Sequence[str]] = tuple,
+) -> ChatCompletion:
     """A read response -> a completion (with its headers), or the typed error (wire.parse_completion reads
     the body leniently and names what came instead of a completion)."""
     if response.status_code >= 300:
@@ -61,7 +68,8 @@ def parse_completion(response: httpx.Response, endpoint: str, max_body_bytes: Op
     completion = wire.parse_completion(
         response.content, response.status_code, response.headers, endpoint=endpoint, max_body_bytes=max_body_bytes
     )
-    completion._headers = response.headers
+    # redacted when read (credential-named headers, echoed secrets): they reach callbacks and events
+    completion._headers = RedactedHeaders(response.headers, secrets)
     return completion
 
 
@@ -91,9 +99,12 @@ class _BaseClient:
         on_retry: Optional[RetryHook],
         max_body_bytes: Optional[int],
         max_event_bytes: Optional[int],
+        proxy: Optional[str] = None,
     ) -> dict[str, Any]:
         """Set the configuration; return the sender's settings."""
         self.endpoint = get_endpoint(endpoint)
+        #: the proxy every request goes through (proxy.py), or None (then the environment's, if any)
+        self.proxy = check_proxy(proxy)
         self.base_url = resolve_base_url(self.endpoint, base_url)
         self.chat_url = self.base_url + self.endpoint.chat_path
         self._chat_url = httpx.URL(self.chat_url)
@@ -119,7 +130,7 @@ class _BaseClient:
             api_key=creds.api_key,
             client_id=creds.client_id,
             client_secret=creds.client_secret,
-            extra=user_headers.values(),
+            extra=(*user_headers.values(), *proxy_secrets(self.proxy)),
         )
         return {
             "endpoint": self.endpoint.name,
@@ -142,6 +153,9 @@ class _BaseClient:
             # Precomputed once: a static bearer needs no per-request auth flow.
             self._headers["Authorization"] = f"Bearer {creds.api_key}"
             return None
+        if creds.kind == "callable":
+            assert creds.key_provider is not None
+            return CallableKeyAuth(creds.key_provider, self.endpoint.name)
         if creds.kind == "oauth":
             assert creds.client_id is not None and creds.client_secret is not None
             return GlooOAuth(
@@ -158,7 +172,15 @@ class _BaseClient:
         return self._sender.on_retry  # type: ignore[attr-defined, no-any-return]
 
     def __repr__(self) -> str:
-        auth = "oauth" if isinstance(self._auth, GlooOAuth) else "missing" if self._auth else "api_key"
+        auth = (
+            "oauth"
+            if isinstance(self._auth, GlooOAuth)
+            else "api_key callable"
+            if isinstance(self._auth, CallableKeyAuth)
+            else "missing"
+            if self._auth
+            else "api_key"
+        )
         return f"{type(self).__name__}(endpoint={self.endpoint.name!r}, base_url={self.base_url!r}, auth={auth})"
 
     # -- pure steps ------------------------------------------------------------------------

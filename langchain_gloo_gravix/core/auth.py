@@ -5,6 +5,8 @@ The decisions live in one generator per credential kind (:meth:`GlooOAuth.flow`)
 - :class:`Send`: the caller's request, with the bearer token set; the flow is sent its response.
 - :class:`Mint`: a token request; the sender reads its whole body (same timeouts and whole-call deadline as
   the call it serves) and sends the response back, or throws the typed error of a failed send into the flow.
+- :class:`Resolve`: the caller's ``api_key`` callable must be called (sync driver) or awaited (async
+  driver); the flow is sent what it returned (:class:`CallableKeyAuth`).
 - :class:`Wait`: another caller is refreshing; the sender blocks (or awaits) :meth:`Wait.block` /
   :meth:`Wait.wait`, which raise that refresh's failure as this caller's own.
 
@@ -35,6 +37,7 @@ import asyncio
 import base64
 import concurrent.futures
 import hashlib
+import inspect
 import os
 import threading
 import time
@@ -50,6 +53,7 @@ from .endpoints import GLOO_TOKEN_SCOPE
 from .errors import (
     APITimeoutError,
     AuthenticationError,
+    ConfigurationError,
     GlooGravixError,
     MalformedResponseError,
     MissingCredentialsError,
@@ -63,7 +67,9 @@ __all__ = [
     "TokenCache",
     "GlooOAuth",
     "MissingCredentialsAuth",
+    "CallableKeyAuth",
     "SenderAuth",
+    "Resolve",
     "Send",
     "Mint",
     "Wait",
@@ -121,6 +127,50 @@ class Mint:
 
     def __init__(self, request: httpx.Request) -> None:
         self.request = request
+
+
+class Resolve:
+    """Get the current key from the caller's ``api_key`` callable: :meth:`call` in the sync driver,
+    :meth:`acall` in the async one; the flow is sent the result."""
+
+    __slots__ = ("provider",)
+
+    def __init__(self, provider: Callable[[], Any]) -> None:
+        self.provider = provider
+
+    def call(self) -> Any:
+        if inspect.iscoroutinefunction(self.provider):
+            raise ConfigurationError(
+                "api_key is an async callable, which a sync call cannot await: use the async methods "
+                "(ainvoke, astream, achat, aembed_documents, ...) or pass a sync callable"
+            )
+        try:
+            value = self.provider()
+        except Exception as exc:
+            raise _provider_failed(exc) from exc
+        if inspect.isawaitable(value):
+            close = getattr(value, "close", None)
+            if close is not None:
+                close()  # never awaited: closed, so Python does not warn about it
+            raise ConfigurationError(
+                "api_key returned an awaitable in a sync call: use the async methods or pass a sync callable"
+            )
+        return value
+
+    async def acall(self) -> Any:
+        try:
+            if inspect.iscoroutinefunction(self.provider):
+                return await self.provider()
+            # a sync callable may block (a secrets manager, a file): off the event loop, as ChatOpenAI does
+            value = await asyncio.get_running_loop().run_in_executor(None, self.provider)
+            return await value if inspect.isawaitable(value) else value
+        except Exception as exc:
+            raise _provider_failed(exc) from exc
+
+
+def _provider_failed(exc: Exception) -> MissingCredentialsError:
+    # the type only: the provider's own message may quote what it was reading
+    return MissingCredentialsError(f"the api_key callable raised {type(exc).__name__}; no key to send")
 
 
 class Wait:
@@ -283,7 +333,7 @@ def _basic(client_id: str, client_secret: str, *, encode: bool) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
-Flow = Generator[Union[Send, Mint, Wait], Any, None]
+Flow = Generator[Union[Send, Mint, Wait, Resolve], Any, None]
 
 
 class SenderAuth(httpx.Auth):
@@ -291,6 +341,11 @@ class SenderAuth(httpx.Auth):
 
     def flow(self, request: httpx.Request, deadline: Optional[float]) -> Flow:
         raise NotImplementedError
+
+    def live_secrets(self) -> tuple[str, ...]:
+        """Secrets obtained while running (a minted token, a key a callable returned), to scrub from errors
+        and response headers besides the configured ones."""
+        return ()
 
     # httpx drivers, for callers who hand this object to httpx themselves. The package's own requests never
     # use them: the sender drives :meth:`flow` with its timeouts.
@@ -305,6 +360,8 @@ class SenderAuth(httpx.Auth):
             if isinstance(step, Wait):
                 step.block()
                 sent = None
+            elif isinstance(step, Resolve):
+                sent = step.call()
             else:
                 sent = yield step.request
                 if isinstance(step, Mint):
@@ -321,6 +378,8 @@ class SenderAuth(httpx.Auth):
             if isinstance(step, Wait):
                 await step.wait()
                 sent = None
+            elif isinstance(step, Resolve):
+                sent = await step.acall()
             else:
                 sent = yield step.request
                 if isinstance(step, Mint):
@@ -345,6 +404,10 @@ class GlooOAuth(SenderAuth):
         self._secret = SecretStr(secret)
         self.endpoint = endpoint
         self.cache = cache or token_cache_for(token_url, client_id, secret)
+
+    def live_secrets(self) -> tuple[str, ...]:
+        token = self.cache._token
+        return (token,) if token else ()
 
     def __repr__(self) -> str:
         return f"GlooOAuth(token_url={self.token_url!r}, client_id={self.client_id!r}, client_secret='**********')"
@@ -459,3 +522,37 @@ class MissingCredentialsAuth(SenderAuth):
     def flow(self, request: httpx.Request, deadline: Optional[float]) -> Flow:
         raise MissingCredentialsError(self.message, endpoint=self.endpoint)
         yield Send(request)  # pragma: no cover  (makes this a generator)
+
+
+class CallableKeyAuth(SenderAuth):
+    """A bearer key from the caller's ``api_key`` callable (sync or async), called once per request, so a
+    rotated key is used from the next request on (ChatOpenAI's semantics). What it returns is checked like a
+    static key (credentials.check_credential); it is never shown, and the last keys are scrubbed from errors."""
+
+    _KEEP = 2  # the current key and the one before it (a rotation may race a request in flight)
+
+    def __init__(self, provider: Callable[[], Any], endpoint: str) -> None:
+        self.provider = provider
+        self.endpoint = endpoint
+        self._recent: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"CallableKeyAuth(endpoint={self.endpoint!r})"
+
+    def accept(self, value: Any) -> str:
+        from .credentials import check_credential
+
+        key = check_credential(value, "the key returned by the api_key callable", header=True)
+        if key is None:
+            raise ConfigurationError("the api_key callable returned None; it must return the key (a str)")
+        if not self._recent or self._recent[0] != key:
+            self._recent = (key, *self._recent)[: self._KEEP]
+        return key
+
+    def live_secrets(self) -> tuple[str, ...]:
+        return self._recent
+
+    def flow(self, request: httpx.Request, deadline: Optional[float]) -> Flow:
+        key = self.accept((yield Resolve(self.provider)))
+        request.headers["Authorization"] = f"Bearer {key}"
+        yield Send(request)

@@ -54,6 +54,9 @@ _OPTIONS_DOC = """
         max_body_bytes: the largest non-streamed response body read (default 64 MiB, decoded; None: no cap);
             a larger one is a :class:`ResponseTooLargeError`.
         max_event_bytes: the largest single stream event (default 16 MiB; None: no cap).
+        proxy: a proxy URL (``http://user:pass@host:port``; ``socks5://`` with ``httpx[socks]``) for every request:
+            chat, streams, the Gloo token request, embeddings, the model list (core/proxy.py); wins over the
+            environment's proxy settings; not with ``http_client`` (set the proxy on that client).
         http_client: your own httpx client (proxies, mounts, hooks); it is then yours to close.
         transport: a transport to send to directly instead of ours (for tests: ``httpx.MockTransport``);
             ignored when ``http_client`` is given.
@@ -87,14 +90,18 @@ class Client(_BaseClient):
         http_client: Optional[httpx.Client] = None,
         transport: Optional[httpx.BaseTransport] = None,
         sleep: Optional[Callable[[float], None]] = None,
+        proxy: Optional[str] = None,
     ) -> None:
         settings = self._configure(
             endpoint, base_url=base_url, api_key=api_key, client_id=client_id, client_secret=client_secret,
             timeout=timeout, stream_idle_timeout=stream_idle_timeout, max_retries=max_retries,
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
             retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes, max_event_bytes=max_event_bytes,
+            proxy=proxy,
         )  # fmt: skip
-        self._sender = SyncSender(http_client=http_client, transport=transport, sleep=sleep, **settings)
+        self._sender = SyncSender(
+            http_client=http_client, transport=transport, sleep=sleep, proxy=self.proxy, **settings
+        )
 
     def create(
         self,
@@ -112,7 +119,8 @@ class Client(_BaseClient):
         return sender.run(self._create_once, request, on_retry=on_retry)
 
     def _create_once(self, request: httpx.Request) -> ChatCompletion:
-        return parse_completion(self._sender.send_once(request), self.endpoint.name, self._sender.max_body_bytes)
+        sender = self._sender
+        return parse_completion(sender.send_once(request), self.endpoint.name, sender.max_body_bytes, sender.secrets)
 
     def stream(
         self,
@@ -235,14 +243,18 @@ class AsyncClient(_BaseClient):
         http_client: Optional[httpx.AsyncClient] = None,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
+        proxy: Optional[str] = None,
     ) -> None:
         settings = self._configure(
             endpoint, base_url=base_url, api_key=api_key, client_id=client_id, client_secret=client_secret,
             timeout=timeout, stream_idle_timeout=stream_idle_timeout, max_retries=max_retries,
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
             retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes, max_event_bytes=max_event_bytes,
+            proxy=proxy,
         )  # fmt: skip
-        self._sender = AsyncSender(http_client=http_client, transport=transport, sleep=sleep, **settings)
+        self._sender = AsyncSender(
+            http_client=http_client, transport=transport, sleep=sleep, proxy=self.proxy, **settings
+        )
 
     async def create(
         self,
@@ -258,7 +270,9 @@ class AsyncClient(_BaseClient):
         return await sender.run(self._create_once, request, on_retry=on_retry)
 
     async def _create_once(self, request: httpx.Request) -> ChatCompletion:
-        return parse_completion(await self._sender.send_once(request), self.endpoint.name, self._sender.max_body_bytes)
+        sender = self._sender
+        response = await sender.send_once(request)
+        return parse_completion(response, self.endpoint.name, sender.max_body_bytes, sender.secrets)
 
     def stream(
         self,

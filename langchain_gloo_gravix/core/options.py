@@ -25,6 +25,7 @@ __all__ = [
     "split_unknown_options",
     "unknown_option_warning",
     "move_unknown_options",
+    "user_stacklevel",
 ]
 
 #: OpenAI-style request fields both frameworks' classes declare; sent only when set.
@@ -99,7 +100,7 @@ def move_unknown_options(values: Mapping[str, Any], declared: Iterable[str], des
     if not extra:
         return out
     target = dict(out.get(destination) or {})
-    level = _user_stacklevel()
+    level = user_stacklevel()
     for name, value in extra.items():
         del out[name]
         warnings.warn(unknown_option_warning(name, destination), UserWarning, stacklevel=level)
@@ -114,7 +115,7 @@ _FRAMEWORK_PACKAGES = frozenset(
 )
 
 
-def _user_stacklevel() -> int:
+def user_stacklevel() -> int:
     """The ``stacklevel`` that makes a warning point at the user's line."""
     frame = sys._getframe(1)  # the caller, whose warn() call is stacklevel 1
     level = 1

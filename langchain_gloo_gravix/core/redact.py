@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 from urllib.parse import quote
 
-__all__ = ["REDACTED", "secret_forms", "redact", "redact_error", "hide_validation_input"]
+__all__ = [
+    "REDACTED",
+    "secret_forms",
+    "redact",
+    "redact_error",
+    "redact_headers",
+    "is_credential_header",
+    "RedactedHeaders",
+    "hide_validation_input",
+]
 
 REDACTED = "***"
 # Shorter values are not scrubbed by value: replacing "a" everywhere would wreck
@@ -58,6 +67,49 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return _AUTH_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
 
 
+# Header names whose value is a credential whatever it looks like: the words of the name (split at "-"
+# and "_"). Rate-limit headers count "tokens" (plural), which is not one of these words.
+_CREDENTIAL_HEADER_WORDS = frozenset(
+    {"authorization", "auth", "cookie", "key", "apikey", "secret", "token", "password", "credential",
+     "credentials", "session", "signature", "jwt", "bearer"}
+)  # fmt: skip
+_HEADER_WORD = re.compile(r"[-_.]+")
+
+
+def is_credential_header(name: str) -> bool:
+    """Whether a header called ``name`` carries a credential (``Authorization``, ``Cookie``, ``X-Api-Key``...)."""
+    return not _CREDENTIAL_HEADER_WORDS.isdisjoint(_HEADER_WORD.split(name.lower()))
+
+
+def redact_headers(headers: Any, secrets: Iterable[str] = ()) -> dict[str, str]:
+    """Response headers as safe to pass on (callbacks, events, metadata): the value of a credential-named
+    header is replaced whole; any other value has our secrets (an echoed default header, the key) and any
+    long Bearer/Basic value scrubbed. ``headers``: a mapping or ``httpx.Headers``."""
+    forms = tuple(secrets)
+    return {name: REDACTED if is_credential_header(name) else redact(value, forms) for name, value in headers.items()}
+
+
+class RedactedHeaders:
+    """Response headers kept as received and redacted when read (only callers that ask for the headers pay
+    for it): what ``ChatCompletion.response_headers`` reads its items from. ``secrets`` is called at read
+    time (the client's secret forms and the credentials' live ones)."""
+
+    __slots__ = ("_headers", "_secrets")
+
+    def __init__(self, headers: Mapping[str, str], secrets: Callable[[], Iterable[str]]) -> None:
+        self._headers = headers
+        self._secrets = secrets
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        return iter(redact_headers(self._headers, self._secrets()).items())
+
+    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        value = self._headers.get(name)
+        if value is None:
+            return default
+        return REDACTED if is_credential_header(name) else redact(value, tuple(self._secrets()))
+
+
 def _redact_value(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
     if isinstance(value, str):
         return redact(value, secrets)
@@ -83,7 +135,10 @@ def redact_error(error: BaseException, secrets: Iterable[str] = ()) -> BaseExcep
             setattr(error, name, _redact_value(error.__dict__[name], forms))
     headers = error.__dict__.get("headers")
     if isinstance(headers, dict):
-        error.headers = {k: redact(v, forms) if isinstance(v, str) else v for k, v in headers.items()}  # type: ignore[attr-defined]
+        error.headers = {  # type: ignore[attr-defined]
+            k: (REDACTED if is_credential_header(k) else redact(v, forms)) if isinstance(v, str) else v
+            for k, v in headers.items()
+        }
     return error
 
 

@@ -55,11 +55,13 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator,
 
 import httpx
 
+from . import log_redaction
 from .accumulator import StreamAccumulator, stream_failure
-from .auth import GlooOAuth, Mint, Send, SenderAuth, Wait
+from .auth import GlooOAuth, Mint, Resolve, Send, SenderAuth, Wait
 from .bodies import DEFAULT_MAX_BODY_BYTES, aread_capped, read_capped, request_url
 from .errors import (
     APITimeoutError,
+    ConfigurationError,
     GlooGravixError,
     StreamTimeoutError,
     error_from_response,
@@ -227,6 +229,9 @@ class _SenderBase:
             stream_ext["read"] = stream_idle_timeout if read is None else min(read, stream_idle_timeout)
         self._stream_ext = stream_ext
         self.direct = False
+        # httpcore logs response headers at DEBUG: our secrets are scrubbed there too (log_redaction.py)
+        log_redaction.register_secrets(self)
+        log_redaction.install()
 
     # -- timeouts ---------------------------------------------------------------------------------------------
 
@@ -280,10 +285,15 @@ class _SenderBase:
         error = translate_exception(exc, endpoint=self.endpoint, base_url=self.base_url)
         return self.redacted(error) if isinstance(error, GlooGravixError) else error
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret to scrub now: the configured forms, and what the credentials obtained while running
+        (the current OAuth token, the last keys an ``api_key`` callable returned)."""
+        live = self.auth.live_secrets() if self.auth is not None else ()
+        return self.secret_forms + live if live else self.secret_forms
+
     def redacted(self, error: GlooGravixError) -> GlooGravixError:
         """``error`` with our credentials and the current OAuth token scrubbed from its text (in place)."""
-        token = getattr(getattr(self.auth, "cache", None), "_token", None)
-        redact_error(error, self.secret_forms + ((token,) if token else ()))
+        redact_error(error, self.secrets())
         return error
 
     def status_error(self, response: httpx.Response) -> GlooGravixError:
@@ -341,6 +351,12 @@ class _SenderBase:
         return response
 
 
+def _check_proxy_alone(proxy: Optional[str], http_client: Any, transport: Any) -> None:
+    if proxy is not None and (http_client is not None or transport is not None):
+        what = "http_client" if http_client is not None else "transport"
+        raise ConfigurationError(f"proxy cannot be combined with {what}: configure the proxy on that {what} instead")
+
+
 def _auth_of(sender: _SenderBase, authenticate: bool) -> Optional[SenderAuth]:
     return sender.auth if authenticate else None
 
@@ -354,19 +370,22 @@ class SyncSender(_SenderBase):
         http_client: Optional[httpx.Client] = None,
         transport: Optional[httpx.BaseTransport] = None,
         sleep: Optional[Callable[[float], None]] = None,
+        proxy: Optional[str] = None,
         **config: Any,
     ) -> None:
         super().__init__(**config)
+        _check_proxy_alone(proxy, http_client, transport)
         self._sleep = sleep  # None: the module's _sleep, looked up when sleeping (tests may swap it)
         self.owns_http = http_client is None
         self._transport: Optional[httpx.BaseTransport] = None
         self.http: Optional[httpx.Client] = http_client
         if http_client is None:
-            if transport is None and proxies_configured():
+            if transport is None and proxy is None and proxies_configured():
                 # httpx applies env proxies only to the transports it builds itself.
                 self.http = httpx.Client(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
-                self._transport = transport or httpx.HTTPTransport(limits=LIMITS, verify=ssl_context())
+                # an explicit proxy wins over the environment's (as httpx's own proxy= does)
+                self._transport = transport or httpx.HTTPTransport(limits=LIMITS, verify=ssl_context(), proxy=proxy)
                 self.direct = True
 
     def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
@@ -424,6 +443,8 @@ class SyncSender(_SenderBase):
                 elif type(step) is Wait:
                     step.block()
                     step = next(flow)
+                elif type(step) is Resolve:
+                    step = flow.send(step.call())
                 else:
                     assert type(step) is Send
                     response = self._exchange(step.request, stream=stream, deadline=deadline)
@@ -501,21 +522,23 @@ class AsyncSender(_SenderBase):
         http_client: Optional[httpx.AsyncClient] = None,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
+        proxy: Optional[str] = None,
         **config: Any,
     ) -> None:
         super().__init__(**config)
+        _check_proxy_alone(proxy, http_client, transport)
         self._sleep = sleep  # None: the module's _async_sleep, looked up when sleeping
         self.owns_http = http_client is None
         self._transport: Optional[httpx.AsyncBaseTransport] = None
         self.http: Optional[httpx.AsyncClient] = http_client
         if http_client is None:
-            if transport is None and proxies_configured():
+            if transport is None and proxy is None and proxies_configured():
                 self.http = httpx.AsyncClient(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
                 if transport is None:
                     from .transport import SplitPoolTransport
 
-                    transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context())
+                    transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context(), proxy=proxy)
                 self._transport = transport
                 self.direct = True
 
@@ -571,6 +594,8 @@ class AsyncSender(_SenderBase):
                 elif type(step) is Wait:
                     await step.wait()
                     step = next(flow)
+                elif type(step) is Resolve:
+                    step = flow.send(await step.acall())
                 else:
                     assert type(step) is Send
                     response = await self._exchange(step.request, stream=stream, deadline=deadline)

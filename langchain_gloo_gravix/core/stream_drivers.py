@@ -18,6 +18,7 @@ import httpx
 from .accumulator import StreamAccumulator
 from .bodies import aread_capped, not_an_event_stream, read_capped
 from .errors import BadRequestError, GlooGravixError
+from .redact import redact_headers
 from .sender import Recover, RetryHook
 from .stream_state import StreamState, whole_answer
 from .wire import ChatCompletion, StreamDelta
@@ -45,6 +46,8 @@ class _SenderCommon(Protocol):
     ) -> GlooGravixError: ...
 
     def redacted(self, error: GlooGravixError) -> GlooGravixError: ...
+
+    def secrets(self) -> tuple[str, ...]: ...
 
 
 class StreamSender(_SenderCommon, Protocol):
@@ -112,8 +115,10 @@ class _StreamBase:
 
     @property
     def response_headers(self) -> Optional[dict[str, str]]:
-        """The HTTP response headers, once the stream is open (None before)."""
-        return dict(self.response.headers.items()) if self.response is not None else None
+        """The HTTP response headers, once the stream is open (None before); credential values redacted."""
+        if self.response is None:
+            return None
+        return redact_headers(self.response.headers, self._sender.secrets())
 
     def _request(self) -> httpx.Request:
         return self._sender.build("POST", self._url, self._headers, self._body)  # type: ignore[no-any-return]
