@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping, Optional
 
-__all__ = ["Row", "Incumbent", "INCUMBENTS", "apply_incumbent_names", "porting_markdown"]
+__all__ = ["Row", "MethodRow", "Incumbent", "INCUMBENTS", "METHODS", "apply_incumbent_names", "porting_markdown"]
 
 Kind = Literal["same", "alias", "body", "fixed", "refused"]
 
@@ -197,9 +197,8 @@ _CHAT_OPENAI = Incumbent(
         _refused("truncation", _RESPONSES),
         _refused("use_previous_response_id", _RESPONSES),
         _refused("use_responses_api", _RESPONSES),
-        _body("prompt_cache_key"),
-        _body("safety_identifier"),
-        # ours, with no ChatOpenAI counterpart, are in the classes' own docs
+        # an OpenAI request field (not a ChatOpenAI field) whose name the credential rule would catch
+        _body("prompt_cache_key", "an OpenAI request field: sent as is (via model_kwargs, with a warning)"),
     ),
 )
 
@@ -214,7 +213,6 @@ _OPENAI_EMBEDDINGS = Incumbent(
         _refused("client", _SDK_CLIENT.format(async_="http_async_client=")),
         _refused("async_client", _SDK_CLIENT.format(async_="http_async_client=")),
         _same("model", "also model_name="),
-        _same("model_name", "the alias of model", target="model"),
         _body("dimensions", "sent as the request's dimensions field (via model_kwargs, with a warning)"),
         _refused("deployment", _AZURE),
         _refused("openai_api_version", _AZURE),
@@ -343,6 +341,62 @@ _OPENAI_EMBEDDING = Incumbent(
     ),
 )
 
+@dataclass(frozen=True)
+class MethodRow:
+    """A method (or call-time argument) a user of the incumbent calls, and what it does here."""
+
+    incumbent: str
+    method: str
+    kind: Literal["same", "differs"]
+    note: str
+    #: the section of the porting guide it belongs to
+    topic: str = "Calls"
+
+
+#: Checked by the tests (each method exists on every class of ours that replaces ``incumbent``). Topics with
+#: work in progress (streaming structured output, images, embeddings chunk_size/dimensions, profiles,
+#: init_chat_model) have their rows here so the guide has one place for them.
+METHODS: tuple[MethodRow, ...] = (
+    MethodRow("ChatOpenAI", "invoke", "same", "also ainvoke, batch, abatch (LangChain's Runnable)"),
+    MethodRow("ChatOpenAI", "stream", "same", "also astream; usage on by default (stream_usage=True)"),
+    MethodRow("ChatOpenAI", "bind_tools", "same", "tool_choice: auto/none/required/any/True/name/dict; strict="),
+    MethodRow(
+        "ChatOpenAI",
+        "with_structured_output",
+        "differs",
+        "default method is function_calling (ChatOpenAI's is json_schema); json_schema and json_mode available",
+        topic="Structured output",
+    ),
+    MethodRow(
+        "ChatOpenAI",
+        "get_num_tokens_from_messages",
+        "differs",
+        "exact with custom_get_token_ids or tiktoken's encoding on disk, otherwise an estimate",
+    ),
+    MethodRow("ChatOpenAI", "close", "differs", "closes the sync pool (aclose for the async one); ChatOpenAI has none"),
+    MethodRow("ChatOpenAI", "profile", "same", "from this package's model catalog", topic="Profiles"),
+    MethodRow("OpenAIEmbeddings", "embed_documents", "same", "also aembed_documents", topic="Embeddings"),
+    MethodRow("OpenAIEmbeddings", "embed_query", "same", "also aembed_query", topic="Embeddings"),
+    MethodRow("OpenAILike", "chat", "same", "also achat, stream_chat, astream_chat (always chat completions)"),
+    MethodRow("OpenAILike", "complete", "same", "derived from chat (never /completions)"),
+    MethodRow("OpenAILike", "chat_with_tools", "same", "also the async and streaming forms; tool_required="),
+    MethodRow(
+        "OpenAILike",
+        "structured_predict",
+        "same",
+        "forced tool call, or response_format with structured_output_method='json_schema'",
+        topic="Structured output",
+    ),
+    MethodRow("OpenAILike", "as_structured_llm", "same", "LlamaIndex's StructuredLLM", topic="Structured output"),
+    MethodRow(
+        "OpenAIEmbedding",
+        "get_text_embedding_batch",
+        "same",
+        "also aget_text_embedding_batch; max_concurrency bounds async batches",
+        topic="Embeddings",
+    ),
+)
+
 INCUMBENTS: Mapping[str, Incumbent] = {
     i.name: i for i in (_CHAT_OPENAI, _OPENAI_EMBEDDINGS, _OPENAI_LIKE, _OPENAI_EMBEDDING)
 }
@@ -441,8 +495,35 @@ def porting_markdown() -> str:
         for row in incumbent.rows:
             parts.append(f"| `{row.name}` | {_KIND_TEXT[row.kind]} | {_cell(_what(row))} |")
         parts.append("")
+    parts.append("### Methods\n")
+    parts.append("| Topic | Class | Method | Here | Notes |")
+    parts.append("|---|---|---|---|---|")
+    for row in sorted(METHODS, key=lambda r: r.topic):
+        parts.append(f"| {row.topic} | `{row.incumbent}` | `{row.method}` | {row.kind} | {_cell(row.note)} |")
+    parts.append("")
     return "\n".join(parts)
 
 
-if __name__ == "__main__":  # pragma: no cover - python -m langchain_gloo_gravix.core.incumbent_names
-    print(porting_markdown())
+BEGIN = "<!-- BEGIN GENERATED from core/incumbent_names.py: do not edit by hand -->"
+END = "<!-- END GENERATED -->"
+
+
+def with_generated_section(document: str) -> str:
+    """``document`` (the porting guide) with its generated section replaced by :func:`porting_markdown`."""
+    head, sep, rest = document.partition(BEGIN)
+    if not sep or END not in rest:
+        raise ValueError(f"the document has no {BEGIN!r} ... {END!r} section")
+    tail = rest.partition(END)[2]
+    return f"{head}{BEGIN}\n\n{porting_markdown()}\n{END}{tail}"
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m langchain_gloo_gravix.core.incumbent_names [--write FILE]
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--write":
+        with open(sys.argv[2], encoding="utf-8") as f:
+            text = with_generated_section(f.read())
+        with open(sys.argv[2], "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        print(porting_markdown())
