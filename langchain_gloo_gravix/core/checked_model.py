@@ -82,9 +82,9 @@ class CheckedSettings(BaseModel):
     def _check_stream_idle_timeout(cls, value: Any) -> Optional[float]:
         return check_stream_idle_timeout(value)
 
-    @field_validator("proxy", check_fields=False)
+    @field_validator("proxy", mode="before", check_fields=False)
     @classmethod
-    def _check_proxy(cls, value: Optional[str]) -> Optional[str]:
+    def _check_proxy(cls, value: Any) -> Optional[str]:
         return check_proxy(value)
 
     @field_validator("default_headers", check_fields=False)

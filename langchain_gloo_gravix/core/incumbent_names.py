@@ -341,6 +341,7 @@ _OPENAI_EMBEDDING = Incumbent(
     ),
 )
 
+
 @dataclass(frozen=True)
 class MethodRow:
     """A method (or call-time argument) a user of the incumbent calls, and what it does here."""
@@ -417,6 +418,7 @@ def apply_incumbent_names(
     ``verbose``). The keys of the extra-fields dict (``extra_field``) pass the credential rule too.
     """
     from .credentials import looks_like_credential
+    from .options import closest_option
 
     table = INCUMBENTS.get(incumbent) if incumbent else None
     names = set(declared)
@@ -436,7 +438,8 @@ def apply_incumbent_names(
             continue
         row = table.row(name) if table is not None else None
         if row is None:
-            if looks_like_credential(name):
+            # a misspelt option ("max_token") gets the caller's "did you mean" error instead
+            if looks_like_credential(name) and closest_option(name, sorted(names)) is None:
                 raise ValueError(
                     f"unknown argument {name!r} looks like a credential, so it is neither sent nor kept (its value "
                     f"is not shown): pass the key as api_key= (a str, SecretStr or a callable), or a gateway's "
@@ -498,8 +501,10 @@ def porting_markdown() -> str:
     parts.append("### Methods\n")
     parts.append("| Topic | Class | Method | Here | Notes |")
     parts.append("|---|---|---|---|---|")
-    for row in sorted(METHODS, key=lambda r: r.topic):
-        parts.append(f"| {row.topic} | `{row.incumbent}` | `{row.method}` | {row.kind} | {_cell(row.note)} |")
+    for method in sorted(METHODS, key=lambda m: m.topic):
+        parts.append(
+            f"| {method.topic} | `{method.incumbent}` | `{method.method}` | {method.kind} | {_cell(method.note)} |"
+        )
     parts.append("")
     return "\n".join(parts)
 

@@ -26,6 +26,7 @@ __all__ = [
     "unknown_option_warning",
     "move_unknown_options",
     "user_stacklevel",
+    "closest_option",
 ]
 
 #: OpenAI-style request fields both frameworks' classes declare; sent only when set.
@@ -68,13 +69,13 @@ def split_unknown_options(given: Mapping[str, Any], declared: Iterable[str]) -> 
     names = sorted(set(declared))
     unknown = {k: v for k, v in given.items() if k not in names}
     for name in unknown:
-        close = _closest(name, names)
+        close = closest_option(name, names)
         if close is not None:
             raise ValueError(f"unknown option {name!r}: did you mean {close!r}?")
     return unknown
 
 
-def _closest(name: str, names: list[str]) -> str | None:
+def closest_option(name: str, names: list[str]) -> str | None:
     lowered = name.lower()
     for candidate in names:
         # a different case, or swapped letters ("modle"), which short names score low on
