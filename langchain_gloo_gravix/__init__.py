@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["ChatGloo", "ChatGravixLayer", "GravixLayerEmbeddings", "__version__"]
+__all__ = ["ChatGloo", "ChatGravixLayer", "GravixLayerEmbeddings", "init_chat_model", "__version__"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
     from .chat_models import ChatGloo, ChatGravixLayer
     from .embeddings import GravixLayerEmbeddings
+    from .factory import init_chat_model
 
 
 def __getattr__(name: str) -> Any:
@@ -25,4 +26,8 @@ def __getattr__(name: str) -> Any:
         from .embeddings import GravixLayerEmbeddings
 
         return GravixLayerEmbeddings
+    if name == "init_chat_model":
+        from .factory import init_chat_model
+
+        return init_chat_model
     raise AttributeError(f"module 'langchain_gloo_gravix' has no attribute {name!r}")

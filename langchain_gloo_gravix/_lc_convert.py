@@ -140,8 +140,8 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
     """Token counts, with the details LangChain has keys for.
 
     Cache reads come from OpenAI's ``prompt_tokens_details.cached_tokens`` or,
-    failing that, the ``cache_tokens`` Gloo's changelog announces (provider-apis
-    3.2) or Anthropic-style ``cache_read_input_tokens``; cache writes likewise.
+    failing that, the ``cache_tokens`` Gloo's changelog announces
+    (docs/providers.md#v2-response) or Anthropic-style ``cache_read_input_tokens``; cache writes likewise.
     Everything else the server sent (e.g. Gloo's ``cache_hit_rate``) is in
     ``response_metadata["token_usage"]``.
     """
@@ -214,7 +214,7 @@ def response_metadata(
     if found is not None:
         meta["routing"] = found.as_dict()
     grounding = completion.grounding
-    if grounding is not None:  # Gloo grounded completions (provider-apis 3.5)
+    if grounding is not None:  # Gloo grounded completions (docs/providers.md#grounded)
         meta["grounding"] = grounding.as_dict()
     if headers is not None:
         meta["headers"] = headers

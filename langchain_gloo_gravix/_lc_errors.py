@@ -4,16 +4,22 @@ Each class inherits the core error *and* the matching ``langchain_core.exception
 class, so ``except RateLimitError`` (ours) and LangChain's retry and
 summarisation middleware (``ModelRateLimitError``, ``ContextOverflowError``,
 ``ModelError.is_retryable``) both recognise it.
+
+The LangChain classes translate at one boundary: ``with mapped_errors:`` around each call of the
+core (sync, async, streamed), as httpx's ``map_httpcore_exceptions`` does for its transport.
 """
 
 from __future__ import annotations
+
+from types import TracebackType
+from typing import Optional
 
 from langchain_core import exceptions as lc
 
 from .core import errors as core
 from .core.errors import EmbeddingInputTooLargeError
 
-__all__ = ["to_langchain_error"]
+__all__ = ["to_langchain_error", "mapped_errors"]
 
 
 class GlooGravixAuthenticationError(core.AuthenticationError, lc.ModelAuthenticationError):
@@ -129,3 +135,32 @@ def to_langchain_error(error: BaseException) -> BaseException:
             twin.is_retryable = bool(error.retryable)  # type: ignore[attr-defined]  # the langchain_core attribute
             return twin
     return error
+
+
+class _MappedErrors:
+    """``with mapped_errors:`` re-raises a core error as its LangChain-aware twin (``raise ... from``).
+
+    A class, not ``@contextmanager``: it is stateless and reused, so no generator is made per call on
+    the hot path. It works around the body of a generator too (a stream's errors are mapped when they
+    are raised, chunk by chunk); ``GeneratorExit`` and other exceptions pass through untouched.
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        if exc is not None and isinstance(exc, core.GlooGravixError):
+            twin = to_langchain_error(exc)
+            if twin is not exc:
+                raise twin from exc
+
+
+#: the one error boundary of the LangChain classes (see :class:`_MappedErrors`).
+mapped_errors = _MappedErrors()

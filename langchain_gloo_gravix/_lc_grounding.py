@@ -1,6 +1,6 @@
 """Gloo grounded citations as LangChain ``Citation`` annotations (``output_version="v1"``).
 
-The citation shape of Gloo's grounded route is unpublished (provider-apis 3.5),
+The citation shape of Gloo's grounded route is unpublished (docs/providers.md#grounded),
 so ``response_metadata["grounding"]["citations"]`` always holds them verbatim;
 this module only *adds* standard annotations on the text block, for the entries
 that are objects with at least a url, a title or a cited text, using only the

@@ -32,7 +32,7 @@ def profile_from_spec(spec: ModelSpec) -> ModelProfile:
         ModelProfile,
         CatalogProfile(
             ModelProfile(
-                max_input_tokens=spec.context_window,
+                max_input_tokens=spec.max_input_tokens,
                 max_output_tokens=spec.max_output_tokens,
                 text_inputs=True,
                 text_outputs=True,

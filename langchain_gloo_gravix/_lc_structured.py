@@ -12,12 +12,21 @@ tests) see the schema. A refusal (Gloo's ``message.refusal`` with
 ``finish_reason: "content_filter"``) raises :class:`StructuredOutputRefusalError`
 with the refusal text before any parser runs, for every method; with
 ``include_raw=True`` it is reported as the ``parsing_error``.
+
+Streaming streams: ``.stream()`` / ``.astream()`` yield partial objects as the answer
+arrives, as ChatOpenAI's parsers do. The refusal check is a pass-through generator
+(a plain ``RunnableLambda`` would collect the whole stream before the parser saw any
+of it). With ``include_raw=True`` the stream is ``{"raw": chunk}`` pieces as they
+arrive, ``{"parsed": partial}`` whenever the partial object changes, and a last
+``{"parsed": ..., "parsing_error": ...}``; the pieces are :class:`RawStreamPiece`s,
+whose ``+`` adds ``raw`` and lets a later ``parsed`` replace an earlier one, so a
+stream added up (as LangChain does for ``invoke`` and for non-streaming steps after
+this one) is exactly what ``invoke`` returns.
 """
 
 from __future__ import annotations
 
-from operator import itemgetter
-from typing import Any, Optional, Union
+from typing import Any, AsyncIterator, Iterator, Optional, Union
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import BaseMessage
@@ -27,13 +36,15 @@ from langchain_core.output_parsers import (
     PydanticOutputParser,
     PydanticToolsParser,
 )
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.outputs import ChatGeneration
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableMap
+from langchain_core.runnables.utils import AddableDict
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
 from .core.refusal import RefusalError, refusal_reason
 
-__all__ = ["structured_output_runnable", "StructuredOutputRefusalError"]
+__all__ = ["structured_output_runnable", "StructuredOutputRefusalError", "RawStreamPiece"]
 
 _METHODS = ("function_calling", "json_mode", "json_schema")
 
@@ -48,18 +59,128 @@ class StructuredOutputRefusalError(RefusalError, OutputParserException):
         self.send_to_llm = False
 
 
-def _reject_refusal(message: BaseMessage) -> BaseMessage:
-    """Pass ``message`` on, or raise when it is a refusal."""
-    metadata = getattr(message, "response_metadata", None) or {}
-    reason = refusal_reason(message.additional_kwargs.get("refusal"), metadata.get("finish_reason"))
-    if reason is not None:
-        raise StructuredOutputRefusalError(
-            f"the model refused to produce structured output: {reason}", refusal=reason, llm_output=message.text
-        )
-    return message
+class _RefusalGate:
+    """Watches one answer, whole or in chunks, for Gloo's typed refusal.
+
+    The refusal text may arrive over several chunks and ``finish_reason`` only on the last
+    one, so the verdict is taken at the end (:meth:`check`); from the first sign of a
+    refusal on, nothing more is passed to a parser (which could only fail on it).
+    """
+
+    __slots__ = ("refusal", "finish_reason", "text")
+
+    def __init__(self) -> None:
+        self.refusal: list[str] = []
+        self.finish_reason: Optional[str] = None
+        self.text: list[str] = []
+
+    def passes(self, message: BaseMessage) -> bool:
+        """Record ``message``; False once the answer is known to be a refusal."""
+        refusal = message.additional_kwargs.get("refusal")
+        if refusal:
+            self.refusal.append(str(refusal))
+        finish = (getattr(message, "response_metadata", None) or {}).get("finish_reason")
+        if finish:
+            self.finish_reason = finish
+        self.text.append(message.text)
+        return not self.refusal and self.finish_reason != "content_filter"
+
+    def check(self) -> None:
+        reason = refusal_reason("".join(self.refusal) or None, self.finish_reason)
+        if reason is not None:
+            raise StructuredOutputRefusalError(
+                f"the model refused to produce structured output: {reason}",
+                refusal=reason,
+                llm_output="".join(self.text),
+            )
 
 
-_REFUSAL_CHECK = RunnableLambda(_reject_refusal, name="reject_refusal")
+def _gate(messages: Iterator[BaseMessage]) -> Iterator[BaseMessage]:
+    gate = _RefusalGate()
+    for message in messages:
+        if gate.passes(message):
+            yield message
+    gate.check()
+
+
+async def _agate(messages: AsyncIterator[BaseMessage]) -> AsyncIterator[BaseMessage]:
+    gate = _RefusalGate()
+    async for message in messages:
+        if gate.passes(message):
+            yield message
+    gate.check()
+
+
+_REFUSAL_CHECK = RunnableGenerator(_gate, _agate, name="reject_refusal")
+
+
+class RawStreamPiece(AddableDict):
+    """One piece of an ``include_raw=True`` stream (see the module docstring): ``raw``
+    pieces add up, a later ``parsed`` / ``parsing_error`` replaces an earlier one."""
+
+    def __add__(self, other: AddableDict) -> RawStreamPiece:  # type: ignore[override]
+        merged = RawStreamPiece(self)
+        for key, value in other.items():
+            if key == "raw" and merged.get("raw") is not None and value is not None:
+                merged["raw"] = merged["raw"] + value
+            else:
+                merged[key] = value
+        return merged
+
+
+class _RawAndParsed:
+    """The decisions of an ``include_raw=True`` stream, once for both drivers."""
+
+    __slots__ = ("parser", "gate", "answer", "last")
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
+        self.gate = _RefusalGate()
+        self.answer: Optional[BaseMessage] = None
+        self.last: Any = None
+
+    def feed(self, piece: dict) -> Iterator[RawStreamPiece]:
+        raw = piece.get("raw")
+        if raw is None:
+            return
+        yield RawStreamPiece(raw=raw)
+        self.answer = raw if self.answer is None else self.answer + raw  # type: ignore[operator]
+        if not self.gate.passes(raw):
+            return
+        try:
+            partial = self.parser.parse_result([ChatGeneration(message=self.answer)], partial=True)
+        except Exception:  # noqa: BLE001 -- a partial answer that does not parse yet is no answer yet
+            return
+        if partial is not None and partial != self.last:
+            self.last = partial
+            yield RawStreamPiece(parsed=partial)
+
+    def finish(self) -> RawStreamPiece:
+        try:
+            if self.answer is None:
+                raise OutputParserException("the model returned no message to parse")
+            self.gate.check()
+            parsed = self.parser.parse_result([ChatGeneration(message=self.answer)])
+        except Exception as exc:  # noqa: BLE001 -- include_raw reports every parse failure as data
+            return RawStreamPiece(parsed=None, parsing_error=exc)
+        return RawStreamPiece(parsed=parsed, parsing_error=None)
+
+
+def _include_raw(parser: Any) -> Runnable:
+    def stream(pieces: Iterator[dict]) -> Iterator[RawStreamPiece]:
+        state = _RawAndParsed(parser)
+        for piece in pieces:
+            yield from state.feed(piece)
+        yield state.finish()
+
+    async def astream(pieces: AsyncIterator[dict]) -> AsyncIterator[RawStreamPiece]:
+        state = _RawAndParsed(parser)
+        async for piece in pieces:
+            for out in state.feed(piece):
+                yield out
+        yield state.finish()
+
+    return RunnableGenerator(stream, astream, name="parse_structured_output")
 
 
 def _is_pydantic(schema: Any) -> bool:
@@ -107,9 +228,6 @@ def structured_output_runnable(
         }
         llm = model.bind(response_format=response_format, ls_structured_output_format=trace)
         parser = PydanticOutputParser(pydantic_object=schema) if pydantic else JsonOutputParser()
-    parser = _REFUSAL_CHECK | parser
     if not include_raw:
-        return llm | parser
-    parse = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
-    on_error = RunnablePassthrough.assign(parsed=lambda _: None)
-    return RunnableMap(raw=llm) | parse.with_fallbacks([on_error], exception_key="parsing_error")
+        return llm | _REFUSAL_CHECK | parser
+    return RunnableMap(raw=llm) | _include_raw(parser)

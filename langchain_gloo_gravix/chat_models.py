@@ -28,11 +28,10 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr, model_validator
 
-from . import core
 from ._lc_convert import StreamMetadata, completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
-from ._lc_errors import to_langchain_error
+from ._lc_errors import mapped_errors
 from ._lc_grounding import with_citation_annotations
 from ._lc_profile import CatalogProfile, model_profile
 from ._lc_retry import arelayed, relay_config, relayed, retry_hook
@@ -44,18 +43,15 @@ from .core import (
     GLOO_V2_GROUNDED,
     GRAVIX,
     Endpoint,
-    GlooGravixError,
     check_grounded_options,
-    merge_params,
-    normalize_params,
-    normalize_tool_choice,
     resolve_base_url,
 )
 from .core.checked_model import CheckedSettings
-from .core.client_cache import ClientCache
+from .core.client_cache import ClientOwner, ClientSpec, headers_key
 from .core.credentials import Credentials, resolve_credentials
 from .core.endpoints import env_default_model
-from .core.options import OPENAI_REQUEST_FIELDS
+from .core.options import OpenAIRequestOptions
+from .core.request import check_response_format, default_routing, merge_params, normalize_params, normalize_tool_choice
 
 if TYPE_CHECKING:
     from .core.wire import StreamDelta
@@ -64,11 +60,6 @@ __all__ = ["ChatGloo", "ChatGravixLayer"]
 
 # kwargs LangChain (or users) pass per call that are not request-body fields.
 _CALL_OPTIONS = ("stream_usage", "extra_headers", "include_response_headers")
-# Declared OpenAI-style request fields sent only when set (see the fields' block below); _default_params
-# names the first five itself.
-_OPTIONAL_REQUEST_FIELDS = tuple(
-    name for name in OPENAI_REQUEST_FIELDS if name not in ("temperature", "max_tokens", "top_p", "stop", "seed")
-)
 
 
 def _has_payload(delta: StreamDelta) -> bool:
@@ -80,11 +71,11 @@ def _choice_index(delta: StreamDelta) -> int:
     return getattr(delta, "index", 0) or 0
 
 
-class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
+class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, TokenCounting, BaseChatModel):
     """Shared behaviour of both chat models; subclasses name their endpoint.
 
     Drop-in for ``ChatOpenAI`` users: the OpenAI-style request options are declared
-    fields, sent only when set; any other constructor argument goes to
+    fields (``core.options.OpenAIRequestOptions``, shared with LlamaIndex), sent only when set; any other constructor argument goes to
     ``model_kwargs`` (and the body) with a warning, while one that looks like a
     misspelt option (``temprature``) raises and names the option. Every retry of
     the core reaches the callbacks (and tracing) as ``on_retry``, streamed or not.
@@ -104,19 +95,11 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         defer_build=True,
         hide_input_in_errors=True,
     )
+    # ChatOpenAI's argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "ChatOpenAI"
 
     model_name: Optional[str] = Field(default=None, alias="model")
     """Model id. On Gloo v2 giving it selects that model (routing mechanism "model")."""
-    temperature: Optional[float] = None
-    """Sampling temperature; Gloo v1 accepts 0-1, Gloo v2 and Gravix 0-2. Server default when None."""
-    max_tokens: Optional[int] = None
-    """Answer token limit. Leave None, or at least 2048, for reasoning models on Gloo (they answer 503 otherwise)."""
-    stop: Optional[Union[str, list[str]]] = Field(default=None, alias="stop_sequences")
-    """Stop sequences (also accepted as ``stop_sequences``)."""
-    top_p: Optional[float] = None
-    """Nucleus sampling."""
-    seed: Optional[int] = None
-    """Sampling seed, where the model honours it."""
     base_url: Optional[str] = None
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
     api_key: Optional[Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]] = None
@@ -148,37 +131,8 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
     http_async_client: Any = Field(default=None, exclude=True)
     """An ``httpx.AsyncClient`` to use for async calls (yours to close)."""
 
-    # -- OpenAI-style request options: declared so that none is silently dropped;
-    # each is sent only when set. Gloo documents few of them and ignores body fields
-    # it does not know (provider-apis 3.1), so the server may not honour them all.
-    max_completion_tokens: Optional[int] = None
-    """OpenAI's newer name for ``max_tokens`` (reasoning models count their reasoning in it)."""
-    n: Optional[int] = None
-    """Number of answers; each is a generation of ``generate()`` (``invoke`` returns the
-    first). Must be 1 with ``streaming=True``; a per-call stream yields choice 0."""
-    frequency_penalty: Optional[float] = None
-    """-2..2: penalise tokens by how often they appeared."""
-    presence_penalty: Optional[float] = None
-    """-2..2: penalise tokens that appeared at all."""
-    logprobs: Optional[bool] = None
-    """Ask for token log probabilities (in ``response_metadata["logprobs"]``)."""
-    top_logprobs: Optional[int] = None
-    """0..20 alternatives per token (with ``logprobs=True``)."""
-    parallel_tool_calls: Optional[bool] = None
-    """Sent only with tools (``bind_tools(parallel_tool_calls=...)`` overrides it)."""
-    user: Optional[str] = None
-    """An end-user id, for the provider's abuse monitoring."""
-    service_tier: Optional[str] = None
-    """Service tier, where the provider has them (the answer's is in ``response_metadata``)."""
-    reasoning_effort: Optional[str] = None
-    """Reasoning effort for reasoning models (e.g. "low", "medium", "high")."""
     include_response_headers: bool = False
     """Put the HTTP response headers (request id, rate limits) in ``response_metadata["headers"]``."""
-
-    # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
-    _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
-    # ChatOpenAI's argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
-    incumbent: ClassVar[Optional[str]] = "ChatOpenAI"
 
     # -- configuration ----------------------------------------------------------------
 
@@ -198,19 +152,11 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
 
     @property
     def _default_params(self) -> dict[str, Any]:
-        params = {
-            **self._routing_defaults(),
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "stop": self.stop,
-            "top_p": self.top_p,
-            "seed": self.seed,
-            **{name: getattr(self, name) for name in _OPTIONAL_REQUEST_FIELDS},
-            **self.model_kwargs,
-        }
+        params = {**self._routing_defaults(), **self._request_options(), **self.model_kwargs}
         if self.extra_body:
             params["extra_body"] = dict(self.extra_body)
-        return {k: v for k, v in params.items() if v is not None}
+        # the core's v2 default (auto routing), implied here and never written to a field
+        return default_routing(self._endpoint, {k: v for k, v in params.items() if v is not None})
 
     def _fill_from_environment(self) -> None:
         """Credentials and base URL as the core resolves them (core/credentials.py: arguments
@@ -233,56 +179,23 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         if creds.kind == "static" and self.api_key is None:
             self.api_key = SecretStr(creds.api_key or "")
 
-    def _client_kwargs(self) -> dict[str, Any]:
-        return {
-            "base_url": self.base_url,
-            "api_key": self.api_key,
-            "client_id": getattr(self, "client_id", None),
-            "client_secret": getattr(self, "client_secret", None),
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "stream_idle_timeout": self.stream_idle_timeout,
-            "default_headers": self.default_headers,
-            "proxy": self.proxy,
-        }
-
-    def _client_key(self, http_client: Any) -> tuple[Any, ...]:
-        # What the client is built from, compared by value on every call, so that a changed setting
-        # (model.base_url = ...) gets a fresh client. Read from __dict__: a getattr() of a field this class
-        # lacks (client_id on Gravix) goes through pydantic's __getattr__ and costs microseconds per call.
+    def _client_spec(self, *, sync: bool) -> ClientSpec:
+        # Read from __dict__: a getattr() of a field this class lacks (client_id on Gravix) goes
+        # through pydantic's __getattr__ and costs microseconds per call.
         fields = self.__dict__
-        return (
-            fields["base_url"], fields["api_key"], fields.get("client_id"), fields.get("client_secret"),
-            fields["timeout"], fields["max_retries"], fields["stream_idle_timeout"], fields["default_headers"],
-            fields["proxy"], http_client, self._endpoint,
-        )  # fmt: skip
-
-    @property
-    def _cache(self) -> ClientCache:
-        # direct, for the same reason: pydantic's private-attribute lookup is slow on the hot path
-        return self.__pydantic_private__["_clients"]  # type: ignore[index,no-any-return]
-
-    def _get_client(self) -> "core.Client":
-        return self._cache.sync(
-            self._client_key(self.http_client),
-            lambda: core.Client(self._endpoint, http_client=self.http_client, **self._client_kwargs()),
+        return ClientSpec(
+            self._endpoint,
+            base_url=fields["base_url"],
+            api_key=fields["api_key"],
+            client_id=fields.get("client_id"),
+            client_secret=fields.get("client_secret"),
+            timeout=fields["timeout"],
+            max_retries=fields["max_retries"],
+            stream_idle_timeout=fields["stream_idle_timeout"],
+            default_headers=headers_key(fields["default_headers"]),
+            http_client=fields["http_client"] if sync else fields["http_async_client"],
+            proxy=fields["proxy"],
         )
-
-    def _get_async_client(self) -> "core.AsyncClient":
-        # An httpx.AsyncClient belongs to the event loop it first ran on: one client per
-        # loop, and the client of a loop that has closed is closed and dropped.
-        return self._cache.async_(
-            self._client_key(self.http_async_client),
-            lambda: core.AsyncClient(self._endpoint, http_client=self.http_async_client, **self._client_kwargs()),
-        )
-
-    def close(self) -> None:
-        """Close the sync connection pool (async pools close with ``aclose``)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the running event loop's async client (a later call opens a new one)."""
-        await self._clients.aclose()
 
     # -- LangChain plumbing -------------------------------------------------------------
 
@@ -317,7 +230,8 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         return params
 
     def _ls_model_name(self) -> str:
-        return self.model_name or self._endpoint.default_model or self._endpoint.name
+        # the core's one display name (auto-routed Gloo v2: "gloo-auto-routing")
+        return self._endpoint.display_model(self._routing_defaults())
 
     @model_validator(mode="before")
     @classmethod
@@ -353,9 +267,8 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         if stop is not None:
             call["stop"] = stop
         params = merge_params(self._default_params, call)
-        if not params.get("tools") and not self._endpoint.grounding:
-            # OpenAI-style servers reject it without tools; the grounded route documents it (provider-apis 3.5)
-            params.pop("parallel_tool_calls", None)
+        # the model name reported when the answer does not name the model that served it
+        options["requested_model"] = self._endpoint.display_model(params)
         return to_wire_messages(messages), params, options
 
     def _include_usage(self, options: dict[str, Any]) -> bool:
@@ -373,7 +286,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
             message = completion_to_message(
                 completion,
                 provider=self._endpoint.provider,
-                fallback_model=self._ls_model_name(),
+                fallback_model=options["requested_model"],
                 choice=choice,
                 headers=headers,
             )
@@ -407,12 +320,14 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         message = delta_to_chunk(delta, provider=self._endpoint.provider, metadata=metadata, v1_blocks=blocks)
         return ChatGenerationChunk(message=message, generation_info=info)
 
-    def _closing_chunk(self, stream: Any, include_usage: bool, said: StreamMetadata) -> ChatGenerationChunk:
+    def _closing_chunk(
+        self, stream: Any, include_usage: bool, said: StreamMetadata, requested_model: str
+    ) -> ChatGenerationChunk:
         completion = stream.accumulator.completion()
         message = final_chunk(
             completion,
             provider=self._endpoint.provider,
-            fallback_model=self._ls_model_name(),
+            fallback_model=requested_model,
             with_usage=include_usage,
             said=said,
         )
@@ -428,12 +343,10 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
-        try:
-            completion = self._get_client().create(
+        with mapped_errors:
+            completion = self._sync_client().create(
                 wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
             )
-        except GlooGravixError as error:
-            raise to_langchain_error(error) from error
         return self._result(completion, options)
 
     async def _agenerate(
@@ -444,12 +357,10 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
-        try:
-            completion = await self._get_async_client().create(
+        with mapped_errors:
+            completion = await self._async_client().create(
                 wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
             )
-        except GlooGravixError as error:
-            raise to_langchain_error(error) from error
         return self._result(completion, options)
 
     def _stream(
@@ -462,8 +373,8 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
         said = StreamMetadata(want_headers=self._want_headers(options))
-        try:
-            stream = self._get_client().stream(
+        with mapped_errors:
+            stream = self._sync_client().stream(
                 wire,
                 extra_headers=options["extra_headers"],
                 include_usage=include_usage,
@@ -477,9 +388,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
                         if run_manager:
                             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                yield self._closing_chunk(stream, include_usage, said)
-        except GlooGravixError as error:
-            raise to_langchain_error(error) from error
+                yield self._closing_chunk(stream, include_usage, said, options["requested_model"])
 
     async def _astream(
         self,
@@ -491,8 +400,8 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
         said = StreamMetadata(want_headers=self._want_headers(options))
-        try:
-            stream = self._get_async_client().stream(
+        with mapped_errors:
+            stream = self._async_client().stream(
                 wire,
                 extra_headers=options["extra_headers"],
                 include_usage=include_usage,
@@ -506,9 +415,7 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                yield self._closing_chunk(stream, include_usage, said)
-        except GlooGravixError as error:
-            raise to_langchain_error(error) from error
+                yield self._closing_chunk(stream, include_usage, said, options["requested_model"])
 
     # langchain-core calls _stream/_astream without the run manager, from .stream()
     # and from invoke() when streaming; these wrappers relay the run's callbacks so
@@ -596,7 +503,12 @@ class _ChatGlooGravixBase(CheckedSettings, TokenCounting, BaseChatModel):
         strict: Optional[bool] = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Union[dict, Any]]:
-        """Structured output by tool calling (default), JSON mode or JSON schema."""
+        """Structured output by tool calling (default), JSON mode or JSON schema.
+
+        JSON mode and JSON schema send ``response_format``; where the endpoint does not document it
+        (Gloo v1) they are refused here, pointing at ``method="function_calling"``."""
+        if method in ("json_mode", "json_schema"):
+            check_response_format(self._endpoint)
         return structured_output_runnable(self, schema, method=method, include_raw=include_raw, strict=strict, **kwargs)
 
 
@@ -668,26 +580,14 @@ class ChatGloo(_ChatGlooGravixBase):
                 self.client_secret = SecretStr(creds.client_secret or "")
 
     def _routing_defaults(self) -> dict[str, Any]:
-        auto_routing = self.auto_routing
-        if self.api_version == "v2" and auto_routing is None and not self.model_name and not self.model_family:
-            # No mechanism given: Gloo's recommended auto routing. Implied here, not
-            # written to the field, so that a copy with model_family= or model= set
-            # (configurable_fields, model_copy) is not left with two mechanisms.
-            auto_routing = True
+        # no mechanism given: the core's default_routing implies auto routing per call (_default_params)
         return {
             "model": self.model_name,
-            "auto_routing": auto_routing,
+            "auto_routing": self.auto_routing,
             "model_family": self.model_family,
             "tradition": self.tradition,
             **self._grounding_params(),
         }
-
-    def _ls_model_name(self) -> str:
-        if self.model_name:
-            return self.model_name
-        if self.api_version == "v2":
-            return f"gloo-family:{self.model_family}" if self.model_family else "gloo-auto-routing"
-        return GLOO_V1.default_model or "gloo-v1"
 
     @property
     def _llm_type(self) -> str:
@@ -707,7 +607,7 @@ class ChatGravixLayer(_ChatGlooGravixBase):
 
     Streamed tool calls are merged even when Ollama sends them whole or repeats
     ids. Some Ollama versions have dropped tool calls from streams altogether
-    (provider-apis 7.5); if your model does, pass ``disable_streaming="tool_calling"``
+    (docs/providers.md#ollama-quirks); if your model does, pass ``disable_streaming="tool_calling"``
     so calls with tools bound are made without streaming.
     """
 

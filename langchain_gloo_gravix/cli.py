@@ -22,10 +22,9 @@ from .core.endpoints import (
     env_credentials,
     get_endpoint,
 )
+from .core.request import default_routing
 
 __all__ = ["main"]
-
-_DEFAULT_GRAVIX_MODEL = "meta-llama/llama-3.1-8b-instruct"
 
 
 @contextlib.contextmanager
@@ -47,11 +46,11 @@ def _target(use_emulator: bool) -> Iterator[dict[str, dict[str, Any]]]:
 
 
 def _routing_params(endpoint: Endpoint, model: Optional[str]) -> dict[str, Any]:
-    if endpoint.routing:
-        return {"model": model} if model else {"auto_routing": True}
-    if model:
-        return {"model": model}
-    return {"model": _DEFAULT_GRAVIX_MODEL} if endpoint.requires_model else {}
+    # the adapters' rules: v2 without a model routes automatically (default_routing); an endpoint that
+    # needs a model and got none uses its example model
+    if not model and endpoint.requires_model:
+        model = endpoint.example_model
+    return default_routing(endpoint, {"model": model} if model else {})
 
 
 def _check_one(endpoint: Endpoint, overrides: dict[str, Any], model: Optional[str]) -> Optional[bool]:

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from .core.endpoints import GLOO_V2, GRAVIX, env_credentials
 
-_GRAVIX_DEFAULT_MODEL = "meta-llama/llama-3.1-8b-instruct"
+_GRAVIX_DEFAULT_MODEL = GRAVIX.example_model or ""
 
 
 def _title(text: str) -> None:

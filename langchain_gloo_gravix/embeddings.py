@@ -6,25 +6,22 @@ errors all live in the core (``core/embeddings.py`` decides, ``Client.embed`` se
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Literal, Optional, Union
+from typing import Any, Awaitable, Callable, ClassVar, Literal, Optional, Union
 
 from langchain_core.embeddings import Embeddings
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr, model_validator
 
-from ._lc_errors import to_langchain_error
-from .core import GRAVIX, GlooGravixError, resolve_base_url, resolve_embedding_model
+from ._lc_errors import mapped_errors
+from .core import GRAVIX, resolve_base_url, resolve_embedding_model
 from .core.checked_model import CheckedSettings
-from .core.client_cache import ClientCache, settings_key
+from .core.client_cache import ClientOwner, ClientSpec, headers_key
 from .core.credentials import resolve_credentials
 from .core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
-
-if TYPE_CHECKING:
-    from .core import AsyncClient, Client
 
 __all__ = ["GravixLayerEmbeddings"]
 
 
-class GravixLayerEmbeddings(CheckedSettings, Embeddings):
+class GravixLayerEmbeddings(CheckedSettings, ClientOwner, Embeddings):
     """Gravix Layer embeddings (OpenAI-compatible ``/embeddings``) for LangChain.
 
     Same words and rules as ``ChatGravixLayer``: ``api_key`` (else env GRAVIXLAYER_API_KEY, read and
@@ -52,6 +49,8 @@ class GravixLayerEmbeddings(CheckedSettings, Embeddings):
     model_config = ConfigDict(
         populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
     )
+    # OpenAIEmbeddings' argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "OpenAIEmbeddings"
 
     model: Optional[str] = Field(default=None, alias="model_name")
     """Embedding model id; env GRAVIXLAYER_EMBEDDING_MODEL or microsoft/multilingual-e5-large when None."""
@@ -82,11 +81,6 @@ class GravixLayerEmbeddings(CheckedSettings, Embeddings):
     http_async_client: Any = Field(default=None, exclude=True, repr=False)
     """An ``httpx.AsyncClient`` for async calls (yours to close)."""
 
-    # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
-    _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
-    # OpenAIEmbeddings' argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
-    incumbent: ClassVar[Optional[str]] = "OpenAIEmbeddings"
-
     # -- configuration: the chat models' rules (see _ChatGlooGravixBase) -----------------------
 
     @model_validator(mode="after")
@@ -106,43 +100,17 @@ class GravixLayerEmbeddings(CheckedSettings, Embeddings):
 
     # -- clients ------------------------------------------------------------------------------
 
-    def _settings(self) -> dict[str, Any]:
-        return {
-            "base_url": self.base_url,
-            "api_key": self.api_key,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": dict(self.default_headers or {}),
-            "proxy": self.proxy,
-        }
-
-    def _key(self, http_client: Any) -> Any:
-        # compared by value on every call: a changed setting (model.base_url = ...) gets a fresh client
-        secret = self.api_key.get_secret_value() if isinstance(self.api_key, SecretStr) else self.api_key
-        return (settings_key({**self._settings(), "api_key": secret}), id(http_client))
-
-    def _get_client(self) -> "Client":
-        from .core import Client
-
-        return self._clients.sync(
-            self._key(self.http_client), lambda: Client(GRAVIX, http_client=self.http_client, **self._settings())
+    def _client_spec(self, *, sync: bool) -> ClientSpec:
+        return ClientSpec(
+            GRAVIX,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=headers_key(self.default_headers),
+            http_client=self.http_client if sync else self.http_async_client,
+            proxy=self.proxy,
         )
-
-    def _get_async_client(self) -> "AsyncClient":
-        # an httpx.AsyncClient belongs to the event loop it first ran on: one client per loop
-        from .core import AsyncClient
-
-        return self._clients.async_(
-            self._key(self.http_async_client),
-            lambda: AsyncClient(GRAVIX, http_client=self.http_async_client, **self._settings()),
-        )
-
-    def close(self) -> None:
-        """Close the sync connection pool (async pools close with ``aclose``)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        await self._clients.aclose()
 
     def _options(self) -> dict[str, Any]:
         return {
@@ -156,19 +124,15 @@ class GravixLayerEmbeddings(CheckedSettings, Embeddings):
     # -- Embeddings ---------------------------------------------------------------------------
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        try:
-            return self._get_client().embed(texts, **self._options()).vectors
-        except GlooGravixError as error:
-            raise to_langchain_error(error) from error
+        with mapped_errors:
+            return self._sync_client().embed(texts, **self._options()).vectors
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        try:
-            result = await self._get_async_client().embed(texts, concurrency=self.max_concurrency, **self._options())
-        except GlooGravixError as error:
-            raise to_langchain_error(error) from error
+        with mapped_errors:
+            result = await self._async_client().embed(texts, concurrency=self.max_concurrency, **self._options())
         return result.vectors
 
     async def aembed_query(self, text: str) -> list[float]:

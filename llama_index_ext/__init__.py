@@ -4,7 +4,7 @@
 ``BaseEmbedding``, all built on the framework-free core client in ``langchain_gloo_gravix.core``:
 chat endpoint, tools, streaming usage, known context windows, batched embeddings and secret-safe
 serialisation work without tuning. Each name loads its module on first use (PEP 562), so that
-importing one does not import the others, and ``llama_index_ext._clients`` stays framework-free.
+importing one does not import the others.
 """
 
 from __future__ import annotations

@@ -11,7 +11,11 @@ of it, with its one retry layer (``max_retries``). Core errors
 
 Hooks meant for subclasses: ``_endpoint`` (which service), ``_routing_params``
 (routing fields sent with every request), ``_credentials`` (what the core gets
-for auth), ``_profile`` (context window and tool support).
+for auth), ``_profile`` (context window and tool support). The rules both
+frameworks share are the core's: the client spec and cache (``ClientOwner``),
+the v2 default routing and the body rules (``core/request.py``), the display
+name and capabilities (``Endpoint``), the OpenAI option fields
+(``OpenAIRequestOptions``).
 """
 
 from __future__ import annotations
@@ -52,28 +56,21 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr, model_validator
 
-from langchain_gloo_gravix import core
-from langchain_gloo_gravix.core import (
-    DEFAULT_STREAM_IDLE_TIMEOUT,
-    ROUTING_KEYS,
-    Endpoint,
-    merge_params,
-    normalize_params,
-    resolve_base_url,
-)
+from langchain_gloo_gravix.core import DEFAULT_STREAM_IDLE_TIMEOUT, Endpoint, resolve_base_url
 from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
+from langchain_gloo_gravix.core.client_cache import ClientOwner, ClientSpec, headers_key
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.endpoints import env_default_model
-from langchain_gloo_gravix.core.options import OPENAI_REQUEST_FIELDS
+from langchain_gloo_gravix.core.options import OpenAIRequestOptions
+from langchain_gloo_gravix.core.request import check_response_format, default_routing, merge_params, normalize_params
 
-from ._clients import ClientCache, settings_key
 from .events import retry_event_hook
 from .messages import to_wire_messages
 from .models import ModelProfile, profile_for
 from .responses import StreamAssembler, chat_response, completion_response
-from .structured import parse_structured, response_format_for
+from .structured import StructuredStream, astream_structured, parse_structured, response_format_for, stream_structured
 from .tools import get_tool_calls, keep_first_tool_call, prepare_tool_request
 
 if TYPE_CHECKING:
@@ -97,13 +94,11 @@ _FRAMEWORK_ONLY = frozenset(
         "include_response_headers",
     }
 )
-# Declared OpenAI-style request fields, sent only when set (_base_params names temperature and max_tokens itself).
-_OPTIONAL_REQUEST_FIELDS = tuple(name for name in OPENAI_REQUEST_FIELDS if name not in ("temperature", "max_tokens"))
 # Request fields the adapter owns; in additional_kwargs they would corrupt every call.
 _RESERVED = frozenset({"messages", "stream"})
 
 
-class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
+class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutAsData, FunctionCallingLLM):
     """Shared fields and behaviour; use :class:`Gloo` or :class:`GravixLayer`."""
 
     # Unknown constructor arguments never vanish: a misspelt option raises (with the
@@ -119,10 +114,6 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
     incumbent: ClassVar[Optional[str]] = "OpenAILike"
 
     model: Optional[str] = Field(default=None, description="Model id.")
-    temperature: Optional[float] = Field(
-        default=None, ge=0, description="Sampling temperature; server default if None."
-    )
-    max_tokens: Optional[int] = Field(default=None, ge=1, description="Answer token limit; server default if None.")
     timeout: Any = Field(
         default=None,
         description="Seconds, a (connect, read) pair or an httpx.Timeout; None keeps the core's finite default.",
@@ -164,29 +155,6 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
         description="structured_predict via a forced tool call or response_format json_schema.",
     )
 
-    # -- OpenAI-style request options: declared so that none is silently dropped; each
-    # is sent only when set. Gloo documents few of them and ignores body fields it
-    # does not know (provider-apis 3.1), so the server may not honour them all.
-    top_p: Optional[float] = Field(default=None, description="Nucleus sampling, 0..1.")
-    stop: Optional[Union[str, List[str]]] = Field(default=None, description="Stop sequence(s).")
-    seed: Optional[int] = Field(default=None, description="Sampling seed, where the model supports one.")
-    max_completion_tokens: Optional[int] = Field(default=None, ge=1, description="OpenAI's newer name for max_tokens.")
-    n: Optional[int] = Field(
-        default=None, ge=1, description="Answers to generate; chat() returns the first, all are in raw."
-    )
-    frequency_penalty: Optional[float] = Field(default=None, description="-2..2.")
-    presence_penalty: Optional[float] = Field(default=None, description="-2..2.")
-    logprobs: Optional[bool] = Field(
-        default=None, description="Ask for token log probabilities (ChatResponse.logprobs)."
-    )
-    top_logprobs: Optional[int] = Field(default=None, description="Alternatives per token, 0..20 (with logprobs).")
-    parallel_tool_calls: Optional[bool] = Field(
-        default=None,
-        description="Sent with tools when set; otherwise chat_with_tools' allow_parallel_tool_calls decides.",
-    )
-    user: Optional[str] = Field(default=None, description="End-user id, for the provider's abuse monitoring.")
-    service_tier: Optional[str] = Field(default=None, description="Service tier, where the provider has them.")
-    reasoning_effort: Optional[str] = Field(default=None, description="Reasoning effort, for reasoning models.")
     include_response_headers: bool = Field(
         default=False, description="Put the HTTP response headers in additional_kwargs['headers'] (invoke and stream)."
     )
@@ -197,8 +165,6 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
     async_http_client: Any = Field(
         default=None, exclude=True, repr=False, description="An httpx.AsyncClient for async calls (yours to close)."
     )
-
-    _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
 
     # -- hooks for subclasses ------------------------------------------------------------
 
@@ -213,9 +179,6 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     def _profile(self) -> ModelProfile:
         return profile_for(self.model)
-
-    def _supports_json_schema(self) -> bool:
-        return True
 
     # -- construction ----------------------------------------------------------------------
 
@@ -238,9 +201,6 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
                 raise ValueError(f"{name} must be JSON-serialisable: {exc}") from None
         params = self._base_params()
         params.pop("extra_body", None)
-        if endpoint.routing and all(params.get(k) is None for k in ROUTING_KEYS):
-            self._default_routing()
-            params = {**params, **self._routing_params()}
         normalized = normalize_params(endpoint, params)
         if self.model is None and normalized.get("model"):
             self.model = normalized["model"]  # the endpoint's default model (Gloo v1)
@@ -248,30 +208,22 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
         # the core's one credential rule, run now only to check the values it would use
         # (empty strings, whitespace); the client resolves them again at the first request
         resolve_credentials(endpoint, **self._credentials())
-        if self.structured_output_method == "json_schema" and not self._supports_json_schema():
-            raise ValueError(
-                f"structured_output_method='json_schema' is not supported by {endpoint.name}; use 'function_calling'"
-            )
+        if self.structured_output_method == "json_schema":
+            check_response_format(endpoint)  # the core's one rule: refused where not documented (Gloo v1)
         return self
-
-    def _default_routing(self) -> None:
-        """Called when a routing endpoint got no mechanism (Gloo v2 picks auto routing)."""
 
     # -- request params --------------------------------------------------------------------
 
     def _base_params(self) -> Dict[str, Any]:
         params: Dict[str, Any] = dict(self.additional_kwargs)
-        for key, value in (("model", self.model), ("temperature", self.temperature), ("max_tokens", self.max_tokens)):
-            if value is not None:
-                params[key] = value
-        for key in _OPTIONAL_REQUEST_FIELDS:
-            value = getattr(self, key)
-            if value is not None:
-                params[key] = value
+        if self.model is not None:
+            params["model"] = self.model
+        params.update(self._request_options())
         params.update({k: v for k, v in self._routing_params().items() if v is not None})
         if self.extra_body:
             params["extra_body"] = dict(self.extra_body)
-        return params
+        # the core's v2 default (auto routing), implied per call and never written to a field
+        return default_routing(self._endpoint(), params)
 
     def _request(
         self, messages: Sequence[ChatMessage], kwargs: Dict[str, Any], *, stream: bool
@@ -282,8 +234,6 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
         headers = call.pop("extra_headers", None)
         include_usage = call.pop("include_usage", None)
         params = merge_params(self._base_params(), call)
-        if not params.get("tools"):
-            params.pop("parallel_tool_calls", None)  # OpenAI-style servers reject it without tools
         if headers:
             params["extra_headers"] = headers
         if stream and include_usage is not None:
@@ -292,50 +242,37 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     # -- clients -----------------------------------------------------------------------------
 
-    def _client_settings(self) -> Dict[str, Any]:
-        return {
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "stream_idle_timeout": self.stream_idle_timeout,
-            "default_headers": dict(self.default_headers or {}),
-            "proxy": self.proxy,
-            **self._credentials(),
-        }
-
-    def _sync_client(self) -> "core.Client":
-        settings = self._client_settings()
-        key = settings_key({**settings, "http_client": id(self.http_client)})
-        return self._clients.sync(key, lambda: core.Client(self._endpoint(), http_client=self.http_client, **settings))
-
-    def _async_client(self) -> "core.AsyncClient":
-        settings = self._client_settings()
-        key = settings_key({**settings, "http_client": id(self.async_http_client)})
-        return self._clients.async_(
-            key, lambda: core.AsyncClient(self._endpoint(), http_client=self.async_http_client, **settings)
+    def _client_spec(self, *, sync: bool) -> ClientSpec:
+        credentials = self._credentials()
+        return ClientSpec(
+            self._endpoint(),
+            base_url=self.base_url,
+            api_key=credentials.get("api_key"),
+            client_id=credentials.get("client_id"),
+            client_secret=credentials.get("client_secret"),
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            stream_idle_timeout=self.stream_idle_timeout,
+            default_headers=headers_key(self.default_headers),
+            http_client=self.http_client if sync else self.async_http_client,
+            proxy=self.proxy,
         )
-
-    def close(self) -> None:
-        """Close the sync client's connections (a later call opens new ones)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the running event loop's async client (a later call opens a new one)."""
-        await self._clients.aclose()
 
     # -- metadata ------------------------------------------------------------------------------
 
     def _model_name(self) -> str:
-        return self.model or "unknown"
+        """The core's one display name (an auto-routed Gloo v2 model: ``gloo-auto-routing``)."""
+        return self._endpoint().display_model({"model": self.model, **self._routing_params()})
 
     @property
     def metadata(self) -> LLMMetadata:
         profile = self._profile()
         fc = profile.function_calling if self.is_function_calling_model is None else self.is_function_calling_model
+        # an explicit max_tokens is exactly the room an answer can take
+        num_output = self.num_output or self.max_tokens or profile.num_output
         return LLMMetadata(
-            context_window=self.context_window or profile.context_window,
-            # an explicit max_tokens is exactly the room an answer can take
-            num_output=self.num_output or self.max_tokens or profile.num_output,
+            context_window=self.context_window or profile.window_for(num_output),
+            num_output=num_output,
             is_chat_model=True,
             is_function_calling_model=fc,
             model_name=self._model_name(),
@@ -370,21 +307,24 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
         completion = self._sync_client().create(wire, on_retry=_RETRY_EVENTS, **params)
-        return chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
+        headers = completion.response_headers if self._want_headers(kwargs) else None
+        return chat_response(completion, headers, self._endpoint().display_model(params))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
         completion = await self._async_client().create(wire, on_retry=_RETRY_EVENTS, **params)
-        return chat_response(completion, completion.response_headers if self._want_headers(kwargs) else None)
+        headers = completion.response_headers if self._want_headers(kwargs) else None
+        return chat_response(completion, headers, self._endpoint().display_model(params))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         wire, params = self._request(messages, kwargs, stream=True)
         # built (and validated) now, so bad input raises here and not at first next()
         stream = self._sync_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
         want_headers = self._want_headers(kwargs)
+        requested = self._endpoint().display_model(params)
 
         def gen() -> ChatResponseGen:
-            assembler = StreamAssembler()
+            assembler = StreamAssembler(requested)
             with stream:  # closes the connection if the consumer stops early
                 for delta in stream:
                     if getattr(delta, "index", 0):
@@ -402,9 +342,10 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
         wire, params = self._request(messages, kwargs, stream=True)
         stream = self._async_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
         want_headers = self._want_headers(kwargs)
+        requested = self._endpoint().display_model(params)
 
         async def gen() -> ChatResponseAsyncGen:
-            assembler = StreamAssembler()
+            assembler = StreamAssembler(requested)
             async with stream:
                 async for delta in stream:
                     if getattr(delta, "index", 0):
@@ -495,8 +436,32 @@ class GlooGravixLLM(CheckedSettings, TimeoutAsData, FunctionCallingLLM):
 
     # -- structured output ---------------------------------------------------------------------
     # Only with structured_output_method="json_schema"; otherwise LlamaIndex's own
-    # FunctionCallingProgram runs (a forced tool call). Streaming structured
-    # prediction always uses that program.
+    # FunctionCallingProgram runs (a forced tool call). Streaming structured prediction
+    # is ours for both methods (structured.py: the chosen method, and refusals raise).
+
+    def _structured_stream_call(
+        self,
+        output_cls: Type[Model],
+        prompt: "PromptTemplate",
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Any:
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return super()._structured_stream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        return stream_structured(StructuredStream(self, output_cls, self._use_json_schema()), messages, llm_kwargs)
+
+    async def _structured_astream_call(
+        self,
+        output_cls: Type[Model],
+        prompt: "PromptTemplate",
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Any:
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return await super()._structured_astream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        return astream_structured(StructuredStream(self, output_cls, self._use_json_schema()), messages, llm_kwargs)
 
     def _use_json_schema(self) -> bool:
         return (

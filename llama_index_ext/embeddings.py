@@ -6,24 +6,21 @@ too large, decodes base64, retries and maps errors. Core errors reach the caller
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Dict, List, Literal, Optional, Union
+from typing import Any, Awaitable, Callable, ClassVar, Dict, List, Literal, Optional, Union
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr, model_validator
 
 from langchain_gloo_gravix.core import GRAVIX, resolve_base_url, resolve_embedding_model
 from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
-from langchain_gloo_gravix.core.client_cache import ClientCache, settings_key
+from langchain_gloo_gravix.core.client_cache import ClientOwner, ClientSpec, headers_key
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
-
-if TYPE_CHECKING:
-    from langchain_gloo_gravix.core import AsyncClient, Client
 
 __all__ = ["GravixLayerEmbedding"]
 
 
-class GravixLayerEmbedding(CheckedSettings, TimeoutAsData, BaseEmbedding):
+class GravixLayerEmbedding(CheckedSettings, ClientOwner, TimeoutAsData, BaseEmbedding):
     """Gravix Layer embeddings (OpenAI-compatible ``/embeddings``) for LlamaIndex.
 
     Same words and rules as the ``GravixLayer`` LLM: ``api_key`` (else env GRAVIXLAYER_API_KEY, checked
@@ -80,9 +77,6 @@ class GravixLayerEmbedding(CheckedSettings, TimeoutAsData, BaseEmbedding):
     )
     base_url: Optional[str] = Field(default=None, description="The .../v1/inference prefix; env or the public URL.")
 
-    # core clients, built on first use: one sync, one per event loop (a copy or unpickle starts empty)
-    _clients: ClientCache = PrivateAttr(default_factory=ClientCache)
-
     # -- construction: the GravixLayer LLM's rules (see base.GlooGravixLLM) -----------------------
 
     @model_validator(mode="after")
@@ -100,33 +94,17 @@ class GravixLayerEmbedding(CheckedSettings, TimeoutAsData, BaseEmbedding):
 
     # -- clients -------------------------------------------------------------------------------
 
-    def _client_settings(self) -> Dict[str, Any]:
-        return {
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": dict(self.default_headers or {}),
-            "api_key": self.api_key,
-            "proxy": self.proxy,
-        }
-
-    def _sync_client(self) -> "Client":
-        from langchain_gloo_gravix.core import Client
-
-        settings = self._client_settings()
-        return self._clients.sync(settings_key(settings), lambda: Client(GRAVIX, **settings))
-
-    def _async_client(self) -> "AsyncClient":
-        from langchain_gloo_gravix.core import AsyncClient
-
-        settings = self._client_settings()
-        return self._clients.async_(settings_key(settings), lambda: AsyncClient(GRAVIX, **settings))
-
-    def close(self) -> None:
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        await self._clients.aclose()
+    def _client_spec(self, *, sync: bool) -> ClientSpec:
+        # no http_client fields here (BaseEmbedding has none): the core's own transport
+        return ClientSpec(
+            GRAVIX,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=headers_key(self.default_headers),
+            proxy=self.proxy,
+        )
 
     def _options(self) -> Dict[str, Any]:
         extra = dict(self.additional_kwargs)

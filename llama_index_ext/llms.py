@@ -88,28 +88,16 @@ class Gloo(GlooGravixLLM):
             "include_citations": self.include_citations,
         }
 
-    def _default_routing(self) -> None:
-        # v2 with no mechanism: auto routing, Gloo's recommended mode (provider-apis 1.4)
-        self.auto_routing = True
-
     def _credentials(self) -> Dict[str, Any]:
         return {"api_key": self.api_key, "client_id": self.client_id, "client_secret": self.client_secret}
-
-    def _supports_json_schema(self) -> bool:
-        # response_format is documented (and used by Gloo's own examples) on v2 only
-        return self.api_version == "v2"
 
     def _profile(self) -> ModelProfile:
         if self.model:
             return profile_for(self.model)
-        return profile_for(model_family=self.model_family, auto_routing=bool(self.auto_routing))
-
-    def _model_name(self) -> str:
-        if self.model:
-            return self.model
-        if self.model_family:
-            return f"gloo:model_family={self.model_family.strip().lower()}"
-        return "gloo:auto_routing"
+        # no mechanism given: auto routing, implied (the core's default_routing), never stored
+        return profile_for(
+            model_family=self.model_family, auto_routing=not self.model_family or bool(self.auto_routing)
+        )
 
 
 class GravixLayer(GlooGravixLLM):

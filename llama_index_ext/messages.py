@@ -1,7 +1,7 @@
 """LlamaIndex ``ChatMessage`` -> OpenAI-style message dicts for the core client.
 
 Both endpoints speak Chat Completions: ``system``/``user``/``assistant`` plus
-``tool`` results carrying ``tool_call_id`` (provider-apis 3.3, 7.6). Content is
+``tool`` results carrying ``tool_call_id`` (docs/providers.md#tools). Content is
 sent as one string unless a user message holds images, because compatible
 servers (Ollama behind Gravix, several Gloo backends) handle strings best and
 not every one accepts content-part lists for assistant, system or tool roles.

@@ -28,10 +28,19 @@ class ModelProfile:
     num_output: int
     #: False only for models known to reject ``tools`` (HTTP 400).
     function_calling: bool = True
+    #: Prompt tokens that leave room for the largest answer (the catalog's rule, shared with
+    #: LangChain's ``profile["max_input_tokens"]``).
+    max_input_tokens: int = 0
+
+    def window_for(self, num_output: int) -> int:
+        """``context_window`` for an answer of ``num_output`` tokens: what LlamaIndex packs
+        (``context_window - num_output``) never exceeds ``max_input_tokens``, so a smaller
+        ``max_tokens`` does not let a prompt grow past what the model accepts."""
+        return min(self.context_window, self.max_input_tokens + num_output)
 
 
 def from_spec(spec: ModelSpec) -> ModelProfile:
-    return ModelProfile(spec.context_window, spec.max_output_tokens, spec.tool_calling)
+    return ModelProfile(spec.context_window, spec.max_output_tokens, spec.tool_calling, spec.max_input_tokens)
 
 
 DEFAULT_PROFILE = from_spec(DEFAULT_SPEC)

@@ -129,15 +129,21 @@ def to_logprobs(logprobs: Any) -> Optional[list[list[LogProb]]]:
     return out
 
 
-def chat_response(completion: ChatCompletion, headers: Optional[dict[str, str]] = None) -> ChatResponse:
-    """A whole (non-streamed) completion: its first choice (all are in ``raw``)."""
+def chat_response(
+    completion: ChatCompletion, headers: Optional[dict[str, str]] = None, fallback_model: Optional[str] = None
+) -> ChatResponse:
+    """A whole (non-streamed) completion: its first choice (all are in ``raw``).
+
+    ``additional_kwargs["model"]`` is the model that served the answer, or ``fallback_model`` (the
+    requested model's display name) when the answer does not say, as LangChain's ``model_name``."""
     message = completion.message
     calls = [
         (call.id, call.function.name, arguments_text(call.function.arguments)) for call in (message.tool_calls or ())
     ]
     extra: dict[str, Any] = {**_usage_counts(completion.usage), "finish_reason": completion.finish_reason}
-    if completion.model:
-        extra["model"] = completion.model
+    model = completion.model or fallback_model
+    if model:
+        extra["model"] = model
     routing = completion.routing
     if routing is not None:
         extra["routing"] = routing.as_dict()
@@ -180,7 +186,9 @@ class StreamAssembler:
     fragment count, not just in bytes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fallback_model: Optional[str] = None) -> None:
+        #: reported on the final chunk when no chunk named the serving model (as LangChain's closing chunk)
+        self.fallback_model = fallback_model
         self._text = ""
         self._reasoning = ""
         self._calls: dict[int, _PendingCall] = {}
@@ -252,8 +260,9 @@ class StreamAssembler:
 
     def _response(self, delta_text: str, raw: dict[str, Any], extra: dict[str, Any]) -> ChatResponse:
         extra.update(_usage_counts(self.usage))
-        if self.model:
-            extra["model"] = self.model
+        model = self.model or (self.fallback_model if self.finished else None)
+        if model:
+            extra["model"] = model
         if self.routing is not None:
             extra["routing"] = self.routing
         if self.grounding is not None:

@@ -27,7 +27,7 @@ __all__ = ["tool_specs", "resolve_tool_choice", "prepare_tool_request", "get_too
 def tool_specs(tools: Sequence["BaseTool"], strict: bool = False) -> list[dict[str, Any]]:
     """OpenAI tool dicts; with ``strict``, ``strict: true`` goes *inside* each
     function (where OpenAI-style servers read it; Gloo's own client sends it
-    there too, provider-apis 3.1) and the parameters close to extra keys, as
+    there too, docs/providers.md#v2-request) and the parameters close to extra keys, as
     strict mode requires."""
     # skip_length_check: the 1,024-character description limit is OpenAI's, not Gloo's or Gravix's
     specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
@@ -73,7 +73,7 @@ def prepare_tool_request(
     the request params); when not, ``allow_parallel_tool_calls=False`` sends
     ``false`` and ``True`` sends nothing. Why not always send it: no endpoint
     documents it on plain chat completions (Gloo v2 documents it on /grounded
-    only, Gravix not at all: provider-apis 3.1, 3.5, 7.3), parallel calls are
+    only, Gravix not at all: docs/providers.md#tools), parallel calls are
     every server's default, and some servers reject the field outright
     (llama_index#20865). ``false`` is worth sending because Gloo ignores unknown
     fields rather than failing, and extra calls are dropped client-side anyway

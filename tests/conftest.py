@@ -49,7 +49,7 @@ def vcr_cassette_dir(request):
 def _fresh_token_cache():
     """Gloo tokens are cached process-wide; each test starts cold so that its
     cassette always holds (and replays) its own token request."""
-    from langchain_gloo_gravix.core import auth
+    from langchain_gloo_gravix.core import token_cache as auth
 
     auth._caches.clear()
     yield

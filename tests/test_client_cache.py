@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import gc
 import os
 import pickle
@@ -60,7 +61,7 @@ def test_repeated_asyncio_run_keeps_connections_and_clients_bounded():
 
 def test_langchain_models_deepcopy_and_pickle_with_an_empty_cache():
     model = ChatGloo(api_key="k", base_url="http://127.0.0.1:9", auto_routing=True)
-    model._get_client()  # a built client, with its lock and pools
+    model._sync_client()  # a built client, with its lock and pools
     assert len(model._clients) == 1
     for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model)), model.model_copy(deep=True)):
         assert len(twin._clients) == 0
@@ -81,16 +82,23 @@ async def test_a_client_of_a_closed_loop_is_closed_and_dropped():
         def close_abandoned(self) -> None:
             self.abandoned = True
 
+    @dataclasses.dataclass(frozen=True)
+    class Spec:  # compared by value like a ClientSpec, building a Fake
+        key: str
+
+        def build_async(self) -> Fake:
+            return Fake()
+
     def in_other_loop() -> None:
         async def use() -> None:
-            cache.async_("k", Fake)
+            cache.for_loop(Spec("k"))
 
         asyncio.run(use())
 
     await asyncio.get_running_loop().run_in_executor(None, in_other_loop)
     first = built[0]
-    mine = cache.async_("k", Fake)
+    mine = cache.for_loop(Spec("k"))
     assert first.abandoned and not mine.abandoned
     assert len(cache) == 1
-    assert cache.async_("k", Fake) is mine
-    assert cache.async_("other", Fake) is not mine  # settings changed: a fresh client
+    assert cache.for_loop(Spec("k")) is mine
+    assert cache.for_loop(Spec("other")) is not mine  # settings changed: a fresh client

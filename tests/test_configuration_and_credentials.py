@@ -3,7 +3,7 @@ entry points: the core ``Client``, the LangChain models and the LlamaIndex model
 models and, for Gravix Layer, the embeddings classes too).
 
 Each table row runs against all three. What a client will authenticate with is read
-from the core client each entry point builds (``_credentials``, the resolved
+from the core client each entry point builds (``settings.credentials``, the resolved
 :class:`~langchain_gloo_gravix.core.credentials.Credentials`), so the adapters are
 held to the very function the core uses, not to a copy of its rule.
 """
@@ -57,7 +57,7 @@ def _core_gloo(**kw: Any) -> Client:
 
 
 def _langchain_gloo(**kw: Any) -> Client:
-    return ChatGloo(**kw)._get_client()
+    return ChatGloo(**kw)._sync_client()
 
 
 def _llama_gloo(**kw: Any) -> Client:
@@ -69,7 +69,7 @@ def _core_gravix(**kw: Any) -> Client:
 
 
 def _langchain_gravix(**kw: Any) -> Client:
-    return ChatGravixLayer(model=GRAVIX_MODEL, **kw)._get_client()
+    return ChatGravixLayer(model=GRAVIX_MODEL, **kw)._sync_client()
 
 
 def _llama_gravix(**kw: Any) -> Client:
@@ -77,7 +77,7 @@ def _llama_gravix(**kw: Any) -> Client:
 
 
 def _langchain_gravix_embeddings(**kw: Any) -> Client:
-    return GravixLayerEmbeddings(**kw)._get_client()
+    return GravixLayerEmbeddings(**kw)._sync_client()
 
 
 def _llama_gravix_embedding(**kw: Any) -> Client:
@@ -101,7 +101,8 @@ ALL_ENTRY_POINTS = {
 
 
 def _resolved(client: Client) -> tuple:
-    creds: Credentials = client._credentials
+    creds = client.settings.credentials
+    assert isinstance(creds, Credentials)
     return (creds.kind, creds.api_key, creds.client_id, creds.client_secret)
 
 
@@ -486,7 +487,7 @@ def test_llama_index_header_values_never_serialised():
     llm = Gloo(client_id="a", client_secret=canary(), default_headers={"X-Team": header, "Authorization": header})
     for text in (repr(llm), str(llm), json.dumps(llm.to_dict()), llm.to_json(), llm.model_dump_json()):
         assert header not in text
-    assert llm._sync_client()._headers["X-Team"] == header  # still sent
+    assert llm._sync_client().settings.headers["X-Team"] == header  # still sent
 
 
 @pytest.mark.parametrize("cls,base", PUBLIC_MODELS + EMBEDDING_MODELS, ids=lambda v: getattr(v, "__name__", ""))
@@ -501,11 +502,11 @@ def test_copied_and_unpickled_models_show_no_secret(cls, base):
         # settings and secrets as they were: the copy works without the environment
         assert _client_of(clone) is not original
         assert _resolved(_client_of(clone)) == _resolved(original)
-        assert _client_of(clone)._headers["X-Gateway"] == header
+        assert _client_of(clone).settings.headers["X-Gateway"] == header
 
 
 def _client_of(model: Any) -> Client:
-    return model._get_client() if hasattr(model, "_get_client") else model._sync_client()
+    return model._sync_client()
 
 
 def test_langchain_per_call_bad_header_is_a_langchain_error_twin():
@@ -580,7 +581,7 @@ def test_langchain_embeddings_default_headers_never_in_repr_or_serialisation():
     ]
     for text in texts:
         assert header not in text and key not in text
-    assert model._get_client()._headers["X-Gateway-Key"] == header  # still sent
+    assert model._sync_client().settings.headers["X-Gateway-Key"] == header  # still sent
 
 
 def test_llama_index_embedding_header_values_never_serialised():
@@ -590,7 +591,7 @@ def test_llama_index_embedding_header_values_never_serialised():
     )
     for text in (repr(model), str(model), json.dumps(model.to_dict()), model.to_json(), model.model_dump_json()):
         assert header not in text and key not in text
-    assert model._sync_client()._headers["X-Team"] == header  # still sent
+    assert model._sync_client().settings.headers["X-Team"] == header  # still sent
 
 
 def test_llama_index_embedding_timeout_round_trips_through_to_dict():
@@ -616,7 +617,7 @@ def test_embeddings_use_the_core_client_cache(cls):
     assert changed is not first and changed.base_url.startswith(
         "http://127.0.0.1:10"
     )  # a changed setting: a fresh client
-    async_client = model._get_async_client if hasattr(model, "_get_async_client") else model._async_client
+    async_client = model._async_client if hasattr(model, "_async_client") else model._async_client
 
     async def build() -> Any:
         return async_client(), async_client()

@@ -354,7 +354,7 @@ def test_callable_key_is_never_shown_serialised_or_kept():
 
     lc = ChatGravixLayer(model=MODEL, api_key=provider)
     li = GravixLayer(model=MODEL, api_key=provider)
-    shown = repr(lc) + dumps(lc) + json.dumps(dumpd(lc)) + repr(li) + li.to_json() + repr(lc._get_client())
+    shown = repr(lc) + dumps(lc) + json.dumps(dumpd(lc)) + repr(li) + li.to_json() + repr(lc._sync_client())
     assert "CALLABLE-KEY-VALUE-1" not in shown
     assert dumpd(lc)["kwargs"].get("api_key", {}).get("type") == "secret"
 

@@ -200,10 +200,10 @@ def test_aliases_reach_the_client():
         request_timeout=7,
         openai_proxy="http://127.0.0.1:3128",
     )
-    client = model._get_client()
+    client = model._sync_client()
     assert client.base_url == BASE + "/v1/inference"
     assert client.timeout.read == 7
-    assert client.proxy == "http://127.0.0.1:3128"
+    assert client.settings.proxy == "http://127.0.0.1:3128"
     assert model.model_kwargs == {}
     model.close()
     li = GravixLayer(model=GRAVIX_MODEL, api_key=KEY, api_base=BASE + "/v1/inference")

@@ -1,7 +1,7 @@
 """Pure stream accumulation: decoded chunks in, typed deltas and a final completion out.
 
 The accumulator tolerates what real OpenAI-compatible servers send for tool calls
-(frameworks.md section 4, provider-apis 7.5):
+(docs/framework-notes.md#tool-call-deltas, docs/providers.md#ollama-quirks):
 
 - ``id`` and ``function.name`` repeated in every delta (not concatenated again);
 - a missing ``index`` (routed by ``id``, else continues the latest call);
@@ -19,45 +19,12 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from .errors import (
-    APIConnectionError,
-    APITimeoutError,
-    GlooGravixError,
-    MalformedResponseError,
-    StreamError,
-    StreamTimeoutError,
-    translate_exception,
-)
+from .errors import StreamError
 from .grounding_result import Grounding, grounding_from_chunk
-from .wire import (
-    DROP,
-    ChatCompletion,
-    Choice,
-    FunctionCall,
-    Message,
-    Routing,
-    StreamDelta,
-    ToolCall,
-    ToolCallDelta,
-    Usage,
-    content_text,
-    read_id,
-    read_index,
-    read_int,
-    read_refusal,
-)
+from .readers import DROP, ROUTING_ONLY, content_text, no_arguments, read_id, read_index, read_int, read_refusal
+from .wire import ChatCompletion, Choice, FunctionCall, Message, Routing, StreamDelta, ToolCall, ToolCallDelta, Usage
 
-__all__ = ["StreamAccumulator", "completion_to_delta", "stream_failure"]
-
-_ROUTING_KEYS = (
-    "provider",
-    "model_family",
-    "auto_routing",
-    "routing_mechanism",
-    "routing_tier",
-    "routing_confidence",
-    "tradition",
-)
+__all__ = ["StreamAccumulator"]
 
 
 class _Call:
@@ -72,8 +39,7 @@ class _Call:
 
     def arguments(self) -> str:
         text = "".join(self.parts).strip()
-        # A zero-argument tool may stream "" or "null"; both mean no arguments.
-        return "{}" if text in ("", "null") else text
+        return "{}" if no_arguments(text) else text  # a zero-argument tool streams "" or "null"
 
 
 class _ChoiceState:
@@ -230,7 +196,7 @@ class StreamAccumulator:
         """Account for one chunk and return what it added.
 
         Raises :class:`StreamError` for an in-stream error event (Gloo sends
-        ``finish_reason: "error"`` plus an ``error`` object; provider-apis 3.4).
+        ``finish_reason: "error"`` plus an ``error`` object; docs/providers.md#stream-errors).
         """
         self.chunks += 1
         delta = StreamDelta(raw=chunk)
@@ -244,7 +210,7 @@ class StreamAccumulator:
         fingerprint = chunk.get("system_fingerprint")
         if fingerprint and type(fingerprint) is str:
             self.system_fingerprint = delta.system_fingerprint = fingerprint
-        for key in _ROUTING_KEYS:
+        for key in ROUTING_ONLY:
             if key in chunk:
                 routing = Routing.from_payload(chunk)
                 self.routing = delta.routing = routing.merged(self.routing) if routing else self.routing
@@ -396,82 +362,3 @@ class StreamAccumulator:
             system_fingerprint=self.system_fingerprint,
             **extra,
         )
-
-
-def completion_to_delta(completion: ChatCompletion) -> StreamDelta:
-    """One delta holding a whole completion: for servers that ignore ``stream: true``."""
-    message = completion.message
-    delta = StreamDelta(
-        content=message.text,
-        reasoning=message.reasoning_text,
-        role=message.role,
-        finish_reason=completion.finish_reason,
-        usage=completion.usage,
-        routing=completion.routing,
-        grounding=completion.grounding,
-        refusal=message.refusal,
-        id=completion.id,
-        model=completion.model,
-        system_fingerprint=completion.system_fingerprint,
-        raw=completion.model_dump(),
-    )
-    fragments = []
-    for i, call in enumerate(message.tool_calls or ()):
-        args = call.function.arguments
-        text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-        fragments.append(ToolCallDelta(index=i, id=call.id, name=call.function.name, arguments=text or "{}"))
-    if fragments:
-        delta.tool_calls = fragments
-    return delta
-
-
-def stream_failure(
-    exc: BaseException,
-    accumulator: StreamAccumulator,
-    *,
-    endpoint: Optional[str],
-    request_id: Optional[str] = None,
-    base_url: Optional[str] = None,
-    started: bool = True,
-) -> GlooGravixError:
-    """Any exception raised while a stream is read -> a package error (nothing lost).
-
-    Before the first delta reached the caller (``started=False``) the error is only
-    typed (the retry policy then decides). After it, whatever the cause (a transport
-    failure, an event that is not JSON, a corrupt gzip body, a bug while
-    accumulating) it is a :class:`StreamError` carrying the text, tool calls and
-    usage received so far; a timeout stays a :class:`StreamTimeoutError`.
-    """
-    error = translate_exception(exc, endpoint=endpoint, base_url=base_url)
-    if not isinstance(error, GlooGravixError):
-        # Only the class name: the text of an arbitrary exception may quote anything.
-        error = MalformedResponseError(
-            f"{endpoint or 'server'} stream could not be read ({type(exc).__name__})",
-            endpoint=endpoint,
-            request_id=request_id,
-            code="unreadable_stream",
-        )
-    if not started:
-        return error
-    partial = accumulator.partial()
-    if isinstance(error, StreamError):
-        if not error.partial_text and not error.partial_tool_calls and error.usage is None:
-            error.partial_text = partial["partial_text"]
-            error.partial_tool_calls = partial["partial_tool_calls"]
-            error.usage = partial["usage"]
-        if error.request_id is None:
-            error.request_id = request_id
-        return error
-    timed_out = isinstance(error, APITimeoutError)
-    connection = isinstance(error, APIConnectionError)
-    cls = StreamTimeoutError if timed_out else StreamError
-    what = "timed out" if timed_out else "broke"
-    return cls(
-        f"stream {what} after it started: {error.message}",
-        endpoint=endpoint,
-        status_code=error.status_code,
-        request_id=error.request_id or request_id,
-        code="read_timeout" if timed_out else "transport" if connection else (error.code or "malformed_stream"),
-        retryable=connection,
-        **partial,
-    )

@@ -35,14 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import concurrent.futures
-import hashlib
 import inspect
-import os
-import threading
-import time
-import weakref
-from concurrent.futures import Future
 from typing import Any, Callable, Generator, Optional, Union
 from urllib.parse import quote
 
@@ -50,62 +43,38 @@ import httpx
 from pydantic import SecretStr
 
 from .endpoints import GLOO_TOKEN_SCOPE
+from .error_text import body_preview
 from .errors import (
-    APITimeoutError,
     AuthenticationError,
     ConfigurationError,
     GlooGravixError,
     MalformedResponseError,
     MissingCredentialsError,
-    body_preview,
     error_from_response,
 )
 from .redact import redact_error, secret_forms
-from .wire import token_fields
+from .token_cache import (
+    DEFAULT_EXPIRES_IN,
+    MAX_EXPIRES_IN,
+    TokenCache,
+    Wait,
+    _Abandoned,
+    _Round,
+    token_cache_for,
+    token_fields,
+)
 
 __all__ = [
-    "TokenCache",
     "GlooOAuth",
     "MissingCredentialsAuth",
     "CallableKeyAuth",
     "SenderAuth",
-    "Resolve",
     "Send",
     "Mint",
     "Wait",
-    "token_cache_for",
+    "Resolve",
+    "Flow",
 ]
-
-DEFAULT_EXPIRES_IN = 3600.0
-MAX_EXPIRES_IN = 86400.0
-REFRESH_SKEW = 60.0
-#: how long a waiter waits past the owner's deadline before it takes the refresh over
-TAKEOVER_GRACE = 1.0
-#: the owner's deadline when it has none (timeouts disabled): waiters take over after this
-_UNBOUNDED_ROUND = 60.0
-
-
-class _Abandoned(Exception):
-    """The caller that was refreshing went away (cancelled, closed): waiters claim again."""
-
-
-def clone_error(error: GlooGravixError) -> GlooGravixError:
-    """A fresh exception object with the same class and fields, so that every waiter raises its own
-    (sharing one object across threads would splice their tracebacks together)."""
-    copy = error.__class__.__new__(error.__class__)
-    copy.__dict__.update(error.__dict__)
-    copy.args = error.args
-    return copy
-
-
-class _Round:
-    """One refresh in flight: its outcome and the owner's deadline (monotonic seconds)."""
-
-    __slots__ = ("future", "deadline")
-
-    def __init__(self, deadline: float) -> None:
-        self.future: Future[str] = Future()
-        self.deadline = deadline
 
 
 # -- the steps a flow yields ---------------------------------------------------------------------------------
@@ -127,6 +96,12 @@ class Mint:
 
     def __init__(self, request: httpx.Request) -> None:
         self.request = request
+
+
+def _basic(client_id: str, client_secret: str, *, encode: bool) -> str:
+    if encode:
+        client_id, client_secret = quote(client_id, safe=""), quote(client_secret, safe="")
+    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
 class Resolve:
@@ -171,166 +146,6 @@ class Resolve:
 def _provider_failed(exc: Exception) -> MissingCredentialsError:
     # the type only: the provider's own message may quote what it was reading
     return MissingCredentialsError(f"the api_key callable raised {type(exc).__name__}; no key to send")
-
-
-class Wait:
-    """Wait for another caller's refresh; then the flow claims again."""
-
-    __slots__ = ("round", "deadline", "clock")
-
-    def __init__(self, round_: _Round, deadline: Optional[float], clock: Callable[[], float]) -> None:
-        self.round = round_
-        self.deadline = deadline
-        self.clock = clock
-
-    def _limit(self) -> tuple[float, bool]:
-        """Seconds to wait, and whether that limit is the caller's own deadline (else the takeover time)."""
-        takeover = self.round.deadline + TAKEOVER_GRACE - self.clock()
-        if self.deadline is not None:
-            own = self.deadline - self.clock()
-            if own <= takeover:
-                return max(0.0, own), True
-        return max(0.0, takeover), False
-
-    def _outcome(self, finished: bool, own_limit: bool, waited: float) -> None:
-        if not finished:
-            if own_limit:
-                raise APITimeoutError(
-                    f"gave up after {waited:.2f} s waiting for another caller's token refresh (timeout)",
-                    endpoint="gloo token",
-                )
-            return  # the owner is past its deadline: claim again and take over
-        error = self.round.future.exception()
-        if isinstance(error, GlooGravixError):
-            raise clone_error(error)
-        # a token, or _Abandoned: claim again
-
-    def block(self) -> None:
-        """Sync: wait for the round; raise its failure (as this caller's own), or return to claim again."""
-        limit, own = self._limit()
-        done, _ = concurrent.futures.wait([self.round.future], timeout=limit)
-        self._outcome(bool(done), own, limit)
-
-    async def wait(self) -> None:
-        """Async twin of :meth:`block`. The caller's task awaits a future of its own, which is only ever given
-        ``None``: a cancelled caller leaves nothing unretrieved and never cancels the shared refresh."""
-        limit, own = self._limit()
-        loop = asyncio.get_running_loop()
-        woken: asyncio.Future[None] = loop.create_future()
-
-        def wake(_: Future[str]) -> None:
-            try:
-                loop.call_soon_threadsafe(_release, woken)
-            except RuntimeError:  # that caller's loop has closed: nobody is waiting any more
-                pass
-
-        self.round.future.add_done_callback(wake)
-        try:
-            await asyncio.wait_for(woken, limit)
-            finished = True
-        except asyncio.TimeoutError:
-            finished = self.round.future.done()
-        self._outcome(finished, own, limit)
-
-
-def _release(woken: asyncio.Future[None]) -> None:
-    if not woken.done():
-        woken.set_result(None)
-
-
-# -- the cache ------------------------------------------------------------------------------------------------
-
-
-class TokenCache:
-    """One bearer token, its expiry, and the refresh round in flight (if any)."""
-
-    def __init__(self, *, skew: float = REFRESH_SKEW, clock: Callable[[], float] = time.monotonic) -> None:
-        self._lock = threading.Lock()
-        self.clock = clock
-        self._skew = skew
-        self._token: Optional[str] = None
-        self._expires_at = 0.0
-        self._inflight: Optional[_Round] = None
-        #: how many token requests were started (for tests and diagnostics).
-        self.mints = 0
-        _all_caches.add(self)
-
-    def claim(self, deadline: Optional[float]) -> tuple[Optional[str], Optional[_Round], bool]:
-        """``(token, None, False)`` if fresh; ``(None, round, False)`` to wait for ``round``;
-        ``(None, round, True)`` when the caller must refresh and settle ``round`` (a round whose owner is past
-        its deadline plus the grace period is taken over)."""
-        with self._lock:
-            now = self.clock()
-            if self._token is not None and now < self._expires_at:
-                return self._token, None, False
-            current = self._inflight
-            if current is not None and now <= current.deadline + TAKEOVER_GRACE:
-                return None, current, False
-            owner_deadline = deadline if deadline is not None else now + _UNBOUNDED_ROUND
-            self._inflight = round_ = _Round(owner_deadline)
-            self.mints += 1
-            return None, round_, True
-
-    def settle(self, round_: _Round, token: str, expires_in: float) -> None:
-        # Never keep a token past half its life when the lifetime is shorter than the skew.
-        margin = min(self._skew, expires_in / 2)
-        with self._lock:
-            self._token = token
-            self._expires_at = self.clock() + expires_in - margin
-            if self._inflight is round_:
-                self._inflight = None
-        if not round_.future.done():
-            round_.future.set_result(token)
-
-    def fail(self, round_: _Round, error: BaseException) -> None:
-        with self._lock:
-            if self._inflight is round_:
-                self._inflight = None
-        if not round_.future.done():
-            round_.future.set_exception(error)
-
-    def invalidate(self, token: str) -> None:
-        """Drop ``token`` if it is still the cached one (another caller may have re-minted)."""
-        with self._lock:
-            if self._token == token:
-                self._token = None
-
-    def _after_fork(self) -> None:
-        # The refreshing thread does not exist in the child, and a lock it held would stay held forever.
-        self._lock = threading.Lock()
-        self._inflight = None
-
-
-_all_caches: "weakref.WeakSet[TokenCache]" = weakref.WeakSet()
-_caches: dict[tuple[str, str, str], TokenCache] = {}
-_caches_lock = threading.Lock()
-
-
-def _reset_after_fork() -> None:
-    global _caches_lock
-    _caches_lock = threading.Lock()
-    for cache in list(_all_caches):
-        cache._after_fork()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
-
-
-def token_cache_for(token_url: str, client_id: str, client_secret: str) -> TokenCache:
-    """The process-wide cache for these credentials (the secret is keyed by its hash)."""
-    key = (token_url, client_id, hashlib.sha256(client_secret.encode()).hexdigest())
-    with _caches_lock:
-        cache = _caches.get(key)
-        if cache is None:
-            cache = _caches[key] = TokenCache()
-        return cache
-
-
-def _basic(client_id: str, client_secret: str, *, encode: bool) -> str:
-    if encode:
-        client_id, client_secret = quote(client_id, safe=""), quote(client_secret, safe="")
-    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
 Flow = Generator[Union[Send, Mint, Wait, Resolve], Any, None]
@@ -405,14 +220,19 @@ class GlooOAuth(SenderAuth):
         self.endpoint = endpoint
         self.cache = cache or token_cache_for(token_url, client_id, secret)
 
-    def live_secrets(self) -> tuple[str, ...]:
-        token = self.cache._token
-        return (token,) if token else ()
-
     def __repr__(self) -> str:
         return f"GlooOAuth(token_url={self.token_url!r}, client_id={self.client_id!r}, client_secret='**********')"
 
     # -- decisions, written once --------------------------------------------------------
+
+    @property
+    def current_token(self) -> Optional[str]:
+        """The cached bearer token (the sender scrubs it from server text), or None."""
+        return self.cache.token
+
+    def live_secrets(self) -> tuple[str, ...]:
+        token = self.cache.token
+        return (token,) if token else ()
 
     def _token_request(self, *, encode: bool) -> httpx.Request:
         return httpx.Request(

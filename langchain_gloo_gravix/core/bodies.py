@@ -11,7 +11,8 @@ from typing import Any, Optional
 
 import httpx
 
-from .errors import ResponseTooLargeError, request_id_from_headers
+from .error_text import request_id_from_headers
+from .errors import ResponseTooLargeError
 
 __all__ = ["read_capped", "aread_capped", "request_url", "not_an_event_stream", "DEFAULT_MAX_BODY_BYTES"]
 

@@ -4,8 +4,8 @@ The single source for LangChain's ``BaseChatModel.profile`` and LlamaIndex's
 ``LLM.metadata`` (``context_window``, ``num_output``, ``is_function_calling_model``);
 both adapters only translate a :class:`ModelSpec` into their framework's shape.
 
-Ids come from provider-apis 1.3 (Gloo v1 and v2), 3.3 (models that reject tools)
-and 7.7 (Gravix Layer). Where a provider serves a model with less context than the
+Ids come from docs/providers.md#model-ids (Gloo v1 and v2), docs/providers.md#tools (models that reject
+tools) and docs/providers.md#gravix-models (Gravix Layer). Where a provider serves a model with less context than the
 model card claims, the smaller number is used: overestimating the window makes
 LlamaIndex pack prompts the server then rejects, underestimating only wastes room.
 
@@ -14,7 +14,7 @@ sizes, provider prefixes, quantisation tags); conservative defaults. Gloo v2
 requests routed by ``model_family`` or ``auto_routing`` get the profile of the pool
 they may land on (see :data:`ROUTING_SPECS`). The catalog can be refreshed from the
 live model lists the core reads (:func:`refresh_catalog`), because Gloo asks clients
-to read its registry rather than hard-code ids (provider-apis 1.3).
+to read its registry rather than hard-code ids (docs/providers.md#registry).
 
 Framework-free and I/O-free apart from the two refresh helpers, which only call
 ``Client.list_models()``.
@@ -60,10 +60,22 @@ class ModelSpec:
     image_inputs: bool = False
     """Image content parts are accepted."""
 
+    @property
+    def max_input_tokens(self) -> int:
+        """Prompt tokens that still leave room for the model's largest answer.
+
+        The window is shared by prompt and answer, and a request whose prompt leaves less than
+        ``max_output_tokens`` is refused by the larger models (OpenAI publishes 272,000 input
+        tokens for the 400,000-token GPT-5 window with 128,000 output; LangChain's ChatOpenAI
+        profile says the same). Reporting the whole window made ``SummarizationMiddleware``'s
+        fraction triggers fire late and LlamaIndex pack prompts the server then rejected.
+        """
+        return max(self.context_window - self.max_output_tokens, 1)
+
 
 #: Unknown ids: a window every current chat model offers (never LlamaIndex's 3,900),
 #: tools on (all three endpoints speak OpenAI tool calling), no native structured
-#: output (Gloo silently ignores fields a model does not support, provider-apis 6.7,
+#: output (Gloo silently ignores fields a model does not support, docs/providers.md#unknown-fields,
 #: so tool-based structured output is the one that cannot fail silently).
 DEFAULT_SPEC = ModelSpec(32768, 4096)
 
@@ -73,15 +85,15 @@ _GPT5 = ModelSpec(400000, 128000, structured_output=True, reasoning=True, image_
 _GPT41 = ModelSpec(1047576, 32768, structured_output=True, image_inputs=True)
 _DEEPSEEK = ModelSpec(131072, 8192, structured_output=True)
 # Gravix serves through Ollama, which enforces a response_format schema while
-# decoding (provider-apis 7.3, V7 documents it with llama3.1:8b).
+# decoding (docs/providers.md#gravix-request; source V7 shows it with llama3.1:8b).
 _LLAMA31 = ModelSpec(131072, 4096, structured_output=True)
 # These answer tools with HTTP 400 "model does not support function calling"
-# (provider-apis 3.3, verified 2026-04-27); Gloo's response_format for such models
+# (docs/providers.md#tools, seen 2026-04-27); Gloo's response_format for such models
 # is unconfirmed, so structured output goes the same way.
 _NO_TOOLS = ModelSpec(131072, 4096, tool_calling=False)
 
 _KNOWN: dict[str, ModelSpec] = {
-    # -- Gloo v2 (provider-apis 1.3) --------------------------------------------------
+    # -- Gloo v2 (docs/providers.md#model-ids) -------------------------------------------------
     "gloo-anthropic-claude-haiku-4.5": _CLAUDE,
     "gloo-anthropic-claude-sonnet-4.5": _CLAUDE,
     "gloo-anthropic-claude-opus-4.5": _CLAUDE,
@@ -110,11 +122,11 @@ _KNOWN: dict[str, ModelSpec] = {
     "gloo-meta-llama-4-maverick": replace(
         _NO_TOOLS, context_window=1048576, max_output_tokens=16384, image_inputs=True
     ),
-    # -- Gloo v1 (Bedrock-style ids, provider-apis 1.3; response_format is a v2 field) -
+    # -- Gloo v1 (Bedrock-style ids, docs/providers.md#model-ids; no response_format on v1)
     "us.meta.llama3-3-70b-instruct-v1:0": ModelSpec(131072, 8192),
     "meta.llama3-70b-instruct-v1:0": ModelSpec(8192, 2048),  # Llama 3 (not 3.1): 8k window
     "us.anthropic.claude-sonnet-4-20250514-v1:0": replace(_CLAUDE, structured_output=False),
-    # -- Gravix Layer (provider-apis 7.7) ---------------------------------------------
+    # -- Gravix Layer (docs/providers.md#gravix-models) --------------------------------------------
     "meta-llama/llama-3.1-8b-instruct": _LLAMA31,
     "meta-llama/llama-3.2-1b-instruct": _LLAMA31,
     "meta-llama/llama-3.2-3b-instruct": _LLAMA31,
@@ -141,13 +153,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], ModelSpec], ...] = (
 # - context_window: the smallest window in the pool (never pack more than every
 #   member accepts; "open source" includes Llama 3.1 8B);
 # - max_output_tokens: 8192, an answer budget every member can produce and well above
-#   the 2048 Gloo recommends for reasoning models (provider-apis 6.2);
-# - tool_calling: Gloo documents tools in every routing mode (provider-apis 3.3);
+#   the 2048 Gloo recommends for reasoning models (docs/providers.md#reasoning-models);
+# - tool_calling: Gloo documents tools in every routing mode (docs/providers.md#tools);
 # - structured_output: False. Gloo silently ignores a response_format a routed model
-#   does not support (6.7; Anthropic's translation sits behind platform flags, 3.1),
+#   does not support (docs/providers.md#unknown-fields; Anthropic's translation sits behind
+#   platform flags, docs/providers.md#v2-request),
 #   so LangChain agents use tool-based structured output, which works in every mode;
 # - reasoning: True. Every pool holds reasoning models (GPT-5, Gemini 2.5, GPT-OSS),
-#   and auto-routed requests with a small max_tokens hit the reasoning 503 (6.2);
+#   and auto-routed requests with a small max_tokens hit the reasoning 503 (docs/providers.md#reasoning-models);
 # - image_inputs: only for pools made of vision models.
 ROUTING_SPECS: Mapping[str, ModelSpec] = {
     "openai": ModelSpec(400000, 8192, reasoning=True, image_inputs=True),
@@ -158,7 +171,7 @@ ROUTING_SPECS: Mapping[str, ModelSpec] = {
 #: auto routing picks across every family: the smallest window of all of them.
 AUTO_ROUTING_SPEC = ModelSpec(131072, 8192, reasoning=True)
 
-#: Endpoints whose documented request has no ``response_format`` (Gloo v1, provider-apis 2).
+#: Endpoints whose documented request has no ``response_format`` (Gloo v1, docs/providers.md#v1).
 _NO_RESPONSE_FORMAT = frozenset({"gloo-v1"})
 
 

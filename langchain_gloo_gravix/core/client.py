@@ -1,8 +1,12 @@
-"""Client and AsyncClient: the public surface, wiring configuration (_base.py) to a sender (sender.py).
+"""Client and AsyncClient: settings in, sender out.
 
-Neither class sends, sleeps or retries by itself: :class:`~.sender.SyncSender` /
-:class:`~.sender.AsyncSender` do, for chat calls, streams, token requests and the model list alike. Timeouts
-and retries are documented in one place, the sender module's docstring.
+Each client turns its documented keywords into one checked :class:`~.settings.ClientSettings`, hands it to a
+sender (:class:`~.sender.SyncSender` / :class:`~.sender.AsyncSender`: the only code that sends, sleeps or
+retries) and builds requests with the pure rules of request.py. Streams are driven by stream_drivers.py.
+Timeouts and retries are documented in one place, the sender module's docstring.
+
+Why about 450 lines: the sync and async clients are twins, kept side by side (each method a few lines around
+the sender); the options are documented once, in ``_OPTIONS_DOC``.
 """
 
 from __future__ import annotations
@@ -12,24 +16,21 @@ from typing import Any, Awaitable, Callable, Iterable, Mapping, Optional, Sequen
 
 import httpx
 
-from ._base import (
-    DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_EVENT_BYTES,
-    DEFAULT_STREAM_IDLE_TIMEOUT,
-    DEFAULT_TIMEOUT,
-    Secret,
-    _BaseClient,
-    encode_body,
-    parse_completion,
-    parse_models,
-)
+from .bodies import DEFAULT_MAX_BODY_BYTES, request_url
+from .config import DEFAULT_STREAM_IDLE_TIMEOUT, check_headers
+from .deadlines import DEFAULT_TIMEOUT
 from .embeddings import EmbeddingBatch, EmbeddingCall, EmbeddingResult
 from .endpoints import Endpoint
 from .errors import GlooGravixError
-from .retry import RetryPolicy
-from .sender import AsyncSender, RetryHook, SyncSender
+from .model_list import ModelInfo, parse_models
+from .redact import RedactedHeaders
+from .request import encode_body, prepare_body
+from .retry import RetryHook, RetryPolicy
+from .sender import AsyncSender, SyncSender
+from .settings import ClientSettings, Secret
+from .sse import DEFAULT_MAX_EVENT_BYTES
 from .stream_drivers import AsyncChatStream, ChatStream
-from .wire import ChatCompletion, ModelInfo
+from .wire import ChatCompletion, parse_completion
 
 __all__ = ["Client", "AsyncClient", "ChatStream", "AsyncChatStream", "DEFAULT_TIMEOUT", "DEFAULT_STREAM_IDLE_TIMEOUT"]
 
@@ -61,10 +62,91 @@ _OPTIONS_DOC = """
         transport: a transport to send to directly instead of ours (for tests: ``httpx.MockTransport``);
             ignored when ``http_client`` is given.
         sleep: what the retry loop sleeps with (default ``time.sleep`` / ``asyncio.sleep``).
+        clock: the monotonic clock streams measure ``stream_idle_timeout`` with (default ``time.monotonic``;
+            for tests).
 """
 
 
-class Client(_BaseClient):
+class _ClientBase:
+    """The pure steps both clients share: settings, request bodies and headers."""
+
+    _settings: ClientSettings
+
+    def _configure(self, settings: ClientSettings) -> None:
+        self._settings = settings
+        self.endpoint = settings.endpoint
+        self.base_url = settings.base_url
+        self.chat_url = settings.chat_url
+        self._chat_url = httpx.URL(self.chat_url)
+        self.models_url = settings.models_url
+        self.timeout = settings.timeout
+        self.retry_policy = settings.retry_policy
+        self.stream_idle_timeout = settings.stream_idle_timeout
+        self.include_usage = settings.include_usage
+        #: params merged under every request's params (e.g. model, temperature, extra_body).
+        self.default_params = dict(settings.default_params)
+
+    @property
+    def settings(self) -> ClientSettings:
+        """The checked, frozen settings this client was built with."""
+        return self._settings
+
+    @property
+    def auth(self) -> Any:
+        return self._settings.auth
+
+    @property
+    def on_retry(self) -> Optional[RetryHook]:
+        return self._settings.on_retry
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(endpoint={self.endpoint.name!r}, base_url={self.base_url!r}, "
+            f"auth={self._settings.auth_kind})"
+        )
+
+    def _body(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        params: Mapping[str, Any],
+        stream: bool,
+        include_usage: Optional[bool],
+    ) -> tuple[dict[str, Any], bytes]:
+        # merge_params inside, not a plain dict merge: a per-call routing choice (model= on a client configured
+        # with auto_routing) must replace the configured one rather than become a second mechanism, extra_body
+        # dicts must merge, and None means "unset" instead of erasing a configured value.
+        return prepare_body(
+            self.endpoint,
+            messages,
+            params,
+            defaults=self.default_params,
+            stream=stream,
+            include_usage=self.include_usage if include_usage is None else include_usage,
+        )
+
+    def _headers_for(self, extra: Optional[Mapping[str, str]]) -> Mapping[str, str]:
+        headers = self._settings.headers
+        return {**headers, **check_headers(extra, "extra_headers")} if extra else headers
+
+    def _models_headers(self) -> Mapping[str, str]:
+        # Gloo's catalog is public (docs/providers.md#registry): no credentials are sent to it.
+        return self._settings.headers if self.endpoint.models_need_auth else {"Accept": "application/json"}
+
+    def _completion(self, response: httpx.Response) -> ChatCompletion:
+        completion = parse_completion(
+            response.content,
+            response.status_code,
+            response.headers,
+            endpoint=self.endpoint.name,
+            max_body_bytes=self._settings.max_body_bytes,
+            url=request_url(response),
+        )
+        # redacted when read (credential-named headers, echoed secrets): they reach callbacks and events
+        completion._headers = RedactedHeaders(response.headers, self._settings.secrets)
+        return completion
+
+
+class Client(_ClientBase):
     """Synchronous client. ``create()`` for a completion, ``stream()`` for deltas, ``list_models()``."""
 
     __doc__ = (__doc__ or "") + "\n" + _OPTIONS_DOC
@@ -90,18 +172,17 @@ class Client(_BaseClient):
         http_client: Optional[httpx.Client] = None,
         transport: Optional[httpx.BaseTransport] = None,
         sleep: Optional[Callable[[float], None]] = None,
+        clock: Optional[Callable[[], float]] = None,
         proxy: Optional[str] = None,
     ) -> None:
-        settings = self._configure(
+        self._configure(ClientSettings.resolve(
             endpoint, base_url=base_url, api_key=api_key, client_id=client_id, client_secret=client_secret,
             timeout=timeout, stream_idle_timeout=stream_idle_timeout, max_retries=max_retries,
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
-            retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes, max_event_bytes=max_event_bytes,
-            proxy=proxy,
-        )  # fmt: skip
-        self._sender = SyncSender(
-            http_client=http_client, transport=transport, sleep=sleep, proxy=self.proxy, **settings
-        )
+            retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes,
+            max_event_bytes=max_event_bytes, clock=clock, proxy=proxy,
+        ))  # fmt: skip
+        self._sender = SyncSender(self._settings, http_client=http_client, transport=transport, sleep=sleep)
 
     def create(
         self,
@@ -114,13 +195,12 @@ class Client(_BaseClient):
         """One completion; ``params`` are request fields (validated per endpoint) plus ``extra_body``.
         The result's ``response_headers`` are the HTTP headers of the answer."""
         sender = self._sender
-        body = encode_body(self._payload(messages, params, False, None))
+        body = self._body(messages, params, False, None)[1]
         request = sender.build("POST", self._chat_url, self._headers_for(extra_headers), body)
         return sender.run(self._create_once, request, on_retry=on_retry)
 
     def _create_once(self, request: httpx.Request) -> ChatCompletion:
-        sender = self._sender
-        return parse_completion(sender.send_once(request), self.endpoint.name, sender.max_body_bytes, sender.secrets)
+        return self._completion(self._sender.send_once(request))
 
     def stream(
         self,
@@ -132,9 +212,9 @@ class Client(_BaseClient):
         **params: Any,
     ) -> ChatStream:
         """A lazy stream of :class:`StreamDelta`; validation errors raise here, at once."""
-        payload = self._payload(messages, params, True, include_usage)
+        payload, body = self._body(messages, params, True, include_usage)
         return ChatStream(
-            self._sender, self._chat_url, payload, encode_body(payload), self._headers_for(extra_headers), on_retry
+            self._sender, self._settings, self._chat_url, self._headers_for(extra_headers), payload, body, on_retry
         )
 
     def request(
@@ -197,7 +277,7 @@ class Client(_BaseClient):
         response = self._sender.send_once(request, authenticate=self.endpoint.models_need_auth)
         if response.status_code >= 300:
             raise self._sender.status_error(response)
-        return parse_models(response, self.endpoint.name)
+        return parse_models(response.content, endpoint=self.endpoint.name)
 
     @property
     def is_closed(self) -> bool:
@@ -217,7 +297,7 @@ class Client(_BaseClient):
         self.close()
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(_ClientBase):
     """Asynchronous client with the same surface as :class:`Client`."""
 
     __doc__ = (__doc__ or "") + "\n" + _OPTIONS_DOC
@@ -243,18 +323,17 @@ class AsyncClient(_BaseClient):
         http_client: Optional[httpx.AsyncClient] = None,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
+        clock: Optional[Callable[[], float]] = None,
         proxy: Optional[str] = None,
     ) -> None:
-        settings = self._configure(
+        self._configure(ClientSettings.resolve(
             endpoint, base_url=base_url, api_key=api_key, client_id=client_id, client_secret=client_secret,
             timeout=timeout, stream_idle_timeout=stream_idle_timeout, max_retries=max_retries,
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
-            retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes, max_event_bytes=max_event_bytes,
-            proxy=proxy,
-        )  # fmt: skip
-        self._sender = AsyncSender(
-            http_client=http_client, transport=transport, sleep=sleep, proxy=self.proxy, **settings
-        )
+            retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes,
+            max_event_bytes=max_event_bytes, clock=clock, proxy=proxy,
+        ))  # fmt: skip
+        self._sender = AsyncSender(self._settings, http_client=http_client, transport=transport, sleep=sleep)
 
     async def create(
         self,
@@ -265,14 +344,12 @@ class AsyncClient(_BaseClient):
         **params: Any,
     ) -> ChatCompletion:
         sender = self._sender
-        body = encode_body(self._payload(messages, params, False, None))
+        body = self._body(messages, params, False, None)[1]
         request = sender.build("POST", self._chat_url, self._headers_for(extra_headers), body)
         return await sender.run(self._create_once, request, on_retry=on_retry)
 
     async def _create_once(self, request: httpx.Request) -> ChatCompletion:
-        sender = self._sender
-        response = await sender.send_once(request)
-        return parse_completion(response, self.endpoint.name, sender.max_body_bytes, sender.secrets)
+        return self._completion(await self._sender.send_once(request))
 
     def stream(
         self,
@@ -283,9 +360,9 @@ class AsyncClient(_BaseClient):
         on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> AsyncChatStream:
-        payload = self._payload(messages, params, True, include_usage)
+        payload, body = self._body(messages, params, True, include_usage)
         return AsyncChatStream(
-            self._sender, self._chat_url, payload, encode_body(payload), self._headers_for(extra_headers), on_retry
+            self._sender, self._settings, self._chat_url, self._headers_for(extra_headers), payload, body, on_retry
         )
 
     async def request(
@@ -348,7 +425,7 @@ class AsyncClient(_BaseClient):
         response = await self._sender.send_once(request, authenticate=self.endpoint.models_need_auth)
         if response.status_code >= 300:
             raise self._sender.status_error(response)
-        return parse_models(response, self.endpoint.name)
+        return parse_models(response.content, endpoint=self.endpoint.name)
 
     @property
     def is_closed(self) -> bool:

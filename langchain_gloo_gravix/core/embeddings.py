@@ -1,6 +1,6 @@
 """Embeddings, pure: input checks, batching, bodies, response parsing and the split-and-retry decisions.
 
-Gravix Layer serves OpenAI-style embeddings (provider-apis 7.9): ``POST {base}/embeddings`` with
+Gravix Layer serves OpenAI-style embeddings (docs/providers.md#embeddings): ``POST {base}/embeddings`` with
 ``{model, input, encoding_format, user}``. One :class:`EmbeddingCall` holds everything one
 ``embed()`` decides; the drivers (``Client.embed`` / ``AsyncClient.embed`` in client.py) only send
 the batches it hands out, on the client's send-and-retry steps, and give the answers back to it.
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Optional, Sequence, cast
 
 from .endpoints import Endpoint, resolve_embedding_model
+from .error_text import body_preview, request_id_from_headers
 from .errors import (  # the two embedding errors live with the others; importable from here too
     APIStatusError,
     BadRequestError,
@@ -40,9 +41,8 @@ from .errors import (  # the two embedding errors live with the others; importab
     GlooGravixError,
     InvalidEmbeddingInputError,
     MalformedResponseError,
-    body_preview,
+    error_from_envelope,
     error_from_response,
-    request_id_from_headers,
 )
 
 __all__ = [
@@ -315,8 +315,8 @@ class EmbeddingCall:
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, list):
             if isinstance(payload, dict) and payload.get("error") is not None:
-                # an error envelope delivered with a 2xx status
-                raise error_from_response(502, headers, raw, endpoint=self.endpoint)
+                # an error envelope delivered with a 2xx status: classified by its content, as for chat
+                raise error_from_envelope(headers, raw, payload, endpoint=self.endpoint, status_code=status)
             raise self._malformed("has no 'data' list", status, headers, raw)
         count = len(batch.texts)
         if len(data) != count:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Any, Literal, Mapping
 
 __all__ = [
     "Endpoint",
@@ -27,7 +27,7 @@ __all__ = [
 
 GLOO_MODEL_FAMILIES = ("openai", "anthropic", "google", "open source")
 GLOO_TRADITIONS = ("evangelical", "catholic", "mainline", "not_faith_specific")
-# Gloo v2 documents tool_choice as none | auto | required only (provider-apis 3.1).
+# Gloo v2 documents tool_choice as none | auto | required only (docs/providers.md#v2-request).
 GLOO_V2_TOOL_CHOICES = ("none", "auto", "required")
 
 
@@ -57,7 +57,7 @@ class Endpoint:
     #: path suffixes users paste from OpenAI-SDK examples; stripped from base URLs.
     base_url_suffixes: tuple[str, ...] = ()
     #: Gloo grounded (RAG) completions: rag_publisher / sources_limit / include_citations
-    #: accepted, sources_returned / citations returned (provider-apis 3.5).
+    #: accepted, sources_returned / citations returned (docs/providers.md#grounded).
     grounding: bool = False
     #: path of the OpenAI-style embeddings endpoint, relative to the base URL; None: no embeddings.
     embeddings_path: str | None = None
@@ -66,6 +66,30 @@ class Endpoint:
     embedding_model_env: str | None = None
     #: env var naming the model used when none is passed (None: no such variable).
     model_env: str | None = None
+    #: ``response_format`` (JSON mode, JSON schema) is documented for this endpoint. The Gloo v1
+    #: reference does not list it and Gloo ignores body fields it does not know (docs/providers.md#v1,
+    #: docs/providers.md#unknown-fields), so there it is refused rather than sent to be ignored.
+    supports_response_format: bool = True
+    #: ``parallel_tool_calls`` is a documented field even without ``tools`` (Gloo's grounded route,
+    #: docs/providers.md#grounded);
+    #: elsewhere OpenAI-style servers refuse it without tools, so the body builder leaves it out then.
+    parallel_tool_calls_without_tools: bool = False
+    #: a model id for examples and smoke checks (the CLI, the demo) where the endpoint has no default.
+    example_model: str | None = None
+
+    def display_model(self, params: Mapping[str, Any]) -> str:
+        """The one name of the model a request with ``params`` asks for, before the answer says which
+        model served it: the model id when one is given; on a routing endpoint the routing mechanism
+        (``gloo-family:openai``, ``gloo-auto-routing``, the implied default); else the default model."""
+        model = params.get("model")
+        if model:
+            return str(model)
+        if self.routing:
+            family = params.get("model_family")
+            if isinstance(family, str) and family.strip():
+                return f"{self.provider}-family:{family.strip().lower()}"
+            return f"{self.provider}-auto-routing"
+        return self.default_model or self.name
 
     @property
     def requires_model(self) -> bool:
@@ -88,9 +112,10 @@ GLOO_V1 = Endpoint(
     auth="gloo",
     api_key_envs=("GLOO_API_KEY",),
     default_model="us.meta.llama3-3-70b-instruct-v1:0",
-    # The v1 reference documents temperature 0..1 (provider-apis 2, gotcha 6.9).
+    # The v1 reference documents temperature 0..1 (docs/providers.md#v1).
     temperature_max=1.0,
     base_url_suffixes=("/ai/v1",),
+    supports_response_format=False,
 )
 
 GLOO_V2 = Endpoint(
@@ -108,7 +133,7 @@ GLOO_V2 = Endpoint(
     base_url_suffixes=("/ai/v2",),
 )
 
-# Grounded completions: the v2 routing and tradition rules on another path (provider-apis 3.5).
+# Grounded completions: the v2 routing and tradition rules on another path (docs/providers.md#grounded).
 GLOO_V2_GROUNDED = Endpoint(
     name="gloo-v2-grounded",
     provider="gloo",
@@ -123,6 +148,7 @@ GLOO_V2_GROUNDED = Endpoint(
     tool_choices=GLOO_V2_TOOL_CHOICES,
     base_url_suffixes=("/ai/v2",),
     grounding=True,
+    parallel_tool_calls_without_tools=True,
 )
 
 GRAVIX = Endpoint(
@@ -135,8 +161,8 @@ GRAVIX = Endpoint(
     models_need_auth=True,
     auth="static",
     api_key_envs=("GRAVIXLAYER_API_KEY",),
-    # provider-apis 7.9: POST {base}/embeddings, {model, input, encoding_format, user};
-    # the docs' embedding model is microsoft/multilingual-e5-large (7.7).
+    # docs/providers.md#embeddings: POST {base}/embeddings, {model, input, encoding_format, user};
+    # the docs' embedding model is microsoft/multilingual-e5-large (docs/providers.md#gravix-models).
     embeddings_path="/embeddings",
     default_embedding_model="microsoft/multilingual-e5-large",
     embedding_model_env="GRAVIXLAYER_EMBEDDING_MODEL",
@@ -144,13 +170,15 @@ GRAVIX = Endpoint(
     # Gloo has none on purpose: on v2 a model in the environment would silently
     # switch every default client from auto routing to that one model.
     model_env="GRAVIXLAYER_MODEL",
+    # the model of Gravix Layer's own chat examples (docs/providers.md#gravix-models)
+    example_model="meta-llama/llama-3.1-8b-instruct",
 )
 
 ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVIX, GLOO_V2_GROUNDED)}
 _ALIASES = {"v1": GLOO_V1, "v2": GLOO_V2, "grounded": GLOO_V2_GROUNDED, "gravixlayer": GRAVIX, "gravix-layer": GRAVIX}
 
 # Gloo OAuth2 client credentials: GLOO_CLIENT_* first (official docs), then the
-# GLOO_AI_CLIENT_* names used by Gloo's example repos (provider-apis 1.2).
+# GLOO_AI_CLIENT_* names used by Gloo's example repos (docs/providers.md#env-vars).
 GLOO_CLIENT_ID_ENVS = ("GLOO_CLIENT_ID", "GLOO_AI_CLIENT_ID")
 GLOO_CLIENT_SECRET_ENVS = ("GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_SECRET")
 GLOO_TOKEN_PATH = "/oauth2/token"

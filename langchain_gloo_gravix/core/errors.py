@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from .error_text import body_preview, describe_body, extract_error_details, request_id_from_headers, safe_url
+
 __all__ = [
     "GlooGravixError",
     "InvalidEmbeddingInputError",
@@ -36,14 +38,10 @@ __all__ = [
     "ConfigurationError",
     "error_from_response",
     "error_from_envelope",
-    "extract_error_details",
-    "translate_exception",
-    "header_error",
-    "describe_body",
-    "safe_url",
+    "envelope_status",
+    "clone_error",
 ]
 
-_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-sentry-trace-id")
 # Phrases servers use when the prompt does not fit the model's context window.
 _CONTEXT_OVERFLOW_HINTS = (
     "context length",
@@ -53,7 +51,7 @@ _CONTEXT_OVERFLOW_HINTS = (
     "too many tokens",
     "prompt is too long",
 )
-# Gloo marks quota exhaustion as a 429 that must not be retried (provider-apis 4).
+# Gloo marks quota exhaustion as a 429 that must not be retried (docs/providers.md#error-codes).
 _NON_RETRYABLE_CODES = {"SPENDING_LIMIT_EXCEEDED"}
 
 
@@ -253,105 +251,6 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _fastapi_detail(detail: Any) -> str | None:
-    """FastAPI 422 ``detail`` lists: ``body.temperature: Input should be ...``."""
-    if isinstance(detail, list):
-        lines = []
-        for item in detail:
-            if isinstance(item, Mapping):
-                loc = ".".join(str(p) for p in item.get("loc", ()) or ())
-                msg = item.get("msg") or item.get("message") or ""
-                lines.append(f"{loc}: {msg}" if loc else str(msg))
-            else:
-                lines.append(str(item))
-        return "; ".join(lines)
-    return _text(detail)
-
-
-def extract_error_details(body: Any) -> dict[str, Any]:
-    """Pull code, message and retry hints out of any error shape the providers use.
-
-    Order follows Gloo's own extractor (provider-apis 4): ``detail`` (string or
-    FastAPI list), ``message``, ``error`` as a string, ``error.message``. Also
-    understands the Gloo AI Error Object (``code``, ``name``, ``retryable``,
-    ``fault``, ``trace_id``) and Gravix's ``{"error": {...}, "meta": {request_id}}``.
-    """
-    out: dict[str, Any] = {}
-    if not isinstance(body, Mapping):
-        return out
-    error = body.get("error")
-    if "detail" in body:
-        out["message"] = _fastapi_detail(body["detail"])
-    elif isinstance(body.get("message"), str):
-        out["message"] = body["message"]
-    elif isinstance(error, str):
-        out["message"] = error
-    elif isinstance(error, Mapping):
-        out["message"] = _text(error.get("message")) or _text(error.get("type"))
-    if isinstance(error, Mapping):
-        # Gloo: numeric ``code`` plus symbolic ``name``; prefer the symbolic one.
-        out["code"] = error.get("name") or error.get("code") or error.get("type")
-        if isinstance(error.get("retryable"), bool):
-            out["retryable"] = error["retryable"]
-        out["fault"] = error.get("fault")
-        out["request_id"] = error.get("request_id") or error.get("trace_id")
-    elif "code" in body:
-        out["code"] = body.get("code")
-    meta = body.get("meta")
-    if isinstance(meta, Mapping) and meta.get("request_id") and not out.get("request_id"):
-        out["request_id"] = meta["request_id"]
-    return {k: v for k, v in out.items() if v is not None}
-
-
-def request_id_from_headers(headers: Mapping[str, str]) -> str | None:
-    for name in _REQUEST_ID_HEADERS:
-        value = headers.get(name)
-        if value:
-            return value
-    return None
-
-
-def body_preview(raw: bytes, limit: int = 200) -> str:
-    text = raw[:limit].decode("utf-8", "replace")
-    return text + ("..." if len(raw) > limit else "")
-
-
-def describe_body(raw: bytes, content_type: str | None = None) -> str:
-    """A short description of a body that is not what was expected: names HTML and
-    empty bodies (a proxy, a login page, a 204) instead of quoting them as JSON."""
-    if not raw.strip():
-        return "an empty body"
-    head = raw[:512].lstrip().lower()
-    if "html" in (content_type or "").lower() or head.startswith((b"<!doctype html", b"<html")):
-        return f"an HTML page (a proxy, gateway or login page?) starting {body_preview(raw, 120)!r}"
-    return f"a body starting {body_preview(raw)!r}"
-
-
-def safe_url(url: Any) -> str:
-    """A URL fit for messages: no userinfo, query or fragment (they may hold secrets)."""
-    text = str(url)
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        return text.split("?", 1)[0].split("#", 1)[0]
-    host_end = len(rest)
-    for mark in "/?#":
-        at = rest.find(mark)
-        if at != -1:
-            host_end = min(host_end, at)
-    host, path = rest[:host_end], rest[host_end:]
-    host = host.rpartition("@")[2]
-    path = path.split("?", 1)[0].split("#", 1)[0]
-    return f"{scheme}://{host}{path}"
-
-
 def _load_json(raw: bytes) -> Any:
     """Parse an error body; anything that is not plain JSON (or is pathological) is None."""
     if not raw:
@@ -471,70 +370,11 @@ def error_from_envelope(
     return error
 
 
-def header_error(headers: Mapping[str, str], *, endpoint: str | None = None) -> ConfigurationError:
-    """The error for request headers httpx cannot encode; names the header, never its value."""
-    names = []
-    for name, value in headers.items():
-        try:
-            str(name).encode("ascii")
-            bad = isinstance(value, str) and not value.isascii()
-            shown = str(name)
-        except UnicodeEncodeError:
-            bad, shown = True, "(a header whose name is not ASCII)"
-        if bad:
-            names.append(shown)
-    which = ", ".join(names) if names else "a request header"
-    hint = " (check api_key / the access token)" if any(n.lower() == "authorization" for n in names) else ""
-    return ConfigurationError(
-        f"request header {which} has a value that is not ASCII{hint}; HTTP header values must be ASCII "
-        "(default_headers, extra_headers, api_key)",
-        endpoint=endpoint,
-        retryable=False,
-    )
-
-
-def translate_exception(
-    exc: BaseException, *, endpoint: str | None = None, base_url: str | None = None
-) -> BaseException:
-    """Foreign exceptions -> package errors: the one mapping (returns others unchanged).
-
-    httpx timeouts and transport errors, undecodable gzip/deflate bodies, pathological
-    JSON (too deep: ``RecursionError``; too large a number: ``OverflowError``) and
-    header values that are not ASCII. Messages never quote request headers.
-    """
-    if isinstance(exc, GlooGravixError):
-        return exc
-    import httpx  # loaded with the clients, not with this module
-
-    name = endpoint or "server"
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{name} request timed out: {type(exc).__name__}", endpoint=endpoint)
-    if isinstance(exc, httpx.DecodingError):
-        return MalformedResponseError(
-            f"{name} sent a body that could not be decoded (corrupt gzip/deflate or bad encoding): {type(exc).__name__}",
-            endpoint=endpoint,
-            code="decoding_error",
-            retryable=False,
-        )
-    if isinstance(exc, httpx.TransportError):
-        # Only the class name: some transport messages echo request lines or headers.
-        where = f" at {safe_url(base_url)}" if base_url else ""
-        return APIConnectionError(f"could not reach {name}{where}: {type(exc).__name__}", endpoint=endpoint)
-    if isinstance(exc, UnicodeEncodeError):
-        return ConfigurationError(
-            "a request header value is not ASCII (check api_key, default_headers and extra_headers); "
-            "HTTP header values must be ASCII",
-            endpoint=endpoint,
-            retryable=False,
-        )
-    if isinstance(exc, RecursionError):
-        return MalformedResponseError(
-            f"{name} sent JSON nested too deeply to parse", endpoint=endpoint, code="too_deep"
-        )
-    if isinstance(exc, OverflowError):
-        return MalformedResponseError(f"{name} sent a number too large to read", endpoint=endpoint, code="overflow")
-    if isinstance(exc, UnicodeDecodeError):
-        return MalformedResponseError(
-            f"{name} sent text that is not valid UTF-8", endpoint=endpoint, code="decoding_error"
-        )
-    return exc
+def clone_error(error: GlooGravixError) -> GlooGravixError:
+    """A fresh exception object with the same class and fields: each waiter of a shared failure (a token
+    refresh) and each framework mapping raises its own (sharing one object across threads would splice their
+    tracebacks together)."""
+    copy = error.__class__.__new__(error.__class__)
+    copy.__dict__.update(error.__dict__)
+    copy.args = error.args
+    return copy

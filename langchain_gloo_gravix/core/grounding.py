@@ -3,7 +3,7 @@
 ``POST /ai/v2/chat/completions/grounded`` takes the v2 routing and tradition
 fields plus ``rag_publisher``, ``sources_limit`` (1-10), ``include_citations``
 and ``parallel_tool_calls``; its answers add ``sources_returned`` (bool) and
-``citations`` (provider-apis 3.5, gotcha 10). The shape of ``citations`` is not
+``citations`` (docs/providers.md#grounded). The shape of ``citations`` is not
 published, so it is kept exactly as received and only read where it is there.
 
 request.py calls the checks here; both framework adapters call

@@ -1,7 +1,7 @@
 """The result side of Gloo grounded completions: ``Grounding`` and stream collection.
 
 Answers of the grounded route add ``sources_returned`` (bool) and ``citations``
-(provider-apis 3.5). The shape of ``citations`` is not published, so it is kept
+(docs/providers.md#grounded). The shape of ``citations`` is not published, so it is kept
 exactly as received and read only where it is there. ``ChatCompletion.grounding``
 (wire.py) and the stream accumulator (accumulator.py) use this module.
 """

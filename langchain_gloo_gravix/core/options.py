@@ -17,10 +17,13 @@ from __future__ import annotations
 import difflib
 import sys
 import warnings
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "OPENAI_REQUEST_FIELDS",
+    "OpenAIRequestOptions",
     "ADAPTER_OPTIONS",
     "split_unknown_options",
     "unknown_option_warning",
@@ -30,7 +33,7 @@ __all__ = [
 ]
 
 #: OpenAI-style request fields both frameworks' classes declare; sent only when set.
-#: Gloo documents few of them and ignores unknown fields (provider-apis 3.1), so
+#: Gloo documents few of them and ignores unknown fields (docs/providers.md#unknown-fields), so
 #: they are forwarded as given rather than refused. The adapters take their lists
 #: from this one, in this order (the order the request body gets them in).
 OPENAI_REQUEST_FIELDS = (
@@ -50,6 +53,64 @@ OPENAI_REQUEST_FIELDS = (
     "service_tier",
     "reasoning_effort",
 )
+
+
+class OpenAIRequestOptions(BaseModel):
+    """The OpenAI-style request options, declared once for both frameworks' chat classes.
+
+    Declared, so that none is silently dropped and each keeps ChatOpenAI's / OpenAILike's meaning;
+    each is sent only when set. Gloo documents few of them and ignores body fields it does not
+    know, so the server may not honour them all. Ranges are checked by the core's request rules
+    (``core/request.py``) at construction and on every call, the same way in both frameworks.
+    """
+
+    # populate_by_name: ``stop`` is also accepted as ``stop_sequences`` (LangChain's word).
+    model_config = ConfigDict(defer_build=True, populate_by_name=True)
+
+    temperature: Optional[float] = Field(
+        default=None,
+        description="Sampling temperature; Gloo v1 accepts 0-1, Gloo v2 and Gravix 0-2. Server default if None.",
+    )
+    max_tokens: Optional[int] = Field(
+        default=None,
+        description="Answer token limit; server default if None. Leave None, or at least 2048, for reasoning models "
+        "on Gloo (they answer 503 otherwise).",
+    )
+    top_p: Optional[float] = Field(default=None, description="Nucleus sampling, 0..1.")
+    stop: Optional[Union[str, list[str]]] = Field(
+        default=None, alias="stop_sequences", description="Stop sequence(s); also accepted as stop_sequences."
+    )
+    seed: Optional[int] = Field(default=None, description="Sampling seed, where the model honours one.")
+    max_completion_tokens: Optional[int] = Field(
+        default=None, description="OpenAI's newer name for max_tokens (reasoning models count their reasoning in it)."
+    )
+    n: Optional[int] = Field(
+        default=None,
+        description="Number of answers. LangChain: each is a generation of generate() (invoke returns the first) "
+        "and it must be 1 with streaming=True; LlamaIndex: chat() returns the first, all are in raw.",
+    )
+    frequency_penalty: Optional[float] = Field(
+        default=None, description="-2..2: penalise tokens by how often they appeared."
+    )
+    presence_penalty: Optional[float] = Field(default=None, description="-2..2: penalise tokens that appeared at all.")
+    logprobs: Optional[bool] = Field(default=None, description="Ask for token log probabilities.")
+    top_logprobs: Optional[int] = Field(default=None, description="0..20 alternatives per token (with logprobs=True).")
+    parallel_tool_calls: Optional[bool] = Field(
+        default=None,
+        description="Sent with tools (and on Gloo's grounded route); a per-call value (bind_tools, "
+        "chat_with_tools' allow_parallel_tool_calls) overrides it.",
+    )
+    user: Optional[str] = Field(default=None, description="An end-user id, for the provider's abuse monitoring.")
+    service_tier: Optional[str] = Field(default=None, description="Service tier, where the provider has them.")
+    reasoning_effort: Optional[str] = Field(
+        default=None, description='Reasoning effort for reasoning models (e.g. "low", "medium", "high").'
+    )
+
+    def _request_options(self) -> dict[str, Any]:
+        """The options that are set, in :data:`OPENAI_REQUEST_FIELDS` order (the body's order)."""
+        fields = self.__dict__  # direct: this runs on every call
+        return {name: fields[name] for name in OPENAI_REQUEST_FIELDS if fields[name] is not None}
+
 
 #: options read by the adapters, never sent.
 ADAPTER_OPTIONS = ("include_response_headers",)

@@ -1,7 +1,7 @@
 """Gloo's typed refusal contract, as one error both frameworks raise.
 
 A safety refusal comes back as ``finish_reason: "content_filter"`` with the
-reason in ``message.refusal`` (provider-apis 3.2). Structured output cannot be
+reason in ``message.refusal`` (docs/providers.md#refusals). Structured output cannot be
 produced from it, so the adapters raise :class:`RefusalError` carrying the text.
 """
 

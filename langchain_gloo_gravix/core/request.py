@@ -7,12 +7,23 @@ through untouched (top_p, seed, response_format, parallel_tool_calls, ...).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping, Optional, Sequence
 
 from .endpoints import GLOO_MODEL_FAMILIES, GLOO_TRADITIONS, Endpoint
 from .grounding import normalize_grounding_params, reject_grounding_params
 
-__all__ = ["ROUTING_KEYS", "merge_params", "normalize_params", "build_body", "normalize_tool_choice"]
+__all__ = [
+    "ROUTING_KEYS",
+    "merge_params",
+    "default_routing",
+    "check_response_format",
+    "normalize_params",
+    "build_body",
+    "normalize_tool_choice",
+    "encode_body",
+    "prepare_body",
+]
 
 #: the v2 routing mechanisms; exactly one may be sent.
 ROUTING_KEYS = ("auto_routing", "model", "model_family")
@@ -43,6 +54,32 @@ def merge_params(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[
     return merged
 
 
+def default_routing(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with Gloo's recommended auto routing when a routing endpoint got no mechanism.
+
+    Implied per call and never written back into a model's field: a copy that sets
+    ``model_family=`` or ``model=`` (``model_copy``, ``configurable_fields``) must not be left
+    holding two mechanisms. Both adapters and the CLI take the default from here.
+    """
+    out = dict(params)
+    # None only: an explicit auto_routing=False with no other mechanism stays an error (normalize_params)
+    if endpoint.routing and all(out.get(key) is None for key in ROUTING_KEYS):
+        out["auto_routing"] = True
+    return out
+
+
+def check_response_format(endpoint: Endpoint) -> None:
+    """Refuse ``response_format`` (JSON mode / JSON schema) where the endpoint does not document it:
+    Gloo ignores fields it does not know, so it would be sent and silently not followed."""
+    if not endpoint.supports_response_format:
+        raise ValueError(
+            f"response_format (JSON mode / JSON schema) is not supported by {endpoint.name}: it is not documented "
+            "there and the server ignores it. Use structured output by tool calling instead "
+            "(LangChain: with_structured_output(method='function_calling'); LlamaIndex: "
+            "structured_output_method='function_calling'), or api_version='v2'"
+        )
+
+
 def _tool_name(tool: Any) -> Optional[str]:
     if isinstance(tool, Mapping):
         function = tool.get("function")
@@ -60,7 +97,7 @@ def normalize_tool_choice(
     ``"any"`` and ``True`` mean "some tool must be called" (``"required"``); a tool
     name or ``{"type": "function", "function": {"name": ...}}`` forces that tool.
     With tools and no choice, ``"auto"`` is sent, because Gloo v2 defaults to
-    ``"none"`` (provider-apis 3.1). Gloo v2 has no named form, so a forced tool is
+    ``"none"`` (docs/providers.md#v2-request). Gloo v2 has no named form, so a forced tool is
     sent as ``"required"`` with the tool list narrowed to that one tool.
     """
     tools = list(tools) if tools is not None else None
@@ -104,7 +141,7 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
     out = {k: v for k, v in params.items() if v is not None}
     if endpoint.routing:
         if out.get("auto_routing") is False:
-            del out["auto_routing"]  # auto_routing=false is not a mechanism (provider-apis 3.1)
+            del out["auto_routing"]  # auto_routing=false is not a mechanism (docs/providers.md#exclusivity)
         chosen = [k for k in ROUTING_KEYS if k in out]
         if len(chosen) != 1:
             what = "none was given" if not chosen else f"got {' and '.join(chosen)}"
@@ -124,7 +161,7 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             out["model_family"] = family.strip().lower()
         if "tradition" in out:
             tradition = out["tradition"]
-            # The server silently ignores unknown traditions (provider-apis 6.4), so check here.
+            # The server silently ignores unknown traditions (docs/providers.md#traditions), so check here.
             if not isinstance(tradition, str) or tradition.strip().lower() not in GLOO_TRADITIONS:
                 raise ValueError(f"tradition must be one of {', '.join(GLOO_TRADITIONS)} (any case), got {tradition!r}")
             out["tradition"] = tradition.strip().lower()
@@ -135,15 +172,16 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
         out.pop("auto_routing", None)
         if "model" not in out:
             if endpoint.default_model is None:
-                raise ValueError(
-                    f"model is required for {endpoint.name} (e.g. model='meta-llama/llama-3.1-8b-instruct')"
-                )
+                example = f" (e.g. model={endpoint.example_model!r})" if endpoint.example_model else ""
+                raise ValueError(f"model is required for {endpoint.name}{example}")
             out["model"] = endpoint.default_model
-    # Grounded completions (provider-apis 3.5): their own fields, refused elsewhere.
+    # Grounded completions (docs/providers.md#grounded): their own fields, refused elsewhere.
     if endpoint.grounding:
         normalize_grounding_params(out)
     else:
         reject_grounding_params(endpoint.name, out)
+    if "response_format" in out:
+        check_response_format(endpoint)
     if "model" in out and (not isinstance(out["model"], str) or not out["model"].strip()):
         raise ValueError(f"model must be a non-empty string, got {out['model']!r}")
     if "temperature" in out:
@@ -228,6 +266,9 @@ def build_body(
         raise ValueError("stream=True is not a request option here: call stream() for a streamed answer")
     extra = params.pop("extra_body", None) or {}
     body = normalize_params(endpoint, params)
+    if "tools" not in body and not endpoint.parallel_tool_calls_without_tools:
+        # a model-level option, meant for calls with tools; OpenAI-style servers refuse it without them
+        body.pop("parallel_tool_calls", None)
     body["messages"] = _check_messages(messages)
     if stream:
         body["stream"] = True
@@ -238,3 +279,24 @@ def build_body(
     if extra:
         body.update(extra)
     return body
+
+
+def encode_body(body: Mapping[str, Any]) -> bytes:
+    """The JSON bytes of a request body: compact, UTF-8 as is (``ensure_ascii=False``)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def prepare_body(
+    endpoint: Endpoint,
+    messages: Any,
+    params: Mapping[str, Any],
+    *,
+    defaults: Mapping[str, Any],
+    stream: bool,
+    include_usage: bool,
+) -> tuple[dict[str, Any], bytes]:
+    """A client call's body, as a dict and as bytes: ``params`` merged over the client's ``defaults``
+    (:func:`merge_params`), checked and built (:func:`build_body`), encoded (:func:`encode_body`)."""
+    merged = merge_params(defaults, params) if defaults else params
+    body = build_body(endpoint, messages, merged, stream=stream, include_usage=include_usage)
+    return body, encode_body(body)

@@ -22,7 +22,13 @@ from typing import Callable, Mapping, Optional
 
 from .errors import GlooGravixError
 
-__all__ = ["RetryPolicy", "server_wait"]
+__all__ = ["RetryPolicy", "RetryHook", "Recover", "server_wait"]
+
+#: ``on_retry(attempt, error, delay)``: called before each retry's sleep (attempt counts from 1).
+RetryHook = Callable[[int, GlooGravixError, float], None]
+#: ``recover(error)`` -> True when the caller changed its request so that it can be resent at once (counted as
+#: an attempt, no sleep); used for the ``stream_options`` fallback.
+Recover = Callable[[GlooGravixError], bool]
 
 # X-RateLimit-Reset values above this are Unix timestamps, below it seconds.
 _EPOCH_THRESHOLD = 1_000_000_000

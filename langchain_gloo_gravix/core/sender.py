@@ -4,7 +4,12 @@
 back the read response (or the open streaming response)." :class:`SyncSender` and :class:`AsyncSender` are the
 two drivers; every decision they take (timeouts, deadlines, error translation, retry delays, hooks) is made
 once, in :class:`_SenderBase`. Chat calls, the start of a stream, the Gloo token request and the model list all
-go through the same :meth:`~SyncSender.send_once` and :meth:`~SyncSender.run`.
+go through the same :meth:`~SyncSender.send_once` and :meth:`~SyncSender.run`. Streams reach it through a
+four-method port (stream_drivers.StreamPort: ``send_stream``, ``run``, ``byte_chunks``, ``redacted``); this
+module knows nothing about streams.
+
+Why one module of about 500 lines: the two drivers are I/O twins of one set of decisions, kept side by side so
+that each can be read (and reviewed) against the other; the deadlines they enforce are in deadlines.py.
 
 Two ways to the network, behind the same methods:
 
@@ -56,46 +61,22 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator,
 import httpx
 
 from . import log_redaction
-from .accumulator import StreamAccumulator, stream_failure
 from .auth import GlooOAuth, Mint, Resolve, Send, SenderAuth, Wait
-from .bodies import DEFAULT_MAX_BODY_BYTES, aread_capped, read_capped, request_url
-from .errors import (
-    APITimeoutError,
-    ConfigurationError,
-    GlooGravixError,
-    StreamTimeoutError,
-    error_from_response,
-    header_error,
-    translate_exception,
-)
+from .bodies import aread_capped, read_capped, request_url
+from .deadlines import DEFAULT_TIMEOUT, DeadlineBody, DeadlineTimeouts, late
+from .errors import APITimeoutError, ConfigurationError, GlooGravixError, error_from_response
 from .redact import redact_error
-from .retry import RetryPolicy
-from .sse import DEFAULT_MAX_EVENT_BYTES
+from .retry import Recover, RetryHook
+from .settings import ClientSettings
+from .translate import header_error, translate_exception
 
-__all__ = [
-    "SyncSender",
-    "AsyncSender",
-    "RetryHook",
-    "Recover",
-    "DEFAULT_TIMEOUT",
-    "LIMITS",
-    "call_budget",
-    "ssl_context",
-]
+__all__ = ["SyncSender", "AsyncSender", "DEFAULT_TIMEOUT", "LIMITS", "ssl_context"]
 
 T = TypeVar("T")
 
 logger = logging.getLogger("langchain_gloo_gravix")
 
-#: finite by default (ChatOpenAI's default is no timeout at all; frameworks.md F34).
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
 LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=30.0)
-
-#: ``on_retry(attempt, error, delay)``: called before each retry's sleep (attempt counts from 1).
-RetryHook = Callable[[int, GlooGravixError, float], None]
-#: ``recover(error)`` -> True when the caller changed its request so that it can be resent at once (counted as
-#: an attempt, no sleep); used for the ``stream_options`` fallback.
-Recover = Callable[[GlooGravixError], bool]
 
 
 @functools.lru_cache(maxsize=1)
@@ -110,16 +91,6 @@ def proxies_configured() -> bool:
     return any(key in ("http", "https", "all") for key in urllib.request.getproxies())
 
 
-def call_budget(timeout: httpx.Timeout) -> Optional[float]:
-    """Seconds a whole non-streaming attempt may take: the largest phase limit, or None without a read limit."""
-    if timeout.read is None:
-        return None
-    return max(v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None)
-
-
-_monotonic = time.monotonic
-
-
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)  # looked up per call, so that a test may patch time.sleep
 
@@ -128,105 +99,31 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-class _Until(dict):  # type: ignore[type-arg]
-    """Per-phase timeouts that never reach past a deadline.
-
-    httpcore reads each phase's limit with ``timeouts.get(phase)`` as that phase starts (pool wait, connect,
-    write, read of the headers, read of the body), so each phase gets the smaller of its own limit and the
-    time left: the whole attempt ends by the deadline, in both modes, with no timer and no extra task.
-    """
-
-    __slots__ = ("deadline",)
-
-    def __init__(self, limits: Mapping[str, Optional[float]], deadline: float) -> None:
-        super().__init__(limits)
-        self.deadline = deadline
-
-    def get(self, key: str, default: Optional[float] = None) -> Optional[float]:  # type: ignore[override]
-        limit = dict.get(self, key, default)
-        left = self.deadline - _monotonic()
-        if left < 1e-3:
-            left = 1e-3  # never 0: a zero socket timeout means non-blocking, not "expired"
-        return left if limit is None or limit > left else limit
-
-
-class _DeadlineBody(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """A response body that fails once the call's deadline passed, even while bytes keep trickling in (each
-    read is bounded by the read timeout; this bounds their sum)."""
-
-    __slots__ = ("_inner", "_deadline", "_endpoint", "_budget")
-
-    def __init__(self, inner: Any, deadline: float, endpoint: str, budget: Optional[float]) -> None:
-        self._inner = inner
-        self._deadline = deadline
-        self._endpoint = endpoint
-        self._budget = budget
-
-    def _late(self) -> APITimeoutError:
-        return APITimeoutError(
-            f"{self._endpoint} did not finish its answer within the call timeout ({self._budget:g} s)",
-            endpoint=self._endpoint,
-            code="call_timeout",
-        )
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._inner:
-            if time.monotonic() > self._deadline:
-                raise self._late()
-            yield chunk
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            if time.monotonic() > self._deadline:
-                raise self._late()
-            yield chunk
-
-    def close(self) -> None:
-        self._inner.close()
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 class _SenderBase:
     """Configuration and every decision of sending; the two subclasses only do the I/O."""
 
     #: a caller's (or the proxy-aware) httpx client, or None when requests go straight to our transport
     http: Union[httpx.Client, httpx.AsyncClient, None]
 
-    def __init__(
-        self,
-        *,
-        endpoint: str,
-        base_url: str,
-        timeout: httpx.Timeout,
-        stream_idle_timeout: Optional[float],
-        retry_policy: RetryPolicy,
-        on_retry: Optional[RetryHook],
-        auth: Optional[SenderAuth],
-        secret_forms: tuple[str, ...] = (),
-        max_body_bytes: Optional[int] = DEFAULT_MAX_BODY_BYTES,
-        max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
-    ) -> None:
-        self.endpoint = endpoint
-        self.base_url = base_url
-        self.timeout = timeout
-        self.stream_idle_timeout = stream_idle_timeout
-        self.retry_policy = retry_policy
-        self.on_retry = on_retry
-        self.auth = auth
+    def __init__(self, settings: ClientSettings) -> None:
+        self.settings = settings
+        self.endpoint = settings.name
+        self.base_url = settings.base_url
+        self.timeout = timeout = settings.timeout
+        self.retry_policy = settings.retry_policy
+        self.on_retry = settings.on_retry
+        self.auth = settings.auth
         #: every form our credentials may come back in (redact.py): scrubbed from any error we raise
-        self.secret_forms = secret_forms
-        #: caps on a whole (non-streamed) body and on one stream event (bodies.py, sse.py); None: no cap
-        self.max_body_bytes = max_body_bytes
-        self.max_event_bytes = max_event_bytes
-        self.budget = call_budget(timeout)
+        self.secret_forms = settings.secret_forms
+        self.max_body_bytes = settings.max_body_bytes
+        self.budget = settings.budget
         #: the per-phase timeouts of a non-streaming request with its whole budget left (shared, never mutated)
         self._timeout_ext: dict[str, Optional[float]] = timeout.as_dict()
         stream_ext = dict(self._timeout_ext)
-        if stream_idle_timeout is not None:
+        idle = settings.stream_idle_timeout
+        if idle is not None:
             read = stream_ext.get("read")
-            stream_ext["read"] = stream_idle_timeout if read is None else min(read, stream_idle_timeout)
+            stream_ext["read"] = idle if read is None else min(read, idle)
         self._stream_ext = stream_ext
         self.direct = False
         # httpcore logs response headers at DEBUG: our secrets are scrubbed there too (log_redaction.py)
@@ -245,23 +142,19 @@ class _SenderBase:
             return self._timeout_ext
         if deadline <= time.monotonic():
             raise self._late()
-        return _Until(self._timeout_ext, deadline)
+        return DeadlineTimeouts(self._timeout_ext, deadline)
 
     def _late(self) -> APITimeoutError:
-        return APITimeoutError(
-            f"{self.endpoint} call did not finish within the call timeout ({self.budget:g} s)",
-            endpoint=self.endpoint,
-            code="call_timeout",
-        )
+        return late(self.endpoint, self.budget)
 
     def _prepare_body_read(self, response: httpx.Response, deadline: Optional[float]) -> None:
         """Bound the rest of a non-streaming response by the deadline: each read by the time left (see
-        :class:`_Until`) and all of them together by a check per chunk (bytes may trickle)."""
+        :class:`~.deadlines.DeadlineTimeouts`) and all of them together by a check per chunk (bytes may trickle)."""
         if deadline is None:
             return
         if deadline <= time.monotonic():
             raise self._late()
-        response.stream = _DeadlineBody(response.stream, deadline, self.endpoint, self.budget)
+        response.stream = DeadlineBody(response.stream, deadline, self.endpoint, self.budget)
 
     def build(
         self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
@@ -286,10 +179,8 @@ class _SenderBase:
         return self.redacted(error) if isinstance(error, GlooGravixError) else error
 
     def secrets(self) -> tuple[str, ...]:
-        """Every secret to scrub now: the configured forms, and what the credentials obtained while running
-        (the current OAuth token, the last keys an ``api_key`` callable returned)."""
-        live = self.auth.live_secrets() if self.auth is not None else ()
-        return self.secret_forms + live if live else self.secret_forms
+        """Every secret to scrub now (settings.ClientSettings.secrets: configured and live)."""
+        return self.settings.secrets()
 
     def redacted(self, error: GlooGravixError) -> GlooGravixError:
         """``error`` with our credentials and the current OAuth token scrubbed from its text (in place)."""
@@ -300,24 +191,6 @@ class _SenderBase:
         error = error_from_response(
             response.status_code, response.headers, response.content, endpoint=self.endpoint, url=request_url(response)
         )
-        return self.redacted(error)
-
-    def mid_stream_error(
-        self, exc: BaseException, accumulator: StreamAccumulator, request_id: Optional[str]
-    ) -> GlooGravixError:
-        """A failure after the first event, whatever its cause: a :class:`StreamError` carrying the text, tool
-        calls and usage received so far (streaming.stream_failure); a timeout stays recognisable as one."""
-        error = stream_failure(self.translate(exc), accumulator, endpoint=self.endpoint, request_id=request_id)
-        if (
-            isinstance(error, StreamTimeoutError)
-            and error.code == "read_timeout"
-            and self.stream_idle_timeout is not None
-        ):
-            # the read timeout of a stream is its idle timeout (see the module docstring)
-            error.message = (
-                f"stream sent nothing for {self.stream_idle_timeout:g} s (stream_idle_timeout): {error.message}"
-            )
-            error.args = (error.message,)
         return self.redacted(error)
 
     def _retry_delay(
@@ -351,14 +224,14 @@ class _SenderBase:
         return response
 
 
+def _auth_of(sender: _SenderBase, authenticate: bool) -> Optional[SenderAuth]:
+    return sender.auth if authenticate else None
+
+
 def _check_proxy_alone(proxy: Optional[str], http_client: Any, transport: Any) -> None:
     if proxy is not None and (http_client is not None or transport is not None):
         what = "http_client" if http_client is not None else "transport"
         raise ConfigurationError(f"proxy cannot be combined with {what}: configure the proxy on that {what} instead")
-
-
-def _auth_of(sender: _SenderBase, authenticate: bool) -> Optional[SenderAuth]:
-    return sender.auth if authenticate else None
 
 
 class SyncSender(_SenderBase):
@@ -366,14 +239,14 @@ class SyncSender(_SenderBase):
 
     def __init__(
         self,
+        settings: ClientSettings,
         *,
         http_client: Optional[httpx.Client] = None,
         transport: Optional[httpx.BaseTransport] = None,
         sleep: Optional[Callable[[float], None]] = None,
-        proxy: Optional[str] = None,
-        **config: Any,
     ) -> None:
-        super().__init__(**config)
+        super().__init__(settings)
+        proxy = settings.proxy
         _check_proxy_alone(proxy, http_client, transport)
         self._sleep = sleep  # None: the module's _sleep, looked up when sleeping (tests may swap it)
         self.owns_http = http_client is None
@@ -420,6 +293,10 @@ class SyncSender(_SenderBase):
         if auth is None:
             return self._exchange(request, stream=stream, deadline=deadline)
         return self._drive(auth.flow(request, deadline), stream=stream, deadline=deadline)  # type: ignore[no-any-return]
+
+    def send_stream(self, url: httpx.URL, headers: Mapping[str, str], body: bytes) -> httpx.Response:
+        """The stream port's send: one attempt of a streaming POST (credentials included), the response open."""
+        return self.send_once(self.build("POST", url, headers, body), stream=True)
 
     def token(self) -> str:
         """A bearer token from the configured credentials (cached, or minted now), within one call budget."""
@@ -518,14 +395,14 @@ class AsyncSender(_SenderBase):
 
     def __init__(
         self,
+        settings: ClientSettings,
         *,
         http_client: Optional[httpx.AsyncClient] = None,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
-        proxy: Optional[str] = None,
-        **config: Any,
     ) -> None:
-        super().__init__(**config)
+        super().__init__(settings)
+        proxy = settings.proxy
         _check_proxy_alone(proxy, http_client, transport)
         self._sleep = sleep  # None: the module's _async_sleep, looked up when sleeping
         self.owns_http = http_client is None
@@ -572,6 +449,10 @@ class AsyncSender(_SenderBase):
         if auth is None:
             return await self._exchange(request, stream=stream, deadline=deadline)
         return await self._drive(auth.flow(request, deadline), stream=stream, deadline=deadline)  # type: ignore[no-any-return]
+
+    async def send_stream(self, url: httpx.URL, headers: Mapping[str, str], body: bytes) -> httpx.Response:
+        """See :meth:`SyncSender.send_stream`."""
+        return await self.send_once(self.build("POST", url, headers, body), stream=True)
 
     async def token(self) -> str:
         """See :meth:`SyncSender.token`."""

@@ -2,7 +2,7 @@
 
 Only CR, LF and CRLF end lines. ``str.splitlines`` (and so ``iter_lines``) would
 also split on U+2028 and friends, which may legally appear inside JSON strings
-(architecture.md). Splitting bytes is safe because no byte of a multi-byte UTF-8
+(docs/maintainers.md#sse-on-bytes). Splitting bytes is safe because no byte of a multi-byte UTF-8
 sequence is ever ``\\r`` or ``\\n``.
 
 The decoder is sans-I/O: feed it byte chunks of any size, it returns complete

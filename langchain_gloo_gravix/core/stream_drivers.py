@@ -1,59 +1,38 @@
 """The stream drivers: :class:`ChatStream` and :class:`AsyncChatStream`, a streamed answer delta by delta.
 
-Roles of the streaming pieces: sse.py (the decoder) decodes events, accumulator.py accumulates deltas, stream_state.py holds
-one stream's state (idle check, in-band errors, end-of-stream rules); this module only moves bytes, through a
-narrow interface to the sender (:class:`StreamSender` / :class:`AsyncStreamSender`).
+Every decision is in stream_state.py; these drivers only move bytes, through a narrow typed port to the sender
+(:class:`StreamPort` / :class:`AsyncStreamPort`: send once, run with retries, byte chunks, redact).
 
 The request is sent, and its first event read, inside the sender's retry loop on first iteration; once an
-event has reached the caller nothing is retried. A server that refuses ``stream_options`` gets the request
-rebuilt without it, once per stream, counted as an attempt.
+event has reached the caller nothing is retried. Each attempt starts from nothing (its own response and
+state); only the attempt that reaches the caller becomes the stream's. A server that refuses
+``stream_options`` gets the request without it, once per stream, counted as an attempt.
 """
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, Optional, Protocol, TypeVar, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, NoReturn, Optional, Protocol, TypeVar
 
 import httpx
 
 from .accumulator import StreamAccumulator
-from .bodies import aread_capped, not_an_event_stream, read_capped
-from .errors import BadRequestError, GlooGravixError
+from .bodies import aread_capped, read_capped
+from .errors import GlooGravixError
 from .redact import redact_headers
-from .sender import Recover, RetryHook
-from .stream_state import StreamState, whole_answer
+from .retry import Recover, RetryHook
+from .settings import ClientSettings
+from .stream_state import Opening, StreamRequest, StreamState
 from .wire import ChatCompletion, StreamDelta
 
-__all__ = ["ChatStream", "AsyncChatStream", "StreamSender", "AsyncStreamSender"]
+__all__ = ["ChatStream", "AsyncChatStream", "StreamPort", "AsyncStreamPort"]
 
 T = TypeVar("T")
 
 
-class _SenderCommon(Protocol):
-    endpoint: str
-    stream_idle_timeout: Optional[float]
-
-    def build(
-        self, method: str, url: Union[str, httpx.URL], headers: Mapping[str, str], content: Optional[bytes]
-    ) -> httpx.Request: ...
-
-    def status_error(self, response: httpx.Response) -> GlooGravixError: ...
-
-    max_body_bytes: Optional[int]
-    max_event_bytes: Optional[int]
-
-    def mid_stream_error(
-        self, exc: BaseException, accumulator: StreamAccumulator, request_id: Optional[str]
-    ) -> GlooGravixError: ...
-
-    def redacted(self, error: GlooGravixError) -> GlooGravixError: ...
-
-    def secrets(self) -> tuple[str, ...]: ...
-
-
-class StreamSender(_SenderCommon, Protocol):
+class StreamPort(Protocol):
     """What a sync stream needs from the sender (sender.SyncSender)."""
 
-    def send_once(self, request: httpx.Request, *, stream: bool = ...) -> httpx.Response: ...
+    def send_stream(self, url: httpx.URL, headers: Mapping[str, str], body: bytes) -> httpx.Response: ...
 
     def run(
         self, attempt: Callable[[], T], *, on_retry: Optional[RetryHook] = ..., recover: Optional[Recover] = ...
@@ -61,11 +40,13 @@ class StreamSender(_SenderCommon, Protocol):
 
     def byte_chunks(self, response: httpx.Response) -> Iterator[bytes]: ...
 
+    def redacted(self, error: GlooGravixError) -> GlooGravixError: ...
 
-class AsyncStreamSender(_SenderCommon, Protocol):
+
+class AsyncStreamPort(Protocol):
     """What an async stream needs from the sender (sender.AsyncSender)."""
 
-    async def send_once(self, request: httpx.Request, *, stream: bool = ...) -> httpx.Response: ...
+    async def send_stream(self, url: httpx.URL, headers: Mapping[str, str], body: bytes) -> httpx.Response: ...
 
     async def run(
         self,
@@ -77,35 +58,27 @@ class AsyncStreamSender(_SenderCommon, Protocol):
 
     def byte_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]: ...
 
-
-def _is_json(response: httpx.Response) -> bool:
-    ctype = response.headers.get("content-type", "")
-    return "json" in ctype and "event-stream" not in ctype
+    def redacted(self, error: GlooGravixError) -> GlooGravixError: ...
 
 
 class _StreamBase:
-    """State and decisions shared by both drivers; subclasses only do the I/O."""
+    """What both drivers hold: the request, the settings, and the attempt that reached the caller."""
 
     def __init__(
         self,
-        sender: Any,
+        settings: ClientSettings,
         url: httpx.URL,
-        payload: dict[str, Any],
-        body: bytes,
         headers: Mapping[str, str],
-        on_retry: Optional[RetryHook] = None,
+        payload: Mapping[str, Any],
+        body: bytes,
+        on_retry: Optional[RetryHook],
     ) -> None:
-        self._sender = sender
-        self._url = url
-        self._payload = payload
-        self._body = body
-        self._headers = headers
+        self._settings = settings
+        self._request = StreamRequest(url, headers, payload, body)
         self._on_retry = on_retry
-        self._fell_back = False
         self._state: Optional[StreamState] = None
         self._iterator: Any = None
-        self._chunks: Any = iter(())
-        self._finished = False
+        self._chunks: Any = None
         #: the open (then closed) HTTP response, once the stream started
         self.response: Optional[httpx.Response] = None
 
@@ -118,54 +91,22 @@ class _StreamBase:
         """The HTTP response headers, once the stream is open (None before); credential values redacted."""
         if self.response is None:
             return None
-        return redact_headers(self.response.headers, self._sender.secrets())
+        return redact_headers(self.response.headers, self._settings.secrets())
 
-    def _request(self) -> httpx.Request:
-        return self._sender.build("POST", self._url, self._headers, self._body)  # type: ignore[no-any-return]
-
-    def _needs_whole_body(self, response: httpx.Response) -> bool:
-        """An error status, or a server that ignored ``stream: true`` and sent JSON."""
-        return response.status_code >= 300 or _is_json(response) or not_an_event_stream(response)
-
-    def _new_state(self, response: httpx.Response) -> StreamState:
-        sender = self._sender
-        return StreamState(
-            endpoint=sender.endpoint,
-            idle_timeout=sender.stream_idle_timeout,
-            response=response,
-            max_event_bytes=sender.max_event_bytes,
-        )
-
-    def _whole(self, response: httpx.Response) -> list[StreamDelta]:
-        """After the body of such a response was read: raise, or one delta for it all."""
-        if response.status_code >= 300:
-            raise self._sender.status_error(response)
-        self.response = response
-        self._state = self._new_state(response)
-        self._finished = True
-        return [whole_answer(response, self._state, self._sender.endpoint)]
-
-    def _begin(self, response: httpx.Response, chunks: Any) -> StreamState:
-        # one byte iterator for the whole stream: httpx refuses a second one
-        self.response, self._chunks = response, chunks
-        self._state = self._new_state(response)
-        return self._state
-
-    def _drop_stream_options(self, error: GlooGravixError) -> bool:
-        """Some servers reject ``stream_options``: rebuild the body without it, once."""
-        if self._fell_back or "stream_options" not in self._payload or not isinstance(error, BadRequestError):
+    def _recover(self, error: GlooGravixError) -> bool:
+        request = self._request.without_stream_options(error)
+        if request is None:
             return False
-        if "stream_options" not in (error.server_message or str(error.body) or "").lower():
-            return False
-        from ._base import encode_body
-
-        self._fell_back = True
-        self._payload = {k: v for k, v in self._payload.items() if k != "stream_options"}
-        self._body = encode_body(self._payload)
+        self._request = request
         return True
 
-    def _raise_mid_stream(self, exc: Exception, state: StreamState) -> None:
-        error = self._sender.mid_stream_error(exc, state.accumulator, state.request_id)
+    def _adopt(self, response: httpx.Response, chunks: Any, state: StreamState) -> None:
+        """This attempt reaches the caller: from now on its response, bytes and state are the stream's."""
+        self.response, self._chunks, self._state = response, chunks, state
+
+    @staticmethod
+    def _fail(state: StreamState, exc: Exception) -> NoReturn:
+        error = state.failure(exc)
         if error is exc:
             raise exc
         raise error from exc
@@ -174,46 +115,63 @@ class _StreamBase:
 class ChatStream(_StreamBase):
     """Iterate for :class:`StreamDelta`; ``completion()`` for the whole answer; ``close()`` or ``with``."""
 
-    _sender: StreamSender
+    def __init__(
+        self,
+        port: StreamPort,
+        settings: ClientSettings,
+        url: httpx.URL,
+        headers: Mapping[str, str],
+        payload: Mapping[str, Any],
+        body: bytes,
+        on_retry: Optional[RetryHook] = None,
+    ) -> None:
+        super().__init__(settings, url, headers, payload, body, on_retry)
+        self._port = port
 
     def _attempt(self) -> list[StreamDelta]:
         """One attempt: send, and read up to the first event (or the whole answer)."""
-        response = self._sender.send_once(self._request(), stream=True)
+        request = self._request
+        response = self._port.send_stream(request.url, request.headers, request.body)
         try:
-            if self._needs_whole_body(response):
-                read_capped(response, self._sender.max_body_bytes, endpoint=self._sender.endpoint)
-                return self._whole(response)
-            state = self._begin(response, self._sender.byte_chunks(response))
-            for chunk in self._chunks:
-                first = state.feed(chunk)
-                if first or state.done:
-                    return first
-            self._finished = True
-            return state.finish()
+            state = StreamState.for_response(self._settings, response)
+            chunks = None
+            if state.opening is not Opening.EVENTS:
+                read_capped(response, self._settings.max_body_bytes, endpoint=state.endpoint)
+                first = state.whole(response)
+            else:
+                chunks = self._port.byte_chunks(response)
+                first = []
+                for chunk in chunks:
+                    first = state.feed(chunk)
+                    if first or state.done:
+                        break
+                else:
+                    first = state.finish()
         except BaseException:
             response.close()
             raise
+        self._adopt(response, chunks, state)
+        return first
 
     def _iterate(self) -> Iterator[StreamDelta]:
         try:
-            yield from self._sender.run(self._attempt, on_retry=self._on_retry, recover=self._drop_stream_options)
+            yield from self._port.run(self._attempt, on_retry=self._on_retry, recover=self._recover)
             state = self._state
             assert state is not None
-            if state.done or self._finished:
-                state.raise_pending()
-                return
-            try:
-                for chunk in self._chunks:
-                    yield from state.feed(chunk)
-                    if state.done:
-                        state.raise_pending()
-                        return
-                yield from state.finish()
-            except Exception as exc:
-                self._raise_mid_stream(exc, state)
+            if not state.done:
+                try:
+                    for chunk in self._chunks:
+                        yield from state.feed(chunk)
+                        if state.done:
+                            break
+                    else:
+                        yield from state.finish()
+                except Exception as exc:
+                    self._fail(state, exc)
+            state.raise_pending()
         except GlooGravixError as error:
             # in-band error events are server text, which may quote our credentials
-            self._sender.redacted(error)
+            self._port.redacted(error)
             raise
         finally:
             if self.response is not None:
@@ -247,50 +205,65 @@ class ChatStream(_StreamBase):
 class AsyncChatStream(_StreamBase):
     """``async for`` for :class:`StreamDelta`; ``await completion()`` for the whole answer."""
 
-    _sender: AsyncStreamSender
+    def __init__(
+        self,
+        port: AsyncStreamPort,
+        settings: ClientSettings,
+        url: httpx.URL,
+        headers: Mapping[str, str],
+        payload: Mapping[str, Any],
+        body: bytes,
+        on_retry: Optional[RetryHook] = None,
+    ) -> None:
+        super().__init__(settings, url, headers, payload, body, on_retry)
+        self._port = port
 
     async def _attempt(self) -> list[StreamDelta]:
-        response = await self._sender.send_once(self._request(), stream=True)
+        request = self._request
+        response = await self._port.send_stream(request.url, request.headers, request.body)
         try:
-            if self._needs_whole_body(response):
-                await aread_capped(response, self._sender.max_body_bytes, endpoint=self._sender.endpoint)
-                return self._whole(response)
-            state = self._begin(response, self._sender.byte_chunks(response))
-            async for chunk in self._chunks:
-                first = state.feed(chunk)
-                if first or state.done:
-                    return first
-            self._finished = True
-            return state.finish()
+            state = StreamState.for_response(self._settings, response)
+            chunks = None
+            if state.opening is not Opening.EVENTS:
+                await aread_capped(response, self._settings.max_body_bytes, endpoint=state.endpoint)
+                first = state.whole(response)
+            else:
+                chunks = self._port.byte_chunks(response)
+                first = []
+                async for chunk in chunks:
+                    first = state.feed(chunk)
+                    if first or state.done:
+                        break
+                else:
+                    first = state.finish()
         except BaseException:
             await response.aclose()
             raise
+        self._adopt(response, chunks, state)
+        return first
 
     async def _iterate(self) -> AsyncIterator[StreamDelta]:
         try:
-            for delta in await self._sender.run(
-                self._attempt, on_retry=self._on_retry, recover=self._drop_stream_options
-            ):
+            for delta in await self._port.run(self._attempt, on_retry=self._on_retry, recover=self._recover):
                 yield delta
             state = self._state
             assert state is not None
-            if state.done or self._finished:
-                state.raise_pending()
-                return
-            try:
-                async for chunk in self._chunks:
-                    for delta in state.feed(chunk):
-                        yield delta
-                    if state.done:
-                        state.raise_pending()
-                        return
-                for delta in state.finish():
-                    yield delta
-            except Exception as exc:
-                self._raise_mid_stream(exc, state)
+            if not state.done:
+                try:
+                    async for chunk in self._chunks:
+                        for delta in state.feed(chunk):
+                            yield delta
+                        if state.done:
+                            break
+                    else:
+                        for delta in state.finish():
+                            yield delta
+                except Exception as exc:
+                    self._fail(state, exc)
+            state.raise_pending()
         except GlooGravixError as error:
             # in-band error events are server text, which may quote our credentials
-            self._sender.redacted(error)
+            self._port.redacted(error)
             raise
         finally:
             if self.response is not None:

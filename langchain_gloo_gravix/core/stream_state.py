@@ -1,32 +1,107 @@
-"""Turning response bytes into deltas: the per-stream state both drivers share.
+"""Every decision about one stream, pure: the drivers (stream_drivers.py) only move bytes.
 
-The drivers only move bytes: ``for chunk in response.iter_bytes(): state.feed(chunk)``
-and ``state.finish()`` at EOF. Everything that decides (event parsing, ``[DONE]``,
-in-band errors, the idle timeout, end-of-stream checks) is here, written once.
+- **Opening** (:func:`opening`): a response carries events, or a whole answer (a server that ignored
+  ``stream: true`` and sent JSON), or an error body (a non-2xx status, a 204, an HTML page) that must be read
+  whole so that the error names what came.
+- **Events** (:meth:`StreamState.feed`): bytes -> SSE events -> deltas; ``[DONE]``; in-band error events; the
+  idle timeout (keep-alive comments and trickled partial lines are not progress).
+- **The end** (:meth:`StreamState.finish`): a stream is complete only with a finish reason or ``[DONE]``
+  (Gloo sends no ``[DONE]``; a finish reason is its only proof); anything else keeps the partial text in a
+  typed error, and a body with no event at all says so.
+- **Failures** (:meth:`StreamState.failure`): any exception while a started stream is read becomes one typed
+  error carrying what arrived (:func:`stream_failure`), with the idle-timeout wording for a silent connection.
+- **The request** (:class:`StreamRequest`): what is sent, and the once-only fallback without
+  ``stream_options`` for servers that refuse it (a pure transform).
+
+``done`` is the one "finished" flag: set by ``[DONE]``, by :meth:`finish`, by :meth:`whole` and by an error
+held back so that earlier deltas could be delivered.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
-from .accumulator import StreamAccumulator, completion_to_delta, stream_failure
-from .errors import MalformedResponseError, StreamError, StreamTimeoutError, request_id_from_headers
+from .accumulator import StreamAccumulator
+from .bodies import request_url
+from .error_text import request_id_from_headers
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    BadRequestError,
+    GlooGravixError,
+    MalformedResponseError,
+    StreamError,
+    StreamTimeoutError,
+)
+from .request import encode_body
 from .sse import SSEDecoder
-from .wire import StreamDelta
+from .translate import translate_exception
+from .wire import ChatCompletion, StreamDelta, ToolCallDelta, parse_completion
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
 
-__all__ = ["StreamState", "DEFAULT_STREAM_IDLE_TIMEOUT", "whole_answer"]
+    from .settings import ClientSettings
 
-from .config import DEFAULT_STREAM_IDLE_TIMEOUT  # re-exported: it used to live here
+__all__ = [
+    "Opening",
+    "opening",
+    "StreamRequest",
+    "StreamState",
+    "stream_failure",
+    "completion_to_delta",
+]
 
-_loads = json.loads
+
+class Opening(enum.Enum):
+    """What the first response of a stream attempt turned out to be."""
+
+    EVENTS = "events"
+    #: the server ignored ``stream: true`` and sent a whole JSON answer
+    WHOLE_ANSWER = "whole answer"
+    #: a non-2xx status, a 204 or an HTML page: read whole, so that the error names what came
+    ERROR_BODY = "error body"
+
+
+def opening(response: "httpx.Response") -> Opening:
+    if response.status_code >= 300 or response.status_code == 204:
+        return Opening.ERROR_BODY
+    ctype = response.headers.get("content-type", "").lower()
+    if "html" in ctype:
+        return Opening.ERROR_BODY
+    if "json" in ctype and "event-stream" not in ctype:
+        return Opening.WHOLE_ANSWER
+    return Opening.EVENTS
+
+
+@dataclass(frozen=True)
+class StreamRequest:
+    """What one stream sends: URL, headers, the JSON payload and its encoded body."""
+
+    url: "httpx.URL"
+    headers: Mapping[str, str]
+    payload: Mapping[str, Any]
+    body: bytes
+    #: True once the ``stream_options`` fallback was taken (it is taken once per stream)
+    fell_back: bool = False
+
+    def without_stream_options(self, error: GlooGravixError) -> Optional["StreamRequest"]:
+        """Some servers reject ``stream_options``: the same request without it, once; else None."""
+        if self.fell_back or "stream_options" not in self.payload or not isinstance(error, BadRequestError):
+            return None
+        if "stream_options" not in (error.server_message or str(error.body) or "").lower():
+            return None
+        payload = {k: v for k, v in self.payload.items() if k != "stream_options"}
+        return replace(self, payload=payload, body=encode_body(payload), fell_back=True)
 
 
 class StreamState:
+    """One attempt's stream: its decoder, accumulator, idle clock and end-of-stream rules."""
+
     __slots__ = (
         "accumulator",
         "decoder",
@@ -37,6 +112,10 @@ class StreamState:
         "endpoint",
         "request_id",
         "_error",
+        "_saw_done",
+        "_events",
+        "_bytes",
+        "opening",
     )
 
     def __init__(
@@ -53,16 +132,34 @@ class StreamState:
             request_id = request_id_from_headers(response.headers)
         self.accumulator = StreamAccumulator(endpoint=endpoint)
         self.decoder = SSEDecoder(max_event_bytes=max_event_bytes)
-        #: True once ``[DONE]`` arrived: the driver stops reading and closes.
+        #: True once the stream is over: nothing more is read (the one "finished" flag)
         self.done = False
         self.idle_timeout = idle_timeout
         self._clock = clock
         self._last_event = clock()
         self.endpoint = endpoint
         self.request_id = request_id
-        self._error: Optional[Exception] = None
+        self._error: Optional[GlooGravixError] = None
+        self._saw_done = False
+        self._events = 0
+        self._bytes = 0
+        #: what the response turned out to be (:func:`opening`); EVENTS without a response
+        self.opening = Opening.EVENTS if response is None else opening(response)
+
+    @classmethod
+    def for_response(cls, settings: "ClientSettings", response: "httpx.Response") -> "StreamState":
+        return cls(
+            endpoint=settings.name,
+            idle_timeout=settings.stream_idle_timeout,
+            response=response,
+            clock=settings.clock,
+            max_event_bytes=settings.max_event_bytes,
+        )
+
+    # -- events -------------------------------------------------------------------------------------------
 
     def feed(self, chunk: bytes) -> list[StreamDelta]:
+        self._bytes += len(chunk)
         try:
             events = self.decoder.feed(chunk)
         except Exception as exc:  # an event over max_event_bytes
@@ -87,7 +184,7 @@ class StreamState:
             try:
                 delta = self._event(event.data, event.event)
             except Exception as exc:
-                # Typed here; after delivered deltas also a StreamError carrying them (issue 10).
+                # Typed here; after delivered deltas also a StreamError carrying them.
                 error = stream_failure(
                     exc, self.accumulator, endpoint=self.endpoint, request_id=self.request_id, started=bool(deltas)
                 )
@@ -112,11 +209,12 @@ class StreamState:
             raise error
 
     def _event(self, data: str, name: Optional[str]) -> Optional[StreamDelta]:
+        self._events += 1
         if data == "[DONE]":
-            self.done = True
+            self._saw_done = self.done = True
             return None
         try:
-            chunk: Any = _loads(data)
+            chunk: Any = json.loads(data)
         except ValueError:
             raise MalformedResponseError(
                 f"stream event is not JSON: {data[:120]!r}",
@@ -131,39 +229,145 @@ class StreamState:
             chunk = {"error": chunk}
         return self.accumulator.add(chunk)
 
+    # -- the end ------------------------------------------------------------------------------------------
+
     def finish(self) -> list[StreamDelta]:
         """EOF: deliver a last unterminated event, then insist the stream was complete."""
+        if self.done:
+            return []
         deltas: list[StreamDelta] = []
-        if not self.done:
-            for event in self.decoder.flush():
-                delta = self._event(event.data, event.event)
-                if delta is not None:
-                    deltas.append(delta)
+        for event in self.decoder.flush():
+            delta = self._event(event.data, event.event)
+            if delta is not None:
+                deltas.append(delta)
+        self.done = True
         acc = self.accumulator
-        if not self.done and acc.finish_reason is None:
-            # Gloo sends no [DONE]: a finish_reason is the only proof the answer is whole.
-            raise StreamError(
-                f"stream ended before the answer was finished (after {acc.chunks} chunks, "
-                f"{len(acc.text)} characters of text)",
-                endpoint=self.endpoint,
-                request_id=self.request_id,
-                retryable=True,
-                code="incomplete_stream",
-                **acc.partial(),
-            )
+        if not self._saw_done and acc.finish_reason is None:
+            raise self._incomplete()
         return deltas
 
+    def _incomplete(self) -> StreamError:
+        acc = self.accumulator
+        if self._events == 0:
+            # nothing decoded at all: say so, not "after 0 chunks" (an empty body, or a gzip body with no event)
+            what = f"{self._bytes} bytes, none of them an event" if self._bytes else "an empty body"
+            message, code = f"stream ended before its first event ({what})", "no_event"
+        else:
+            # Gloo sends no [DONE]: a finish_reason is the only proof the answer is whole.
+            message = (
+                f"stream ended before the answer was finished (after {acc.chunks} chunks, "
+                f"{len(acc.text)} characters of text)"
+            )
+            code = "incomplete_stream"
+        return StreamError(
+            message,
+            endpoint=self.endpoint,
+            request_id=self.request_id,
+            retryable=True,
+            code=code,
+            **acc.partial(),
+        )
 
-def whole_answer(response: "httpx.Response", state: StreamState, endpoint: str) -> StreamDelta:
-    """A server that ignored ``stream: true``: one delta for the whole (read) answer.
+    def whole(self, response: "httpx.Response") -> list[StreamDelta]:
+        """After the whole body of a non-event response was read: raise its error, or one delta for it all.
 
-    The accumulator is fed the same answer, so that the stream's ``completion()``
-    and ``accumulator`` report it too.
+        The accumulator is fed the same answer, so that the stream's ``completion()`` and ``accumulator``
+        report it too.
+        """
+        self.done = True
+        completion = parse_completion(
+            response.content, response.status_code, response.headers, endpoint=self.endpoint, url=request_url(response)
+        )
+        payload = json.loads(response.content)
+        payload.pop("error", None)  # parse_completion() already judged any error envelope
+        self.accumulator.add(payload)
+        return [completion_to_delta(completion)]
+
+    def failure(self, exc: BaseException) -> GlooGravixError:
+        """A failure after the first event reached the caller, whatever its cause: a :class:`StreamError`
+        carrying the text, tool calls and usage received so far; a timeout stays recognisable as one."""
+        error = stream_failure(exc, self.accumulator, endpoint=self.endpoint, request_id=self.request_id)
+        if isinstance(error, StreamTimeoutError) and error.code == "read_timeout" and self.idle_timeout is not None:
+            # the read timeout of a stream is its idle timeout (sender.py, "Timeouts, all in one place")
+            error.message = f"stream sent nothing for {self.idle_timeout:g} s (stream_idle_timeout): {error.message}"
+            error.args = (error.message,)
+        return error
+
+
+def completion_to_delta(completion: ChatCompletion) -> StreamDelta:
+    """One delta holding a whole completion: for servers that ignore ``stream: true``."""
+    message = completion.message
+    delta = StreamDelta(
+        content=message.text,
+        reasoning=message.reasoning_text,
+        role=message.role,
+        finish_reason=completion.finish_reason,
+        usage=completion.usage,
+        routing=completion.routing,
+        grounding=completion.grounding,
+        refusal=message.refusal,
+        id=completion.id,
+        model=completion.model,
+        system_fingerprint=completion.system_fingerprint,
+        raw=completion.model_dump(),
+    )
+    fragments = []
+    for i, call in enumerate(message.tool_calls or ()):
+        args = call.function.arguments
+        text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+        fragments.append(ToolCallDelta(index=i, id=call.id, name=call.function.name, arguments=text or "{}"))
+    if fragments:
+        delta.tool_calls = fragments
+    return delta
+
+
+def stream_failure(
+    exc: BaseException,
+    accumulator: StreamAccumulator,
+    *,
+    endpoint: Optional[str],
+    request_id: Optional[str] = None,
+    base_url: Optional[str] = None,
+    started: bool = True,
+) -> GlooGravixError:
+    """Any exception raised while a stream is read -> a package error (nothing lost).
+
+    Before the first delta reached the caller (``started=False``) the error is only
+    typed (the retry policy then decides). After it, whatever the cause (a transport
+    failure, an event that is not JSON, a corrupt gzip body, a bug while
+    accumulating) it is a :class:`StreamError` carrying the text, tool calls and
+    usage received so far; a timeout stays a :class:`StreamTimeoutError`.
     """
-    from ._base import parse_completion
-
-    completion = parse_completion(response, endpoint)
-    payload = json.loads(response.content)
-    payload.pop("error", None)  # parse_completion() already judged any error envelope
-    state.accumulator.add(payload)
-    return completion_to_delta(completion)
+    error = translate_exception(exc, endpoint=endpoint, base_url=base_url)
+    if not isinstance(error, GlooGravixError):
+        # Only the class name: the text of an arbitrary exception may quote anything.
+        error = MalformedResponseError(
+            f"{endpoint or 'server'} stream could not be read ({type(exc).__name__})",
+            endpoint=endpoint,
+            request_id=request_id,
+            code="unreadable_stream",
+        )
+    if not started:
+        return error
+    partial = accumulator.partial()
+    if isinstance(error, StreamError):
+        if not error.partial_text and not error.partial_tool_calls and error.usage is None:
+            error.partial_text = partial["partial_text"]
+            error.partial_tool_calls = partial["partial_tool_calls"]
+            error.usage = partial["usage"]
+        if error.request_id is None:
+            error.request_id = request_id
+        return error
+    timed_out = isinstance(error, APITimeoutError)
+    connection = isinstance(error, APIConnectionError)
+    cls = StreamTimeoutError if timed_out else StreamError
+    what = "timed out" if timed_out else "broke"
+    return cls(
+        f"stream {what} after it started: {error.message}",
+        endpoint=endpoint,
+        status_code=error.status_code,
+        request_id=error.request_id or request_id,
+        code="read_timeout" if timed_out else "transport" if connection else (error.code or "malformed_stream"),
+        retryable=connection,
+        **partial,
+    )

@@ -3,43 +3,52 @@
 Response models keep unknown fields (``extra="allow"``), so nothing a server adds
 is lost. Gloo v2 routing metadata is lifted into a typed :class:`Routing` object;
 its values are free strings because Gloo's own documents disagree on them
-(provider-apis 1.4).
+(docs/providers.md#routing-metadata).
 
 Stream chunks are deliberately *not* pydantic models: they are decoded once into
 plain dicts and turned into small ``__slots__`` dataclasses by the accumulator,
 which keeps per-chunk cost low (see accumulator.py).
 
-Lenient reading, strict typing: servers send nulls, floats, numeric strings and
-objects where the documents promise something else. A field whose value has an
-unexpected type is dropped (logged at DEBUG) rather than failing an otherwise
-intact answer. The readers below (``read_*``, :func:`content_text`) are the one
-definition of what is accepted; the pydantic models (non-streaming) and the
-stream accumulator use the same ones, so both paths read a shape the same way.
+Lenient reading, strict typing: the readers (readers.py) are the one definition of what a field may hold;
+these models and the stream accumulator use the same ones.
 
 The models validate strictly first (the fast path, pydantic in Rust alone) and
 only when that fails are the readers applied and the cleaned data validated
 again (:meth:`_Open.read`): model validators would cost every answer twice the
 parse time, while odd payloads are rare.
+
+Why a little over 400 lines: the response models are one family (each a few fields and its readers), read
+together; the readers themselves are in readers.py and the model list in model_list.py.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable, ClassVar, Mapping, Optional, Sequence
+from typing import Annotated, Any, ClassVar, Mapping, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from .errors import (
-    MalformedResponseError,
-    ResponseTooLargeError,
-    describe_body,
-    error_from_envelope,
-    request_id_from_headers,
-)
+from .error_text import describe_body, request_id_from_headers
+from .errors import MalformedResponseError, ResponseTooLargeError, error_from_envelope, error_from_response
 from .grounding_result import Grounding
+from .readers import (
+    DROP,
+    ROUTING_FIELDS,
+    ROUTING_ONLY,
+    Reader,
+    content_text,
+    read_content,
+    read_count,
+    read_dict,
+    read_dicts,
+    read_id,
+    read_index,
+    read_int,
+    read_refusal,
+    read_str,
+)
 
 __all__ = [
     "FunctionCall",
@@ -49,190 +58,13 @@ __all__ = [
     "Usage",
     "Routing",
     "ChatCompletion",
-    "ModelInfo",
     "ToolCallDelta",
     "StreamDelta",
-    "ROUTING_FIELDS",
-    "read_str",
-    "read_id",
-    "read_int",
-    "read_count",
-    "read_index",
-    "read_refusal",
-    "content_text",
-    "DROP",
     "parse_completion",
-    "parse_models",
-    "token_fields",
     "check_body_size",
 ]
 
 logger = logging.getLogger("langchain_gloo_gravix")
-
-
-class _Drop:
-    """Marks a field value that a reader refused: the field is left out."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "DROP"
-
-
-#: what a reader returns for a value it refuses.
-DROP: Any = _Drop()
-
-# Longest numeric string turned into an int; int() of thousands of digits is slow
-# (and limited in Python 3.11+), and no count or index is that long.
-_MAX_DIGITS = 30
-
-
-def _dropped(field: str, value: Any) -> Any:
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug("ignoring %s of unexpected type %s", field, type(value).__name__)
-    return DROP
-
-
-def read_str(value: Any, field: str = "field") -> Any:
-    """A string (or None) as is; anything else is dropped."""
-    if value is None or type(value) is str:
-        return value
-    if isinstance(value, str):
-        return str(value)
-    return _dropped(field, value)
-
-
-def read_id(value: Any, field: str = "id") -> Any:
-    """An identifier: a string, or an integer turned into its decimal text."""
-    if value is None or type(value) is str:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return read_str(value, field)
-
-
-def read_int(value: Any, field: str = "field") -> Any:
-    """An integer, an integral finite float, or a short numeric string; else dropped."""
-    if type(value) is int or value is None:
-        return value
-    if isinstance(value, bool):
-        return _dropped(field, value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
-            return int(value)
-        return _dropped(field, value)
-    if isinstance(value, str):
-        text = value.strip()
-        if 0 < len(text) <= _MAX_DIGITS and text.lstrip("+-").isdigit() and text.isascii():
-            return int(text)
-    return _dropped(field, value)
-
-
-def read_count(value: Any, field: str = "count") -> Any:
-    """A token count: a non-negative integer; null and anything else are dropped."""
-    if type(value) is int and value >= 0:
-        return value
-    number = read_int(value, field)
-    if type(number) is int and number >= 0:
-        return number
-    return DROP if number is DROP else _dropped(field, value)
-
-
-def read_index(value: Any) -> int:
-    """A choice index: missing, null, negative or unreadable means 0."""
-    if type(value) is int:
-        return value if value >= 0 else 0
-    number = read_int(value, "index")
-    return number if type(number) is int and number >= 0 else 0
-
-
-def read_refusal(value: Any, field: str = "refusal") -> Any:
-    """A refusal text; an object with a ``message`` (or ``text``) gives that text."""
-    if value is None or type(value) is str:
-        return value
-    if isinstance(value, Mapping):
-        for key in ("message", "text", "reason"):
-            text = value.get(key)
-            if isinstance(text, str):
-                return text
-    return _dropped(field, value)
-
-
-def content_text(content: Any) -> str:
-    """Message content as text: a string, OpenAI content parts, or a number."""
-    if type(content) is str:
-        return content
-    if content is None:
-        return ""
-    if isinstance(content, list):
-        parts = []
-        for part in content:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, Mapping):
-                text = part.get("text")
-                if isinstance(text, str):
-                    parts.append(text)
-        return "".join(parts)
-    if isinstance(content, str):
-        return str(content)
-    if isinstance(content, (int, float)) and not isinstance(content, bool):
-        return str(content)  # an answer such as 42 sent as a JSON number
-    _dropped("content", content)
-    return ""
-
-
-# Readers also accept model instances: completions are built from them too (accumulator.py).
-def _read_dict(value: Any, field: str) -> Any:
-    return value if value is None or isinstance(value, (dict, BaseModel)) else _dropped(field, value)
-
-
-def _read_bool(value: Any, field: str) -> Any:
-    return value if value is None or isinstance(value, bool) else _dropped(field, value)
-
-
-def _read_dicts(value: Any, field: str) -> Any:
-    """A list of objects: null entries (and other non-objects) are left out."""
-    if value is None:
-        return value
-    if not isinstance(value, list):
-        return _dropped(field, value)
-    if all(type(item) is dict for item in value):
-        return value
-    return [item for item in value if isinstance(item, (dict, BaseModel))]
-
-
-def _read_str_list(value: Any, field: str) -> Any:
-    if value is None:
-        return value
-    if not isinstance(value, list):
-        return _dropped(field, value)
-    return [item for item in value if isinstance(item, str)]
-
-
-def _read_content(value: Any, field: str) -> Any:
-    if value is None or isinstance(value, (str, list)):
-        return value
-    text = content_text(value)
-    return text if text else DROP
-
-
-Reader = Callable[[Any, str], Any]
-
-#: top-level response fields that make up v2 routing metadata.
-ROUTING_FIELDS = (
-    "model",
-    "provider",
-    "model_family",
-    "auto_routing",
-    "routing_mechanism",
-    "routing_tier",
-    "routing_confidence",
-    "tradition",
-)
-_ROUTING_ONLY = frozenset(ROUTING_FIELDS) - {"model"}
 
 
 class _Open(BaseModel):
@@ -285,7 +117,7 @@ class FunctionCall(_Open):
 
 
 class ToolCall(_Open):
-    _readers = {"id": read_id, "type": read_str, "function": _read_dict}
+    _readers = {"id": read_id, "type": read_str, "function": read_dict}
     _children = {"function": FunctionCall}
 
     id: Optional[str] = None
@@ -296,8 +128,8 @@ class ToolCall(_Open):
 class Message(_Open):
     _readers = {
         "role": read_str,
-        "content": _read_content,
-        "tool_calls": _read_dicts,
+        "content": read_content,
+        "tool_calls": read_dicts,
         "refusal": read_refusal,
         "reasoning_content": read_str,
         "reasoning": read_str,
@@ -325,7 +157,7 @@ class Message(_Open):
 class Choice(_Open):
     _readers = {
         "index": lambda value, field: read_index(value),
-        "message": _read_dict,
+        "message": read_dict,
         "finish_reason": read_str,
     }
     _children = {"message": Message}
@@ -341,8 +173,8 @@ class Usage(_Open):
         "prompt_tokens": read_count,
         "completion_tokens": read_count,
         "total_tokens": read_count,
-        "prompt_tokens_details": _read_dict,
-        "completion_tokens_details": _read_dict,
+        "prompt_tokens_details": read_dict,
+        "completion_tokens_details": read_dict,
     }
 
     # strict: anything but a JSON integer >= 0 takes the lenient path (read_count)
@@ -398,7 +230,7 @@ class Routing(_Open):
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Optional["Routing"]:
         """The routing fields of a response or chunk, or None when it has none."""
-        if not any(key in payload for key in _ROUTING_ONLY):
+        if not any(key in payload for key in ROUTING_ONLY):
             return None
         routing: Routing = cls.read({k: payload[k] for k in ROUTING_FIELDS if k in payload})
         return routing
@@ -420,7 +252,7 @@ def _choice_index(choice: Any) -> int:
 
 
 def _read_choices(value: Any, field: str) -> Any:
-    choices = _read_dicts(value, field)
+    choices = read_dicts(value, field)
     if choices is None or choices is DROP:
         return []
     # in index order, so that choices[0] is choice 0 even when a server lists it later
@@ -436,7 +268,7 @@ class ChatCompletion(_Open):
         "created": read_int,
         "model": read_str,
         "choices": _read_choices,
-        "usage": _read_dict,
+        "usage": read_dict,
         "system_fingerprint": read_str,
         "service_tier": read_str,
     }
@@ -469,7 +301,7 @@ class ChatCompletion(_Open):
         """Sources of a Gloo grounded answer (``sources_returned``, ``citations``), else None.
 
         Read from the top level, where the grounded route documents them, or else
-        from the first message (the citation shape is unpublished; provider-apis 3.5).
+        from the first message (the citation shape is unpublished; docs/providers.md#grounded).
         """
         found = Grounding.from_payload(self.model_extra or {})
         if found is None and self.choices:
@@ -484,43 +316,6 @@ class ChatCompletion(_Open):
     @property
     def finish_reason(self) -> Optional[str]:
         return self.choices[0].finish_reason if self.choices else None
-
-
-class ModelInfo(_Open):
-    """One entry of a model list (Gloo's registry or an OpenAI-style list)."""
-
-    _readers = {
-        "id": read_id,
-        "name": read_str,
-        "family": read_str,
-        "context_window": read_int,
-        "max_output_tokens": read_int,
-        "supports_tools": _read_bool,
-        "supports_streaming": _read_bool,
-        "supports_reasoning": _read_bool,
-        "supports_vision": _read_bool,
-        "input_modalities": _read_str_list,
-        "output_modalities": _read_str_list,
-        "owned_by": read_str,
-    }
-
-    id: str
-    name: Optional[str] = None
-    family: Optional[str] = None
-    context_window: Optional[int] = None
-    max_output_tokens: Optional[int] = None
-    supports_tools: Optional[bool] = None
-    supports_streaming: Optional[bool] = None
-    supports_reasoning: Optional[bool] = None
-    supports_vision: Optional[bool] = None
-    input_modalities: Optional[list[str]] = None
-    output_modalities: Optional[list[str]] = None
-    owned_by: Optional[str] = None
-
-    @property
-    def supports_chat(self) -> bool:
-        """False for image-only models, which reject chat completions."""
-        return not self.output_modalities or "text" in self.output_modalities
 
 
 @dataclass(slots=True)
@@ -590,13 +385,16 @@ def parse_completion(
     *,
     endpoint: Optional[str],
     max_body_bytes: Optional[int] = None,
+    url: Any = None,
 ) -> ChatCompletion:
-    """A 2xx body -> :class:`ChatCompletion`, or a typed error that says what came instead.
+    """A read response -> :class:`ChatCompletion` (keeping ``headers``), or a typed error that says what came.
 
-    An error envelope delivered with a 2xx status is classified by its content
-    (``invalid_request_error`` is a :class:`BadRequestError`, not a retried 502);
-    HTML and empty bodies are named as such.
+    A non-2xx status is mapped by :func:`~.errors.error_from_response` (``url``, the URL requested, is named in a
+    404). An error envelope delivered with a 2xx status is classified by its content (``invalid_request_error``
+    is a :class:`BadRequestError`, not a retried 502); HTML and empty bodies are named as such.
     """
+    if status_code >= 300:
+        raise error_from_response(status_code, headers, raw, endpoint=endpoint, url=url)
     # the request id is looked up only on the error paths: a header scan costs microseconds per call
     if max_body_bytes is not None and len(raw) > max_body_bytes:
         check_body_size(raw, max_body_bytes, endpoint=endpoint, request_id=request_id_from_headers(headers))
@@ -614,6 +412,7 @@ def parse_completion(
     if not completion.choices and (completion.model_extra or {}).get("error") is not None:
         body = {"error": completion.model_extra["error"]} if completion.model_extra else None
         raise error_from_envelope(headers, raw, body, endpoint=endpoint, status_code=status_code)
+    completion._headers = headers
     return completion
 
 
@@ -629,76 +428,3 @@ def _read_completion(raw: bytes) -> ChatCompletion:
     if len(choices) > 1 and any(a.index > b.index for a, b in zip(choices, choices[1:])):
         choices.sort(key=lambda choice: choice.index)  # choices[0] is choice 0
     return completion
-
-
-def parse_models(raw: bytes, *, endpoint: Optional[str] = None) -> list[ModelInfo]:
-    """A model list (Gloo's registry or OpenAI's ``{"data": [...]}``); an entry that
-    cannot be read is skipped with a warning instead of failing the whole list."""
-    try:
-        payload: Any = json.loads(raw)
-    except (ValueError, RecursionError, OverflowError):
-        raise MalformedResponseError(
-            f"model list is not JSON: {describe_body(raw)}", endpoint=endpoint, code="malformed_model_list"
-        ) from None
-    entries = payload.get("data") if isinstance(payload, dict) else payload
-    if not isinstance(entries, list):
-        raise MalformedResponseError(
-            f"model list is not a list: {describe_body(raw)}", endpoint=endpoint, code="malformed_model_list"
-        )
-    models: list[ModelInfo] = []
-    skipped = 0
-    for entry in entries:
-        if not isinstance(entry, dict) or not entry.get("id"):
-            skipped += 1
-            continue
-        try:
-            models.append(ModelInfo.read(entry))
-        except (ValidationError, ValueError, RecursionError):
-            skipped += 1
-    if skipped:
-        logger.warning("%s model list: skipped %d entries that could not be read", endpoint or "model list", skipped)
-    return models
-
-
-def token_fields(raw: bytes, default_expires_in: float, max_expires_in: float = 86400.0) -> tuple[Optional[str], float]:
-    """``(access_token, expires_in)`` of a token response, read leniently and never raising.
-
-    The token is None when the body has no usable one: surrounding whitespace (a CRLF in a
-    server's template) is stripped, and what remains must be printable ASCII without spaces,
-    or it could not go into a header. ``expires_in`` (a number, or a numeric string) falls back
-    to the default when absent or not a finite positive number, and is capped at ``max_expires_in``
-    (a 400-digit value must neither overflow nor keep a token for ever).
-    """
-    try:
-        data: Any = json.loads(raw)
-    except (ValueError, RecursionError, OverflowError):
-        return None, default_expires_in
-    if not isinstance(data, dict):
-        return None, default_expires_in
-    return _usable_token(data.get("access_token")), _lifetime(
-        data.get("expires_in"), default_expires_in, max_expires_in
-    )
-
-
-def _usable_token(value: Any) -> Optional[str]:
-    if not isinstance(value, str):
-        return None
-    token = value.strip()
-    if not token or not all("\x21" <= ch <= "\x7e" for ch in token):
-        return None
-    return token
-
-
-def _lifetime(value: Any, default: float, cap: float) -> float:
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except (ValueError, OverflowError):
-            return default
-    if isinstance(value, int):
-        return float(min(value, int(cap))) if value > 0 else default  # min first: no overflow
-    if isinstance(value, float) and math.isfinite(value) and value > 0:
-        return min(value, cap)
-    return default

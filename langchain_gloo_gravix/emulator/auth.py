@@ -1,8 +1,8 @@
 """OAuth2 client-credentials token endpoint and bearer checks.
 
 Gloo: ``POST /oauth2/token`` with HTTP Basic client auth and
-``grant_type=client_credentials&scope=api/access`` (provider-apis.md 1.2).
-Gravix: a static API key as bearer, no token exchange (section 7.2).
+``grant_type=client_credentials&scope=api/access`` (docs/providers.md#token).
+Gravix: a static API key as bearer, no token exchange (docs/providers.md#api-keys).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _json_b64url(data: dict) -> str:
 
 # Signs the emulator's tokens (HS256). Not a secret: it only makes the signature
 # segment a real one, so JWT libraries that decode without verifying (Gloo's
-# Python sample reads ``exp`` that way, section 1.2) accept the token.
+# Python sample reads ``exp`` that way, docs/providers.md#token) accept the token.
 SIGNING_KEY = b"gloo-gravix-emulator-signing-key"
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_emulator"
 
@@ -66,7 +66,7 @@ class TokenStore:
             self.issued += 1
             n = self.issued
             now = time.time()
-            # A JWT with the claims of Gloo's Cognito access tokens (section 1.2);
+            # A JWT with the claims of Gloo's Cognito access tokens (docs/providers.md#token);
             # the issuer and ``jti`` say it comes from the emulator.
             claims = {
                 "sub": client_id,
@@ -117,8 +117,8 @@ def token_grant(
     no_store = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 5.1
     creds = _basic_credentials(headers.get("authorization"))
     # Accept the id/secret raw (Gloo docs, Python example) or percent-encoded
-    # per RFC 6749 2.3.1 (Gloo's TypeScript clients) -- section 1.2.
-    # client_secret_post is unconfirmed upstream (section 1.2), so only Basic
+    # per RFC 6749 2.3.1 (Gloo's TypeScript clients) -- docs/providers.md#token.
+    # client_secret_post is unconfirmed upstream (docs/providers.md#token), so only Basic
     # is accepted: a plugin that works here uses the documented method.
     if creds is None or (
         creds != (client_id, client_secret) and tuple(unquote_plus(c) for c in creds) != (client_id, client_secret)
@@ -134,7 +134,7 @@ def token_grant(
     if any(s not in KNOWN_SCOPES for s in scope.split()):
         return 400, {"error": "invalid_scope"}, no_store
     # A missing scope still yields a token, but one that completions refuse
-    # with 403 (section 6.1, the documented 403 gotcha).
+    # with 403 (docs/providers.md#403, the documented 403 gotcha).
     token = store.issue(creds[0], scope)
     return 200, {"access_token": token, "token_type": "Bearer", "expires_in": store.lifetime}, no_store
 
@@ -154,7 +154,7 @@ def check_gloo(store: TokenStore, headers: dict, api_key: str) -> tuple[int, dic
     token = bearer(headers)
     if token is None:
         return 401, dict(errors.GLOO_MISSING_AUTH)
-    # Static keys are accepted as well as OAuth tokens (section 1.2 [Conflict]).
+    # Static keys are accepted as well as OAuth tokens (docs/providers.md#token [Conflict]).
     if token and token == api_key:
         return None
     state = store.check(token) if token else _INVALID
@@ -166,7 +166,7 @@ def check_gloo(store: TokenStore, headers: dict, api_key: str) -> tuple[int, dic
 
 
 def check_gravix(headers: dict, api_key: str, request_id: str) -> tuple[int, dict] | None:
-    """None when the static key matches (section 7.2), else 401 in the V3 envelope."""
+    """None when the static key matches (docs/providers.md#api-keys), else 401 in the V3 envelope."""
     if bearer(headers) == api_key:
         return None
     return 401, errors.gravix_envelope("unauthorized", "Invalid API key", request_id)

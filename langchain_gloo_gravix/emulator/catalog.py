@@ -1,8 +1,9 @@
 """Model catalogs: Gloo's public registry and Gravix's OpenAI-style list.
 
-The Gloo entries use ids from provider-apis.md section 1.3 and the registry
-fields listed there (pricing rates are decimal *strings*; family uses the
-canonical casing of section 1.4). The Gravix ids come from section 7.7.
+The Gloo entries use ids of docs/providers.md#model-ids and the registry
+fields of docs/providers.md#registry (pricing rates are decimal *strings*; family uses the
+canonical casing of docs/providers.md#families). The Gravix ids come from
+docs/providers.md#gravix-models.
 Numbers (context windows, prices) are plausible, not authoritative.
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 import zlib
 
-V1_DEFAULT_MODEL = "us.meta.llama3-3-70b-instruct-v1:0"  # section 2, D2
+V1_DEFAULT_MODEL = "us.meta.llama3-3-70b-instruct-v1:0"  # docs/providers.md#v1, D2
 
-FAMILIES = {  # request enum (lower case) -> canonical casing (section 1.4)
+FAMILIES = {  # request enum (lower case) -> canonical casing (docs/providers.md#families)
     "openai": "OpenAI",
     "anthropic": "Anthropic",
     "google": "Google",
@@ -65,7 +66,7 @@ def _entry(
         # responses. Stripped by ``gloo_registry``.
         "_provider": provider or family,
         # Not a registry field either: the model sends its reasoning as
-        # ``reasoning_content`` (DeepSeek and GPT-OSS do, section 3.4; OpenAI,
+        # ``reasoning_content`` (DeepSeek and GPT-OSS do, docs/providers.md#reasoning; OpenAI,
         # Google and Anthropic models reason without showing it).
         "_reasoning_text": reasoning and reasoning_text,
     }
@@ -171,7 +172,7 @@ GLOO_MODELS: list[dict] = [
         vision=True,
     ),
     # Rejects tools with 400 "model does not support function calling"
-    # (section 3.3, verified 2026-04-27 by G3/G4).
+    # (docs/providers.md#tools, verified 2026-04-27 by G3/G4).
     _entry(
         "gloo-meta-llama-3.1-8b-instruct",
         "Llama 3.1 8B Instruct",
@@ -208,7 +209,7 @@ GLOO_MODELS: list[dict] = [
         provider="OpenAI",
         reasoning_text=True,
     ),
-    # Rejects tools too (section 3.3); streams its reasoning (section 3.4).
+    # Rejects tools too (docs/providers.md#tools); streams its reasoning (docs/providers.md#reasoning).
     _entry(
         "gloo-deepseek-r1",
         "DeepSeek R1",
@@ -224,7 +225,7 @@ GLOO_MODELS: list[dict] = [
         reasoning_text=True,
     ),
     # Image-only models exist in the registry (FLUX, Seedream...) and reject
-    # chat completions (sections 1.3, 4).
+    # chat completions (docs/providers.md#registry, docs/providers.md#errors).
     _entry(
         "gloo-black-forest-labs-flux-1.1-pro",
         "FLUX 1.1 Pro",
@@ -258,18 +259,18 @@ _TIER_PICKS = {
 
 GRAVIX_MODELS: list[dict] = [
     # ``owned_by`` follows Ollama's /v1/models: "library" for bare tags,
-    # otherwise the namespace (section 7.3: Ollama OpenAI layer).
+    # otherwise the namespace (docs/providers.md#gravix-request: Ollama OpenAI layer).
     {"id": "llama3.1:8b-instruct-fp16", "object": "model", "created": 1721692800, "owned_by": "library"},
     {"id": "meta-llama/llama-3.1-8b-instruct", "object": "model", "created": 1735689600, "owned_by": "meta-llama"},
     {"id": "qwen/qwen-2.5-vl-7b-instruct", "object": "model", "created": 1735689600, "owned_by": "qwen"},
     {"id": "mistralai/mistral-nemo-instruct-2407", "object": "model", "created": 1735689600, "owned_by": "mistralai"},
-    # The embedding model the Gravix docs name (section 7.7), served at /embeddings.
+    # The embedding model the Gravix docs name (docs/providers.md#gravix-models), served at /embeddings.
     {"id": "microsoft/multilingual-e5-large", "object": "model", "created": 1735689600, "owned_by": "microsoft"},
 ]
 
 
 def gloo_registry() -> dict:
-    """Body of ``GET /platform/v2/models`` (section 1.3)."""
+    """Body of ``GET /platform/v2/models`` (docs/providers.md#registry)."""
     data = [{k: v for k, v in m.items() if not k.startswith("_")} for m in GLOO_MODELS]
     return {"object": "list", "data": data}
 
@@ -283,7 +284,7 @@ def lookup(model_id: str) -> dict | None:
 
 
 def routing_metadata(body: dict, prompt_text: str) -> dict:
-    """Top-level v2 routing fields for a validated request (sections 1.4, 3.2).
+    """Top-level v2 routing fields for a validated request (docs/providers.md#families, docs/providers.md#v2-response).
 
     ``routing_tier``/``routing_confidence`` appear only for auto routing and
     model_family; direct selection carries neither. Values use the tutorial

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __all__ = ["DEFAULT_PUBLISHER", "default_corpus"]
 
-DEFAULT_PUBLISHER = "GlooGrounded"  # the server's default rag_publisher (gotcha 10)
+DEFAULT_PUBLISHER = "GlooGrounded"  # the server's default rag_publisher (docs/providers.md#grounded)
 
 _KJV: tuple[tuple[str, str], ...] = (
     ("Genesis 1:1", "In the beginning God created the heaven and the earth."),

@@ -1,4 +1,4 @@
-"""Gravix ``POST /v1/inference/embeddings`` (provider-apis 7.9): OpenAI-style embedding lists.
+"""Gravix ``POST /v1/inference/embeddings`` (docs/providers.md#embeddings): OpenAI-style embedding lists.
 
 Vectors are deterministic and meaningful enough for retrieval: each text is a bag of hashed
 features (its words, lightly stemmed and without stop words, weighted most; word pairs; character

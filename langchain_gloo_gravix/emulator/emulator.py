@@ -101,7 +101,7 @@ class Emulator:
 
     @property
     def gravix_base_url(self) -> str:
-        """OpenAI-SDK style base for Gravix (section 7.1): ``/v1/inference``."""
+        """OpenAI-SDK style base for Gravix (docs/providers.md#gravix-base-url): ``/v1/inference``."""
         return self.base_url + "/v1/inference"
 
     # -- test hooks ----------------------------------------------------------

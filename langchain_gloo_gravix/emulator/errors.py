@@ -1,13 +1,13 @@
 """Error bodies in the exact envelopes each provider layer uses.
 
-Gloo has two layers with different envelopes (provider-apis.md section 4):
+Gloo has two layers with different envelopes (docs/providers.md#envelopes):
 the auth / rate-limit gateway answers with flat ``{"error": str, "code": str}``
 bodies, FastAPI request validation answers ``{"detail": [...]}`` and the
 completions service itself answers with the enriched "AI Error Object".
 Gravix documents a generic ``{"error": {...}, "meta": {...}}`` envelope
-(section 7.8, V3) while its Ollama-based inference backend uses
+(docs/providers.md#envelopes, source V3) while its Ollama-based inference backend uses
 ``{"error": {"message", "type"}}``; both are produced here so that clients
-must parse both shapes, as section 7.8 recommends.
+must parse both shapes, as docs/providers.md#envelopes recommends.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-# -- Gloo gateway (section 4, "Older / simple envelopes") -------------------
+# -- Gloo gateway (docs/providers.md#envelopes, "Older / simple envelopes") -------------------
 
 GLOO_MISSING_AUTH = {
     "error": "Missing Authorization",
@@ -30,7 +30,7 @@ GLOO_RATE_LIMITED = {"error": "Rate limit exceeded", "code": "too_many_requests"
 NOT_FOUND = {"detail": "Not Found"}
 METHOD_NOT_ALLOWED = {"detail": "Method Not Allowed"}
 
-# -- Gloo AI Error Object (section 4, "Completions errors") -----------------
+# -- Gloo AI Error Object (docs/providers.md#envelopes, "Completions errors") -----------------
 # (code, name, type, category, fault, retryable) per status. 1001, 2001,
 # 2002, 2006 and 3001 were observed; the others follow the same numbering
 # scheme and are marked as inferred in the spec's "could not confirm" list.
@@ -54,7 +54,7 @@ _DEFAULT_MESSAGES = {
 
 
 def gloo_ai_error(status: int, message: str | None = None, request_id: str | None = None) -> dict:
-    """Gloo's enriched error object for ``status`` (section 4)."""
+    """Gloo's enriched error object for ``status`` (docs/providers.md#errors)."""
     if status in _AI_ERRORS:
         code, name, type_, category, fault, retryable = _AI_ERRORS[status]
     elif status >= 500:
@@ -90,7 +90,7 @@ def gloo_default_body(status: int, request_id: str) -> dict:
     return gloo_ai_error(status, request_id=request_id)
 
 
-# -- FastAPI / pydantic v2 validation (section 4: Gloo's backend is FastAPI) -
+# -- FastAPI / pydantic v2 validation (docs/providers.md#envelopes: Gloo's backend is FastAPI) -
 
 
 def fastapi_detail(errors: list[dict]) -> dict:
@@ -152,7 +152,7 @@ def too_short(loc: list, value: list) -> dict:
     }
 
 
-# -- Gravix (section 7.8) ---------------------------------------------------
+# -- Gravix (docs/providers.md#gravix-errors) ---------------------------------------------------
 
 
 def _timestamp() -> str:
@@ -168,7 +168,7 @@ def gravix_envelope(code: str, message: str, request_id: str, details: dict | No
 
 
 def gravix_backend_error(message: str, type_: str) -> dict:
-    """Ollama/OpenAI-style body from the inference backend (section 7.8 [Inf])."""
+    """Ollama/OpenAI-style body from the inference backend (docs/providers.md#gravix-errors [Inf])."""
     return {"error": {"message": message, "type": type_}}
 
 

@@ -1,7 +1,8 @@
 """Scripted failures that the next matching request will suffer.
 
 Each ``Fault`` describes one misbehaviour that clients of the real services
-have to survive (provider-apis.md sections 3.4, 4, 6, 7.5, 7.8). Faults are
+have to survive (docs/providers.md#stream-errors, docs/providers.md#errors,
+docs/providers.md#rate-limits, docs/providers.md#ollama-quirks). Faults are
 queued with ``Emulator.inject`` and consumed one per request, in order.
 """
 
@@ -34,24 +35,24 @@ class Fault:
     def rate_limit(cls, retry_after: str | int | None = "1", reset: int | None = None) -> "Fault":
         """429 with ``Retry-After`` (and ``X-RateLimit-Reset`` when ``reset`` is given).
 
-        Gloo points clients at ``X-RateLimit-Reset`` (section 4, D4) and Gravix
-        at ``Retry-After`` (section 7.8, V4); both are supported here.
+        Gloo points clients at ``X-RateLimit-Reset`` (docs/providers.md#rate-limits, D4) and Gravix
+        at ``Retry-After`` (docs/providers.md#rate-limits, V4); both are supported here.
         """
         return cls("rate_limit", {"retry_after": retry_after, "reset": reset})
 
     @classmethod
     def server_error(cls, status: int = 503) -> "Fault":
-        """A retryable 5xx in the provider's envelope (section 4 / 7.8)."""
+        """A retryable 5xx in the provider's envelope (docs/providers.md#errors, docs/providers.md#gravix-errors)."""
         return cls("server_error", {"code": int(status)})
 
     @classmethod
     def slow(cls, seconds: float) -> "Fault":
-        """Sleep ``seconds`` before answering normally (timeouts, section 4 408)."""
+        """Sleep ``seconds`` before answering normally (timeouts: the 408 of docs/providers.md#status-codes)."""
         return cls("slow", {"seconds": float(seconds)})
 
     @classmethod
     def cut_stream(cls, after_chunks: int = 2) -> "Fault":
-        """Drop the connection mid-stream: transport disconnect (section 3.4 phase 3)."""
+        """Drop the connection mid-stream: transport disconnect (docs/providers.md#stream-errors, case 3)."""
         return cls("cut_stream", {"after_chunks": max(0, int(after_chunks))})
 
     @classmethod
@@ -67,7 +68,7 @@ class Fault:
         fault: str = "internal",
         retryable: bool = True,
     ) -> "Fault":
-        """Gloo's structured in-stream error, "Signal A" (section 3.4)."""
+        """Gloo's structured in-stream error, "Signal A" (docs/providers.md#stream-errors)."""
         return cls(
             "stream_error",
             {"code": code, "message": message, "fault": fault, "retryable": retryable},
@@ -75,7 +76,7 @@ class Fault:
 
     @classmethod
     def keepalive(cls, lines: int = 3) -> "Fault":
-        """Interleave ``: ping`` SSE comments; clients must skip non-data lines (3.4)."""
+        """Interleave ``: ping`` SSE comments; clients must skip non-data lines (docs/providers.md#streaming)."""
         return cls("keepalive", {"lines": max(0, int(lines))})
 
     @classmethod
@@ -116,7 +117,7 @@ class Fault:
 
     @classmethod
     def tool_quirk(cls, kind: str) -> "Fault":
-        """Stream tool-call deltas in a non-OpenAI shape seen on real servers (7.5)."""
+        """Stream tool-call deltas in a non-OpenAI shape seen on real servers (docs/providers.md#ollama-quirks)."""
         if kind not in TOOL_QUIRKS:
             raise ValueError(f"unknown tool quirk {kind!r}; expected one of {sorted(TOOL_QUIRKS)}")
         return cls("tool_quirk", {"kind": kind})

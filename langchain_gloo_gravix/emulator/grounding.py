@@ -1,4 +1,4 @@
-"""Grounded completions (``POST /ai/v2/chat/completions/grounded``, section 3.5).
+"""Grounded completions (``POST /ai/v2/chat/completions/grounded``, docs/providers.md#grounded).
 
 Publishers are named document collections; ``GlooGrounded`` (the server's
 default ``rag_publisher``) holds the built-in corpus (corpus.py). Retrieval is
@@ -7,9 +7,9 @@ are deterministic and easy to reason about in tests.
 
 What the real service sends as ``citations`` is unpublished. The emulator sends
 a plausible shape, ``[{"source_id", "title", "url", "snippet", "publisher"}]``,
-only when ``include_citations`` is true (gotcha 10); clients must keep whatever
+only when ``include_citations`` is true (docs/providers.md#grounded); clients must keep whatever
 arrives verbatim. ``sources_returned`` is false when nothing matches, and the
-answer is still generated (section 3.5).
+answer is still generated (docs/providers.md#grounded).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 DEFAULT_SOURCES_LIMIT = 5  # the real default is unpublished [Inf]
-DEFAULT_MESSAGES = [{"role": "user", "content": "Hello world!"}]  # messages omitted (section 3.5)
+DEFAULT_MESSAGES = [{"role": "user", "content": "Hello world!"}]  # messages omitted (docs/providers.md#grounded)
 _SNIPPET_CHARS = 200
 
 _WORD = re.compile(r"[a-z0-9']+")
@@ -132,7 +132,7 @@ def load_jsonl(path: str | Path) -> list[Any]:
 def validate_grounded(body: dict, publishers: Publishers, request_id: str) -> tuple[int, dict] | None:
     """The grounded route's own fields (the v2 rules are checked separately).
 
-    Field errors are FastAPI 422s like the other v2 fields (section 4); an
+    Field errors are FastAPI 422s like the other v2 fields (docs/providers.md#errors); an
     unknown publisher is a 400 AI Error Object [Inf: the real answer is unknown].
     """
     found = []
@@ -186,7 +186,7 @@ def grounded_answer(sources: list[dict], publisher: str, ungrounded: str) -> str
 
 
 def prepare_body(body: Any, request_id: str) -> tuple[int, dict] | None:
-    """Omitted ``messages`` default to "Hello world!", ``[]`` is a 400 (section 3.5)."""
+    """Omitted ``messages`` default to "Hello world!", ``[]`` is a 400 (docs/providers.md#grounded)."""
     if isinstance(body, dict) and "messages" not in body:
         body["messages"] = [dict(m) for m in DEFAULT_MESSAGES]
     elif isinstance(body, dict) and body.get("messages") == []:

@@ -3,12 +3,12 @@
 It honours what a client plugin must map correctly: ``stop`` and
 ``max_tokens`` (finish_reason ``stop`` / ``length``), tool calls
 (finish_reason ``tool_calls``, ``content`` null, arguments as a JSON
-*string*: sections 3.3, 7.6), answers after ``role: "tool"`` results, and
-``response_format`` ``json_schema`` / ``json_object`` (sections 3.1, 7.3),
+*string*: docs/providers.md#tools), answers after ``role: "tool"`` results, and
+``response_format`` ``json_schema`` / ``json_object`` (docs/providers.md#v2-request, docs/providers.md#gravix-request),
 also after tool results, Gloo's typed refusal (``finish_reason:
-"content_filter"`` with ``message.refusal``, section 3.2) when the last user
+"content_filter"`` with ``message.refusal``, docs/providers.md#v2-response) when the last user
 message contains :data:`REFUSAL_MARKER`, and reasoning text from reasoning
-models (``reasoning_content``, section 3.4).
+models (``reasoning_content``, docs/providers.md#reasoning).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class ScriptedModel:
         prompt = Prompt.from_messages(messages)
         prompt_tokens = count_prompt_tokens(messages)
         if refusals and REFUSAL_MARKER in prompt.last_user.lower():
-            # Safety refusals win over tools and schemas (Signal B, section 3.4).
+            # Safety refusals win over tools and schemas (Signal B, docs/providers.md#stream-errors).
             return Reply(None, "content_filter", prompt_tokens, count_pieces(REFUSAL_TEXT), refusal=REFUSAL_TEXT)
         reasoning = reasoning_text(prompt) if reasons else None
         tools = [t for t in (body.get("tools") or []) if tool_name(t)]

@@ -1,7 +1,7 @@
 """Plain-text views of a chat request, for deriving deterministic replies.
 
 Content may be a string or a list of OpenAI content parts; image parts are
-accepted and ignored (section 7.9 mentions vision models; section 3.1 says
+accepted and ignored (docs/providers.md#gravix-models lists a vision model; docs/providers.md#v2-request says
 messages are ``role``/``content``).
 """
 

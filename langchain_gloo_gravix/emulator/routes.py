@@ -65,9 +65,9 @@ def _immediate(fault: Fault, gravix: bool, req: "RecordedRequest", rid: str) -> 
     if fault.kind == "rate_limit":
         headers = {}
         if p["retry_after"] is not None:
-            headers["Retry-After"] = str(p["retry_after"])  # Gravix V4 (7.8); Gloo per T2
+            headers["Retry-After"] = str(p["retry_after"])  # Gravix V4 (docs/providers.md#rate-limits); Gloo per T2
         if p["reset"] is not None:
-            headers["X-RateLimit-Reset"] = str(int(p["reset"]))  # Gloo D4 (section 4)
+            headers["X-RateLimit-Reset"] = str(int(p["reset"]))  # Gloo D4 (docs/providers.md#rate-limits)
         if gravix:
             headers.update({"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"})  # V3
             return JsonReply(429, errors.gravix_default_body(429, rid), headers)
@@ -91,7 +91,7 @@ def _token(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | Non
 
 
 def _gloo_models(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
-    return JsonReply(200, catalog.gloo_registry())  # public, no auth (section 1.3)
+    return JsonReply(200, catalog.gloo_registry())  # public, no auth (docs/providers.md#registry)
 
 
 def _gravix_models(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
@@ -166,7 +166,7 @@ def chat(
                 ),
             )
         return JsonReply(400, errors.gloo_ai_error(400, "Invalid JSON body", rid))
-    if grounded:  # the v2 rules plus the grounded fields (section 3.5)
+    if grounded:  # the v2 rules plus the grounded fields (docs/providers.md#grounded)
         problem = (
             grounding.prepare_body(body, rid)
             or validation.validate_gloo_v2(body, rid)
@@ -183,7 +183,7 @@ def chat(
 
     meta: dict = {}
     if flavour == GLOO_V1:
-        model = body.get("model") or catalog.V1_DEFAULT_MODEL  # section 2, D2
+        model = body.get("model") or catalog.V1_DEFAULT_MODEL  # docs/providers.md#v1, D2
     elif flavour == GLOO_V2:
         prompt_text = Prompt.from_messages(body["messages"]).last_user
         meta = _with_tradition(catalog.routing_metadata(body, prompt_text), validation.known_tradition(body))
@@ -203,8 +203,8 @@ def chat(
         reply.tool_calls = [emu._model.call_tool(t, prompt) for t in pair]
 
     n = emu._next("completion")
-    # Ollama numbers its ids ("chatcmpl-638", 7.4); Gloo shows 8 hex digits
-    # ("chatcmpl-d7007d2f", section 2).
+    # Ollama numbers its ids ("chatcmpl-638", docs/providers.md#gravix-request); Gloo shows 8 hex digits
+    # ("chatcmpl-d7007d2f", docs/providers.md#v1).
     completion_id = f"chatcmpl-{n}" if flavour == GRAVIX else f"chatcmpl-{n:08x}"
     shaper = Shaper(flavour, completion_id, int(time.time()), model, meta, grounding=extra)
     if not stream:
@@ -231,7 +231,7 @@ def _stream_reply(shaper: Shaper, plan: StreamPlan, fault: Fault | None, n: int)
             "retryable": p["retryable"],
         }
         # After one or two content chunks, then EOF: no [DONE]. The trace id
-        # travels in ``x-sentry-trace-id`` (section 3.4, observed payload).
+        # travels in ``x-sentry-trace-id`` (docs/providers.md#stream-errors, observed payload).
         return SseReply(
             plan.head + plan.body[:2] + [shaper.error_chunk(error)],
             headers={"x-sentry-trace-id": f"emulator-trace-{n:06d}"},
@@ -245,7 +245,7 @@ def _stream_reply(shaper: Shaper, plan: StreamPlan, fault: Fault | None, n: int)
 
 def _with_tradition(meta: dict, tradition: str | None) -> dict:
     """Insert ``tradition`` where the v2 example has it (after the routing
-    fields); it is echoed only when set and known (sections 3.2, 6.4)."""
+    fields); it is echoed only when set and known (docs/providers.md#v2-response, docs/providers.md#traditions)."""
     if tradition is None:
         return meta
     out = {}

@@ -153,14 +153,14 @@ class Handler(BaseHTTPRequestHandler):
             self._chunk(f"data: {payload}{eol}{eol}")
             if pings and i < len(reply.events) - 1:
                 # SSE comment lines between events, as keep-alive proxies
-                # send; clients must skip non-data lines (section 3.4).
+                # send; clients must skip non-data lines (docs/providers.md#streaming).
                 self._chunk(f": ping{eol}{eol}")
                 pings -= 1
         while pings:
             self._chunk(f": ping{eol}{eol}")
             pings -= 1
         if reply.cut:
-            # Transport disconnect without a structured error (section 3.4,
+            # Transport disconnect without a structured error (docs/providers.md#stream-errors,
             # phase 3): no terminating zero-length chunk, just EOF.
             self.close_connection = True
             try:

@@ -1,11 +1,11 @@
 """Wire shapes of completions and stream chunks, per service flavour.
 
-- ``gloo_v1``: the published v1 example (provider-apis.md section 2): an
+- ``gloo_v1``: the published v1 example (docs/providers.md#v1): an
   OpenAI-SDK dump with ``logprobs``, ``refusal``, ``annotations``, ``audio``,
   ``function_call``, ``service_tier: null`` and ``system_fingerprint: "fp"``.
-- ``gloo_v2``: the published v2 example (section 3.2) plus routing metadata
+- ``gloo_v2``: the published v2 example (docs/providers.md#v2-response) plus routing metadata
   at top level (``provider``, ``model_family``, ``auto_routing`` ...).
-- ``gravix``: the raw cURL example (section 7.4): Ollama's OpenAI layer,
+- ``gravix``: the raw cURL example (docs/providers.md#gravix-response): Ollama's OpenAI layer,
   ``system_fingerprint: "fp_ollama"``, usage ordered prompt-first.
 """
 
@@ -29,7 +29,7 @@ class StreamPlan:
     body: list[dict]
     finish: dict
     usage: dict | None
-    done: bool  # send ``data: [DONE]`` at the end (Gravix only, 7.5)
+    done: bool  # send ``data: [DONE]`` at the end (Gravix only, docs/providers.md#end-of-stream)
 
     def events(self) -> list:
         out: list = [*self.head, *self.body, self.finish]
@@ -77,7 +77,7 @@ class Shaper:
         if self.flavour == GLOO_V2:
             message = {"content": reply.content, "role": "assistant", "refusal": reply.refusal}
             if reply.reasoning:
-                message["reasoning_content"] = reply.reasoning  # DeepSeek-style (section 3.4)
+                message["reasoning_content"] = reply.reasoning  # DeepSeek-style (docs/providers.md#reasoning)
             if calls:
                 message["tool_calls"] = calls
             return {
@@ -99,12 +99,12 @@ class Shaper:
 
     def stream(self, reply: Reply, include_usage: bool, quirk: str | None = None) -> StreamPlan:
         head = [self.chunk({"role": "assistant", "content": ""}, with_meta=True)]
-        # Reasoning streams first, as ``delta.reasoning_content`` (section 3.4).
+        # Reasoning streams first, as ``delta.reasoning_content`` (docs/providers.md#reasoning).
         body = [self.chunk({"reasoning_content": piece}) for piece in content_pieces(reply.reasoning or "")]
         body += [self.chunk({"content": piece}) for piece in content_pieces(reply.content or "")]
         body += [self.chunk({"refusal": piece}) for piece in content_pieces(reply.refusal or "")]
         if reply.tool_calls:
-            # Ollama (Gravix) sends each call whole in one delta (section 7.5).
+            # Ollama (Gravix) sends each call whole in one delta (docs/providers.md#ollama-quirks).
             style = quirk or ("whole_call" if self.flavour == GRAVIX else "standard")
             body += [self.chunk(d) for d in tool_deltas(reply.tool_calls, style)]
         finish = self.chunk({}, finish_reason=reply.finish_reason, with_meta=True)
@@ -112,9 +112,9 @@ class Shaper:
         usage = None
         if include_usage:
             # Usage arrives on a final chunk with an empty ``choices`` list
-            # (sections 3.4 and 7.5: include_usage).
+            # (docs/providers.md#stream-usage: include_usage).
             usage = self._envelope([], usage=reply.usage if self.flavour == GRAVIX else _gloo_usage(reply))
-        # Gloo never sends [DONE] (section 3.4, G5); Ollama does (7.5, O1).
+        # Gloo never sends [DONE] (G5), Ollama does (docs/providers.md#end-of-stream).
         return StreamPlan(head, body, finish, usage, done=self.flavour == GRAVIX)
 
     def chunk(self, delta: dict, finish_reason: str | None = None, with_meta: bool = False) -> dict:
@@ -125,7 +125,7 @@ class Shaper:
         return self._envelope([choice], with_meta=with_meta)
 
     def error_chunk(self, error: dict) -> dict:
-        """Gloo's structured in-stream error, "Signal A" (section 3.4, D5)."""
+        """Gloo's structured in-stream error, "Signal A" (docs/providers.md#stream-errors, D5)."""
         out = self.chunk({}, finish_reason="error")
         out["error"] = error
         return out
@@ -134,7 +134,7 @@ class Shaper:
         if self.flavour == GLOO_V1:
             # Field order and nulls of an OpenAI-SDK ChatCompletionChunk dump,
             # matching the v1 non-stream example [Inf: v1 streaming is
-            # undocumented, section 2].
+            # undocumented, docs/providers.md#v1].
             return {
                 "id": self.completion_id,
                 "choices": choices,
@@ -180,7 +180,7 @@ def content_pieces(text: str) -> list[str]:
 
 
 def argument_fragments(arguments: str) -> list[str]:
-    """About four fragments, so clients must concatenate (section 3.3)."""
+    """About four fragments, so clients must concatenate (docs/providers.md#tools)."""
     if len(arguments) <= 2:
         return [arguments]
     size = max(2, math.ceil(len(arguments) / 4))

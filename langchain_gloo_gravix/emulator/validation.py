@@ -1,9 +1,9 @@
 """Request validation, mirroring what each upstream rejects (and accepts).
 
-Gloo is FastAPI (section 4): field errors are 422 ``{"detail": [...]}``;
+Gloo is FastAPI (docs/providers.md#errors): field errors are 422 ``{"detail": [...]}``;
 rules enforced by the service itself are 400 AI Error Objects. Unknown body
-fields are accepted silently (section 6.7). Gravix validation errors use the
-documented V3 envelope (section 7.8).
+fields are accepted silently (docs/providers.md#unknown-fields). Gravix validation errors use the
+documented V3 envelope (docs/providers.md#gravix-errors).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ Problem = tuple[int, dict]  # (status, body)
 
 
 def parse_json(raw: bytes) -> Any:
-    """Decoded body, or raises ``ValueError`` (answered with 400, section 4)."""
+    """Decoded body, or raises ``ValueError`` (answered with 400, docs/providers.md#errors)."""
     return json.loads(raw.decode("utf-8"))
 
 
@@ -75,10 +75,10 @@ def _sampling_errors(body: dict, max_temperature: float) -> list[dict]:
 
 
 def validate_gloo_v1(body: Any) -> Problem | None:
-    """v1: ``messages`` required; ``model`` defaults (section 2).
+    """v1: ``messages`` required; ``model`` defaults (docs/providers.md#v1).
 
     The documented v1 ranges (max_tokens >= 1024, temperature <= 1) are not
-    enforced: whether the live host enforces them is unconfirmed (6.9).
+    enforced: whether the live host enforces them is unconfirmed (docs/providers.md#v1).
     """
     if not isinstance(body, dict):
         return 422, errors.fastapi_detail([errors.type_error(["body"], "model_attributes_type", body)])
@@ -96,14 +96,14 @@ def validate_gloo_v2(body: Any, request_id: str) -> Problem | None:
         found.append(errors.type_error(["body", "auto_routing"], "bool_type", auto))
     family = body.get("model_family")
     if family is not None and (not isinstance(family, str) or family.lower() not in catalog.FAMILIES):
-        # Case-insensitive enum; "open source" has a space (section 1.4).
+        # Case-insensitive enum; "open source" has a space (docs/providers.md#families).
         found.append(errors.enum_error(["body", "model_family"], list(catalog.FAMILIES), family))
     model = body.get("model")
     if model is not None and not isinstance(model, str):
         found.append(errors.type_error(["body", "model"], "string_type", model))
     if found:
         return 422, errors.fastapi_detail(found)
-    # auto_routing:false does not count as a mechanism (section 3.1, G2 canary).
+    # auto_routing:false does not count as a mechanism (docs/providers.md#v2-request, G2 canary).
     mechanisms = [auto is True, model is not None, family is not None]
     if sum(mechanisms) == 0:
         return 422, errors.fastapi_detail(
@@ -134,7 +134,7 @@ def validate_gloo_v2(body: Any, request_id: str) -> Problem | None:
 
 def known_tradition(body: dict) -> str | None:
     """Lower-cased known tradition, else None: unknown values are silently
-    ignored upstream and fall back to neutral (section 6.4)."""
+    ignored upstream and fall back to neutral (docs/providers.md#traditions)."""
     value = body.get("tradition")
     if isinstance(value, str) and value.lower() in TRADITIONS:
         return value.lower()
@@ -143,7 +143,7 @@ def known_tradition(body: dict) -> str | None:
 
 def validate_gravix(body: Any, request_id: str) -> Problem | None:
     """Gravix: ``model`` and ``messages`` required; sampling left lenient
-    like Ollama's OpenAI layer (section 7.3)."""
+    like Ollama's OpenAI layer (docs/providers.md#gravix-request)."""
 
     def bad(field: str, reason: str) -> Problem:
         return 400, errors.gravix_envelope(

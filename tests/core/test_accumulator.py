@@ -7,8 +7,9 @@ from typing import Any, Optional
 
 import pytest
 
-from langchain_gloo_gravix.core import ChatCompletion, StreamAccumulator, StreamError
-from langchain_gloo_gravix.core.accumulator import completion_to_delta
+from langchain_gloo_gravix.core import ChatCompletion, StreamError
+from langchain_gloo_gravix.core.accumulator import StreamAccumulator
+from langchain_gloo_gravix.core.stream_state import completion_to_delta
 
 
 def ch(delta: Optional[dict] = None, finish: Optional[str] = None, **top: Any) -> dict:

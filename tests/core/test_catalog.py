@@ -59,7 +59,7 @@ def test_routing_profiles():
     for spec in (AUTO_ROUTING_SPEC, *ROUTING_SPECS.values()):
         # tools work in every routing mode; response_format may be silently ignored by the routed model
         assert spec.tool_calling and not spec.structured_output and spec.reasoning
-        assert spec.max_output_tokens >= 2048  # Gloo's floor for reasoning models (provider-apis 6.2)
+        assert spec.max_output_tokens >= 2048  # Gloo's floor for reasoning models (docs/providers.md#reasoning-models)
     # the smallest window of the pool, never more than a member accepts
     assert AUTO_ROUTING_SPEC.context_window <= min(s.context_window for s in ROUTING_SPECS.values())
     # a model id wins over a family

@@ -26,9 +26,7 @@ from langchain_gloo_gravix.core import (
     StreamError,
     StreamTimeoutError,
 )
-from langchain_gloo_gravix.core import stream_drivers as streams_mod
-from langchain_gloo_gravix.core.auth import TokenCache
-from langchain_gloo_gravix.core.stream_state import StreamState
+from langchain_gloo_gravix.core.token_cache import TokenCache
 
 from .conftest import (
     MIN_PARAMS,
@@ -804,25 +802,27 @@ async def test_sse_error_event_name(make):
     assert "overloaded" in str(result.error)
 
 
+class Jumping:
+    """A stream clock (``Client(clock=)``) that jumps 50 s on every reading."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 50.0
+        return self.now
+
+
 @pytest.fixture
-def stream_clock(monkeypatch):
-    """StreamState clocks that jump 50 s on every reading."""
-
-    class Jumping:
-        def __init__(self) -> None:
-            self.now = 0.0
-
-        def __call__(self) -> float:
-            self.now += 50.0
-            return self.now
-
-    monkeypatch.setattr(streams_mod, "StreamState", lambda **kw: StreamState(clock=Jumping(), **kw))
+def stream_clock() -> Jumping:
+    return Jumping()
 
 
 async def test_keepalives_do_not_count_as_progress_idle_timeout(make, sleeps, stream_clock):
     pings = [b": ping\n\n"] * 10
     server = Server(chat=[reply_sse(sse_body(chunk("So far")), *pings, sse_body(chunk("never", "stop")))])
-    result = await make("gloo-v2", server, api_key="k", stream_idle_timeout=120).stream(MSGS, auto_routing=True)
+    client = make("gloo-v2", server, api_key="k", stream_idle_timeout=120, clock=stream_clock)
+    result = await client.stream(MSGS, auto_routing=True)
     err = result.error
     assert isinstance(err, StreamTimeoutError)
     assert isinstance(err, APITimeoutError)
@@ -834,9 +834,9 @@ async def test_keepalives_do_not_count_as_progress_idle_timeout(make, sleeps, st
 
 async def test_idle_timeout_before_first_event_is_retried(make, sleeps, stream_clock):
     server = Server(chat=[reply_sse(*[b": ping\n\n"] * 10)])
-    result = await make("gloo-v2", server, api_key="k", stream_idle_timeout=120, retry_policy=FAST).stream(
-        MSGS, auto_routing=True
-    )
+    result = await make(
+        "gloo-v2", server, api_key="k", stream_idle_timeout=120, retry_policy=FAST, clock=stream_clock
+    ).stream(MSGS, auto_routing=True)
     assert isinstance(result.error, StreamTimeoutError)
     assert result.error.partial_text == ""
     assert len(server.chat_requests) == 3
@@ -844,7 +844,8 @@ async def test_idle_timeout_before_first_event_is_retried(make, sleeps, stream_c
 
 async def test_idle_timeout_none_disables_it(make, stream_clock):
     server = Server(chat=[reply_sse(*[b": ping\n\n"] * 10, sse_body(chunk("late", "stop")))])
-    result = await make("gloo-v2", server, api_key="k", stream_idle_timeout=None).stream(MSGS, auto_routing=True)
+    client = make("gloo-v2", server, api_key="k", stream_idle_timeout=None, clock=stream_clock)
+    result = await client.stream(MSGS, auto_routing=True)
     assert result.error is None and result.text == "late"
 
 
@@ -1116,7 +1117,7 @@ def test_explicit_client_id_is_completed_by_env_secret(monkeypatch):
     monkeypatch.setenv("GLOO_API_KEY", "env-key")
     client = Client("gloo-v2", client_id="explicit-id", base_url="http://test")
     assert isinstance(client.auth, GlooOAuth) and client.auth.client_id == "explicit-id"
-    assert "Authorization" not in client._headers  # explicit client credentials beat the env key
+    assert "Authorization" not in client.settings.headers  # explicit client credentials beat the env key
 
 
 def test_deltas_before_an_in_band_error_are_delivered_first():
@@ -1299,7 +1300,7 @@ def test_token_round_past_its_owners_deadline_is_taken_over():
 
 
 def test_fork_resets_in_flight_rounds():
-    from langchain_gloo_gravix.core import auth as auth_mod
+    from langchain_gloo_gravix.core import token_cache as auth_mod
 
     cache = TokenCache()
     cache.claim(None)

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from langchain_gloo_gravix.core import errors as E
-from langchain_gloo_gravix.core.errors import error_from_response, extract_error_details, request_id_from_headers
+from langchain_gloo_gravix.core.error_text import extract_error_details, request_id_from_headers
+from langchain_gloo_gravix.core.errors import error_from_response
 
 
 def from_body(status: int, body, headers=None, endpoint: str = "gloo-v2"):

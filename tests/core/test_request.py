@@ -331,7 +331,13 @@ def test_extra_body_overrides_and_unknown_fields_pass_through():
     )
     assert body["seed"] == 7
     assert body["response_format"] == {"type": "json_object"}
-    assert body["parallel_tool_calls"] is False
+    # without tools the body builder leaves parallel_tool_calls out (one rule for both adapters:
+    # tests/adapters/test_shared_rules.py); with tools it is sent as given
+    assert "parallel_tool_calls" not in body
+    with_tools = build_body(
+        GLOO_V2, MSGS, {"auto_routing": True, "tools": TOOLS, "parallel_tool_calls": False}, stream=False
+    )
+    assert with_tools["parallel_tool_calls"] is False
     assert body["prompt_cache_key"] == "k1"
     assert body["temperature"] == 9  # extra_body is applied last, unvalidated
     assert "extra_body" not in body

@@ -149,7 +149,7 @@ def _b64url_decode(segment: str) -> bytes:
 
 def decode_jwt_without_verifying(token: str) -> dict:
     """``jwt.decode(token, options={"verify_signature": False})`` as Gloo's Python sample
-    reads ``exp`` (provider-apis 1.2), without PyJWT: every segment must decode."""
+    reads ``exp`` (docs/providers.md#token), without PyJWT: every segment must decode."""
     header_b64, payload_b64, signature_b64 = token.split(".")
     header = json.loads(_b64url_decode(header_b64))
     assert header["typ"] == "JWT" and header["alg"] == "HS256"

@@ -17,11 +17,14 @@ from hypothesis import strategies as st
 from langchain_gloo_gravix.core import ChatCompletion, GlooGravixError, StreamError
 from langchain_gloo_gravix.core.accumulator import StreamAccumulator
 from langchain_gloo_gravix.core.auth import GlooOAuth
-from langchain_gloo_gravix.core.errors import APIStatusError, error_from_response, extract_error_details
+from langchain_gloo_gravix.core.error_text import extract_error_details
+from langchain_gloo_gravix.core.errors import APIStatusError, error_from_response
+from langchain_gloo_gravix.core.model_list import ModelInfo, parse_models
 from langchain_gloo_gravix.core.retry import server_wait
 from langchain_gloo_gravix.core.sse import SSEDecoder, SSEEvent
 from langchain_gloo_gravix.core.stream_state import StreamState
-from langchain_gloo_gravix.core.wire import ModelInfo, parse_completion, parse_models, token_fields
+from langchain_gloo_gravix.core.token_cache import token_fields
+from langchain_gloo_gravix.core.wire import parse_completion
 
 from . import strategies as s
 

@@ -192,11 +192,11 @@ def test_one_async_client_per_event_loop(emulator):
 
     async def run():
         await model.aembed_query("hello")
-        return model._get_async_client()
+        return model._async_client()
 
     first, second = asyncio.run(run()), asyncio.run(run())
     assert first is not second  # the first loop closed: its client is not reused
-    assert model._get_client() is model._get_client()
+    assert model._sync_client() is model._sync_client()
 
 
 def test_env_configuration(emulator, monkeypatch):

@@ -41,7 +41,7 @@ def gloo(emulator, **kwargs):
 )
 def test_profile_is_the_catalog_entry(make, expected):
     profile = make().profile
-    assert profile["max_input_tokens"] == expected.context_window
+    assert profile["max_input_tokens"] == expected.context_window - expected.max_output_tokens
     assert profile["max_output_tokens"] == expected.max_output_tokens
     assert profile["tool_calling"] is expected.tool_calling
     assert profile["structured_output"] is expected.structured_output
@@ -71,7 +71,7 @@ def test_profile_follows_a_configurable_model_field():
     configured = llm.configurable_fields(model_name=ConfigurableField(id="model"))
     rebuilt, _ = configured._prepare({"configurable": {"model": "gloo-anthropic-claude-haiku-4.5"}})
     assert rebuilt.model_name == "gloo-anthropic-claude-haiku-4.5"
-    assert rebuilt.profile["max_input_tokens"] == 200000  # re-resolved, not copied from the default
+    assert rebuilt.profile["max_input_tokens"] == 200000 - 64000  # re-resolved, not copied from the default
     # a profile the user gave is kept
     mine = ChatGloo(api_key="k", model="gloo-openai-gpt-5-mini", profile={"max_input_tokens": 7})
     rebuilt, _ = mine.configurable_fields(model_name=ConfigurableField(id="model"))._prepare(

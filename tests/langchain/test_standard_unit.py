@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from langchain_tests.unit_tests import ChatModelUnitTests
+from langchain_tests.unit_tests.chat_models import TEST_PYDANTIC_MODELS
 
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
 
@@ -56,6 +57,16 @@ class TestChatGlooV1Unit(_Serdes, ChatModelUnitTests):
     @property
     def init_from_env_params(self) -> tuple[dict, dict, dict]:
         return ({"GLOO_API_KEY": "env-static-key"}, {"api_version": "v1"}, {"api_key": "env-static-key"})
+
+    @pytest.mark.parametrize("schema", TEST_PYDANTIC_MODELS)
+    @pytest.mark.xfail(
+        reason="Gloo v1 does not document response_format: with_structured_output refuses json_schema and "
+        "json_mode with a pointer to method='function_calling' (pinned in tests/adapters/test_parity_options.py)",
+        raises=ValueError,
+        strict=True,
+    )
+    def test_with_structured_output(self, model: Any, schema: Any) -> None:  # type: ignore[override]
+        super().test_with_structured_output(model, schema)  # type: ignore[misc]
 
 
 class TestChatGravixLayerUnit(_Serdes, ChatModelUnitTests):

@@ -139,7 +139,7 @@ def test_secrets_stay_out_of_serialisation(emulator):
     dumped = model.to_json() + repr(model) + str(model.to_dict())
     # as the LLMs: no header value is serialised, secret-looking or not (gateways put credentials anywhere)
     assert "sk-li-secret-9" not in dumped and "Bearer x" not in dumped and "team-77" not in dumped
-    assert model._sync_client()._headers["X-Team"] == "team-77"  # still sent
+    assert model._sync_client().settings.headers["X-Team"] == "team-77"  # still sent
     assert model.model_name == "microsoft/multilingual-e5-large" and model.embed_batch_size == 128
 
 

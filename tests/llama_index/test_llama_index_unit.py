@@ -73,7 +73,9 @@ def test_classes_are_function_calling_llms():
 
 def test_gloo_v2_defaults_to_auto_routing():
     llm = Gloo()
-    assert llm.api_version == "v2" and llm.auto_routing is True and llm.model is None
+    # implied per call by the core's default_routing, never written into the field (a copy that sets
+    # model_family= must not be left with two mechanisms)
+    assert llm.api_version == "v2" and llm.auto_routing is None and llm.model is None
     assert llm._request([ChatMessage(role="user", content="hi")], {}, stream=False)[1]["auto_routing"] is True
 
 
@@ -97,12 +99,15 @@ def test_gloo_v1_uses_the_endpoint_default_model():
         ({"api_version": "v3"}, "api_version"),
         ({"base_url": "platform.ai.gloo.com"}, "must start with http"),
         ({"base_url": "https://platform.ai.gloo.com/ai/v1"}, "another Gloo API version"),
-        ({"api_version": "v1", "structured_output_method": "json_schema"}, "not supported by gloo-v1"),
+        (
+            {"api_version": "v1", "structured_output_method": "json_schema"},
+            "not supported by gloo-v1.*function_calling",
+        ),
         ({"additional_kwargs": {"messages": []}}, "must not set messages"),
         ({"additional_kwargs": {"top_p": 3}}, "top_p must be a number"),
         ({"extra_body": {"x": object()}}, "JSON-serialisable"),
         ({"max_retries": -1}, "max_retries must be an integer >= 0"),
-        ({"max_tokens": 0}, "greater than or equal to 1"),
+        ({"max_tokens": 0}, "max_tokens must be an integer >= 1"),
         ({"timeout": 0}, "timeout must be a positive, finite number"),
     ],
 )
@@ -208,8 +213,9 @@ def test_metadata_overrides():
     assert (meta.context_window, meta.num_output, meta.is_function_calling_model) == (8192, 512, False)
     # an explicit max_tokens is the output room LlamaIndex should reserve
     assert GravixLayer(model=GRAVIX_MODEL, max_tokens=1500).metadata.num_output == 1500
-    assert Gloo().metadata.model_name == "gloo:auto_routing"
-    assert Gloo(model_family="Google").metadata.model_name == "gloo:model_family=google"
+    # the core's one display name (Endpoint.display_model), as ChatGloo's ls_model_name
+    assert Gloo().metadata.model_name == "gloo-auto-routing"
+    assert Gloo(model_family="Google").metadata.model_name == "gloo-family:google"
 
 
 # -- secrets -----------------------------------------------------------------------------------------
@@ -617,7 +623,7 @@ def test_chat_response_from_completion():
 def test_stream_from_a_server_that_ignored_stream_true():
     # the core turns a whole JSON completion into one delta; it must read as a final chunk
     from langchain_gloo_gravix.core import ChatCompletion
-    from langchain_gloo_gravix.core.accumulator import completion_to_delta
+    from langchain_gloo_gravix.core.stream_state import completion_to_delta
 
     completion = ChatCompletion.model_validate(
         {

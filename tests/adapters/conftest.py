@@ -1,0 +1,41 @@
+"""Fixtures of the adapter contract suite: each test runs once per framework (and per path, chat or
+embeddings), with the credentials environment cleared and the core's retry sleeps recorded, not slept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.adapters.frameworks import (
+    ENV_VARS,
+    LangChainChat,
+    LangChainEmbeddings,
+    LlamaIndexChat,
+    LlamaIndexEmbeddings,
+)
+from tests.parity_server import no_retry_sleep
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The retry sleeps the core asked for (none is slept)."""
+    return no_retry_sleep(monkeypatch)
+
+
+@pytest.fixture(params=["langchain", "llama_index"])
+def chat(request: pytest.FixtureRequest) -> Any:
+    """The chat side of one framework (see ``tests/adapters/frameworks.py``)."""
+    return LangChainChat() if request.param == "langchain" else LlamaIndexChat()
+
+
+@pytest.fixture(params=["langchain", "llama_index"])
+def embeddings(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The embeddings side of one framework."""
+    return LangChainEmbeddings() if request.param == "langchain" else LlamaIndexEmbeddings(monkeypatch)
