@@ -22,6 +22,8 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.block_translators.openai import convert_to_openai_data_block
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 
+from .core.tool_images import lift_tool_images
+
 if TYPE_CHECKING:  # only types: the wire models load with the first response
     from .core.wire import ChatCompletion, Choice, StreamDelta, Usage
 
@@ -55,23 +57,78 @@ def _text_of(content: Any) -> str:
     return "".join(parts)
 
 
+def _anthropic_image(source: Any) -> dict[str, Any]:
+    """An Anthropic-style ``{"type": "image", "source": {...}}`` block as an ``image_url`` part."""
+    kind = source.get("type") if isinstance(source, dict) else None
+    if kind == "base64" and source.get("data"):
+        url = f"data:{source.get('media_type') or 'image/png'};base64,{source['data']}"
+    elif kind == "url" and source.get("url"):
+        url = source["url"]
+    else:
+        raise ValueError(
+            f"an Anthropic-style image block with source type {kind!r} cannot be sent; "
+            "chat completions take base64 data or a URL (source type 'base64' or 'url')"
+        )
+    return {"type": "image_url", "image_url": {"url": url}}
+
+
+def _image_part(block: Any) -> Optional[dict[str, Any]]:
+    """``block`` as an OpenAI ``image_url`` part when it is an image in any form LangChain users write
+    (OpenAI ``image_url``, LangChain's standard ``image`` block, Anthropic's ``source`` form), else None."""
+    if not isinstance(block, dict):
+        return None
+    kind = block.get("type")
+    if kind == "image_url":
+        return block
+    if kind == "image":
+        # Anthropic's shape first: LangChain's converter refuses its "source" key
+        return _anthropic_image(block["source"]) if "source" in block else convert_to_openai_data_block(block)
+    return None
+
+
 def _user_content(content: Any) -> Any:
     if isinstance(content, str):
         return content
     out: list[Any] = []
     for block in content:
-        if isinstance(block, str):
+        image = _image_part(block)
+        if image is not None:
+            out.append(image)
+        elif isinstance(block, str):
             out.append({"type": "text", "text": block})
         elif isinstance(block, dict) and block.get("type") in _DATA_BLOCK_TYPES:
             out.append(convert_to_openai_data_block(block))
-        elif isinstance(block, dict) and block.get("type") == "image" and "source" in block:
-            source = block["source"]  # Anthropic-style image block
-            out.append(
-                {"type": "image_url", "image_url": {"url": f"data:{source['media_type']};base64,{source['data']}"}}
-            )
         else:
-            out.append(block)  # OpenAI-format blocks (text, image_url, input_audio) pass through
+            out.append(block)  # OpenAI-format blocks (text, input_audio) pass through
     return out
+
+
+def _tool_message(message: ToolMessage) -> dict[str, Any]:
+    """A tool result: text, plus its images as parts (core/tool_images.py moves them where they can go)."""
+    content = message.content
+    images: list[dict[str, Any]] = []
+    if isinstance(content, str):
+        text = content
+    else:
+        for block in content:
+            image = _image_part(block)
+            if image is not None:
+                images.append(image)
+            elif isinstance(block, dict) and block.get("type") in _DATA_BLOCK_TYPES:
+                raise ValueError(
+                    f"ToolMessage {message.tool_call_id!r}: a {block.get('type')!r} block cannot be sent; tool "
+                    "results carry text and images only"
+                )
+        text = _text_of(content)
+        if not text and not images:
+            text = json.dumps(content, ensure_ascii=False)
+    if message.status == "error" and not text.lower().startswith("error"):
+        # OpenAI-style tool messages have no error flag; say it in words.
+        text = f"Error: {text}"
+    wire: dict[str, Any] = {"role": "tool", "tool_call_id": message.tool_call_id, "content": text}
+    if images:
+        wire["content"] = ([{"type": "text", "text": text}] if text else []) + images
+    return wire
 
 
 def _tool_call_dicts(message: AIMessage) -> list[dict[str, Any]]:
@@ -107,13 +164,7 @@ def to_wire_message(message: BaseMessage) -> dict[str, Any]:
             out["tool_calls"] = calls
             out["content"] = out["content"] or None
     elif isinstance(message, ToolMessage):
-        content = message.content if isinstance(message.content, str) else _text_of(message.content)
-        if not isinstance(message.content, str) and not content:
-            content = json.dumps(message.content, ensure_ascii=False)
-        if message.status == "error" and not content.lower().startswith("error"):
-            # OpenAI-style tool messages have no error flag; say it in words.
-            content = f"Error: {content}"
-        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": content}
+        return _tool_message(message)
     elif isinstance(message, ChatMessage):
         out = {"role": message.role, "content": _text_of(message.content)}
     elif isinstance(message, FunctionMessage):
@@ -126,24 +177,14 @@ def to_wire_message(message: BaseMessage) -> dict[str, Any]:
 
 
 def to_wire_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
-    return [to_wire_message(m) for m in messages]
-
-
-def _first_int(*values: Any) -> Optional[int]:
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return None
+    return lift_tool_images([to_wire_message(m) for m in messages])
 
 
 def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
-    """Token counts, with the details LangChain has keys for.
-
-    Cache reads come from OpenAI's ``prompt_tokens_details.cached_tokens`` or,
-    failing that, the ``cache_tokens`` Gloo's changelog announces
-    (docs/providers.md#v2-response) or Anthropic-style ``cache_read_input_tokens``; cache writes likewise.
-    Everything else the server sent (e.g. Gloo's ``cache_hit_rate``) is in
-    ``response_metadata["token_usage"]``.
+    """Token counts, with the details LangChain has keys for (``core/usage_details.py`` reads
+    every cache and reasoning field the services send: OpenAI's details, Gloo's ``cache_tokens``,
+    DeepSeek's ``prompt_cache_hit_tokens``, Anthropic's ``cache_*_input_tokens``). Everything
+    else the server sent (e.g. Gloo's ``cache_hit_rate``) is in ``response_metadata["token_usage"]``.
     """
     if usage is None:
         return None
@@ -152,32 +193,23 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
     )
-    extra = usage.model_extra or {}
-    prompt = usage.prompt_tokens_details or {}
-    completion = usage.completion_tokens_details or {}
-    inputs: dict[str, int] = {}
-    outputs: dict[str, int] = {}
-    for target, key, value in (
-        (
-            inputs,
-            "cache_read",
-            _first_int(usage.cached_tokens, extra.get("cache_tokens"), extra.get("cache_read_input_tokens")),
-        ),
-        (
-            inputs,
-            "cache_creation",
-            _first_int(
-                prompt.get("cache_creation_tokens"),
-                prompt.get("cache_write_tokens"),
-                extra.get("cache_creation_input_tokens"),
-            ),
-        ),
-        (inputs, "audio", _first_int(prompt.get("audio_tokens"))),
-        (outputs, "reasoning", usage.reasoning_tokens),
-        (outputs, "audio", _first_int(completion.get("audio_tokens"))),
-    ):
-        if value is not None:
-            target[key] = value
+    from .core.usage_details import token_details  # with the first answer, not at import
+
+    details = token_details(usage)
+    inputs = {
+        key: value
+        for key, value in (
+            ("cache_read", details.cache_read),
+            ("cache_creation", details.cache_creation),
+            ("audio", details.input_audio),
+        )
+        if value is not None
+    }
+    outputs = {
+        key: value
+        for key, value in (("reasoning", details.reasoning), ("audio", details.output_audio))
+        if value is not None
+    }
     if inputs:
         meta["input_token_details"] = inputs  # type: ignore[typeddict-item]
     if outputs:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, TypeVar
 
+from langchain_core.documents import Document
 from langchain_core.messages import AIMessage
 
-__all__ = ["citation_annotations", "with_citation_annotations"]
+__all__ = ["citation_annotations", "with_citation_annotations", "sources_as_documents"]
 
 M = TypeVar("M", bound=AIMessage)
 
@@ -76,3 +77,21 @@ def with_citation_annotations(message: M, *, index: Optional[str] = None) -> M:
         # a stream's closing chunk: annotate the streamed text block (merged by index), not a new one
         block["index"] = index
     return message.model_copy(update={"content": [block]})
+
+
+def sources_as_documents(message: Any) -> list[Document]:
+    """The cited sources of a Gloo grounded answer as LangChain ``Document`` s.
+
+    ``message``: the ``AIMessage`` (or the merged stream's ``AIMessageChunk``) of a ``ChatGloo(grounded=True,
+    include_citations=True)`` call, or its ``response_metadata``. Each citation that has some text, a title
+    or a url becomes one document: ``page_content`` is the cited text, ``metadata`` holds ``title``, ``url``
+    (also as ``source``, LangChain's usual key), ``publisher`` and every other key the citation carried.
+    An answer without grounding or citations gives ``[]``.
+    """
+    from .core.sources import cited_sources, grounding_of
+
+    metadata = message if isinstance(message, Mapping) else getattr(message, "response_metadata", None)
+    return [
+        Document(page_content=source.text, metadata=source.metadata())
+        for source in cited_sources(grounding_of(metadata))
+    ]

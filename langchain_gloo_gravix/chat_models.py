@@ -50,10 +50,13 @@ from .core.checked_model import CheckedSettings
 from .core.client_cache import ClientOwner, ClientSpec, headers_key
 from .core.credentials import Credentials, resolve_credentials
 from .core.endpoints import env_default_model
+from .core.listing import alist_for, class_or_instance_method, list_for
 from .core.options import OpenAIRequestOptions
 from .core.request import check_response_format, default_routing, merge_params, normalize_params, normalize_tool_choice
+from .core.warnings import construction_warnings, json_schema_warning, warn_construction
 
 if TYPE_CHECKING:
+    from .core.model_list import ModelInfo
     from .core.wire import StreamDelta
 
 __all__ = ["ChatGloo", "ChatGravixLayer"]
@@ -64,6 +67,29 @@ _CALL_OPTIONS = ("stream_usage", "extra_headers", "include_response_headers")
 
 def _has_payload(delta: StreamDelta) -> bool:
     return bool(delta.content or delta.reasoning or delta.tool_calls or delta.refusal)
+
+
+def _answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
+    from .core.registry import answer_cost as cost  # loaded with the first answer, not at import
+
+    return cost(client, completion, **keys)
+
+
+async def _aanswer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
+    from .core.registry import aanswer_cost as cost
+
+    return await cost(client, completion, **keys)
+
+
+def _finished(stream: Any) -> Any:
+    """The completion a finished stream assembled (its accumulator exists once it has opened)."""
+    return stream.accumulator.completion()
+
+
+def _cost_keys(params: dict[str, Any]) -> dict[str, Any]:
+    # what the registry lookup needs besides the answer: the requested model (when the answer
+    # names none) and the family (warned about when the registry does not list it)
+    return {"requested_model": params.get("model"), "model_family": params.get("model_family")}
 
 
 def _choice_index(delta: StreamDelta) -> int:
@@ -149,6 +175,30 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
 
     def _routing_defaults(self) -> dict[str, Any]:
         return {"model": self.model_name}
+
+    def _warn_json_schema(self) -> None:
+        """ChatGloo warns when its route may ignore ``response_format``."""
+
+    # -- the model list (Gloo: its public registry, the one answers are priced from) -------------
+
+    _listing_endpoint: ClassVar[Endpoint]
+
+    @class_or_instance_method
+    def list_models(self_or_cls: Any, *, refresh: bool = False) -> list["ModelInfo"]:
+        """The endpoint's models (``ModelInfo``: id, family, context window, capabilities; Gloo's
+        entries keep ``pricing`` in ``model_extra``). On the class: the default host (env
+        ``GLOO_BASE_URL`` / ``GRAVIXLAYER_BASE_URL``); on an instance: its host and settings.
+        Gloo's list is cached for five minutes (``refresh=True`` reads it now)."""
+        own = None if isinstance(self_or_cls, type) else self_or_cls._sync_client
+        with mapped_errors:
+            return list_for(self_or_cls._listing_endpoint, own, refresh)
+
+    @class_or_instance_method
+    async def alist_models(self_or_cls: Any, *, refresh: bool = False) -> list["ModelInfo"]:
+        """Async :meth:`list_models`."""
+        own = None if isinstance(self_or_cls, type) else self_or_cls._async_client
+        with mapped_errors:
+            return await alist_for(self_or_cls._listing_endpoint, own, refresh)
 
     @property
     def _default_params(self) -> dict[str, Any]:
@@ -278,8 +328,8 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         wanted = options["include_response_headers"]
         return self.include_response_headers if wanted is None else bool(wanted)
 
-    def _result(self, completion: Any, options: dict[str, Any]) -> ChatResult:
-        """One generation per choice (``n``); every message carries the usage, as in ChatOpenAI."""
+    def _result(self, completion: Any, options: dict[str, Any], cost: Optional[dict[str, str]] = None) -> ChatResult:
+        """One generation per choice (``n``); every message carries the usage (and ``cost``), as in ChatOpenAI."""
         headers = completion.response_headers if self._want_headers(options) else None
         generations = []
         for choice in completion.choices or [None]:
@@ -290,6 +340,8 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                 choice=choice,
                 headers=headers,
             )
+            if cost is not None:
+                message.response_metadata["cost"] = dict(cost)
             if self.output_version == "v1":
                 message = with_citation_annotations(message)  # grounded answers: citations on the text block
             info: dict[str, Any] = {
@@ -321,9 +373,13 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         return ChatGenerationChunk(message=message, generation_info=info)
 
     def _closing_chunk(
-        self, stream: Any, include_usage: bool, said: StreamMetadata, requested_model: str
+        self,
+        completion: Any,
+        include_usage: bool,
+        said: StreamMetadata,
+        requested_model: str,
+        cost: Optional[dict[str, str]],
     ) -> ChatGenerationChunk:
-        completion = stream.accumulator.completion()
         message = final_chunk(
             completion,
             provider=self._endpoint.provider,
@@ -331,6 +387,8 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             with_usage=include_usage,
             said=said,
         )
+        if cost is not None:
+            message.response_metadata["cost"] = cost
         if self.output_version == "v1":
             message = with_citation_annotations(message, index=said.text_index)
         return ChatGenerationChunk(message=message, generation_info={"finish_reason": completion.finish_reason})
@@ -343,11 +401,12 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         **kwargs: Any,
     ) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
+        client = self._sync_client()
         with mapped_errors:
-            completion = self._sync_client().create(
+            completion = client.create(
                 wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
             )
-        return self._result(completion, options)
+        return self._result(completion, options, _answer_cost(client, completion, **_cost_keys(params)))
 
     async def _agenerate(
         self,
@@ -357,11 +416,12 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         **kwargs: Any,
     ) -> ChatResult:
         wire, params, options = self._prepare(messages, stop, kwargs)
+        client = self._async_client()
         with mapped_errors:
-            completion = await self._async_client().create(
+            completion = await client.create(
                 wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
             )
-        return self._result(completion, options)
+        return self._result(completion, options, await _aanswer_cost(client, completion, **_cost_keys(params)))
 
     def _stream(
         self,
@@ -373,8 +433,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
         said = StreamMetadata(want_headers=self._want_headers(options))
+        client = self._sync_client()
         with mapped_errors:
-            stream = self._sync_client().stream(
+            stream = client.stream(
                 wire,
                 extra_headers=options["extra_headers"],
                 include_usage=include_usage,
@@ -388,7 +449,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                         if run_manager:
                             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                yield self._closing_chunk(stream, include_usage, said, options["requested_model"])
+                completion = _finished(stream)
+                cost = _answer_cost(client, completion, **_cost_keys(params))
+                yield self._closing_chunk(completion, include_usage, said, options["requested_model"], cost)
 
     async def _astream(
         self,
@@ -400,8 +463,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         wire, params, options = self._prepare(messages, stop, kwargs)
         include_usage = self._include_usage(options)
         said = StreamMetadata(want_headers=self._want_headers(options))
+        client = self._async_client()
         with mapped_errors:
-            stream = self._async_client().stream(
+            stream = client.stream(
                 wire,
                 extra_headers=options["extra_headers"],
                 include_usage=include_usage,
@@ -415,7 +479,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
-                yield self._closing_chunk(stream, include_usage, said, options["requested_model"])
+                completion = _finished(stream)
+                cost = await _aanswer_cost(client, completion, **_cost_keys(params))
+                yield self._closing_chunk(completion, include_usage, said, options["requested_model"], cost)
 
     # langchain-core calls _stream/_astream without the run manager, from .stream()
     # and from invoke() when streaming; these wrappers relay the run's callbacks so
@@ -509,6 +575,8 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         (Gloo v1) they are refused here, pointing at ``method="function_calling"``."""
         if method in ("json_mode", "json_schema"):
             check_response_format(self._endpoint)
+        if method == "json_schema":
+            self._warn_json_schema()
         return structured_output_runnable(self, schema, method=method, include_raw=include_raw, strict=strict, **kwargs)
 
 
@@ -531,12 +599,15 @@ class ChatGloo(_ChatGlooGravixBase):
     GLOO_AI_CLIENT_ID/GLOO_AI_CLIENT_SECRET) or GLOO_API_KEY.
     """
 
+    _listing_endpoint: ClassVar[Endpoint] = GLOO_V2
+
     api_version: Literal["v1", "v2"] = "v2"
     """Gloo Completions API version; v1 is deprecated by Gloo."""
     auto_routing: Optional[bool] = None
     """v2: let Gloo pick the model (the default when neither ``model`` nor ``model_family`` is given)."""
     model_family: Optional[str] = None
-    """v2: openai, anthropic, google or "open source" (any case; sent lower case)."""
+    """v2: openai, anthropic, google or "open source" (any case; sent lower case), or any other family
+    Gloo's registry lists (sent as given; a warning when the registry, once read, does not list it)."""
     tradition: Optional[str] = None
     """v2: evangelical, catholic, mainline or not_faith_specific; omit for Gloo's general Christian perspective."""
     client_id: Optional[str] = None
@@ -557,7 +628,25 @@ class ChatGloo(_ChatGlooGravixBase):
     def _validate(self) -> "ChatGloo":
         check_grounded_options(self.grounded, self.api_version, self._grounding_params())
         self._fill_from_environment()
+        self._say_surprises()
         return self
+
+    def _say_surprises(self) -> None:
+        """Gloo's known surprises, as one warning class (core/warnings.py), once, at construction."""
+        endpoint = self._endpoint
+        found = construction_warnings(endpoint.name, endpoint.routing, self._default_params)
+        if found:
+            warn_construction(found)
+        if endpoint.routing and self.model_family:
+            from .core.registry import warn_unlisted_family  # only with a family: no import cost otherwise
+
+            warn_unlisted_family(f"{self.base_url}{endpoint.models_path}", self.model_family)
+
+    def _warn_json_schema(self) -> None:
+        endpoint = self._endpoint
+        message = json_schema_warning(endpoint.name, endpoint.routing, self._default_params)
+        if message is not None:
+            warn_construction([message])
 
     @property
     def _endpoint(self) -> Endpoint:
@@ -610,6 +699,8 @@ class ChatGravixLayer(_ChatGlooGravixBase):
     (docs/providers.md#ollama-quirks); if your model does, pass ``disable_streaming="tool_calling"``
     so calls with tools bound are made without streaming.
     """
+
+    _listing_endpoint: ClassVar[Endpoint] = GRAVIX
 
     @model_validator(mode="after")
     def _validate(self) -> "ChatGravixLayer":

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Gloo", "GravixLayer", "GravixLayerEmbedding"]
+__all__ = ["Gloo", "GravixLayer", "GravixLayerEmbedding", "CostEventHandler", "source_nodes", "citation_blocks"]
 
-_LAZY = {"Gloo": "llms", "GravixLayer": "llms", "GravixLayerEmbedding": "embeddings"}
+_LAZY = {
+    "Gloo": "llms",
+    "GravixLayer": "llms",
+    "GravixLayerEmbedding": "embeddings",
+    "CostEventHandler": "cost",
+    "source_nodes": "sources",
+    "citation_blocks": "sources",
+}
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .cost import CostEventHandler
     from .embeddings import GravixLayerEmbedding
     from .llms import Gloo, GravixLayer
+    from .sources import citation_blocks, source_nodes
 
 
 def __getattr__(name: str) -> Any:

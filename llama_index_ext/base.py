@@ -63,13 +63,22 @@ from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsD
 from langchain_gloo_gravix.core.client_cache import ClientOwner, ClientSpec, headers_key
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.endpoints import env_default_model
+from langchain_gloo_gravix.core.listing import alist_for, class_or_instance_method, list_for
 from langchain_gloo_gravix.core.options import OpenAIRequestOptions
 from langchain_gloo_gravix.core.request import check_response_format, default_routing, merge_params, normalize_params
 
 from .events import retry_event_hook
 from .messages import to_wire_messages
 from .models import ModelProfile, profile_for
-from .responses import StreamAssembler, chat_response, completion_response
+from .responses import (
+    StreamAssembler,
+    aanswer_cost,
+    answer_cost,
+    chat_response,
+    completion_response,
+    cost_keys,
+    with_cost,
+)
 from .structured import StructuredStream, astream_structured, parse_structured, response_format_for, stream_structured
 from .tools import get_tool_calls, keep_first_tool_call, prepare_tool_request
 
@@ -77,11 +86,19 @@ if TYPE_CHECKING:
     from llama_index.core.prompts import PromptTemplate
     from llama_index.core.tools.types import BaseTool
 
+    from langchain_gloo_gravix.core.model_list import ModelInfo
+
 __all__ = ["GlooGravixLLM"]
 
 dispatcher = get_dispatcher(__name__)
 # stateless: dispatches a GlooGravixRetryEvent on this module's dispatcher for each core retry
 _RETRY_EVENTS = retry_event_hook(__name__)
+
+
+def _finished(stream: Any) -> Any:
+    """The completion a finished stream assembled (its accumulator exists once it has opened)."""
+    return stream.accumulator.completion()
+
 
 # Keyword arguments LlamaIndex threads through chat() that are not request fields.
 _FRAMEWORK_ONLY = frozenset(
@@ -306,20 +323,25 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
-        completion = self._sync_client().create(wire, on_retry=_RETRY_EVENTS, **params)
+        client = self._sync_client()
+        completion = client.create(wire, on_retry=_RETRY_EVENTS, **params)
         headers = completion.response_headers if self._want_headers(kwargs) else None
-        return chat_response(completion, headers, self._endpoint().display_model(params))
+        response = chat_response(completion, headers, self._endpoint().display_model(params))
+        return with_cost(response, answer_cost(client, completion, **cost_keys(params)))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         wire, params = self._request(messages, kwargs, stream=False)
-        completion = await self._async_client().create(wire, on_retry=_RETRY_EVENTS, **params)
+        client = self._async_client()
+        completion = await client.create(wire, on_retry=_RETRY_EVENTS, **params)
         headers = completion.response_headers if self._want_headers(kwargs) else None
-        return chat_response(completion, headers, self._endpoint().display_model(params))
+        response = chat_response(completion, headers, self._endpoint().display_model(params))
+        return with_cost(response, await aanswer_cost(client, completion, **cost_keys(params)))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         wire, params = self._request(messages, kwargs, stream=True)
         # built (and validated) now, so bad input raises here and not at first next()
-        stream = self._sync_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
+        client = self._sync_client()
+        stream = client.stream(wire, on_retry=_RETRY_EVENTS, **params)
         want_headers = self._want_headers(kwargs)
         requested = self._endpoint().display_model(params)
 
@@ -332,7 +354,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            last = assembler.close()
+            last = assembler.finish(answer_cost(client, _finished(stream), **cost_keys(params)))
             if last is not None:
                 yield last
 
@@ -340,7 +362,8 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         wire, params = self._request(messages, kwargs, stream=True)
-        stream = self._async_client().stream(wire, on_retry=_RETRY_EVENTS, **params)
+        client = self._async_client()
+        stream = client.stream(wire, on_retry=_RETRY_EVENTS, **params)
         want_headers = self._want_headers(kwargs)
         requested = self._endpoint().display_model(params)
 
@@ -353,11 +376,31 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            last = assembler.close()
+            cost = await aanswer_cost(client, _finished(stream), **cost_keys(params))
+            last = assembler.finish(cost)
             if last is not None:
                 yield last
 
         return gen()
+
+    # -- the model list (Gloo: its public registry, the one answers are priced from) -------------
+
+    _listing_endpoint: ClassVar[Endpoint]
+
+    @class_or_instance_method
+    def list_models(self_or_cls: Any, *, refresh: bool = False) -> List["ModelInfo"]:
+        """The endpoint's models (``ModelInfo``: id, family, context window, capabilities; Gloo's
+        entries keep ``pricing`` in ``model_extra``). On the class: the default host (env
+        ``GLOO_BASE_URL`` / ``GRAVIXLAYER_BASE_URL``); on an instance: its host and settings.
+        Gloo's list is cached for five minutes (``refresh=True`` reads it now)."""
+        own = None if isinstance(self_or_cls, type) else self_or_cls._sync_client
+        return list_for(self_or_cls._listing_endpoint, own, refresh)
+
+    @class_or_instance_method
+    async def alist_models(self_or_cls: Any, *, refresh: bool = False) -> List["ModelInfo"]:
+        """Async :meth:`list_models`."""
+        own = None if isinstance(self_or_cls, type) else self_or_cls._async_client
+        return await alist_for(self_or_cls._listing_endpoint, own, refresh)
 
     # -- completion family, derived from chat ------------------------------------------------
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Literal, Optional
+from typing import Any, ClassVar, Dict, Literal, Optional
 
 from pydantic import Field, SecretStr, model_validator
 
-from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, GLOO_V2_GROUNDED, GRAVIX, Endpoint, check_grounded_options
+from langchain_gloo_gravix.core import (
+    GLOO_V1,
+    GLOO_V2,
+    GLOO_V2_GROUNDED,
+    GRAVIX,
+    Endpoint,
+    check_grounded_options,
+    resolve_base_url,
+)
+from langchain_gloo_gravix.core.warnings import construction_warnings, json_schema_warning, warn_construction
 
 from .base import GlooGravixLLM
 from .models import ModelProfile, profile_for
@@ -43,10 +52,13 @@ class Gloo(GlooGravixLLM):
         print(llm.complete("Who wrote the Confessions?"))
     """
 
+    _listing_endpoint: ClassVar[Endpoint] = GLOO_V2
+
     api_version: Literal["v2", "v1"] = Field(default="v2", description="Gloo Completions API version.")
     auto_routing: Optional[bool] = Field(default=None, description="v2: let Gloo pick the model (default).")
     model_family: Optional[str] = Field(
-        default=None, description="v2: openai, anthropic, google or 'open source' (any case)."
+        default=None,
+        description="v2: openai, anthropic, google or 'open source' (any case), or any family Gloo's registry lists.",
     )
     tradition: Optional[str] = Field(
         default=None, description="v2: evangelical, catholic, mainline or not_faith_specific."
@@ -68,6 +80,24 @@ class Gloo(GlooGravixLLM):
         if isinstance(data, dict):
             check_grounded_options(bool(data.get("grounded")), data.get("api_version") or "v2", data)
         return data
+
+    @model_validator(mode="after")
+    def _say_surprises(self) -> "Gloo":
+        """Gloo's known surprises, as one warning class (core/warnings.py), once, at construction."""
+        endpoint = self._endpoint()
+        params = self._base_params()
+        found = construction_warnings(endpoint.name, endpoint.routing, params)
+        if self.structured_output_method == "json_schema":
+            message = json_schema_warning(endpoint.name, endpoint.routing, params)
+            found += [message] if message else []
+        if found:
+            warn_construction(found, stacklevel=4)
+        if endpoint.routing and self.model_family:
+            from langchain_gloo_gravix.core.registry import warn_unlisted_family
+
+            base_url = resolve_base_url(endpoint, self.base_url)
+            warn_unlisted_family(f"{base_url}{endpoint.models_path}", self.model_family)
+        return self
 
     @classmethod
     def class_name(cls) -> str:
@@ -115,6 +145,8 @@ class GravixLayer(GlooGravixLLM):
         llm = GravixLayer(model="meta-llama/llama-3.1-8b-instruct")
         print(llm.chat([ChatMessage(role="user", content="Hi")]))
     """
+
+    _listing_endpoint: ClassVar[Endpoint] = GRAVIX
 
     @classmethod
     def class_name(cls) -> str:

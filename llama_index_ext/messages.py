@@ -5,6 +5,8 @@ Both endpoints speak Chat Completions: ``system``/``user``/``assistant`` plus
 sent as one string unless a user message holds images, because compatible
 servers (Ollama behind Gravix, several Gloo backends) handle strings best and
 not every one accepts content-part lists for assistant, system or tool roles.
+Images in a tool result go to a user message right after the tool results
+(core/tool_images.py), since tool messages take text only.
 
 Anything that cannot be expressed raises ``ValueError`` naming the message and
 the block, instead of being silently dropped.
@@ -26,6 +28,8 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
+
+from langchain_gloo_gravix.core.tool_images import lift_tool_images
 
 __all__ = ["to_wire_messages", "to_wire_message", "legacy_tool_calls", "arguments_text"]
 
@@ -119,8 +123,11 @@ def to_wire_message(message: ChatMessage, position: int = 0) -> dict[str, Any]:
     text = "\n".join(texts)
     wire: dict[str, Any] = {"role": role}
     if images:
-        if role != "user":
-            raise ValueError(f"messages[{position}] ({role}): images can only be sent in user messages")
+        if role not in ("user", "tool"):
+            raise ValueError(
+                f"messages[{position}] ({role}): images can be sent in user messages and tool results only"
+            )
+        # a tool result's images are moved to a user message after it (core/tool_images.py)
         wire["content"] = ([{"type": "text", "text": text}] if text else []) + images
     elif role == "assistant" and calls and not text:
         wire["content"] = None  # OpenAI shape: no text next to tool calls
@@ -162,4 +169,4 @@ def to_wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     """All messages, in order."""
     if not messages:
         raise ValueError("messages must not be empty")
-    return [to_wire_message(message, i) for i, message in enumerate(messages)]
+    return lift_tool_images([to_wire_message(message, i) for i, message in enumerate(messages)])

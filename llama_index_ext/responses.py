@@ -12,7 +12,9 @@ the two paths cannot drift. What lands where:
   ``total_tokens`` (and ``cached_tokens`` when the server reports cache reads),
   ``finish_reason``, ``model``, ``service_tier``, Gloo v2 ``routing``, Gloo
   grounded ``grounding`` (``{"sources_returned", "citations"}``), the HTTP
-  response ``headers`` when asked for (``include_response_headers``), and while
+  response ``headers`` when asked for (``include_response_headers``), ``cost``
+  (``{"input", "output", "total", "currency"}``, decimal strings; Gloo models whose
+  registry entry has prices; on a stream, its last chunk), and while
   streaming ``thinking_delta`` (read by ``FunctionAgent`` for ``AgentStream``).
 - ``logprobs``: token log probabilities when requested, as LlamaIndex's
   ``LogProb`` lists (one list of alternatives per token). With ``n`` > 1 the
@@ -67,10 +69,12 @@ def final_arguments(text: str) -> dict[str, Any] | str:
     return value if isinstance(value, dict) else text
 
 
-def assistant_message(text: str, reasoning: str, calls: Sequence[Call], *, final: bool) -> ChatMessage:
+def assistant_message(
+    text: str, reasoning: str, calls: Sequence[Call], *, final: bool, reasoning_tokens: Optional[int] = None
+) -> ChatMessage:
     blocks: list[Any] = []
-    if reasoning:
-        blocks.append(ThinkingBlock(content=reasoning))
+    if reasoning or reasoning_tokens:
+        blocks.append(ThinkingBlock(content=reasoning or None, num_tokens=reasoning_tokens))
     if text or not calls:
         blocks.append(TextBlock(text=text))
     wire_calls = []
@@ -89,18 +93,26 @@ def assistant_message(text: str, reasoning: str, calls: Sequence[Call], *, final
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
 
 
-def _usage_counts(usage: Optional[Usage]) -> dict[str, int]:
+def _usage_counts(usage: Optional[Usage]) -> dict[str, Any]:
     if usage is None:
         return {}
-    counts = {
+    counts: dict[str, Any] = {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
     }
-    # OpenAI's prompt_tokens_details.cached_tokens, else Gloo's announced cache_tokens
-    cached = usage.cached_tokens if usage.cached_tokens is not None else (usage.model_extra or {}).get("cache_tokens")
-    if isinstance(cached, int) and not isinstance(cached, bool):
-        counts["cached_tokens"] = cached
+    # every cache / reasoning field the services send (core/usage_details.py), under OpenAI-style names
+    from langchain_gloo_gravix.core.usage_details import token_details  # with the first answer, not at import
+
+    details = token_details(usage)
+    for key, value in (
+        ("cached_tokens", details.cache_read),
+        ("cache_creation_tokens", details.cache_creation),
+        ("reasoning_tokens", details.reasoning),
+        ("cache_hit_rate", details.cache_hit_rate),
+    ):
+        if value is not None:
+            counts[key] = value
     return counts
 
 
@@ -157,7 +169,9 @@ def chat_response(
     if headers is not None:
         extra["headers"] = headers
     return ChatResponse(
-        message=assistant_message(message.text, message.reasoning_text, calls, final=True),
+        message=assistant_message(
+            message.text, message.reasoning_text, calls, final=True, reasoning_tokens=extra.get("reasoning_tokens")
+        ),
         raw=completion.model_dump(mode="json"),
         additional_kwargs=extra,
         logprobs=to_logprobs(completion.choices[0].logprobs) if completion.choices else None,
@@ -201,6 +215,8 @@ class StreamAssembler:
         self.refusal: list[str] = []
         self.chunks = 0
         self.service_tier: Optional[str] = None
+        #: what the answer cost (core/cost.py), set when the stream has ended
+        self.cost: Optional[dict[str, str]] = None
         #: the response headers, set by the caller once the stream is open (when wanted)
         self.headers: Optional[dict[str, str]] = None
 
@@ -258,8 +274,22 @@ class StreamAssembler:
         raw: dict[str, Any] = {"usage": self.usage.model_dump(mode="json")} if self.usage else {}
         return self._response("", raw, {})
 
+    def finish(self, cost: Optional[dict[str, str]]) -> Optional[ChatResponse]:
+        """The chunk that ends the stream, if one is needed: :meth:`close`'s, or (when the answer
+        has a ``cost``, known only once the stream has ended) one more chunk, with no new text,
+        that carries it with everything else, so the last chunk always has it."""
+        self.cost = cost
+        if not self.finished:
+            return self.close()
+        if cost is None:
+            return None
+        raw: dict[str, Any] = {"usage": self.usage.model_dump(mode="json")} if self.usage else {}
+        return self._response("", raw, {})
+
     def _response(self, delta_text: str, raw: dict[str, Any], extra: dict[str, Any]) -> ChatResponse:
         extra.update(_usage_counts(self.usage))
+        if self.cost is not None:
+            extra["cost"] = dict(self.cost)
         model = self.model or (self.fallback_model if self.finished else None)
         if model:
             extra["model"] = model
@@ -276,7 +306,9 @@ class StreamAssembler:
         if self.finished:
             extra["finish_reason"] = self.finish_reason
         calls = [(c.id, c.name, c.arguments) for _, c in sorted(self._calls.items())] if self._calls else []
-        message = assistant_message(self._text, self._reasoning, calls, final=self.finished)
+        message = assistant_message(
+            self._text, self._reasoning, calls, final=self.finished, reasoning_tokens=extra.get("reasoning_tokens")
+        )
         return ChatResponse(message=message, delta=delta_text, raw=raw, additional_kwargs=extra)
 
 
@@ -289,3 +321,30 @@ def completion_response(response: ChatResponse) -> CompletionResponse:
         additional_kwargs=response.additional_kwargs,
         logprobs=response.logprobs,
     )
+
+
+# -- cost (core/registry.py reads the prices; loaded with the first answer, not at import) ------
+
+
+def cost_keys(params: dict[str, Any]) -> dict[str, Any]:
+    """What the registry lookup needs besides the answer: the requested model and family."""
+    return {"requested_model": params.get("model"), "model_family": params.get("model_family")}
+
+
+def answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
+    from langchain_gloo_gravix.core.registry import answer_cost as cost
+
+    return cost(client, completion, **keys)
+
+
+async def aanswer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
+    from langchain_gloo_gravix.core.registry import aanswer_cost as cost
+
+    return await cost(client, completion, **keys)
+
+
+def with_cost(response: ChatResponse, cost: Optional[dict[str, str]]) -> ChatResponse:
+    """``response`` with ``additional_kwargs["cost"]`` when the answer has one."""
+    if cost is not None:
+        response.additional_kwargs["cost"] = cost
+    return response

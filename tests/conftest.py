@@ -54,3 +54,14 @@ def _fresh_token_cache():
     auth._caches.clear()
     yield
     auth._caches.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry_cache():
+    """Gloo's model registry is cached process-wide for five minutes (core/registry.py); each
+    test starts cold, so that whether an answer carries a ``cost`` never depends on test order."""
+    from langchain_gloo_gravix.core.registry import REGISTRY
+
+    REGISTRY.clear()
+    yield
+    REGISTRY.clear()

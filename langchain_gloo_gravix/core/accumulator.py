@@ -271,7 +271,8 @@ class StreamAccumulator:
                     # a second entry for the same choice in one chunk adds to the first
                     delta.content = delta.content + text if delta.content else text
                     state.text.append(text)
-            reasoning = body.get("reasoning_content") or body.get("reasoning")
+            # reasoning_text: the stream field some Gloo samples read
+            reasoning = body.get("reasoning_content") or body.get("reasoning") or body.get("reasoning_text")
             if reasoning and isinstance(reasoning, str):
                 delta.reasoning = delta.reasoning + reasoning if delta.reasoning else reasoning
                 state.reasoning.append(reasoning)

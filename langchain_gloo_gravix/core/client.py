@@ -268,9 +268,15 @@ class Client(_ClientBase):
         response = self._sender.send_once(request)
         call.accept(batch, response.status_code, response.headers, response.content)
 
-    def list_models(self) -> list[ModelInfo]:
+    def list_models(self, *, retry: bool = True) -> list[ModelInfo]:
+        """The endpoint's model list (Gloo: its public registry); ``retry=False``: one attempt only."""
         request = self._sender.build("GET", self.models_url, self._models_headers(), None)
-        return self._sender.run(self._models_once, request)
+        if retry:
+            return self._sender.run(self._models_once, request)
+        try:
+            return self._models_once(request)
+        except Exception as exc:  # the typed error, as run() would raise it, without its retries
+            raise self._sender.translate(exc) from None
 
     def _models_once(self, request: httpx.Request) -> list[ModelInfo]:
         # parsed inside the attempt, so that a malformed list is a typed error like any other
@@ -417,9 +423,15 @@ class AsyncClient(_ClientBase):
         response = await self._sender.send_once(request)
         call.accept(batch, response.status_code, response.headers, response.content)
 
-    async def list_models(self) -> list[ModelInfo]:
+    async def list_models(self, *, retry: bool = True) -> list[ModelInfo]:
+        """See :meth:`Client.list_models`."""
         request = self._sender.build("GET", self.models_url, self._models_headers(), None)
-        return await self._sender.run(self._models_once, request)
+        if retry:
+            return await self._sender.run(self._models_once, request)
+        try:
+            return await self._models_once(request)
+        except Exception as exc:
+            raise self._sender.translate(exc) from None
 
     async def _models_once(self, request: httpx.Request) -> list[ModelInfo]:
         response = await self._sender.send_once(request, authenticate=self.endpoint.models_need_auth)

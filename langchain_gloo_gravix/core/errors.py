@@ -296,8 +296,13 @@ def error_from_response(
     if body is None and raw and raw.lstrip()[:1] == b"<":
         shown = describe_body(raw, headers.get("content-type"))
     where = f" for {safe_url(url)}" if url is not None and status_code == 404 else ""
+    hint = None
+    if status_code in (403, 503):
+        from .hints import hint_for  # error paths only
+
+        hint = hint_for(status_code, body, endpoint=endpoint)
     return cls(
-        f"{endpoint or 'server'} answered HTTP {status_code}{where}: {shown}",
+        f"{endpoint or 'server'} answered HTTP {status_code}{where}: {shown}" + (f". {hint}" if hint else ""),
         endpoint=endpoint,
         status_code=status_code,
         request_id=details.get("request_id") or request_id_from_headers(headers),

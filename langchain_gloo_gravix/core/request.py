@@ -153,12 +153,16 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             raise ValueError(f"auto_routing must be True or False, got {out['auto_routing']!r}")
         if "model_family" in out:
             family = out["model_family"]
-            if not isinstance(family, str) or family.strip().lower() not in GLOO_MODEL_FAMILIES:
+            if not isinstance(family, str) or not family.strip():
                 raise ValueError(
-                    f"model_family must be one of {', '.join(repr(f) for f in GLOO_MODEL_FAMILIES)} "
-                    f"(any case), got {family!r}"
+                    f"model_family must be a non-empty string such as "
+                    f"{', '.join(repr(f) for f in GLOO_MODEL_FAMILIES)}, got {family!r}"
                 )
-            out["model_family"] = family.strip().lower()
+            # Open: Gloo's registry adds families (xAI, ...) before any release of ours; the documented
+            # four are sent in the request enum's lower case, any other as given (registry.py warns when
+            # the registry, once read, does not list it).
+            documented = family.strip().lower()
+            out["model_family"] = documented if documented in GLOO_MODEL_FAMILIES else family
         if "tradition" in out:
             tradition = out["tradition"]
             # The server silently ignores unknown traditions (docs/providers.md#traditions), so check here.

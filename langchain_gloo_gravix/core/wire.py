@@ -151,7 +151,9 @@ class Message(_Open):
 
     @property
     def reasoning_text(self) -> str:
-        return self.reasoning_content or self.reasoning or ""
+        # ``reasoning_text`` (a field some Gloo samples read) stays in model_extra: this property has its name
+        other = (self.model_extra or {}).get("reasoning_text")
+        return self.reasoning_content or self.reasoning or (other if isinstance(other, str) else "")
 
 
 class Choice(_Open):

@@ -267,6 +267,9 @@ def plain_text(prompt: Prompt) -> str:
         opening = "Hello! You sent an image."
     else:
         opening = "Hello! You sent an empty message."
+    if prompt.images:
+        count = len(prompt.images)
+        opening += f" I see {count} image{'s' if count > 1 else ''}: {'; '.join(prompt.images)}."
     return opening + " This is a scripted reply from the local emulator."
 
 

@@ -7,6 +7,8 @@ messages are ``role``/``content``).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from dataclasses import dataclass, field
@@ -39,9 +41,33 @@ def content_text(content: object) -> str:
 
 
 def has_image(content: object) -> bool:
-    return isinstance(content, list) and any(
-        isinstance(p, dict) and str(p.get("type", "")).startswith(("image", "input_image")) for p in content
-    )
+    return bool(image_notes(content))
+
+
+def image_notes(content: object) -> list[str]:
+    """A deterministic word on each image part: its media type and decoded size for a data
+    URL, its address otherwise (so a test can see which images reached the model)."""
+    if not isinstance(content, list):
+        return []
+    notes = []
+    for part in content:
+        if not (isinstance(part, dict) and str(part.get("type", "")).startswith(("image", "input_image"))):
+            continue
+        ref = part.get("image_url")
+        url = ref.get("url") if isinstance(ref, dict) else ref
+        url = url if isinstance(url, str) else ""
+        if url.startswith("data:"):
+            head, _, data = url.partition(",")
+            media = head[5:].split(";")[0] or "an unknown type"
+            try:
+                size = len(base64.b64decode(data, validate=True))
+            except (ValueError, binascii.Error):
+                notes.append(f"{media}, not valid base64")
+                continue
+            notes.append(f"{media}, {size} bytes")
+        else:
+            notes.append(url or "an image without a URL")
+    return notes
 
 
 def count_prompt_tokens(messages: list[dict]) -> int:
@@ -67,6 +93,7 @@ class Prompt:
     last_user: str
     last_user_has_image: bool
     conversation: str
+    images: list[str] = field(default_factory=list)
     numbers: list[tuple[int, float | int]] = field(default_factory=list)
     quoted: list[tuple[int, str]] = field(default_factory=list)
     capitalised: list[tuple[int, str]] = field(default_factory=list)
@@ -82,6 +109,7 @@ class Prompt:
         return cls(
             last_user=text,
             last_user_has_image=has_image(content),
+            images=image_notes(content),
             conversation=conversation,
             numbers=find_numbers(text),
             quoted=find_quoted(text),

@@ -358,7 +358,9 @@ def test_static_gloo_api_key_skips_the_token_exchange(emulator):
     emulator.clear()
     llm = Gloo(base_url=emulator.gloo_base_url, api_key=Emulator.GLOO_API_KEY)
     assert "Hello" in llm.complete("hi").text
-    assert [r.path for r in emulator.requests] == ["/ai/v2/chat/completions"]
+    # the answer's cost reads Gloo's public registry, without credentials (core/registry.py)
+    assert [r.path for r in emulator.requests] == ["/ai/v2/chat/completions", "/platform/v2/models"]
+    assert "authorization" not in emulator.requests[1].headers
 
 
 def test_one_llm_event_per_call(emulator):

@@ -89,7 +89,7 @@ def test_gloo_v1_uses_the_endpoint_default_model():
         ({"model": "gloo-openai-gpt-5-mini", "auto_routing": True}, "exactly one routing mechanism"),
         ({"model": "gloo-openai-gpt-5-mini", "model_family": "openai"}, "exactly one routing mechanism"),
         ({"auto_routing": False}, "exactly one routing mechanism"),
-        ({"model_family": "xai"}, "model_family must be one of"),
+        ({"model_family": ""}, "model_family must be a non-empty string"),
         ({"tradition": "orthodox"}, "tradition must be one of"),
         ({"temperature": 2.5}, "temperature must be a number from 0 to 2"),
         ({"api_version": "v1", "temperature": 1.5}, "from 0 to 1 for gloo-v1"),
@@ -359,7 +359,10 @@ def test_user_images_become_content_parts():
     "message, error",
     [
         (ChatMessage(role="tool", content="5"), "needs additional_kwargs\\['tool_call_id'\\]"),
-        (ChatMessage(role="assistant", blocks=[ImageBlock(url="https://example.com/a.png")]), "only be sent in user"),
+        (
+            ChatMessage(role="assistant", blocks=[ImageBlock(url="https://example.com/a.png")]),
+            "user messages and tool results only",
+        ),
         (
             ChatMessage(role="user", blocks=[DocumentBlock(data=b"%PDF-1.4", document_mimetype="application/pdf")]),
             "DocumentBlock is not supported",
