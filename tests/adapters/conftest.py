@@ -39,3 +39,8 @@ def chat(request: pytest.FixtureRequest) -> Any:
 def embeddings(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The embeddings side of one framework."""
     return LangChainEmbeddings() if request.param == "langchain" else LlamaIndexEmbeddings(monkeypatch)
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Optional
 
+import httpx
 import pytest
 
 from langchain_gloo_gravix.core.client_cache import ClientSpec
@@ -41,6 +42,20 @@ ENV_VARS = (
 )
 
 
+class Served:
+    """A request handler (``tests/core/conftest.py``'s ``Server``) in the shape the ``make`` methods take:
+    an httpx client of each mode over one ``MockTransport``."""
+
+    def __init__(self, handler: Any) -> None:
+        self.transport = httpx.MockTransport(handler)
+
+    def sync_client(self) -> httpx.Client:
+        return httpx.Client(transport=self.transport)
+
+    def async_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=self.transport)
+
+
 @dataclasses.dataclass
 class Reply:
     """What a user reads back from one call, in framework-neutral words."""
@@ -54,6 +69,7 @@ class Reply:
     grounding: Optional[dict[str, Any]] = None
     #: (name, arguments) of each tool call
     tool_calls: list[tuple[str, Any]] = dataclasses.field(default_factory=list)
+    finish_reason: Optional[str] = None
     raw: Any = None
 
 
@@ -64,6 +80,8 @@ def weather(city: str) -> str:
 
 class LangChainChat:
     name = "langchain"
+    #: the dict field unknown constructor arguments go to (and the request body with them)
+    extra_field = "model_kwargs"
 
     def make(self, kind: str, script: Optional[Script] = None, **kw: Any) -> Any:
         from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
@@ -74,8 +92,8 @@ class LangChainChat:
             kw.setdefault("model", GRAVIX_MODEL)
             return ChatGravixLayer(api_key="k", base_url=GRAVIX_URL, **kw)
         if kind == "grounded":
-            return ChatGloo(grounded=True, api_key="k", base_url=GLOO_URL, **kw)
-        return ChatGloo(api_version=kind[-2:], api_key="k", base_url=GLOO_URL, **kw)
+            return ChatGloo(grounded=True, **{"api_key": "k", "base_url": GLOO_URL, **kw})
+        return ChatGloo(api_version=kind[-2:], **{"api_key": "k", "base_url": GLOO_URL, **kw})
 
     @staticmethod
     def _reply(message: Any) -> Reply:
@@ -86,6 +104,7 @@ class LangChainChat:
             routing=meta.get("routing"),
             grounding=meta.get("grounding"),
             tool_calls=[(c["name"], c["args"]) for c in message.tool_calls],
+            finish_reason=meta.get("finish_reason"),
             raw=message,
         )
 
@@ -110,6 +129,23 @@ class LangChainChat:
     def with_tool(self, llm: Any, text: str = "weather in Paris?", **call: Any) -> Reply:
         return self._reply(llm.bind_tools([weather]).invoke(text, **call))
 
+    #: constructor words that make the plain call stream under the hood (LangChain's ``streaming=True``)
+    streaming_settings: dict[str, Any] = {"streaming": True}
+
+    async def whole_from_stream(self, llm: Any, mode: str) -> Reply:
+        """The answer built from a stream as a user of the framework gets it whole: LangChain's
+        ``invoke`` with ``streaming=True`` (closing chunk included); ``make`` it with ``streaming_settings``."""
+        return await self.ainvoke(llm) if mode == "async" else self.invoke(llm)
+
+    async def chunks(self, llm: Any, mode: str, seen: list[str], **call: Any) -> None:
+        """Stream, appending each chunk's new text to ``seen`` as it arrives (a failure keeps what came)."""
+        if mode == "async":
+            async for piece in llm.astream("hi", **call):
+                seen.append(piece.text)
+        else:
+            for piece in llm.stream("hi", **call):
+                seen.append(piece.text)
+
     def structured(self, kind: str, script: Script, schema: type, method: str) -> Any:
         """Ask for structured output by ``method`` (raises here when refused); returns the call."""
         runnable = self.make(kind, script).with_structured_output(schema, method=method)
@@ -125,9 +161,13 @@ class LangChainChat:
         """The model name reported before any answer (tracing)."""
         return llm._get_ls_params()["ls_model_name"]
 
+    def configured_model(self, llm: Any) -> Any:
+        return llm.model_name
+
 
 class LlamaIndexChat:
     name = "llama_index"
+    extra_field = "additional_kwargs"
 
     def make(self, kind: str, script: Optional[Script] = None, **kw: Any) -> Any:
         from llama_index_ext import Gloo, GravixLayer
@@ -138,8 +178,8 @@ class LlamaIndexChat:
             kw.setdefault("model", GRAVIX_MODEL)
             return GravixLayer(api_key="k", base_url=GRAVIX_URL, **kw)
         if kind == "grounded":
-            return Gloo(grounded=True, api_key="k", base_url=GLOO_URL, **kw)
-        return Gloo(api_version=kind[-2:], api_key="k", base_url=GLOO_URL, **kw)
+            return Gloo(grounded=True, **{"api_key": "k", "base_url": GLOO_URL, **kw})
+        return Gloo(api_version=kind[-2:], **{"api_key": "k", "base_url": GLOO_URL, **kw})
 
     @staticmethod
     def _messages(text: str) -> list[Any]:
@@ -162,6 +202,7 @@ class LlamaIndexChat:
             routing=extra.get("routing"),
             grounding=extra.get("grounding"),
             tool_calls=calls,
+            finish_reason=extra.get("finish_reason"),
             raw=response,
         )
 
@@ -185,6 +226,20 @@ class LlamaIndexChat:
         tool = FunctionTool.from_defaults(fn=weather)
         return self._reply(llm.chat_with_tools([tool], user_msg=text, **call), llm)
 
+    streaming_settings: dict[str, Any] = {}
+
+    async def whole_from_stream(self, llm: Any, mode: str) -> Reply:
+        """LlamaIndex's stream: each chunk carries the message so far; the last one is the whole answer."""
+        return await self.astream(llm) if mode == "async" else self.stream(llm)
+
+    async def chunks(self, llm: Any, mode: str, seen: list[str], **call: Any) -> None:
+        if mode == "async":
+            async for piece in await llm.astream_chat(self._messages("hi"), **call):
+                seen.append(piece.delta or "")
+        else:
+            for piece in llm.stream_chat(self._messages("hi"), **call):
+                seen.append(piece.delta or "")
+
     def structured(self, kind: str, script: Script, schema: type, method: str) -> Any:
         from llama_index.core.prompts import PromptTemplate
 
@@ -196,6 +251,9 @@ class LlamaIndexChat:
 
     def requested_model_name(self, llm: Any) -> str:
         return llm.metadata.model_name
+
+    def configured_model(self, llm: Any) -> Any:
+        return llm.model
 
 
 class LangChainEmbeddings:

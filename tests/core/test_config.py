@@ -1,6 +1,6 @@
 """Configuration checked at construction: the pure checks (core/config.py) and the
 scrubber (core/redact.py). The same values are run through the clients and both
-adapters in tests/test_configuration_and_credentials.py."""
+adapters in tests/adapters/test_configuration_and_credentials.py."""
 
 from __future__ import annotations
 

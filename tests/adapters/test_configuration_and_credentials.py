@@ -27,24 +27,11 @@ from langchain_gloo_gravix.core.client_cache import ClientCache
 from langchain_gloo_gravix.core.credentials import Credentials, resolve_credentials
 from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
-ENV_VARS = (
-    "GLOO_CLIENT_ID",
-    "GLOO_CLIENT_SECRET",
-    "GLOO_AI_CLIENT_ID",
-    "GLOO_AI_CLIENT_SECRET",
-    "GLOO_API_KEY",
-    "GLOO_BASE_URL",
-    "GRAVIXLAYER_API_KEY",
-    "GRAVIXLAYER_BASE_URL",
-)
 GRAVIX_MODEL = "meta-llama/llama-3.1-8b-instruct"
 LOCAL = "http://127.0.0.1:9"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+# the credentials environment is cleared for every test by tests/adapters/conftest.py
 
 
 def canary(label: str = "SECRET") -> str:

@@ -15,8 +15,7 @@ import pytest
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
 from langchain_gloo_gravix.core.client_cache import ClientCache
 from llama_index_ext import GravixLayer
-
-from .core import fault_server as fs
+from tests.core import fault_server as fs
 
 
 def _open_fds() -> int:
