@@ -177,9 +177,13 @@ def has_registry(client: "Client | AsyncClient") -> bool:
 
 
 def _wait_bound(client: "Client | AsyncClient") -> float:
-    from .deadlines import call_budget  # loaded with the clients already
+    """How long a caller waits for another caller's read: its own call budget (never raises)."""
+    try:
+        from .deadlines import call_budget  # loaded with the clients already
 
-    budget = call_budget(client.timeout)
+        budget = call_budget(client.timeout)
+    except Exception:  # off the failure path, whatever the client's shape
+        budget = None
     return _DEFAULT_WAIT if budget is None else budget
 
 
