@@ -72,6 +72,15 @@ class GravixLayerEmbeddings(CheckedSettings, ClientOwner, Embeddings):
     encoding_format: Literal["base64", "float"] = "base64"
     """Wire encoding; base64 falls back to float by itself when a server ignores or refuses it."""
     user: Optional[str] = None
+    dimensions: Optional[int] = Field(default=None, ge=1)
+    """Vector length to ask for (OpenAI's ``dimensions``; for models that can shorten their vectors).
+    A vector of another length is an error, not passed on."""
+    check_embedding_ctx_length: bool = True
+    """Split inputs longer than the model's window, embed the pieces and combine them into one
+    length-weighted, unit-length vector (as OpenAIEmbeddings does); False sends every input whole."""
+    embedding_ctx_length: Optional[int] = Field(default=None, ge=1)
+    """The model's window in tokens; None: the window known for the model (multilingual-e5: 512), and no
+    split for a model whose window is unknown."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra top-level request fields, sent on every call."""
     default_headers: Optional[dict[str, str]] = Field(default=None, exclude=True, repr=False)
@@ -112,27 +121,37 @@ class GravixLayerEmbeddings(CheckedSettings, ClientOwner, Embeddings):
             proxy=self.proxy,
         )
 
-    def _options(self) -> dict[str, Any]:
+    def _options(self, chunk_size: Optional[int] = None) -> dict[str, Any]:
+        if chunk_size is not None and (
+            isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+        ):
+            raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
         return {
             "model": self.model,
-            "batch_size": self.batch_size,
+            "batch_size": chunk_size or self.batch_size,
             "encoding_format": self.encoding_format,
             "user": self.user,
             "extra_body": self.model_kwargs or None,
+            "dimensions": self.dimensions,
+            "ctx_length": self.embedding_ctx_length,
+            "split_long": self.check_embedding_ctx_length,
         }
 
     # -- Embeddings ---------------------------------------------------------------------------
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+    def embed_documents(self, texts: list[str], chunk_size: Optional[int] = None) -> list[list[float]]:
+        """Vectors of ``texts`` in order; ``chunk_size`` overrides ``chunk_size``/``batch_size`` for this call."""
         with mapped_errors:
-            return self._sync_client().embed(texts, **self._options()).vectors
+            return self._sync_client().embed(texts, **self._options(chunk_size)).vectors
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 
-    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+    async def aembed_documents(self, texts: list[str], chunk_size: Optional[int] = None) -> list[list[float]]:
         with mapped_errors:
-            result = await self._async_client().embed(texts, concurrency=self.max_concurrency, **self._options())
+            result = await self._async_client().embed(
+                texts, concurrency=self.max_concurrency, **self._options(chunk_size)
+            )
         return result.vectors
 
     async def aembed_query(self, text: str) -> list[float]:

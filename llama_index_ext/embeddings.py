@@ -66,6 +66,16 @@ class GravixLayerEmbedding(CheckedSettings, ClientOwner, TimeoutAsData, BaseEmbe
         default=None, exclude=True, repr=False, description="Sent with every request; never serialised."
     )
     additional_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra request fields (e.g. user).")
+    dimensions: Optional[int] = Field(
+        default=None, ge=1, description="Vector length to ask for (models that shorten vectors); checked on answers."
+    )
+    check_embedding_ctx_length: bool = Field(
+        default=True,
+        description="Split inputs longer than the model's window and combine the pieces' vectors (as OpenAIEmbeddings).",
+    )
+    embedding_ctx_length: Optional[int] = Field(
+        default=None, ge=1, description="The model's window in tokens; None: the known window, no split if unknown."
+    )
     api_key: Optional[Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]] = Field(
         default=None,
         exclude=True,
@@ -115,6 +125,9 @@ class GravixLayerEmbedding(CheckedSettings, ClientOwner, TimeoutAsData, BaseEmbe
             "encoding_format": self.encoding_format,
             "user": user,
             "extra_body": extra or None,
+            "dimensions": self.dimensions,
+            "ctx_length": self.embedding_ctx_length,
+            "split_long": self.check_embedding_ctx_length,
         }
 
     # -- BaseEmbedding ---------------------------------------------------------------------------

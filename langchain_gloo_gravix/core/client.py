@@ -340,6 +340,9 @@ class AsyncClient(_ClientBase):
             max_event_bytes=max_event_bytes, clock=clock, proxy=proxy,
         ))  # fmt: skip
         self._sender = AsyncSender(self._settings, http_client=http_client, transport=transport, sleep=sleep)
+        # one limit per concurrency value for every embed() on this client, so that concurrent calls
+        # (LlamaIndex gathers one per embed_batch_size chunk) stay within it together
+        self._embed_slots: dict[int, Semaphore] = {}
 
     async def create(
         self,
@@ -397,10 +400,13 @@ class AsyncClient(_ClientBase):
         on_retry: Optional[RetryHook] = None,
         **options: Any,
     ) -> EmbeddingResult:
-        """As :meth:`Client.embed`; batches go out ``concurrency`` (option, default 4) at a time."""
+        """As :meth:`Client.embed`; batches go out ``concurrency`` (option, default 4) at a time, counted
+        over every ``embed()`` running on this client with that limit, not per call."""
         call = EmbeddingCall.for_endpoint(self.endpoint, self.base_url, texts, **options)
         headers = self._headers_for(extra_headers)
-        slots = Semaphore(call.concurrency)
+        slots = self._embed_slots.get(call.concurrency)
+        if slots is None:
+            slots = self._embed_slots[call.concurrency] = Semaphore(call.concurrency)
 
         async def run(batch: EmbeddingBatch) -> None:
             async with slots:

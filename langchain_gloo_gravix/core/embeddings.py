@@ -19,7 +19,13 @@ Decisions, made here once for both drivers:
   and so does the rest of the call;
 - order by each item's ``index`` (validated: in range, no duplicates), one dimension for all
   vectors, the count equal to the inputs sent; any mismatch is a :class:`MalformedResponseError`;
-- usage summed over the batches.
+- usage summed over the batches;
+- ``dimensions`` (OpenAI's field, for models that can shorten their vectors) is sent when given, and a
+  vector of another length is a :class:`MalformedResponseError` (a server that ignores the field would
+  otherwise hand a vector store vectors of the wrong size);
+- an input longer than the model's window (``ctx_length``, else the window known for the model) is split,
+  its pieces embedded, and their vectors combined into one (embedding_windows.py); ``split_long=False``
+  sends every input whole.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from array import array
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Optional, Sequence, cast
 
+from .embedding_windows import combine, split_text, window_for
 from .endpoints import Endpoint, resolve_embedding_model
 from .error_text import body_preview, request_id_from_headers
 from .errors import (  # the two embedding errors live with the others; importable from here too
@@ -235,20 +242,32 @@ class EmbeddingCall:
         encoding_format: EncodingFormat = "base64",
         user: Optional[str] = None,
         extra_body: Optional[Mapping[str, Any]] = None,
+        dimensions: Optional[int] = None,
+        ctx_length: Optional[int] = None,
+        split_long: bool = True,
     ) -> None:
         if encoding_format not in _ENCODINGS:
             raise ValueError(f"encoding_format must be 'base64' or 'float', got {encoding_format!r}")
         if not _is_int(concurrency) or concurrency < 1:
             raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
-        self.texts = validate_inputs(texts)
+        for name, value in (("dimensions", dimensions), ("ctx_length", ctx_length)):
+            if value is not None and (not _is_int(value) or value < 1):
+                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+        self.inputs = validate_inputs(texts)
         self.endpoint = endpoint
         self.model = model
         self.concurrency = concurrency
         self.encoding: EncodingFormat = encoding_format
+        window = (ctx_length or window_for(model)) if split_long else None
+        #: what is sent: the inputs, or with long ones split, their pieces (``_owners[i]`` is the input of piece i)
+        self.texts, self._owners = _pieces(self.inputs, window)
         self.batches = make_batches(self.texts, batch_size)
         self._fields: dict[str, Any] = {"model": model}
         if user is not None:
             self._fields["user"] = user
+        self.dimensions = dimensions
+        if dimensions is not None:
+            self._fields["dimensions"] = dimensions
         self._extra = dict(extra_body or {})
         self._vectors: list[Optional[list[float]]] = [None] * len(self.texts)
         self._usage = EmbeddingUsage()
@@ -284,11 +303,14 @@ class EmbeddingCall:
             assert isinstance(error, APIStatusError)
             if len(batch.texts) > 1:
                 return list(batch.halves())
+            index = batch.start if self._owners is None else self._owners[batch.start]
+            what = "input" if self._owners is None else f"a {len(batch.texts[0])}-character piece of input"
             raise EmbeddingInputTooLargeError(
-                f"{self.endpoint} refused input {batch.start} as too large on its own "
-                f"({len(batch.texts[0])} characters): shorten or split that text; server said: "
+                f"{self.endpoint} refused {what} {index} as too large on its own "
+                f"({len(batch.texts[0])} characters): shorten or split that text, or set the model's window "
+                f"(embedding_ctx_length); server said: "
                 f"{error.server_message or body_preview(str(error.body).encode())}",
-                index=batch.start,
+                index=index,
                 **_details(error),
             ) from error
         raise error
@@ -353,6 +375,14 @@ class EmbeddingCall:
             raise self._malformed(f"item {position}'s embedding {exc}", status, headers, raw) from None
         if not vector:
             raise self._malformed(f"item {position}'s embedding is empty", status, headers, raw)
+        if self.dimensions is not None and len(vector) != self.dimensions:
+            raise self._malformed(
+                f"item {position} has {len(vector)} dimensions where dimensions={self.dimensions} was asked for "
+                "(does this model support shortened vectors?)",
+                status,
+                headers,
+                raw,
+            )
         if self._dimensions is None:
             self._dimensions = len(vector)
         elif len(vector) != self._dimensions:
@@ -366,4 +396,31 @@ class EmbeddingCall:
         if missing:  # a driver bug, not a server one: every batch must be accepted or raise
             raise RuntimeError(f"no embedding for inputs {missing[:5]}")
         vectors: list[list[float]] = self._vectors  # type: ignore[assignment]
+        if self._owners is not None:
+            vectors = _combined(vectors, self.texts, self._owners, len(self.inputs))
         return EmbeddingResult(vectors, self._usage, self._model_seen or self.model, self._requests)
+
+
+def _pieces(inputs: list[str], window: Optional[int]) -> tuple[list[str], Optional[list[int]]]:
+    """The texts to send and, when any input was split, the input each piece belongs to."""
+    if window is None:
+        return inputs, None
+    split = [split_text(text, window) for text in inputs]
+    if all(len(pieces) == 1 for pieces in split):
+        return inputs, None
+    texts = [piece for pieces in split for piece in pieces]
+    owners = [i for i, pieces in enumerate(split) for _ in pieces]
+    return texts, owners
+
+
+def _combined(vectors: list[list[float]], texts: list[str], owners: list[int], count: int) -> list[list[float]]:
+    groups: list[list[int]] = [[] for _ in range(count)]
+    for piece, owner in enumerate(owners):
+        groups[owner].append(piece)
+    out = []
+    for pieces in groups:
+        if len(pieces) == 1:
+            out.append(vectors[pieces[0]])
+        else:
+            out.append(combine([vectors[p] for p in pieces], [len(texts[p].encode("utf-8")) for p in pieces]))
+    return out

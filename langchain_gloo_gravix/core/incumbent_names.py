@@ -80,8 +80,8 @@ _SOCKETS = (
     "socket_options=...)) (and the async twin)"
 )
 _TIKTOKEN = (
-    "tiktoken-side options of OpenAIEmbeddings' long-input splitting; inputs are sent as given here (no "
-    "tokenizer): drop it"
+    "a tiktoken option of OpenAIEmbeddings' long-input splitting; the split here uses a tokenizer-free estimate "
+    "(check_embedding_ctx_length=, embedding_ctx_length=): drop it"
 )
 _RETRY_WAITS = (
     "retry waits follow the server's Retry-After, else exponential backoff with jitter (core RetryPolicy); only "
@@ -213,7 +213,7 @@ _OPENAI_EMBEDDINGS = Incumbent(
         _refused("client", _SDK_CLIENT.format(async_="http_async_client=")),
         _refused("async_client", _SDK_CLIENT.format(async_="http_async_client=")),
         _same("model", "also model_name="),
-        _body("dimensions", "sent as the request's dimensions field (via model_kwargs, with a warning)"),
+        _same("dimensions", "sent as the request's dimensions; the answers' length is checked"),
         _refused("deployment", _AZURE),
         _refused("openai_api_version", _AZURE),
         _refused("api_version", _AZURE),
@@ -221,10 +221,7 @@ _OPENAI_EMBEDDINGS = Incumbent(
         _same("base_url", "the .../v1/inference prefix"),
         _refused("openai_api_type", _AZURE),
         _alias("openai_proxy", "proxy"),
-        _refused(
-            "embedding_ctx_length",
-            "inputs are sent whole; the server refuses (or truncates) an input longer than the model's window: drop it",
-        ),
+        _same("embedding_ctx_length", "the model's window in tokens; default: the catalog's"),
         _alias("openai_api_key", "api_key", "a str, SecretStr or a sync/async callable called per request"),
         _same("api_key", "a str, SecretStr or a sync/async callable called per request"),
         _refused("openai_organization", _ORG),
@@ -247,7 +244,10 @@ _OPENAI_EMBEDDINGS = Incumbent(
         _refused("retry_max_seconds", _RETRY_WAITS),
         _same("http_client"),
         _same("http_async_client"),
-        _refused("check_embedding_ctx_length", _TIKTOKEN),
+        _same(
+            "check_embedding_ctx_length",
+            "split inputs longer than the window and combine the pieces' vectors (a tokenizer-free estimate)",
+        ),
     ),
 )
 
@@ -327,7 +327,7 @@ _OPENAI_EMBEDDING = Incumbent(
         _same("timeout"),
         _same("default_headers", "never shown or serialised"),
         _fixed("reuse_client", True, "clients are always reused (one per event loop); close()/aclose() end them"),
-        _body("dimensions", "sent as the request's dimensions field (via additional_kwargs, with a warning)"),
+        _same("dimensions", "sent as the request's dimensions; the answers' length is checked"),
         _refused(
             "http_client",
             "not accepted by GravixLayerEmbedding: use proxy= and default_headers= (LangChain's "
@@ -376,7 +376,9 @@ METHODS: tuple[MethodRow, ...] = (
     ),
     MethodRow("ChatOpenAI", "close", "differs", "closes the sync pool (aclose for the async one); ChatOpenAI has none"),
     MethodRow("ChatOpenAI", "profile", "same", "from this package's model catalog", topic="Profiles"),
-    MethodRow("OpenAIEmbeddings", "embed_documents", "same", "also aembed_documents", topic="Embeddings"),
+    MethodRow(
+        "OpenAIEmbeddings", "embed_documents", "same", "also aembed_documents; chunk_size= per call", topic="Embeddings"
+    ),
     MethodRow("OpenAIEmbeddings", "embed_query", "same", "also aembed_query", topic="Embeddings"),
     MethodRow("OpenAILike", "chat", "same", "also achat, stream_chat, astream_chat (always chat completions)"),
     MethodRow("OpenAILike", "complete", "same", "derived from chat (never /completions)"),

@@ -543,10 +543,10 @@ def test_validation_errors_of_embeddings_hide_their_input(cls, base, bad):
     ids=["langchain", "llama_index"],
 )
 def test_embeddings_unknown_options_go_to_the_body_with_a_warning(cls, destination):
-    with pytest.warns(UserWarning, match=f"'dimensions' is not a declared option; it was moved to {destination}"):
-        model = cls(api_key="k-123", base_url=LOCAL, dimensions=256)
-    assert getattr(model, destination) == {"dimensions": 256}
-    assert model._options()["extra_body"] == {"dimensions": 256}
+    with pytest.warns(UserWarning, match=f"'truncate' is not a declared option; it was moved to {destination}"):
+        model = cls(api_key="k-123", base_url=LOCAL, truncate=True)
+    assert getattr(model, destination) == {"truncate": True}
+    assert model._options()["extra_body"] == {"truncate": True}
     with pytest.raises(ValueError, match="unknown option 'modle': did you mean 'model'"):
         cls(api_key="k-123", base_url=LOCAL, modle="x")
     with pytest.raises(ValueError, match="did you mean 'max_retries'"):
