@@ -36,7 +36,7 @@ fuzz: $(STAMP)
 ## Re-record cassettes: against the emulator, or live when GLOO_* and
 ## GRAVIXLAYER_API_KEY credentials are set (see README).
 record: $(STAMP)
-	$(BIN)/python -m tests.record
+	$(BIN)/python -m tests.support.record
 
 ## Benchmarks against ChatOpenAI / OpenAILike and the floors (prints a table).
 bench: $(STAMP)

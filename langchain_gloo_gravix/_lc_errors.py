@@ -86,6 +86,10 @@ class GlooGravixStreamError(core.StreamError, lc.ModelAPIError):
     pass
 
 
+class GlooGravixStreamTooLargeError(core.StreamTooLargeError, lc.ModelAPIError):
+    pass
+
+
 class GlooGravixMalformedResponseError(core.MalformedResponseError, lc.ModelAPIError):
     pass
 
@@ -114,6 +118,7 @@ _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] 
     (core.ServerError, GlooGravixServerError),
     (core.APIStatusError, GlooGravixStatusError),
     (core.StreamTimeoutError, GlooGravixStreamTimeoutError),
+    (core.StreamTooLargeError, GlooGravixStreamTooLargeError),
     (core.StreamError, GlooGravixStreamError),
     (core.APITimeoutError, GlooGravixTimeoutError),
     (core.APIConnectionError, GlooGravixConnectionError),

@@ -53,7 +53,8 @@ from .core.endpoints import env_default_model
 from .core.listing import alist_for, class_or_instance_method, list_for
 from .core.options import OpenAIRequestOptions
 from .core.request import check_response_format, default_routing, merge_params, normalize_params, normalize_tool_choice
-from .core.warnings import construction_warnings, json_schema_warning, warn_construction
+from .core.tool_images import unsupported_images_note
+from .core.warnings import construction_warnings, json_schema_warning, warn, warn_construction
 
 if TYPE_CHECKING:
     from .core.model_list import ModelInfo
@@ -319,7 +320,11 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         params = merge_params(self._default_params, call)
         # the model name reported when the answer does not name the model that served it
         options["requested_model"] = self._endpoint.display_model(params)
-        return to_wire_messages(messages), params, options
+        wire = to_wire_messages(messages)
+        note = unsupported_images_note(wire, params, endpoint=self._endpoint.name, routing=self._endpoint.routing)
+        if note is not None:
+            warn(note)
+        return wire, params, options
 
     def _include_usage(self, options: dict[str, Any]) -> bool:
         return self.stream_usage if options["stream_usage"] is None else bool(options["stream_usage"])
@@ -584,8 +589,8 @@ class ChatGloo(_ChatGlooGravixBase):
     """Gloo AI chat completions, v2 (routing) by default or v1.
 
     v2 routing: give exactly one of ``auto_routing=True``, ``model=`` or
-    ``model_family=`` (openai, anthropic, google, "open source"); with none,
-    auto routing. ``tradition`` (evangelical, catholic, mainline,
+    ``model_family=`` (openai, anthropic, google, "open source", or any family
+    Gloo's registry lists); with none, auto routing. ``tradition`` (evangelical, catholic, mainline,
     not_faith_specific) applies a theological perspective. Routing metadata of
     each answer is in ``response_metadata["routing"]``.
 

@@ -66,6 +66,8 @@ from langchain_gloo_gravix.core.endpoints import env_default_model
 from langchain_gloo_gravix.core.listing import alist_for, class_or_instance_method, list_for
 from langchain_gloo_gravix.core.options import OpenAIRequestOptions
 from langchain_gloo_gravix.core.request import check_response_format, default_routing, merge_params, normalize_params
+from langchain_gloo_gravix.core.tool_images import unsupported_images_note
+from langchain_gloo_gravix.core.warnings import warn
 
 from .events import retry_event_hook
 from .messages import to_wire_messages
@@ -251,6 +253,10 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         headers = call.pop("extra_headers", None)
         include_usage = call.pop("include_usage", None)
         params = merge_params(self._base_params(), call)
+        endpoint = self._endpoint()
+        note = unsupported_images_note(wire, params, endpoint=endpoint.name, routing=endpoint.routing)
+        if note is not None:
+            warn(note)
         if headers:
             params["extra_headers"] = headers
         if stream and include_usage is not None:

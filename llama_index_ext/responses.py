@@ -28,7 +28,8 @@ Tool-call arguments: while streaming they stay the raw (partial) JSON text; once
 the answer is finished they are the parsed dict, or the raw text when it is not
 a JSON object (``tools.get_tool_calls`` then raises rather than invent ``{}``).
 The key ``finish_reason`` in ``additional_kwargs`` is present exactly when a
-streamed chunk is final.
+streamed chunk is final (the finishing chunk, and the one closing chunk with no new
+text that carries ``cost`` after it, when the answer has a cost).
 """
 
 from __future__ import annotations

@@ -1,4 +1,12 @@
-"""Shared test configuration: cassette replay (CI) and recording (``make record``)."""
+"""Shared test configuration, for every layer.
+
+- ``clean_env`` (autouse): no test inherits credentials, base URLs, model defaults or proxies from the
+  developer's shell (the list: tests/support/env.py).
+- ``sleeps`` (autouse): the retry loop's default sleeps are recorded instead of slept, so no test waits
+  for a backoff; a test that asserts on the delays asks for the fixture by name.
+- ``emulator``: one embedded emulator per test module, on 127.0.0.1, cleared before each test that uses it.
+- Cassettes: replay in CI, recording with ``make record`` (tests/support/record.py).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.backend import RECORD
-from tests.cassette_format import PrettyYAMLSerializer, json_body_matcher, scrub_request, scrub_response
+from tests.support.backend import RECORD
+from tests.support.cassette_format import PrettyYAMLSerializer, json_body_matcher, scrub_request, scrub_response
+from tests.support.env import ENV_VARS, PACKAGE_ENV_VARS
+from tests.support.sleeps import Sleeps
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
@@ -35,7 +45,7 @@ def vcr_config():
         "before_record_response": scrub_response,
         "decode_compressed_response": True,
         "allow_playback_repeats": False,
-        # answered by an in-process httpx.MockTransport (tests/parity_server.py), never recorded
+        # answered by an in-process httpx.MockTransport (tests/support/parity_server.py), never recorded
         "ignore_hosts": [SCRIPTED_HOST],
     }
 
@@ -54,6 +64,46 @@ def _fresh_token_cache():
     auth._caches.clear()
     yield
     auth._caches.clear()
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    """A developer's real credentials, base URLs or proxies must never leak into (or change) a test.
+
+    Returns ``monkeypatch``, so a test that needs a variable sets it with ``clean_env.setenv``."""
+    # A live recording (``make record`` with credentials) goes through the developer's proxy, if any.
+    for name in PACKAGE_ENV_VARS if RECORD == "live" else ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch) -> Sleeps:
+    """The sender's default sleeps (clients built without ``sleep=``), recorded: no test sleeps for real.
+
+    Narrow on purpose: only the retry loop's sleep lookup is replaced, never ``time.sleep`` process-wide."""
+    from langchain_gloo_gravix.core import sender
+
+    recorded = Sleeps()
+    monkeypatch.setattr(sender, "_sleep", recorded)
+    monkeypatch.setattr(sender, "_async_sleep", recorded.async_)
+    return recorded
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """The embedded emulator of the three services, one per test module, on an ephemeral loopback port."""
+    from langchain_gloo_gravix.emulator import Emulator
+
+    with Emulator(port=0) as emu:
+        yield emu
+
+
+@pytest.fixture(autouse=True)
+def _fresh_emulator(request):
+    """Recorded requests and pending faults never leak from one test into the next."""
+    if "emulator" in request.fixturenames:
+        request.getfixturevalue("emulator").clear()
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from .errors import StreamError
+from .errors import StreamError, StreamTooLargeError
 from .grounding_result import Grounding, grounding_from_chunk
 from .readers import DROP, ROUTING_ONLY, content_text, no_arguments, read_id, read_index, read_int, read_refusal
 from .wire import ChatCompletion, Choice, FunctionCall, Message, Routing, StreamDelta, ToolCall, ToolCallDelta, Usage
@@ -28,9 +28,11 @@ __all__ = ["StreamAccumulator"]
 
 
 class _Call:
-    __slots__ = ("index", "id", "name", "parts", "upstream_index")
+    __slots__ = ("index", "id", "name", "parts", "upstream_index", "size")
 
     def __init__(self, index: int, upstream_index: Optional[int]) -> None:
+        #: characters of arguments so far (checked against ``max_tool_call_chars``)
+        self.size = 0
         self.index = index
         self.id: Optional[str] = None
         self.name: Optional[str] = None
@@ -45,9 +47,22 @@ class _Call:
 class _ChoiceState:
     """Everything one choice has received: text, reasoning, refusal, tool calls."""
 
-    __slots__ = ("index", "text", "reasoning", "refusal", "calls", "by_id", "by_upstream", "finish_reason")
+    __slots__ = (
+        "index",
+        "text",
+        "reasoning",
+        "refusal",
+        "calls",
+        "by_id",
+        "by_upstream",
+        "finish_reason",
+        "max_call_chars",
+        "endpoint",
+    )
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, max_call_chars: Optional[int] = None, endpoint: Optional[str] = None) -> None:
+        self.max_call_chars = max_call_chars
+        self.endpoint = endpoint
         self.index = index
         self.text: list[str] = []
         self.reasoning: list[str] = []
@@ -123,17 +138,31 @@ class _ChoiceState:
                     # invalid tool call). Emit nothing; "" means {} downstream.
                     pass
                 elif arguments:
+                    self._grow(call, arguments)
                     call.parts.append(arguments)
                     fragment.arguments = arguments
             elif not call.parts:
                 # arguments sent as a JSON value rather than a string (Ollama sends an
                 # object; anything else stays visible and becomes an invalid tool call)
                 text = json.dumps(arguments, ensure_ascii=False)
+                self._grow(call, text)
                 call.parts.append(text)
                 fragment.arguments = text
         if fragment.id is None and fragment.name is None and not fragment.arguments:
             return None
         return fragment
+
+    def _grow(self, call: _Call, arguments: str) -> None:
+        call.size += len(arguments)
+        limit = self.max_call_chars
+        if limit is not None and call.size > limit:
+            # the accumulator's owner fills in what arrived (stream_state.stream_failure)
+            raise StreamTooLargeError(
+                f"tool call {call.name or call.index!r} sent more than {limit} characters of arguments "
+                f"(max_tool_call_chars; {call.size} when it was stopped)",
+                endpoint=self.endpoint,
+                code="tool_call_too_large",
+            )
 
     # -- results -------------------------------------------------------------------------
 
@@ -175,7 +204,7 @@ class StreamAccumulator:
     same lenient readers as the non-streaming models (wire.py).
     """
 
-    def __init__(self, *, endpoint: Optional[str] = None) -> None:
+    def __init__(self, *, endpoint: Optional[str] = None, max_tool_call_chars: Optional[int] = None) -> None:
         self.endpoint = endpoint
         self.id: Optional[str] = None
         self.model: Optional[str] = None
@@ -187,7 +216,8 @@ class StreamAccumulator:
         self.grounding: Optional[Grounding] = None
         self._grounding_fields: dict[str, Any] = {}
         self.chunks = 0
-        self._first = _ChoiceState(0)
+        self.max_tool_call_chars = max_tool_call_chars
+        self._first = _ChoiceState(0, max_tool_call_chars, endpoint)
         self._choices: dict[int, _ChoiceState] = {0: self._first}
 
     # -- per chunk -------------------------------------------------------------------
@@ -252,7 +282,7 @@ class StreamAccumulator:
             return
         state = self._choices.get(index)
         if state is None:
-            state = self._choices[index] = _ChoiceState(index)
+            state = self._choices[index] = _ChoiceState(index, self.max_tool_call_chars, self.endpoint)
         other = StreamDelta(index=index, id=self.id, model=delta.model)
         self._add_choice(choice, other, state, chunk)
         delta.other_choices = (*delta.other_choices, other)

@@ -7,6 +7,7 @@ one decision, :func:`_grow`.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Optional
 
 import httpx
@@ -14,7 +15,7 @@ import httpx
 from .error_text import request_id_from_headers
 from .errors import ResponseTooLargeError
 
-__all__ = ["read_capped", "aread_capped", "request_url", "not_an_event_stream", "DEFAULT_MAX_BODY_BYTES"]
+__all__ = ["read_capped", "aread_capped", "aclose_shielded", "request_url", "DEFAULT_MAX_BODY_BYTES"]
 
 
 def _too_large(response: httpx.Response, size: int, limit: int, endpoint: Optional[str]) -> ResponseTooLargeError:
@@ -79,10 +80,60 @@ def request_url(response: Any) -> Optional[httpx.URL]:
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
-def not_an_event_stream(response: httpx.Response) -> bool:
-    """A stream request answered with no body (204) or an HTML page: read it whole
-    so that the error names what came, instead of "stream ended after 0 chunks"
-    (which was also retried)."""
-    if response.status_code == 204:
-        return True
-    return "html" in response.headers.get("content-type", "").lower()
+def _retrieve(task: "asyncio.Future[None]") -> None:
+    if not task.cancelled():
+        task.exception()  # a close that failed on its own: nothing left to tell
+
+
+# The attributes that lead from a response's stream to its HTTP/1.1 connection, through our transport's
+# counting wrapper, httpx's client and transport streams and httpcore's pool stream.
+_WRAPPERS = ("_inner", "_stream", "_httpcore_stream")
+
+
+def _http11_connection(response: httpx.Response) -> Any:
+    """The httpcore HTTP/1.1 connection serving ``response``, or None (another transport, HTTP/2, a test
+    double): found through private attributes, so every step is optional."""
+    stream: Any = response.stream
+    for _ in range(6):  # bounded: a few wrappers at most
+        pool_request = getattr(stream, "_pool_request", None)
+        if pool_request is not None:
+            connection = getattr(getattr(pool_request, "connection", None), "_connection", None)
+            ok = connection is not None and hasattr(connection, "_request_count") and hasattr(connection, "_state")
+            return connection if ok else None
+        stream = next((getattr(stream, name) for name in _WRAPPERS if hasattr(stream, name)), None)
+        if stream is None:
+            return None
+    return None
+
+
+async def _close_releasing(response: httpx.Response) -> None:
+    """Close ``response``; then, if its connection is still checked out for it, discard the connection.
+
+    httpcore closes a stream's connection itself when a read is cancelled, but a second cancellation landing in
+    that close (its shield guards against anyio cancel scopes, not ``Task.cancel()``) leaves the connection
+    ACTIVE with the stream marked closed, so no later close can free it: the pool has lost a slot for good.
+    Such a connection (still ACTIVE, and no request started on it since) is closed here."""
+    connection = _http11_connection(response)
+    served = getattr(connection, "_request_count", None)
+    try:
+        await response.aclose()
+    finally:
+        if (
+            connection is not None
+            and getattr(connection._state, "name", "") == "ACTIVE"
+            and connection._request_count == served
+        ):
+            await connection.aclose()
+
+
+async def aclose_shielded(response: httpx.Response) -> None:
+    """``await response.aclose()``, carried to its end even when the caller is cancelled meanwhile, and the
+    connection given back (or discarded) whatever a cancellation interrupted before.
+
+    A cancellation that lands inside a close (a second ``cancel()``, ``asyncio.wait_for`` timing out while a
+    stream is being closed) would otherwise stop the close half-way and leave its connection checked out of the
+    pool for good. The close runs as its own task; the caller still sees its cancellation at once.
+    """
+    close = asyncio.ensure_future(_close_releasing(response))
+    close.add_done_callback(_retrieve)
+    await asyncio.shield(close)

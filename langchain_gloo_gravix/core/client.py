@@ -27,7 +27,7 @@ from .redact import RedactedHeaders
 from .request import encode_body, prepare_body
 from .retry import RetryHook, RetryPolicy
 from .sender import AsyncSender, SyncSender
-from .settings import ClientSettings, Secret
+from .settings import DEFAULT_MAX_STREAM_BYTES, DEFAULT_MAX_TOOL_CALL_CHARS, ClientSettings, Secret
 from .sse import DEFAULT_MAX_EVENT_BYTES
 from .stream_drivers import AsyncChatStream, ChatStream
 from .wire import ChatCompletion, parse_completion
@@ -55,6 +55,10 @@ _OPTIONS_DOC = """
         max_body_bytes: the largest non-streamed response body read (default 64 MiB, decoded; None: no cap);
             a larger one is a :class:`ResponseTooLargeError`.
         max_event_bytes: the largest single stream event (default 16 MiB; None: no cap).
+        max_stream_bytes: the most (decoded) bytes one stream may send (default 256 MiB; None: no cap); past it
+            the stream fails with :class:`StreamTooLargeError`, which keeps the text and tool calls received.
+        max_tool_call_chars: the longest one streamed tool call's arguments may grow (default 16 Mi characters;
+            None: no cap); past it, :class:`StreamTooLargeError` as above.
         proxy: a proxy URL (``http://user:pass@host:port``; ``socks5://`` with ``httpx[socks]``) for every request:
             chat, streams, the Gloo token request, embeddings, the model list (core/proxy.py); wins over the
             environment's proxy settings; not with ``http_client`` (set the proxy on that client).
@@ -169,6 +173,8 @@ class Client(_ClientBase):
         on_retry: Optional[RetryHook] = None,
         max_body_bytes: Optional[int] = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
+        max_stream_bytes: Optional[int] = DEFAULT_MAX_STREAM_BYTES,
+        max_tool_call_chars: Optional[int] = DEFAULT_MAX_TOOL_CALL_CHARS,
         http_client: Optional[httpx.Client] = None,
         transport: Optional[httpx.BaseTransport] = None,
         sleep: Optional[Callable[[float], None]] = None,
@@ -180,7 +186,8 @@ class Client(_ClientBase):
             timeout=timeout, stream_idle_timeout=stream_idle_timeout, max_retries=max_retries,
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
             retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes,
-            max_event_bytes=max_event_bytes, clock=clock, proxy=proxy,
+            max_event_bytes=max_event_bytes, max_stream_bytes=max_stream_bytes,
+            max_tool_call_chars=max_tool_call_chars, clock=clock, proxy=proxy,
         ))  # fmt: skip
         self._sender = SyncSender(self._settings, http_client=http_client, transport=transport, sleep=sleep)
 
@@ -326,6 +333,8 @@ class AsyncClient(_ClientBase):
         on_retry: Optional[RetryHook] = None,
         max_body_bytes: Optional[int] = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
+        max_stream_bytes: Optional[int] = DEFAULT_MAX_STREAM_BYTES,
+        max_tool_call_chars: Optional[int] = DEFAULT_MAX_TOOL_CALL_CHARS,
         http_client: Optional[httpx.AsyncClient] = None,
         transport: Optional[httpx.AsyncBaseTransport] = None,
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
@@ -337,7 +346,8 @@ class AsyncClient(_ClientBase):
             timeout=timeout, stream_idle_timeout=stream_idle_timeout, max_retries=max_retries,
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
             retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes,
-            max_event_bytes=max_event_bytes, clock=clock, proxy=proxy,
+            max_event_bytes=max_event_bytes, max_stream_bytes=max_stream_bytes,
+            max_tool_call_chars=max_tool_call_chars, clock=clock, proxy=proxy,
         ))  # fmt: skip
         self._sender = AsyncSender(self._settings, http_client=http_client, transport=transport, sleep=sleep)
         # one limit per concurrency value for every embed() on this client, so that concurrent calls

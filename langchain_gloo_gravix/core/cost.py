@@ -49,7 +49,8 @@ def _decimal(value: Any) -> Optional[Decimal]:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        return Decimal(repr(value))  # the decimal the JSON number was written as
+        number = Decimal(repr(value))  # the decimal the JSON number was written as
+        return number if number.is_finite() else None
     if isinstance(value, str) and 0 < len(value.strip()) <= _MAX_RATE_CHARS:
         try:
             number = Decimal(value.strip())
@@ -59,17 +60,27 @@ def _decimal(value: Any) -> Optional[Decimal]:
     return None
 
 
+def _sane(number: Optional[Decimal]) -> Optional[Decimal]:
+    # a rate is a non-negative amount per 1K / 1M tokens with a plausible exponent; "1e999999999"
+    # is a finite decimal but no price, and would overflow the arithmetic that follows
+    if number is None or number < 0:
+        return None
+    if number != 0 and not -30 <= number.adjusted() <= 15:
+        return None
+    return number
+
+
 def _per_token(rate: Any) -> Optional[Decimal]:
     """The per-token price of one ``{rate_per_1k_tokens, rate_per_1m_tokens}`` object."""
     if not isinstance(rate, Mapping):
         return None
     with localcontext() as ctx:
         ctx.prec = 50
-        per_1m = _decimal(rate.get("rate_per_1m_tokens"))
-        if per_1m is not None and per_1m >= 0:
+        per_1m = _sane(_decimal(rate.get("rate_per_1m_tokens")))
+        if per_1m is not None:
             return per_1m / _MILLION
-        per_1k = _decimal(rate.get("rate_per_1k_tokens"))
-        if per_1k is not None and per_1k >= 0:
+        per_1k = _sane(_decimal(rate.get("rate_per_1k_tokens")))
+        if per_1k is not None:
             return per_1k / _THOUSAND
     return None
 
@@ -117,11 +128,14 @@ def answer_cost(usage: Any, prices: Optional[Prices]) -> Optional[dict[str, str]
     cached = token_details(usage).cache_read or 0
     cached = min(cached, prompt)  # a cache read is part of the prompt; never more than it
     with localcontext() as ctx:
-        ctx.prec = 60  # exact for any token count times any registry rate
+        ctx.prec = 80  # exact for any token count (at most 30 digits, wire.py) times any sane rate
         cache_rate = prices.cache_read if prices.cache_read is not None else prices.input
-        cost_in = (prompt - cached) * prices.input + cached * cache_rate
-        cost_out = completion * prices.output
-        total = cost_in + cost_out
+        try:
+            cost_in = (prompt - cached) * prices.input + cached * cache_rate
+            cost_out = completion * prices.output
+            total = cost_in + cost_out
+        except ArithmeticError:  # decimal's signals: never an error, never a guess
+            return None
     return {
         "input": format_amount(cost_in),
         "output": format_amount(cost_out),

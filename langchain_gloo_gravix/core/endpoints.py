@@ -66,6 +66,9 @@ class Endpoint:
     embedding_model_env: str | None = None
     #: env var naming the model used when none is passed (None: no such variable).
     model_env: str | None = None
+    #: streams end with ``data: [DONE]`` (OpenAI-compatible servers); where they do not (Gloo), only a finish
+    #: reason proves a stream whole (docs/providers.md#end-of-stream).
+    stream_done_marker: bool = False
     #: ``response_format`` (JSON mode, JSON schema) is documented for this endpoint. The Gloo v1
     #: reference does not list it and Gloo ignores body fields it does not know (docs/providers.md#v1,
     #: docs/providers.md#unknown-fields), so there it is refused rather than sent to be ignored.
@@ -172,6 +175,7 @@ GRAVIX = Endpoint(
     model_env="GRAVIXLAYER_MODEL",
     # the model of Gravix Layer's own chat examples (docs/providers.md#gravix-models)
     example_model="meta-llama/llama-3.1-8b-instruct",
+    stream_done_marker=True,
 )
 
 ENDPOINTS: Mapping[str, Endpoint] = {e.name: e for e in (GLOO_V1, GLOO_V2, GRAVIX, GLOO_V2_GROUNDED)}

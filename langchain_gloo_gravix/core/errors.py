@@ -35,6 +35,7 @@ __all__ = [
     "StreamTimeoutError",
     "MalformedResponseError",
     "ResponseTooLargeError",
+    "StreamTooLargeError",
     "ConfigurationError",
     "error_from_response",
     "error_from_envelope",
@@ -206,6 +207,13 @@ class MalformedResponseError(GlooGravixError):
 class ResponseTooLargeError(MalformedResponseError):
     """A response body or one stream event exceeded its configured size cap
     (``max_body_bytes`` / ``max_event_bytes``)."""
+
+
+class StreamTooLargeError(StreamError, ResponseTooLargeError):
+    """A stream went past its cap: bytes received (``max_stream_bytes``) or one tool call's arguments
+    (``max_tool_call_chars``). Keeps what arrived (``partial_text``, ``partial_tool_calls``); never retried."""
+
+    retryable = False
 
 
 class ConfigurationError(GlooGravixError, ValueError):

@@ -21,6 +21,7 @@ __all__ = [
     "redact_headers",
     "is_credential_header",
     "RedactedHeaders",
+    "forget_locals",
     "hide_validation_input",
 ]
 
@@ -140,6 +141,30 @@ def redact_error(error: BaseException, secrets: Iterable[str] = ()) -> BaseExcep
             for k, v in headers.items()
         }
     return error
+
+
+def forget_locals(error: BaseException) -> None:
+    """Clear the locals of every finished frame in the tracebacks of ``error`` and of its causes and contexts.
+
+    Crash reporters capture the locals of every frame of an exception and of its chain; the frames a failed
+    stream unwound through hold what the server sent (which may echo a credential) and the request's headers.
+    The error itself keeps what it needs (redacted); frames still running are left alone.
+    """
+    seen: set[int] = set()
+    todo: list[Optional[BaseException]] = [error]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            try:
+                tb.tb_frame.clear()
+            except RuntimeError:
+                pass  # a frame still running (the one raising, its callers)
+            tb = tb.tb_next
+        todo += [current.__cause__, current.__context__]
 
 
 _HIDDEN_INPUT = "[hidden]"

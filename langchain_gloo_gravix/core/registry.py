@@ -64,6 +64,8 @@ class Snapshot:
     models: tuple[Any, ...]
     by_id: Mapping[str, Any] = field(default_factory=dict)
     families: frozenset[str] = frozenset()
+    #: prices read once per model (an answer's hot path then costs a dict lookup)
+    _prices: dict[str, Optional[Prices]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, models: Iterable[Any]) -> "Snapshot":
@@ -82,8 +84,11 @@ class Snapshot:
     def prices(self, model: Optional[str]) -> Optional[Prices]:
         if not isinstance(model, str) or not model.strip():
             return None
-        entry = self.by_id.get(model.strip().lower())
-        return prices_of(entry) if entry is not None else None
+        key = model.strip().lower()
+        if key not in self._prices:
+            entry = self.by_id.get(key)
+            self._prices[key] = prices_of(entry) if entry is not None else None  # a race writes the same value
+        return self._prices[key]
 
     def lists_family(self, family: str) -> bool:
         wanted = family.strip().lower()

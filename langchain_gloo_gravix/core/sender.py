@@ -42,6 +42,13 @@ Token refresh waits
     A caller waiting for another caller's token refresh waits at most until its own call budget ends (then
     fails with :class:`APITimeoutError`, counted as an attempt), or takes the refresh over when the refreshing
     caller is more than a second past its own budget.
+Size caps (bodies.py, sse.py, stream_state.py; ``None`` removes one)
+    ``max_body_bytes`` (64 MiB) a whole non-streamed body, decoded; ``max_event_bytes`` (16 MiB) one stream
+    event; ``max_stream_bytes`` (256 MiB) all a stream sends, decoded; ``max_tool_call_chars`` (16 Mi) one
+    streamed tool call's arguments. Past a stream cap: :class:`StreamTooLargeError`, keeping what arrived.
+Cancellation
+    A cancelled async call or stream still gives its connection back: closes are shielded and run to their
+    end (bodies.aclose_shielded), and a connection a cancelled close left checked out is discarded.
 Retries
     ``max_retries`` (default 2) retries of 408/409/429/5xx, connection errors and timeouts, and a stream that
     failed before its first event reached the caller (retry.py); the wait is the server's ``Retry-After``
@@ -56,13 +63,25 @@ import logging
 import ssl
 import time
 import urllib.request
-from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping, Optional, TypeVar, Union
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Optional,
+    Protocol,
+    TypeVar,
+    Union,
+)
 
 import httpx
 
 from . import log_redaction
 from .auth import GlooOAuth, Mint, Resolve, Send, SenderAuth, Wait
-from .bodies import aread_capped, read_capped, request_url
+from .bodies import aclose_shielded, aread_capped, read_capped, request_url
 from .deadlines import DEFAULT_TIMEOUT, DeadlineBody, DeadlineTimeouts, late
 from .errors import APITimeoutError, ConfigurationError, GlooGravixError, error_from_response
 from .redact import redact_error
@@ -70,7 +89,7 @@ from .retry import Recover, RetryHook
 from .settings import ClientSettings
 from .translate import header_error, translate_exception
 
-__all__ = ["SyncSender", "AsyncSender", "DEFAULT_TIMEOUT", "LIMITS", "ssl_context"]
+__all__ = ["SyncSender", "AsyncSender", "PostRequest", "DEFAULT_TIMEOUT", "LIMITS", "ssl_context"]
 
 T = TypeVar("T")
 
@@ -89,6 +108,22 @@ def ssl_context() -> ssl.SSLContext:
 def proxies_configured() -> bool:
     """True when HTTP(S)_PROXY / ALL_PROXY style settings exist (httpx honours them)."""
     return any(key in ("http", "https", "all") for key in urllib.request.getproxies())
+
+
+class PostRequest(Protocol):
+    """A POST to send: where, with which headers, what body (a stream's request, stream_state.StreamRequest).
+
+    Passed whole, so that no frame between the caller and the socket holds the headers (and with them the
+    credentials) as a plain mapping a crash reporter would serialise."""
+
+    @property
+    def url(self) -> httpx.URL: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def body(self) -> bytes: ...
 
 
 def _sleep(seconds: float) -> None:
@@ -166,8 +201,11 @@ class _SenderBase:
             return self.http.build_request(method, url, headers=headers, content=content)
         except UnicodeEncodeError:
             pass
-        # raised outside the except block: the UnicodeEncodeError holds the whole header value
-        raise header_error(headers, endpoint=self.endpoint)
+        # raised outside the except block (the UnicodeEncodeError holds the whole header value), and without
+        # the headers in this frame's locals
+        error = header_error(headers, endpoint=self.endpoint)
+        del headers
+        raise error
 
     # -- errors and retries -----------------------------------------------------------------------------------
 
@@ -294,9 +332,9 @@ class SyncSender(_SenderBase):
             return self._exchange(request, stream=stream, deadline=deadline)
         return self._drive(auth.flow(request, deadline), stream=stream, deadline=deadline)  # type: ignore[no-any-return]
 
-    def send_stream(self, url: httpx.URL, headers: Mapping[str, str], body: bytes) -> httpx.Response:
+    def send_stream(self, request: PostRequest) -> httpx.Response:
         """The stream port's send: one attempt of a streaming POST (credentials included), the response open."""
-        return self.send_once(self.build("POST", url, headers, body), stream=True)
+        return self.send_once(self.build("POST", request.url, request.headers, request.body), stream=True)
 
     def token(self) -> str:
         """A bearer token from the configured credentials (cached, or minted now), within one call budget."""
@@ -432,7 +470,7 @@ class AsyncSender(_SenderBase):
                 self._prepare_body_read(response, deadline)
                 await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
             finally:
-                await response.aclose()
+                await aclose_shielded(response)
         return response
 
     async def send_once(
@@ -450,9 +488,9 @@ class AsyncSender(_SenderBase):
             return await self._exchange(request, stream=stream, deadline=deadline)
         return await self._drive(auth.flow(request, deadline), stream=stream, deadline=deadline)  # type: ignore[no-any-return]
 
-    async def send_stream(self, url: httpx.URL, headers: Mapping[str, str], body: bytes) -> httpx.Response:
+    async def send_stream(self, request: PostRequest) -> httpx.Response:
         """See :meth:`SyncSender.send_stream`."""
-        return await self.send_once(self.build("POST", url, headers, body), stream=True)
+        return await self.send_once(self.build("POST", request.url, request.headers, request.body), stream=True)
 
     async def token(self) -> str:
         """See :meth:`SyncSender.token`."""
@@ -484,7 +522,7 @@ class AsyncSender(_SenderBase):
                         step = flow.send(response)
                     except StopIteration:
                         return response
-                    await response.aclose()
+                    await aclose_shielded(response)
         except StopIteration as stop:
             return stop.value
         finally:

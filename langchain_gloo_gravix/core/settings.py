@@ -27,7 +27,13 @@ from .redact import secret_forms
 from .retry import RetryHook, RetryPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
 
-__all__ = ["ClientSettings", "Secret", "USER_AGENT"]
+__all__ = ["ClientSettings", "Secret", "USER_AGENT", "DEFAULT_MAX_STREAM_BYTES", "DEFAULT_MAX_TOOL_CALL_CHARS"]
+
+#: the default cap on the (decoded) bytes one stream may send: far above any real answer (a 100,000-token answer
+#: is about 25 MB of events), low enough that an endless stream fails long before memory runs out.
+DEFAULT_MAX_STREAM_BYTES = 256 * 1024 * 1024
+#: the default cap on one streamed tool call's accumulated arguments, in characters.
+DEFAULT_MAX_TOOL_CALL_CHARS = 16 * 1024 * 1024
 
 USER_AGENT = "langchain-gloo-gravix/0.1"
 
@@ -36,13 +42,13 @@ Secret = Union[str, SecretStr, Callable[[], Any], None]
 
 
 def _cap(value: Any, name: str) -> Optional[int]:
-    """A size cap: a positive int of bytes, or None for no cap."""
+    """A size cap: a positive whole number, or None for no cap."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigurationError(f"{name} must be a whole number of bytes or None, got {type(value).__name__}")
+        raise ConfigurationError(f"{name} must be a whole number or None (no cap), got {type(value).__name__}")
     if value <= 0:
-        raise ConfigurationError(f"{name} must be a positive number of bytes or None (no cap), got {value}")
+        raise ConfigurationError(f"{name} must be positive, or None (no cap), got {value}")
     return value
 
 
@@ -59,6 +65,9 @@ class ClientSettings:
     #: caps on a whole (non-streamed) body and on one stream event (bodies.py, sse.py); None: no cap
     max_body_bytes: Optional[int]
     max_event_bytes: Optional[int]
+    #: caps on one stream: decoded bytes received, and characters of one tool call's arguments; None: no cap
+    max_stream_bytes: Optional[int]
+    max_tool_call_chars: Optional[int]
     #: the headers of every request (a static bearer key is precomputed in ``Authorization``)
     headers: Mapping[str, str] = field(repr=False)
     #: the credentials flow the sender drives (OAuth, or the missing-credentials error); None for a static key
@@ -94,6 +103,8 @@ class ClientSettings:
         on_retry: Optional[RetryHook],
         max_body_bytes: Optional[int] = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: Optional[int] = DEFAULT_MAX_EVENT_BYTES,
+        max_stream_bytes: Optional[int] = DEFAULT_MAX_STREAM_BYTES,
+        max_tool_call_chars: Optional[int] = DEFAULT_MAX_TOOL_CALL_CHARS,
         clock: Optional[Callable[[], float]] = None,
         proxy: Optional[str] = None,
     ) -> "ClientSettings":
@@ -138,6 +149,8 @@ class ClientSettings:
             include_usage=include_usage,
             max_body_bytes=_cap(max_body_bytes, "max_body_bytes"),
             max_event_bytes=_cap(max_event_bytes, "max_event_bytes"),
+            max_stream_bytes=_cap(max_stream_bytes, "max_stream_bytes"),
+            max_tool_call_chars=_cap(max_tool_call_chars, "max_tool_call_chars"),
             headers=headers,
             auth=auth,
             secret_forms=forms,

@@ -16,10 +16,11 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, N
 import httpx
 
 from .accumulator import StreamAccumulator
-from .bodies import aread_capped, read_capped
+from .bodies import aclose_shielded, aread_capped, read_capped
 from .errors import GlooGravixError
-from .redact import redact_headers
+from .redact import forget_locals, redact_headers
 from .retry import Recover, RetryHook
+from .sender import PostRequest
 from .settings import ClientSettings
 from .stream_state import Opening, StreamRequest, StreamState
 from .wire import ChatCompletion, StreamDelta
@@ -28,11 +29,13 @@ __all__ = ["ChatStream", "AsyncChatStream", "StreamPort", "AsyncStreamPort"]
 
 T = TypeVar("T")
 
+_NO_DELTA = StreamDelta()
+
 
 class StreamPort(Protocol):
     """What a sync stream needs from the sender (sender.SyncSender)."""
 
-    def send_stream(self, url: httpx.URL, headers: Mapping[str, str], body: bytes) -> httpx.Response: ...
+    def send_stream(self, request: PostRequest) -> httpx.Response: ...
 
     def run(
         self, attempt: Callable[[], T], *, on_retry: Optional[RetryHook] = ..., recover: Optional[Recover] = ...
@@ -46,7 +49,7 @@ class StreamPort(Protocol):
 class AsyncStreamPort(Protocol):
     """What an async stream needs from the sender (sender.AsyncSender)."""
 
-    async def send_stream(self, url: httpx.URL, headers: Mapping[str, str], body: bytes) -> httpx.Response: ...
+    async def send_stream(self, request: PostRequest) -> httpx.Response: ...
 
     async def run(
         self,
@@ -74,7 +77,9 @@ class _StreamBase:
         on_retry: Optional[RetryHook],
     ) -> None:
         self._settings = settings
-        self._request = StreamRequest(url, headers, payload, body)
+        #: what is sent; dropped (headers and all) once the stream is over, so that nothing a stream leaves
+        #: behind, in a traceback or a frame a crash reporter captures, holds a credential
+        self._request: Optional[StreamRequest] = StreamRequest(url, headers, payload, body)
         self._on_retry = on_retry
         self._state: Optional[StreamState] = None
         self._iterator: Any = None
@@ -94,6 +99,7 @@ class _StreamBase:
         return redact_headers(self.response.headers, self._settings.secrets())
 
     def _recover(self, error: GlooGravixError) -> bool:
+        assert self._request is not None
         request = self._request.without_stream_options(error)
         if request is None:
             return False
@@ -130,8 +136,8 @@ class ChatStream(_StreamBase):
 
     def _attempt(self) -> list[StreamDelta]:
         """One attempt: send, and read up to the first event (or the whole answer)."""
-        request = self._request
-        response = self._port.send_stream(request.url, request.headers, request.body)
+        assert self._request is not None
+        response = self._port.send_stream(self._request)
         try:
             state = StreamState.for_response(self._settings, response)
             chunks = None
@@ -171,9 +177,11 @@ class ChatStream(_StreamBase):
             state.raise_pending()
         except GlooGravixError as error:
             # in-band error events are server text, which may quote our credentials
-            self._port.redacted(error)
+            forget_locals(self._port.redacted(error))
+            chunk = b""  # nothing the server sent stays in this frame either
             raise
         finally:
+            self._request = None
             if self.response is not None:
                 self.response.close()
 
@@ -219,8 +227,8 @@ class AsyncChatStream(_StreamBase):
         self._port = port
 
     async def _attempt(self) -> list[StreamDelta]:
-        request = self._request
-        response = await self._port.send_stream(request.url, request.headers, request.body)
+        assert self._request is not None
+        response = await self._port.send_stream(self._request)
         try:
             state = StreamState.for_response(self._settings, response)
             chunks = None
@@ -237,7 +245,7 @@ class AsyncChatStream(_StreamBase):
                 else:
                     first = state.finish()
         except BaseException:
-            await response.aclose()
+            await aclose_shielded(response)
             raise
         self._adopt(response, chunks, state)
         return first
@@ -263,11 +271,13 @@ class AsyncChatStream(_StreamBase):
             state.raise_pending()
         except GlooGravixError as error:
             # in-band error events are server text, which may quote our credentials
-            self._port.redacted(error)
+            forget_locals(self._port.redacted(error))
+            chunk, delta = b"", _NO_DELTA  # nothing the server sent stays in this frame either
             raise
         finally:
+            self._request = None
             if self.response is not None:
-                await self.response.aclose()
+                await aclose_shielded(self.response)
 
     def __aiter__(self) -> AsyncIterator[StreamDelta]:
         if self._iterator is None:
@@ -284,7 +294,7 @@ class AsyncChatStream(_StreamBase):
         if self._iterator is not None:
             await self._iterator.aclose()
         elif self.response is not None:
-            await self.response.aclose()
+            await aclose_shielded(self.response)
 
     async def __aenter__(self) -> "AsyncChatStream":
         return self

@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .accumulator import StreamAccumulator
@@ -36,6 +36,7 @@ from .errors import (
     MalformedResponseError,
     StreamError,
     StreamTimeoutError,
+    StreamTooLargeError,
 )
 from .request import encode_body
 from .sse import SSEDecoder
@@ -83,9 +84,10 @@ class StreamRequest:
     """What one stream sends: URL, headers, the JSON payload and its encoded body."""
 
     url: "httpx.URL"
-    headers: Mapping[str, str]
-    payload: Mapping[str, Any]
-    body: bytes
+    #: never shown: they hold the credentials
+    headers: Mapping[str, str] = field(repr=False)
+    payload: Mapping[str, Any] = field(repr=False)
+    body: bytes = field(repr=False)
     #: True once the ``stream_options`` fallback was taken (it is taken once per stream)
     fell_back: bool = False
 
@@ -116,6 +118,8 @@ class StreamState:
         "_events",
         "_bytes",
         "opening",
+        "_max_bytes",
+        "_done_is_proof",
     )
 
     def __init__(
@@ -127,10 +131,13 @@ class StreamState:
         response: Optional["httpx.Response"] = None,
         clock: Callable[[], float] = time.monotonic,
         max_event_bytes: Optional[int] = None,
+        max_stream_bytes: Optional[int] = None,
+        max_tool_call_chars: Optional[int] = None,
+        done_is_proof: bool = True,
     ) -> None:
         if response is not None and request_id is None:
             request_id = request_id_from_headers(response.headers)
-        self.accumulator = StreamAccumulator(endpoint=endpoint)
+        self.accumulator = StreamAccumulator(endpoint=endpoint, max_tool_call_chars=max_tool_call_chars)
         self.decoder = SSEDecoder(max_event_bytes=max_event_bytes)
         #: True once the stream is over: nothing more is read (the one "finished" flag)
         self.done = False
@@ -143,6 +150,10 @@ class StreamState:
         self._saw_done = False
         self._events = 0
         self._bytes = 0
+        self._max_bytes = max_stream_bytes
+        #: whether ``[DONE]`` proves a stream whole: only where the endpoint always sends it (Gravix); Gloo sends
+        #: none, so there only a finish reason does
+        self._done_is_proof = done_is_proof
         #: what the response turned out to be (:func:`opening`); EVENTS without a response
         self.opening = Opening.EVENTS if response is None else opening(response)
 
@@ -154,12 +165,17 @@ class StreamState:
             response=response,
             clock=settings.clock,
             max_event_bytes=settings.max_event_bytes,
+            max_stream_bytes=settings.max_stream_bytes,
+            max_tool_call_chars=settings.max_tool_call_chars,
+            done_is_proof=settings.endpoint.stream_done_marker,
         )
 
     # -- events -------------------------------------------------------------------------------------------
 
     def feed(self, chunk: bytes) -> list[StreamDelta]:
         self._bytes += len(chunk)
+        if self._max_bytes is not None and self._bytes > self._max_bytes:
+            raise self._too_large()
         try:
             events = self.decoder.feed(chunk)
         except Exception as exc:  # an event over max_event_bytes
@@ -212,6 +228,8 @@ class StreamState:
         self._events += 1
         if data == "[DONE]":
             self._saw_done = self.done = True
+            if not self._done_is_proof and self.accumulator.finish_reason is None:
+                raise self._incomplete()  # a [DONE] where none is sent proves nothing
             return None
         try:
             chunk: Any = json.loads(data)
@@ -242,7 +260,7 @@ class StreamState:
                 deltas.append(delta)
         self.done = True
         acc = self.accumulator
-        if not self._saw_done and acc.finish_reason is None:
+        if acc.finish_reason is None and not (self._saw_done and self._done_is_proof):
             raise self._incomplete()
         return deltas
 
@@ -266,6 +284,15 @@ class StreamState:
             retryable=True,
             code=code,
             **acc.partial(),
+        )
+
+    def _too_large(self) -> StreamTooLargeError:
+        return StreamTooLargeError(
+            f"stream sent more than {self._max_bytes} bytes (max_stream_bytes; {self._bytes} when it was stopped)",
+            endpoint=self.endpoint,
+            request_id=self.request_id,
+            code="stream_too_large",
+            **self.accumulator.partial(),
         )
 
     def whole(self, response: "httpx.Response") -> list[StreamDelta]:
@@ -347,17 +374,18 @@ def stream_failure(
             request_id=request_id,
             code="unreadable_stream",
         )
-    if not started:
-        return error
-    partial = accumulator.partial()
     if isinstance(error, StreamError):
         if not error.partial_text and not error.partial_tool_calls and error.usage is None:
+            partial = accumulator.partial()
             error.partial_text = partial["partial_text"]
             error.partial_tool_calls = partial["partial_tool_calls"]
             error.usage = partial["usage"]
         if error.request_id is None:
             error.request_id = request_id
         return error
+    if not started:
+        return error
+    partial = accumulator.partial()
     timed_out = isinstance(error, APITimeoutError)
     connection = isinstance(error, APIConnectionError)
     cls = StreamTimeoutError if timed_out else StreamError

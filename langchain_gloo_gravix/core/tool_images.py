@@ -15,9 +15,11 @@ Pure: wire dicts in, wire dicts out.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
-__all__ = ["lift_tool_images", "has_images", "is_image_part"]
+from .catalog import spec_for
+
+__all__ = ["lift_tool_images", "has_images", "is_image_part", "unsupported_images_note"]
 
 NOTE = "[the images this tool returned follow in the next user message]"
 
@@ -62,3 +64,23 @@ def lift_tool_images(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
     if pending:
         out.append({"role": "user", "content": pending})
     return out
+
+
+def unsupported_images_note(
+    messages: Sequence[dict[str, Any]], params: Mapping[str, Any], *, endpoint: str, routing: bool
+) -> Optional[str]:
+    """A warning's text when ``messages`` carry images and the route's profile (the model catalog) says it
+    takes none; None otherwise. The images are sent all the same: the catalog may be behind the service."""
+    if not has_images(messages):
+        return None
+    model = params.get("model") if isinstance(params.get("model"), str) else None
+    family = params.get("model_family") if routing and isinstance(params.get("model_family"), str) else None
+    auto = routing and (params.get("auto_routing") is True or not (model or family))
+    if spec_for(model, model_family=family, auto_routing=auto, endpoint=endpoint).image_inputs:
+        return None
+    route = "auto routing" if auto else (f"model_family={family!r}" if family and not model else f"model {model!r}")
+    return (
+        f"images are sent to {route}, whose profile says it takes no image input; they go out as given, and the "
+        "server may refuse or ignore them. Choose a vision model (docs/models.md), or if this one does see images, "
+        "filter GlooGravixWarning"
+    )

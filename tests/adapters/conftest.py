@@ -1,5 +1,6 @@
 """Fixtures of the adapter contract suite: each test runs once per framework (and per path, chat or
-embeddings), with the credentials environment cleared and the core's retry sleeps recorded, not slept."""
+embeddings), with the credentials environment cleared (``clean_env``) and the core's retry sleeps recorded, not
+slept (``sleeps``), both from ``tests/conftest.py``."""
 
 from __future__ import annotations
 
@@ -8,25 +9,18 @@ from typing import Any
 import pytest
 
 from tests.adapters.frameworks import (
-    ENV_VARS,
     LangChainChat,
     LangChainEmbeddings,
     LlamaIndexChat,
     LlamaIndexEmbeddings,
 )
-from tests.parity_server import no_retry_sleep
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+from tests.support.sleeps import Sleeps
 
 
 @pytest.fixture
-def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The retry sleeps the core asked for (none is slept)."""
-    return no_retry_sleep(monkeypatch)
+def slept(sleeps: Sleeps) -> list[float]:
+    """The retry sleeps the core asked for (none is slept): ``tests/conftest.py``'s ``sleeps``."""
+    return sleeps
 
 
 @pytest.fixture(params=["langchain", "llama_index"])

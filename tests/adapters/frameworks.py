@@ -20,26 +20,13 @@ import httpx
 import pytest
 
 from langchain_gloo_gravix.core.client_cache import ClientSpec
-from tests.parity_server import Script
+from tests.support.parity_server import Script
 
 #: the kinds of chat model each framework offers, by endpoint
 CHAT_KINDS = ("gloo-v2", "gloo-v1", "gravix")
 GLOO_URL = "http://gloo.test"
 GRAVIX_URL = "http://gravix.test/v1/inference"
 GRAVIX_MODEL = "llama-test"
-
-ENV_VARS = (
-    "GLOO_CLIENT_ID",
-    "GLOO_CLIENT_SECRET",
-    "GLOO_AI_CLIENT_ID",
-    "GLOO_AI_CLIENT_SECRET",
-    "GLOO_API_KEY",
-    "GLOO_BASE_URL",
-    "GRAVIXLAYER_API_KEY",
-    "GRAVIXLAYER_BASE_URL",
-    "GRAVIXLAYER_MODEL",
-    "GRAVIXLAYER_EMBEDDING_MODEL",
-)
 
 
 class Served:

@@ -15,7 +15,7 @@ import pytest
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
 from langchain_gloo_gravix.core.client_cache import ClientCache
 from llama_index_ext import GravixLayer
-from tests.core import fault_server as fs
+from tests.support import fault_server as fs
 
 
 def _open_fds() -> int:
@@ -24,12 +24,6 @@ def _open_fds() -> int:
 
 def _script(kind: str, n: int) -> fs.Action:
     return fs.reply(200, fs.completion("hi"))
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")

@@ -5,7 +5,6 @@ frameworks, and through langchain-tests' own image tests against the emulator.""
 from __future__ import annotations
 
 import base64
-import json
 import struct
 import zlib
 from typing import Any
@@ -42,12 +41,6 @@ def _png(width: int = 3, height: int = 2) -> bytes:
 PNG = _png()
 B64 = base64.b64encode(PNG).decode()
 DATA_URL = f"data:image/png;base64,{B64}"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(port=0) as emu:
-        yield emu
 
 
 def _tool_turn(tool_message: Any) -> list[Any]:
@@ -167,7 +160,7 @@ def test_langchain_tool_image_end_to_end(emulator):
     image = {"type": "image", "base64": B64, "mime_type": "image/png"}
     answer = model.invoke(_tool_turn(ToolMessage([image], tool_call_id="call_1")))
     assert f"I see 1 image: image/png, {len(PNG)} bytes" in answer.content
-    sent = json.loads(emulator.requests[-1].body)["messages"]
+    sent = [r.json for r in emulator.requests if r.path.endswith("/chat/completions")][-1]["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "tool", "user"]
 
 
@@ -262,5 +255,57 @@ def test_langchain_tests_image_suite_on_a_vision_model(emulator, no_network_imag
     model = ChatGravixLayer(model=VISION_MODEL, base_url=emulator.gravix_base_url, api_key=Emulator.GRAVIX_API_KEY)
     before = len(emulator.requests)
     getattr(_VisionStandardTests(), name)(model)
-    sent = [json.loads(r.body) for r in emulator.requests[before:]]
+    sent = [r.json for r in emulator.requests[before:] if r.path.endswith("/chat/completions")]
     assert sent and all(has_images(body["messages"]) for body in sent)
+
+
+# -- an image sent to a route whose profile has no image input --------------------------
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llama_index"])
+def test_images_to_a_route_without_image_input_warn_and_are_still_sent(emulator, framework):
+    from langchain_gloo_gravix import ChatGloo
+    from langchain_gloo_gravix.core.warnings import GlooGravixWarning
+    from llama_index_ext import Gloo
+
+    creds = {
+        "base_url": emulator.gloo_base_url,
+        "client_id": Emulator.CLIENT_ID,
+        "client_secret": Emulator.CLIENT_SECRET,
+    }
+    if framework == "langchain":
+        model = ChatGloo(**creds)  # v2 auto routing: the pool's profile has no image input
+
+        def send() -> Any:
+            return model.invoke(
+                [
+                    HumanMessage(
+                        [{"type": "text", "text": "what is it"}, {"type": "image_url", "image_url": {"url": DATA_URL}}]
+                    )
+                ]
+            )
+    else:
+        model = Gloo(**creds)
+
+        def send() -> Any:
+            return model.chat(
+                [
+                    ChatMessage(
+                        role="user",
+                        blocks=[TextBlock(text="what is it"), ImageBlock(image=PNG, image_mimetype="image/png")],
+                    )
+                ]
+            )
+
+    with pytest.warns(GlooGravixWarning, match="auto routing, whose profile says it takes no image input"):
+        send()
+    sent = [r.json for r in emulator.requests if r.path.endswith("/chat/completions")][-1]
+    assert has_images(sent["messages"])
+
+
+def test_no_warning_for_a_vision_model(emulator, recwarn):
+    from langchain_gloo_gravix.core.warnings import GlooGravixWarning
+
+    model = ChatGravixLayer(model=VISION_MODEL, base_url=emulator.gravix_base_url, api_key=Emulator.GRAVIX_API_KEY)
+    model.invoke([HumanMessage([{"type": "image_url", "image_url": {"url": DATA_URL}}])])
+    assert not [w for w in recwarn if issubclass(w.category, GlooGravixWarning)]

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, GRAVIX
 from langchain_gloo_gravix.core.errors import BadRequestError, ServerError
 from tests.adapters.frameworks import GRAVIX_MODEL
-from tests.parity_server import Script, chunk, completion, sse
+from tests.support.parity_server import Script, chunk, completion, sse
 
 # -- (a) a copy with another routing mechanism ---------------------------------------------------
 

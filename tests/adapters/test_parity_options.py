@@ -13,7 +13,7 @@ import pytest
 
 from tests.adapters import frameworks
 from tests.adapters.frameworks import CHAT_KINDS
-from tests.parity_server import Script, completion
+from tests.support.parity_server import Script, completion
 
 DECLARED = {
     "frequency_penalty": 0.5,

@@ -2,7 +2,7 @@
 
 Everything here is offline: requests go to ``httpx.MockTransport`` handlers, and
 the client's retry sleeps are replaced by recorders (the clients' injectable
-``sleep``), so no test waits for real. Every client test runs four times, through
+``sleep``, or ``tests/conftest.py``'s ``sleeps`` fixture), so no test waits for real. Every client test runs four times, through
 ``Client`` and ``AsyncClient``, each on the default send path (direct to a
 transport, injected with ``transport=``) and through a caller's ``http_client``,
 via the ``mode`` fixture and :class:`Driver`.
@@ -19,17 +19,8 @@ import httpx
 import pytest
 
 from langchain_gloo_gravix.core import AsyncClient, Client, GlooGravixError
-
-ENV_VARS = (
-    "GLOO_CLIENT_ID",
-    "GLOO_CLIENT_SECRET",
-    "GLOO_AI_CLIENT_ID",
-    "GLOO_AI_CLIENT_SECRET",
-    "GLOO_API_KEY",
-    "GLOO_BASE_URL",
-    "GRAVIXLAYER_API_KEY",
-    "GRAVIXLAYER_BASE_URL",
-)
+from tests.support.env import ENV_VARS  # noqa: F401  (re-exported: older imports read it here)
+from tests.support.sleeps import Sleeps
 
 MSGS = [{"role": "user", "content": "Hi"}]
 # the smallest valid params per endpoint
@@ -38,34 +29,6 @@ MIN_PARAMS = {
     "gloo-v2": {"auto_routing": True},
     "gravix": {"model": "meta-llama/llama-3.1-8b-instruct"},
 }
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    """A developer's real credentials must never leak into (or change) a test."""
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-
-
-class Sleeps(list):
-    """Retry sleeps, recorded instead of slept: pass ``sleep=`` (sync) or ``sleep=sleeps.async_`` (async)."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-    async def async_(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture(autouse=True)
-def sleeps(monkeypatch) -> Sleeps:
-    """Also the sender's default sleeps, for clients built without ``sleep=``: no test sleeps for real."""
-    from langchain_gloo_gravix.core import sender
-
-    recorded = Sleeps()
-    monkeypatch.setattr(sender, "_sleep", recorded)
-    monkeypatch.setattr(sender, "_async_sleep", recorded.async_)
-    return recorded
 
 
 def unique_id(prefix: str = "cid") -> str:

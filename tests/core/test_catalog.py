@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from langchain_gloo_gravix.core import (
     CATALOG,
     AsyncClient,
@@ -17,12 +15,6 @@ from langchain_gloo_gravix.core import (
 from langchain_gloo_gravix.core.catalog import AUTO_ROUTING_SPEC, DEFAULT_SPEC, ROUTING_SPECS
 from langchain_gloo_gravix.emulator import Emulator
 from langchain_gloo_gravix.emulator import catalog as emulator_catalog
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(port=0) as e:
-        yield e
 
 
 def test_known_ids_of_every_endpoint():
@@ -111,9 +103,9 @@ def test_update_from_ignores_bad_numbers():
     assert "m" not in catalog and catalog.spec_for("m") == DEFAULT_SPEC
 
 
-def test_refresh_from_the_emulators_gloo_registry(emu):
+def test_refresh_from_the_emulators_gloo_registry(emulator):
     catalog = ModelCatalog()
-    with Client("gloo-v2", base_url=emu.base_url, api_key=Emulator.GLOO_API_KEY) as client:
+    with Client("gloo-v2", base_url=emulator.base_url, api_key=Emulator.GLOO_API_KEY) as client:
         changed = refresh_catalog(client, catalog)
     registry = {m["id"]: m for m in emulator_catalog.gloo_registry()["data"]}
     assert "gloo-deepseek-v3.2" in changed
@@ -130,10 +122,10 @@ def test_refresh_from_the_emulators_gloo_registry(emu):
         )
 
 
-async def test_async_refresh_from_the_emulators_gravix_list(emu):
+async def test_async_refresh_from_the_emulators_gravix_list(emulator):
     catalog = ModelCatalog()
     before = catalog.entries()
-    async with AsyncClient("gravix", base_url=emu.gravix_base_url, api_key=Emulator.GRAVIX_API_KEY) as client:
+    async with AsyncClient("gravix", base_url=emulator.gravix_base_url, api_key=Emulator.GRAVIX_API_KEY) as client:
         changed = await arefresh_catalog(client, catalog)
     # Gravix lists ids only (Ollama's /v1/models): the catalog's numbers stay
     assert changed == [] and catalog.entries() == before

@@ -326,7 +326,6 @@ def test_body_shape():
 def test_embedding_model_resolution(monkeypatch):
     from langchain_gloo_gravix.core import GLOO_V2, GRAVIX
 
-    monkeypatch.delenv("GRAVIXLAYER_EMBEDDING_MODEL", raising=False)
     assert resolve_embedding_model(GRAVIX) == "microsoft/multilingual-e5-large"
     monkeypatch.setenv("GRAVIXLAYER_EMBEDDING_MODEL", "env-model")
     assert resolve_embedding_model(GRAVIX) == "env-model"
@@ -344,7 +343,6 @@ def mode(request) -> str:
 
 
 async def test_embed_sends_batches_in_order_with_auth(mode, monkeypatch):
-    monkeypatch.delenv("GRAVIXLAYER_EMBEDDING_MODEL", raising=False)
     server = EmbedServer()
     client = make_client(mode, server)
     result = await embed(client, TEXTS, batch_size=4)

@@ -1,4 +1,4 @@
-"""The request lifecycle against a hostile loopback server (fault_server.py): deadlines that hold, a token
+"""The request lifecycle against a hostile loopback server (tests/support/fault_server.py): deadlines that hold, a token
 refresh that cannot hang, proxies and a caller's client, a fork during a refresh, streams that go silent or
 trickle, pools that stay balanced. Small timeouts keep it fast; every bound asserted is generous."""
 
@@ -23,8 +23,8 @@ from langchain_gloo_gravix.core import (
     RetryPolicy,
     StreamTimeoutError,
 )
+from tests.support import fault_server as fs
 
-from . import fault_server as fs
 from .conftest import MSGS, unique_id
 
 NO_SLEEP = RetryPolicy(max_retries=1, initial_delay=0.01, max_delay=0.01, jitter=lambda: 0.0)
@@ -32,21 +32,6 @@ NO_SLEEP = RetryPolicy(max_retries=1, initial_delay=0.01, max_delay=0.01, jitter
 
 def oauth(server: fs.FaultServer, **kw: Any) -> dict[str, Any]:
     return {"base_url": server.url, "client_id": unique_id(), "client_secret": "sec-" + unique_id(), **kw}
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch):
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
 
 
 def script(**by_kind: Callable[[int], fs.Action]) -> fs.Script:

@@ -2,7 +2,7 @@
 
 The JSON is cut out of ../shared/api-docs/*.txt programmatically (the pages mix
 curl, Python and JavaScript around it) into tests/data/published_examples.json by
-``python -m tests.published``, never pasted here, and served through MockTransport
+``python -m tests.support.published``, never pasted here, and served through MockTransport
 so that the whole Client path is exercised.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from langchain_gloo_gravix.core import GLOO_V1, GLOO_V2, ChatCompletion, build_body
-from tests.published import documented_requests, documented_responses
+from tests.support.published import documented_requests, documented_responses
 
 from .conftest import Server, reply_json
 

@@ -13,8 +13,6 @@ from langchain_gloo_gravix.emulator import Emulator
 
 
 def test_own_client_goes_direct_unless_a_proxy_is_configured(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
     assert Client("gravix", api_key="k", base_url="http://h/v1/inference")._sender.direct is True
     injected = Client("gravix", api_key="k", base_url="http://h/v1/inference", http_client=httpx.Client())
     assert injected._sender.direct is False  # a caller's client keeps its hooks, mounts and cookies

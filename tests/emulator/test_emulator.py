@@ -56,21 +56,9 @@ WEATHER_TOOL = {
 MAGIC_PROMPT = [{"role": "user", "content": "What is the value of magic_function(3)? Use the tool."}]
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(port=0) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emu):
-    emu.clear()
-    yield
-
-
 @pytest.fixture
-def client(emu):
-    with httpx.Client(base_url=emu.base_url, timeout=10) as c:
+def client(emulator):
+    with httpx.Client(base_url=emulator.base_url, timeout=10) as c:
         yield c
 
 
@@ -121,8 +109,8 @@ def tool_deltas(events) -> list[dict]:
 # -- OAuth token endpoint ----------------------------------------------------
 
 
-def test_token_grant(emu, client):
-    before = emu.tokens_issued
+def test_token_grant(emulator, client):
+    before = emulator.tokens_issued
     r = mint(client)
     assert r.status_code == 200
     body = r.json()
@@ -132,7 +120,7 @@ def test_token_grant(emu, client):
     assert claims["client_id"] == claims["sub"] == Emulator.CLIENT_ID
     assert "emulator" in claims["iss"] and claims["jti"].startswith("emulator-")
     assert claims["exp"] - claims["iat"] == 3600 and abs(claims["iat"] - time.time()) < 600
-    assert emu.tokens_issued == before + 1
+    assert emulator.tokens_issued == before + 1
     assert r.headers["x-request-id"]
     assert (
         client.post(
@@ -205,11 +193,11 @@ def test_missing_scope_token_is_forbidden_on_use(client):
     assert use.json() == {"error": "Forbidden - insufficient permissions", "code": "forbidden"}
 
 
-def test_expire_tokens_forces_remint(emu, client):
+def test_expire_tokens_forces_remint(emulator, client):
     token = mint(client).json()["access_token"]
     body = {"model": "gloo-openai-gpt-5-mini", "messages": HELLO}
     assert client.post(V2, json=body, headers=bearer(token)).status_code == 200
-    emu.expire_tokens()
+    emulator.expire_tokens()
     r = client.post(V2, json=body, headers=bearer(token))
     assert (r.status_code, r.json()["code"]) == (401, "unauthorized_invalid_token")
     fresh = mint(client).json()["access_token"]
@@ -563,21 +551,21 @@ def test_gravix_stream_tool_call_whole(client):
 # -- faults ------------------------------------------------------------------
 
 
-def test_rate_limit_fault(emu, client):
-    emu.inject(Fault.rate_limit(retry_after="2", reset=1900000000), path=V2)
+def test_rate_limit_fault(emulator, client):
+    emulator.inject(Fault.rate_limit(retry_after="2", reset=1900000000), path=V2)
     r = v2(client, auto_routing=True)
     assert r.status_code == 429
     assert r.headers["retry-after"] == "2" and r.headers["x-ratelimit-reset"] == "1900000000"
     assert r.json() == {"error": "Rate limit exceeded", "code": "too_many_requests"}
     assert v2(client, auto_routing=True).status_code == 200  # consumed
-    emu.inject(Fault.rate_limit())
+    emulator.inject(Fault.rate_limit())
     gx = client.post(GX, json={"model": "m", "messages": HELLO}, headers=GRAVIX)
     assert gx.status_code == 429 and gx.headers["retry-after"] == "1"
     assert gx.json()["error"]["code"] == "rate_limit_exceeded"
 
 
-def test_server_error_fault(emu, client):
-    emu.inject(Fault.server_error(), Fault.server_error(502))
+def test_server_error_fault(emulator, client):
+    emulator.inject(Fault.server_error(), Fault.server_error(502))
     r = v2(client, auto_routing=True)
     err = r.json()["error"]
     assert r.status_code == 503 and err["retryable"] is True
@@ -587,9 +575,9 @@ def test_server_error_fault(emu, client):
     assert gx.status_code == 502 and set(gx.json()["error"]) == {"message", "type"}
 
 
-def test_status_fault_and_path_targeting(emu, client):
-    emu.inject(Fault.status(418, body={"teapot": True}, headers={"X-Extra": "1"}), path="/oauth2/token")
-    emu.inject(Fault.status(403))
+def test_status_fault_and_path_targeting(emulator, client):
+    emulator.inject(Fault.status(418, body={"teapot": True}, headers={"X-Extra": "1"}), path="/oauth2/token")
+    emulator.inject(Fault.status(403))
     assert v2(client, auto_routing=True).json() == {
         "error": "Forbidden - insufficient permissions",
         "code": "forbidden",
@@ -599,15 +587,15 @@ def test_status_fault_and_path_targeting(emu, client):
     assert mint(client).status_code == 200
 
 
-def test_slow_fault(emu, client):
-    emu.inject(Fault.slow(0.2))
+def test_slow_fault(emulator, client):
+    emulator.inject(Fault.slow(0.2))
     start = time.monotonic()
     assert v2(client, auto_routing=True).status_code == 200
     assert time.monotonic() - start >= 0.2
 
 
-def test_cut_stream_fault(emu, client):
-    emu.inject(Fault.cut_stream(after_chunks=2))
+def test_cut_stream_fault(emulator, client):
+    emulator.inject(Fault.cut_stream(after_chunks=2))
     received = []
     with pytest.raises(httpx.HTTPError):
         with client.stream(
@@ -621,8 +609,8 @@ def test_cut_stream_fault(emu, client):
     assert v2(client, auto_routing=True).status_code == 200  # the server survives
 
 
-def test_malformed_json_fault(emu, client):
-    emu.inject(Fault.malformed_json(), Fault.malformed_json())
+def test_malformed_json_fault(emulator, client):
+    emulator.inject(Fault.malformed_json(), Fault.malformed_json())
     r = v2(client, auto_routing=True)
     assert r.status_code == 200
     with pytest.raises(ValueError):
@@ -634,8 +622,8 @@ def test_malformed_json_fault(emu, client):
         json.loads(payload)
 
 
-def test_stream_error_fault(emu, client):
-    emu.inject(Fault.stream_error())
+def test_stream_error_fault(emulator, client):
+    emulator.inject(Fault.stream_error())
     body = {"auto_routing": True, "messages": HELLO, "stream": True}
     with client.stream("POST", V2, json=body, headers=GLOO) as r:
         assert r.status_code == 200 and r.headers["x-sentry-trace-id"]
@@ -653,20 +641,20 @@ def test_stream_error_fault(emu, client):
     assert 1 <= len(content_chunks) <= 2 and "[DONE]" not in events
 
 
-def test_keepalive_and_crlf_faults(emu, client):
-    emu.inject(Fault.keepalive(lines=3))
+def test_keepalive_and_crlf_faults(emulator, client):
+    emulator.inject(Fault.keepalive(lines=3))
     raw, events = stream(client, V2, {"auto_routing": True, "messages": HELLO}, GLOO)
     assert raw.decode().count(": ping") == 3
     assert events[-1]["choices"][0]["finish_reason"] == "stop"
-    emu.inject(Fault.crlf())
+    emulator.inject(Fault.crlf())
     raw, events = stream(client, GX, {"model": "m", "messages": HELLO}, GRAVIX)
     assert raw.count(b"\r\n\r\n") == len(events) and b"data: [DONE]\r\n\r\n" in raw
     assert events[-1] == "[DONE]"
 
 
 @pytest.mark.parametrize("kind", ["repeat_id_name", "no_index", "whole_call", "args_object", "parallel_same_index"])
-def test_tool_quirks(emu, client, kind):
-    emu.inject(Fault.tool_quirk(kind))
+def test_tool_quirks(emulator, client, kind):
+    emulator.inject(Fault.tool_quirk(kind))
     body = {"model": "gloo-openai-gpt-5-mini", "messages": MAGIC_PROMPT, "tools": [MAGIC_TOOL, WEATHER_TOOL]}
     _, events = stream(client, V2, body, GLOO)
     deltas = tool_deltas(events)
@@ -735,21 +723,21 @@ def test_gravix_models(client):
     assert all({"id", "object", "created", "owned_by"} <= m.keys() for m in r.json()["data"])
 
 
-def test_requests_recorded_and_cleared(emu, client):
+def test_requests_recorded_and_cleared(emulator, client):
     v2(client, auto_routing=True, extra_field="kept")
     mint(client)
-    reqs = emu.requests
+    reqs = emulator.requests
     assert [(r.method, r.path) for r in reqs] == [("POST", V2), ("POST", "/oauth2/token")]
     assert reqs[0].json["extra_field"] == "kept" and reqs[0].headers["authorization"] == GLOO["Authorization"]
     assert reqs[1].json is None and b"grant_type=client_credentials" in reqs[1].body
     assert all(k == k.lower() for k in reqs[0].headers)
-    emu.inject(Fault.server_error())
-    emu.clear()
-    assert emu.requests == []
+    emulator.inject(Fault.server_error())
+    emulator.clear()
+    assert emulator.requests == []
     assert v2(client, auto_routing=True).status_code == 200  # the fault was forgotten
 
 
-def test_concurrent_requests(emu, client):
+def test_concurrent_requests(emulator, client):
     def call(i):
         prompt = [{"role": "user", "content": f"Question number {i}"}]
         return client.post(GX, json={"model": "m", "messages": prompt}, headers=GRAVIX).json()
@@ -757,7 +745,7 @@ def test_concurrent_requests(emu, client):
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(call, range(16)))
     assert all(f"Question number {i}" in r["choices"][0]["message"]["content"] for i, r in enumerate(results))
-    assert len({r["id"] for r in results}) == 16 and len(emu.requests) == 16
+    assert len({r["id"] for r in results}) == 16 and len(emulator.requests) == 16
 
 
 def test_unknown_path_and_method(client):

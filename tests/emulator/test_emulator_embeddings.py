@@ -10,24 +10,18 @@ import pytest
 from langchain_gloo_gravix.core.embeddings import decode_base64_vector
 from langchain_gloo_gravix.emulator import Emulator, Fault
 from langchain_gloo_gravix.emulator.embeddings import DIMENSIONS, MAX_BATCH, vector
-from tests.rag_corpus import DOCUMENTS, QUESTIONS
+from tests.support.rag_corpus import DOCUMENTS, QUESTIONS
 
 PATH = "/v1/inference/embeddings"
 AUTH = {"Authorization": f"Bearer {Emulator.GRAVIX_API_KEY}"}
 MODEL = "microsoft/multilingual-e5-large"
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(port=0) as emulator:
-        yield emulator
-
-
 @pytest.fixture
-def client(emu):
-    emu.clear()
-    emu.embedding_max_batch = MAX_BATCH
-    with httpx.Client(base_url=emu.base_url, timeout=10) as c:
+def client(emulator):
+    emulator.clear()
+    emulator.embedding_max_batch = MAX_BATCH
+    with httpx.Client(base_url=emulator.base_url, timeout=10) as c:
         yield c
 
 
@@ -97,8 +91,8 @@ def test_wrong_key_is_401(client):
     assert post(client, {"model": MODEL, "input": ["a"]}, headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
-def test_batch_above_the_documented_limit_is_413(emu, client):
-    emu.embedding_max_batch = 3
+def test_batch_above_the_documented_limit_is_413(emulator, client):
+    emulator.embedding_max_batch = 3
     r = post(client, {"model": MODEL, "input": ["a", "b", "c", "d"]})
     assert r.status_code == 413 and "too many inputs" in r.json()["error"]["message"]
     assert post(client, {"model": MODEL, "input": ["a", "b", "c"]}).status_code == 200
@@ -109,8 +103,8 @@ def test_listed_in_the_gravix_models(client):
     assert MODEL in ids
 
 
-def test_chat_faults_apply_to_embeddings(emu, client):
-    emu.inject(Fault.rate_limit(retry_after="0"), Fault.server_error(503), Fault.malformed_json(), path=PATH)
+def test_chat_faults_apply_to_embeddings(emulator, client):
+    emulator.inject(Fault.rate_limit(retry_after="0"), Fault.server_error(503), Fault.malformed_json(), path=PATH)
     assert post(client, {"model": MODEL, "input": ["a"]}).status_code == 429
     assert post(client, {"model": MODEL, "input": ["a"]}).status_code == 503
     r = post(client, {"model": MODEL, "input": ["a"]})
@@ -128,8 +122,8 @@ def test_chat_faults_apply_to_embeddings(emu, client):
         ("wrong_dims", lambda r: len(decode_base64_vector(r.json()["data"][1]["embedding"])) == DIMENSIONS - 1),
     ],
 )
-def test_embedding_quirks(emu, client, quirk, check):
-    emu.inject(Fault.embedding_quirk(quirk), path=PATH)
+def test_embedding_quirks(emulator, client, quirk, check):
+    emulator.inject(Fault.embedding_quirk(quirk), path=PATH)
     assert check(post(client, {"model": MODEL, "input": ["a b", "c d"], "encoding_format": "base64"}))
 
 

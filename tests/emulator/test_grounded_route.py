@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 
-from langchain_gloo_gravix.emulator import Emulator, Fault
+from langchain_gloo_gravix.emulator import Fault
 from langchain_gloo_gravix.emulator.corpus import DEFAULT_PUBLISHER, default_corpus
 from langchain_gloo_gravix.emulator.grounding import Publishers, terms
 from tests.emulator.test_emulator import GLOO, parse_sse, text_of
@@ -22,21 +22,9 @@ NOTHING = [{"role": "user", "content": "Say hello to Ada Lovelace"}]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(port=0) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emu):
-    emu.clear()
-    yield
-
-
 @pytest.fixture
-def client(emu):
-    with httpx.Client(base_url=emu.base_url, timeout=10) as c:
+def client(emulator):
+    with httpx.Client(base_url=emulator.base_url, timeout=10) as c:
         yield c
 
 
@@ -153,15 +141,15 @@ def test_unknown_publisher_is_a_400(client):
     assert r.status_code == 400 and "NoSuchPublisher" in r.json()["error"]["message"]
 
 
-def test_registered_publisher(emu, client, tmp_path):
-    emu.register_publisher(
+def test_registered_publisher(emulator, client, tmp_path):
+    emulator.register_publisher(
         "Acme",
         [
             {"id": "acme-1", "title": "Returns policy", "text": "Acme accepts returns within thirty days of purchase."},
             "Acme ships parcels on weekdays only.",
         ],
     )
-    assert "Acme" in emu.publishers and DEFAULT_PUBLISHER in emu.publishers
+    assert "Acme" in emulator.publishers and DEFAULT_PUBLISHER in emulator.publishers
     body = grounded(
         client,
         rag_publisher="Acme",
@@ -181,7 +169,7 @@ def test_registered_publisher(emu, client, tmp_path):
     assert body["sources_returned"] is False
 
 
-def test_publisher_from_a_jsonl_file(emu, tmp_path):
+def test_publisher_from_a_jsonl_file(emulator, tmp_path):
     path = tmp_path / "docs.jsonl"
     path.write_text(
         json.dumps({"text": "The parish picnic is on Saturday.", "title": "Picnic"})
@@ -189,29 +177,29 @@ def test_publisher_from_a_jsonl_file(emu, tmp_path):
         + json.dumps("Choir practice is on Thursday.")
         + "\n"
     )
-    assert emu.register_publisher("Parish", path) == 2
+    assert emulator.register_publisher("Parish", path) == 2
 
 
 @pytest.mark.parametrize("docs", [[], [{"title": "no text"}], [{"text": "  "}]])
-def test_bad_publisher_documents_are_refused(emu, docs):
+def test_bad_publisher_documents_are_refused(emulator, docs):
     with pytest.raises(ValueError):
-        emu.register_publisher("Bad", docs)
+        emulator.register_publisher("Bad", docs)
 
 
 # -- faults, as on the other routes -------------------------------------------------------------
 
 
-def test_faults_apply_to_the_grounded_route(emu, client):
-    emu.inject(Fault.rate_limit(retry_after="1"), path=GROUNDED)
+def test_faults_apply_to_the_grounded_route(emulator, client):
+    emulator.inject(Fault.rate_limit(retry_after="1"), path=GROUNDED)
     assert grounded(client).status_code == 429
-    emu.inject(Fault.server_error(500), path=GROUNDED)
+    emulator.inject(Fault.server_error(500), path=GROUNDED)
     assert grounded(client).status_code == 500
-    emu.inject(Fault.malformed_json(), path=GROUNDED)
+    emulator.inject(Fault.malformed_json(), path=GROUNDED)
     r = grounded(client)
     assert r.status_code == 200
     with pytest.raises(ValueError):
         r.json()
-    emu.inject(Fault.stream_error(), path=GROUNDED)
+    emulator.inject(Fault.stream_error(), path=GROUNDED)
     events = streamed(client)
     assert events[-1]["choices"][0]["finish_reason"] == "error" and events[-1]["error"]["code"] == 3001
     assert grounded(client).status_code == 200  # the queue is empty again

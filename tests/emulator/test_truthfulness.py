@@ -41,21 +41,9 @@ SCHEMA = {
 }
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(port=0) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emu):
-    emu.clear()
-    yield
-
-
 @pytest.fixture
-def client(emu):
-    with httpx.Client(base_url=emu.base_url, timeout=10) as c:
+def client(emulator):
+    with httpx.Client(base_url=emulator.base_url, timeout=10) as c:
         yield c
 
 
@@ -208,8 +196,8 @@ def test_fault_specs():
             Fault.from_spec(bad)
 
 
-def test_fail_next_hits_chat_requests_only_then_recovers(emu, client):
-    emu.fail_next("429:2", "503")
+def test_fail_next_hits_chat_requests_only_then_recovers(emulator, client):
+    emulator.fail_next("429:2", "503")
     assert client.get("/platform/v2/models").status_code == 200  # not a chat request: untouched
     first = client.post(V2, json={"auto_routing": True, "messages": user("hi")}, headers=GLOO)
     assert first.status_code == 429 and first.headers["retry-after"] == "2"
@@ -218,7 +206,7 @@ def test_fail_next_hits_chat_requests_only_then_recovers(emu, client):
     assert client.post(V2, json={"auto_routing": True, "messages": user("hi")}, headers=GLOO).status_code == 200
 
 
-def test_control_endpoint_queues_and_clears_failures(emu, client):
+def test_control_endpoint_queues_and_clears_failures(emulator, client):
     r = client.post("/_emulator/faults", json={"faults": ["500", "429"], "path": V1})
     assert r.status_code == 200 and r.json() == {"pending": 2}
     assert client.post(V2, json={"auto_routing": True, "messages": user("hi")}, headers=GLOO).status_code == 200
@@ -230,14 +218,14 @@ def test_control_endpoint_queues_and_clears_failures(emu, client):
     assert client.post("/_emulator/faults", content=b"[1]").status_code == 400
 
 
-def test_the_package_retries_through_injected_failures(emu):
-    emu.fail_next("429:0", "503")
-    with Client("gloo-v2", base_url=emu.base_url, api_key=Emulator.GLOO_API_KEY, max_retries=2) as c:
+def test_the_package_retries_through_injected_failures(emulator):
+    emulator.fail_next("429:0", "503")
+    with Client("gloo-v2", base_url=emulator.base_url, api_key=Emulator.GLOO_API_KEY, max_retries=2) as c:
         assert c.create(user("hi"), auto_routing=True).message.text
-    chats = [r for r in emu.requests if r.path == V2]
+    chats = [r for r in emulator.requests if r.path == V2]
     assert len(chats) == 3
-    emu.fail_next("429:0", "429:0", "429:0")
-    with Client("gloo-v2", base_url=emu.base_url, api_key=Emulator.GLOO_API_KEY, max_retries=2) as c:
+    emulator.fail_next("429:0", "429:0", "429:0")
+    with Client("gloo-v2", base_url=emulator.base_url, api_key=Emulator.GLOO_API_KEY, max_retries=2) as c:
         with pytest.raises(RateLimitError):
             c.create(user("hi"), auto_routing=True)
 

@@ -1,12 +1,12 @@
 """A registry of Gloo's shape (docs/providers.md#registry) and answers to price against it,
-served by the bounded loopback FaultServer (tests/core/fault_server.py)."""
+served by the bounded loopback FaultServer (tests/support/fault_server.py)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, Callable, Optional
 
-from tests.core.fault_server import Action, FaultServer, reply, sse, stream
+from tests.support.fault_server import Action, FaultServer, reply, sse, stream
 
 
 def rate(per_1m: str, per_1k: Optional[str] = None) -> dict[str, str]:

@@ -20,7 +20,6 @@ from langchain_gloo_gravix.core.registry import answer_cost as registry_cost
 from langchain_gloo_gravix.core.usage_details import token_details
 from langchain_gloo_gravix.core.warnings import construction_warnings, json_schema_warning
 from langchain_gloo_gravix.core.wire import ChatCompletion, Usage
-from tests.core.fault_server import hang, reply
 from tests.gloo_registry.registry_fixtures import (
     COST_HAIKU,
     COST_MINI,
@@ -33,6 +32,7 @@ from tests.gloo_registry.registry_fixtures import (
 from tests.gloo_registry.registry_fixtures import (
     REGISTRY as REGISTRY_BODY,
 )
+from tests.support.fault_server import hang, reply
 
 ENTRIES = {entry["id"]: entry for entry in REGISTRY_BODY["data"]}
 
@@ -376,3 +376,39 @@ def test_json_schema_warning_on_routes_that_ignore_response_format():
     assert "not known to honour" in json_schema_warning(
         "gloo-v1", False, {"model": "us.meta.llama3-3-70b-instruct-v1:0"}
     )
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=50),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner, max_size=4),
+    max_leaves=20,
+)
+_RATE = st.fixed_dictionaries(
+    {},
+    optional={"rate_per_1m_tokens": _JSON | st.decimals(allow_nan=True).map(str), "rate_per_1k_tokens": _JSON},
+)
+
+
+@given(
+    pricing=_JSON
+    | st.fixed_dictionaries({}, optional={"input": _RATE, "output": _RATE, "cache_read": _RATE, "currency": _JSON}),
+    counts=st.dictionaries(
+        st.sampled_from(["prompt_tokens", "completion_tokens", "cache_tokens", "prompt_cache_hit_tokens"]), _JSON
+    ),
+)
+def test_any_registry_pricing_and_usage_give_a_cost_or_none_never_an_error(pricing, counts):
+    prices = prices_of({"id": "m", "pricing": pricing})
+    try:
+        read = Usage.read(counts)
+    except Exception:
+        return  # not a usage object at all: the wire layer's business, tested there
+    cost = answer_cost(read, prices)
+    if cost is not None:
+        assert set(cost) == {"input", "output", "total", "currency"}
+        assert all(Decimal(cost[key]).is_finite() and Decimal(cost[key]) >= 0 for key in ("input", "output", "total"))
+
+
+@pytest.mark.parametrize("rate", [float("inf"), float("nan"), "Infinity", "1e999999999"])
+def test_non_finite_rates_give_no_cost(rate):
+    entry = {"pricing": {"input": {"rate_per_1m_tokens": rate}, "output": {"rate_per_1m_tokens": "1"}}}
+    assert prices_of(entry) is None

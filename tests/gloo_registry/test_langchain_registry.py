@@ -19,7 +19,6 @@ from langchain_gloo_gravix import (
 )
 from langchain_gloo_gravix.core import PermissionDeniedError, ServerError
 from langchain_gloo_gravix.core.warnings import GlooGravixWarning
-from tests.core.fault_server import hang, reply
 from tests.gloo_registry.registry_fixtures import (
     COST_HAIKU,
     COST_MINI,
@@ -30,6 +29,7 @@ from tests.gloo_registry.registry_fixtures import (
     sent,
     stream_answer,
 )
+from tests.support.fault_server import hang, reply
 
 ROUTED = {
     "provider": "Anthropic",
@@ -338,3 +338,13 @@ def test_list_models_on_the_class_and_instance(monkeypatch):
         entry = next(m for m in ids if m == "gloo-anthropic-claude-haiku-4.5")
         assert entry
         assert ChatGloo.list_models()[1].model_extra["pricing"]["cache_read"]["rate_per_1m_tokens"] == "0.10"
+
+
+def test_reasoning_text_of_a_whole_answer_is_a_reasoning_block():
+    answer = completion("gloo-deepseek-v3.2", {**USAGE_MINI, "completion_tokens_details": {"reasoning_tokens": 40}})
+    answer["choices"][0]["message"]["reasoning_text"] = "Weighing it."
+    with scripted(lambda n: reply(200, answer)) as server:
+        message = chat(server, model="gloo-deepseek-v3.2").invoke("hi")
+    assert message.additional_kwargs["reasoning_content"] == "Weighing it."
+    assert message.content_blocks[0] == {"type": "reasoning", "reasoning": "Weighing it."}
+    assert message.usage_metadata["output_token_details"] == {"reasoning": 40}

@@ -13,7 +13,6 @@ from llama_index.core.schema import NodeWithScore
 from langchain_gloo_gravix.core import PermissionDeniedError, ServerError
 from langchain_gloo_gravix.core.warnings import GlooGravixWarning
 from llama_index_ext import CostEventHandler, Gloo, GravixLayer, citation_blocks, source_nodes
-from tests.core.fault_server import hang, reply
 from tests.gloo_registry.registry_fixtures import (
     COST_HAIKU,
     COST_MINI,
@@ -24,6 +23,7 @@ from tests.gloo_registry.registry_fixtures import (
     sent,
     stream_answer,
 )
+from tests.support.fault_server import hang, reply
 
 HI = [ChatMessage(role="user", content="hi")]
 

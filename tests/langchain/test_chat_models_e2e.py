@@ -200,8 +200,6 @@ def test_bad_credentials_raise_langchain_auth_error(emulator):
 
 
 def test_missing_credentials_error_names_what_to_set(emulator, monkeypatch):
-    for name in ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET", "GLOO_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
     model = ChatGloo(base_url=emulator.gloo_base_url)  # constructing needs no credentials
     with pytest.raises(ModelAuthenticationError, match="GLOO_CLIENT_ID"):
         model.invoke("hi")
@@ -210,12 +208,8 @@ def test_missing_credentials_error_names_what_to_set(emulator, monkeypatch):
 # -- errors and retries -----------------------------------------------------------------------
 
 
-def test_rate_limit_is_retried_then_surfaces_as_both_error_types(emulator, monkeypatch):
-    import langchain_gloo_gravix.core.sender as client_module  # the retry loop's sleep
-
-    sleeps = []
-    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
-    model = gravix(emulator, max_retries=1)
+def test_rate_limit_is_retried_then_surfaces_as_both_error_types(emulator, sleeps):
+    model = gravix(emulator, max_retries=1)  # its retry sleeps are recorded by the ``sleeps`` fixture
     emulator.inject(Fault.rate_limit(retry_after="2"), path=GRAVIX)
     assert model.invoke("hi").content
     assert sleeps == [2.0]

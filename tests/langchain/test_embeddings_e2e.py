@@ -24,15 +24,13 @@ from langchain_gloo_gravix.core import (
     ServerError,
 )
 from langchain_gloo_gravix.emulator import Emulator, Fault
-from tests.rag_corpus import DOCUMENTS, QUESTIONS
+from tests.support.rag_corpus import DOCUMENTS, QUESTIONS
 
 PATH = "/v1/inference/embeddings"
 
 
 @pytest.fixture(autouse=True)
-def _no_env(monkeypatch, emulator):
-    for name in ("GRAVIXLAYER_API_KEY", "GRAVIXLAYER_BASE_URL", "GRAVIXLAYER_EMBEDDING_MODEL"):
-        monkeypatch.delenv(name, raising=False)
+def _big_batches(emulator):
     emulator.embedding_max_batch = 256
 
 

@@ -12,7 +12,7 @@ import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
 from langchain_gloo_gravix import GravixLayerEmbeddings
-from tests.backend import backend
+from tests.support.backend import backend
 
 pytestmark = pytest.mark.vcr
 

@@ -1,6 +1,6 @@
 """Drop-in parity with ChatOpenAI (issue 11) for ChatGloo v1/v2 and ChatGravixLayer.
 
-Offline: every request goes to a scripted ``httpx.MockTransport`` (tests/parity_server.py).
+Offline: every request goes to a scripted ``httpx.MockTransport`` (tests/support/parity_server.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from langchain_gloo_gravix._lc_structured import StructuredOutputRefusalError
 from langchain_gloo_gravix._lc_tokens import estimate_tokens, tiktoken_encoder
 from langchain_gloo_gravix.core import GlooGravixError
 from langchain_gloo_gravix.core.refusal import RefusalError
-from tests.parity_server import Script, chunk, completion, error, no_retry_sleep, sse
+from tests.support.parity_server import Script, chunk, completion, error, no_retry_sleep, sse
 
 KINDS = ("gloo-v2", "gloo-v1", "gravix")
 

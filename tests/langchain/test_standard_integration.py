@@ -13,8 +13,8 @@ from langchain_core.messages import AIMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
-from tests.backend import backend
-from tests.parity_server import Script, chunk, completion, sse
+from tests.support.backend import backend
+from tests.support.parity_server import Script, chunk, completion, sse
 
 pytestmark = pytest.mark.vcr
 

@@ -13,7 +13,7 @@ from llama_index.core.base.llms.types import ChatMessage, ToolCallBlock
 from llama_index.core.tools import FunctionTool
 
 from llama_index_ext import Gloo, GravixLayer
-from tests.backend import backend
+from tests.support.backend import backend
 
 ENDPOINTS = ["gloo_v2", "gloo_v1", "gravix"]
 PROMPT = "Say hello to Ada Lovelace"

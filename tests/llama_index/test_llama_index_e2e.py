@@ -35,29 +35,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    emu = Emulator(port=0)
-    emu.start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture(autouse=True)
-def _no_env_credentials(monkeypatch):
-    for name in (
-        "GLOO_CLIENT_ID",
-        "GLOO_CLIENT_SECRET",
-        "GLOO_AI_CLIENT_ID",
-        "GLOO_AI_CLIENT_SECRET",
-        "GLOO_API_KEY",
-        "GRAVIXLAYER_API_KEY",
-        "GLOO_BASE_URL",
-        "GRAVIXLAYER_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def gloo(emu: Emulator, **kwargs: Any) -> Gloo:
     return Gloo(
         base_url=emu.gloo_base_url, client_id=Emulator.CLIENT_ID, client_secret=Emulator.CLIENT_SECRET, **kwargs
@@ -305,7 +282,7 @@ def test_events_and_callbacks_never_carry_secrets(emulator, which):
 # -- errors, retries, credentials, clients --------------------------------------------------------
 
 
-def test_core_errors_pass_through_with_one_retry_layer(emulator):
+def test_core_errors_pass_through_with_one_retry_layer(emulator, sleeps):
     llm = gravix(emulator, max_retries=1)
     emulator.clear()
     emulator.inject(
@@ -315,6 +292,7 @@ def test_core_errors_pass_through_with_one_retry_layer(emulator):
         llm.chat([ChatMessage(role="user", content="hello")])
     assert type(info.value) is ServerError and info.value.status_code == 503
     assert len(chat_requests(emulator)) == 2  # one try + max_retries=1, nothing stacked on top
+    assert len(sleeps) == 1  # one backoff, recorded rather than slept
     emulator.clear()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from llama_index_ext import GravixLayerEmbedding
-from tests.backend import backend
+from tests.support.backend import backend
 
 pytestmark = pytest.mark.vcr
 

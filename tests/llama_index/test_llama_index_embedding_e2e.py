@@ -17,30 +17,13 @@ from langchain_gloo_gravix.core import (
 )
 from langchain_gloo_gravix.emulator import Emulator, Fault
 from llama_index_ext import Gloo, GravixLayerEmbedding
-from tests.rag_corpus import DOCUMENTS, QUESTIONS
+from tests.support.rag_corpus import DOCUMENTS, QUESTIONS
 
 PATH = "/v1/inference/embeddings"
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(port=0) as emu:
-        yield emu
-
-
 @pytest.fixture(autouse=True)
-def _clean(emulator, monkeypatch):
-    for name in (
-        "GRAVIXLAYER_API_KEY",
-        "GRAVIXLAYER_BASE_URL",
-        "GRAVIXLAYER_EMBEDDING_MODEL",
-        "GLOO_CLIENT_ID",
-        "GLOO_CLIENT_SECRET",
-        "GLOO_API_KEY",
-        "GLOO_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    emulator.clear()
+def _big_batches(emulator):
     emulator.embedding_max_batch = 256
 
 

@@ -35,21 +35,6 @@ GRAVIX_MODEL = "meta-llama/llama-3.1-8b-instruct"
 SECRET = "sk-top-secret-value-42"
 
 
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch):
-    for name in (
-        "GLOO_CLIENT_ID",
-        "GLOO_CLIENT_SECRET",
-        "GLOO_AI_CLIENT_ID",
-        "GLOO_AI_CLIENT_SECRET",
-        "GLOO_API_KEY",
-        "GRAVIXLAYER_API_KEY",
-        "GLOO_BASE_URL",
-        "GRAVIXLAYER_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def magic_function(input: int) -> int:
     """Applies the magic function to an integer."""
     return input + 2

@@ -1,6 +1,6 @@
 """Drop-in parity with OpenAILike (issue 11) for llama_index_ext.Gloo (v1, v2) and GravixLayer.
 
-Offline: every request goes to a scripted ``httpx.MockTransport`` (tests/parity_server.py),
+Offline: every request goes to a scripted ``httpx.MockTransport`` (tests/support/parity_server.py),
 through the ``http_client`` / ``async_http_client`` fields.
 """
 
@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from langchain_gloo_gravix.core.refusal import RefusalError
 from llama_index_ext import Gloo, GravixLayer
 from llama_index_ext.events import GlooGravixRetryEvent
-from tests.parity_server import Script, chunk, completion, error, no_retry_sleep, sse
+from tests.support.parity_server import Script, chunk, completion, error, no_retry_sleep, sse
 
 KINDS = ("gloo-v2", "gloo-v1", "gravix")
 HI = [ChatMessage(role="user", content="hi")]

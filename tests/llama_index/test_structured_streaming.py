@@ -26,12 +26,6 @@ class Report(BaseModel):
     summary: Optional[str] = None
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(port=0) as emu:
-        yield emu
-
-
 def llm(emu, method):
     return Gloo(
         base_url=emu.gloo_base_url,

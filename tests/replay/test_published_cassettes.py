@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
-from tests.published import DATA, DOCS, EXAMPLES, HOST, OUT, cassette, extract_from_pages
+from tests.support.published import DATA, DOCS, EXAMPLES, HOST, OUT, cassette, extract_from_pages
 
 # name -> (id, model, content, finish, (prompt, completion, total))
 EXPECTED = {
@@ -93,7 +93,7 @@ def default_cassette_name(request):
 @pytest.mark.skipif(not DOCS.is_dir(), reason=f"the published pages are not checked out at {DOCS}")
 def test_stored_examples_still_match_the_published_pages():
     stored = json.loads(DATA.read_text(encoding="utf-8"))
-    assert stored == extract_from_pages(DOCS), "the published pages changed: run `python -m tests.published`"
+    assert stored == extract_from_pages(DOCS), "the published pages changed: run `python -m tests.support.published`"
 
 
 def test_stored_examples_are_all_there():
@@ -112,7 +112,7 @@ def test_cassettes_still_match_the_stored_examples(name):
     fresh = cassette(name)
     stored_body = json.loads(stored["interactions"][0]["response"]["body"]["string"])
     fresh_body = json.loads(fresh["interactions"][0]["response"]["body"]["string"])
-    assert stored_body == fresh_body, "the documented example changed: run `python -m tests.published`"
+    assert stored_body == fresh_body, "the documented example changed: run `python -m tests.support.published`"
     assert json.loads(stored["interactions"][0]["request"]["body"]) == json.loads(
         fresh["interactions"][0]["request"]["body"]
     )

@@ -3,8 +3,8 @@
 Against the local emulator by default. Against the live services when Gloo
 credentials (GLOO_CLIENT_ID + GLOO_CLIENT_SECRET, or GLOO_AI_* , or GLOO_API_KEY)
 and GRAVIXLAYER_API_KEY are in the environment. Secrets are scrubbed before
-anything is written (tests/cassette_format.py), and the secret scan in
-tests/test_cassettes.py runs afterwards.
+anything is written (tests/support/cassette_format.py), and the secret scan in
+tests/security/test_cassettes.py runs afterwards.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-from tests.backend import RECORDED_WITH
+from tests.support.backend import RECORDED_WITH
 
 
 def main() -> int:
@@ -30,13 +30,13 @@ def main() -> int:
     args = [sys.executable, "-m", "pytest", "-m", "vcr", "-q", "-p", "no:randomly"]
     if live:
         args.append("--force-enable-socket")  # the suite blocks the network by default
-    code = subprocess.call([sys.executable, "-m", "tests.published"], env=env)  # documented examples
-    code = code or subprocess.call(args + ["--deselect", "tests/test_published_cassettes.py"], env=env)
+    code = subprocess.call([sys.executable, "-m", "tests.support.published"], env=env)  # documented examples
+    code = code or subprocess.call(args + ["--deselect", "tests/replay/test_published_cassettes.py"], env=env)
     if code == 0:
         auth = "api_key" if live and gloo_key and not gloo_oauth else "oauth"
         RECORDED_WITH.write_text(json.dumps({"target": env["LGG_RECORD"], "gloo_auth": auth}, indent=2) + "\n")
         code = subprocess.call(
-            [sys.executable, "-m", "pytest", "-q", "tests/test_cassettes.py"],
+            [sys.executable, "-m", "pytest", "-q", "tests/security/test_cassettes.py"],
             env={k: v for k, v in env.items() if k != "LGG_RECORD"},
         )
     return code

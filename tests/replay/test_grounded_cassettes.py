@@ -15,7 +15,7 @@ from llama_index.core.base.llms.types import ChatMessage
 
 from langchain_gloo_gravix import ChatGloo
 from llama_index_ext import Gloo
-from tests.backend import backend
+from tests.support.backend import backend
 
 pytestmark = pytest.mark.vcr
 

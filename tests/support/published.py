@@ -5,7 +5,7 @@ The example requests and responses of the three pages are kept in the repo, in
 clone; where the pages are checked out (``../shared/api-docs``, or the directory
 named by ``LGG_API_DOCS``), a test checks that the data still matches them.
 
-``python -m tests.published`` (run by ``make record``) refreshes that data from the
+``python -m tests.support.published`` (run by ``make record``) refreshes that data from the
 pages when they are present, then writes ``cassettes/published/*.yaml``: each holds
 the request our client sends for the documented example call and, as the response,
 the documented example body verbatim.
@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = Path(os.environ.get("LGG_API_DOCS") or ROOT.parent / "shared" / "api-docs")
 DATA = ROOT / "tests" / "data" / "published_examples.json"
 OUT = ROOT / "cassettes" / "published"
@@ -146,7 +146,7 @@ def cassette(name: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    from tests.cassette_format import PrettyYAMLSerializer
+    from tests.support.cassette_format import PrettyYAMLSerializer
 
     if DOCS.is_dir():
         DATA.parent.mkdir(parents=True, exist_ok=True)

@@ -45,16 +45,6 @@ from langchain_gloo_gravix import ChatGloo, ChatGravixLayer, GravixLayerEmbeddin
 from langchain_gloo_gravix.core import AsyncClient, Client, GlooGravixError
 from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
-ENV_VARS = (
-    "GLOO_CLIENT_ID",
-    "GLOO_CLIENT_SECRET",
-    "GLOO_AI_CLIENT_ID",
-    "GLOO_AI_CLIENT_SECRET",
-    "GLOO_API_KEY",
-    "GLOO_BASE_URL",
-    "GRAVIXLAYER_API_KEY",
-    "GRAVIXLAYER_BASE_URL",
-)
 GRAVIX_MODEL = "meta-llama/llama-3.1-8b-instruct"
 MSGS = [{"role": "user", "content": "Hi"}]
 # generous bound for a whole error path on a shared, noisy machine (never a tight timing assertion)
@@ -311,8 +301,6 @@ DRIVEN: list[str] = []
 @pytest.fixture
 def watch(monkeypatch) -> Iterator[Seen]:
     """Root logger at DEBUG with a capturing handler; LangChain and LlamaIndex hooks; clean env."""
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
     from llama_index.core.instrumentation import get_dispatcher
     from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 

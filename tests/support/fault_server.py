@@ -37,6 +37,7 @@ class Action:
     step: int = 1
     events: list[bytes] = field(default_factory=list)
     then: str = "close"  # for streams: "close", "stall", "ping", "trickle", "slow" (events spaced by interval)
+    spaced: bool = False  # for streams: each event in its own write, ``interval`` apart (one network read each)
     hold: float = 0.0  # for "slow" streams: how long to keep sending
 
 
@@ -61,15 +62,23 @@ def trickle(body: bytes, *, interval: float = 0.05, step: int = 1, status: int =
     )
 
 
-def stream(*events: bytes, then: str = "close", interval: float = 0.05, hold: float = 0.0) -> Action:
-    """An SSE response (chunked): the events at once, then ``then``."""
+def stream(
+    *events: bytes,
+    then: str = "close",
+    interval: float = 0.05,
+    hold: float = 0.0,
+    spaced: bool = False,
+    headers: Optional[dict[str, str]] = None,
+) -> Action:
+    """An SSE response (chunked): the events at once (or ``spaced``, ``interval`` apart), then ``then``."""
     return Action(
         "stream",
         events=list(events),
         then=then,
         interval=interval,
         hold=hold,
-        headers={"content-type": "text/event-stream"},
+        spaced=spaced,
+        headers={"content-type": "text/event-stream", **(headers or {})},
     )
 
 
@@ -288,8 +297,11 @@ class FaultServer:
         def chunk(data: bytes) -> bytes:
             return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
-        for event in action.events:
+        for event in action.events:  # bounded by the script's list
             writer.write(chunk(event))
+            if action.spaced:
+                await writer.drain()
+                await asyncio.sleep(action.interval)
         await writer.drain()
         if action.then == "close":
             writer.write(b"0\r\n\r\n")

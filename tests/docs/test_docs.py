@@ -14,7 +14,7 @@ from langchain_gloo_gravix import ChatGloo, ChatGravixLayer
 from langchain_gloo_gravix.core.catalog import AUTO_ROUTING_SPEC, CATALOG, DEFAULT_SPEC, ROUTING_SPECS
 from llama_index_ext import Gloo, GravixLayer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 API = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
 MODELS = (ROOT / "docs" / "models.md").read_text(encoding="utf-8")
@@ -117,3 +117,13 @@ def test_readme_covers_install_catalog_troubleshooting_and_compatibility():
     for link in re.findall(r"\]\(((?:docs/|CHANGELOG)[^)#]+)", README):
         assert (ROOT / link).is_file(), link
     assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8").startswith("# Changelog")
+
+
+def test_make_record_runs_a_module_that_exists():
+    import importlib.util
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    modules = re.findall(r"python -m (tests\.[\w.]+)", makefile)
+    assert modules, "the Makefile's record target no longer runs a tests module"
+    for module in modules:
+        assert importlib.util.find_spec(module) is not None, module

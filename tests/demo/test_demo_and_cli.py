@@ -6,21 +6,6 @@ import pytest
 
 from langchain_gloo_gravix import cli, demo
 
-_CREDENTIAL_ENVS = (
-    "GLOO_CLIENT_ID",
-    "GLOO_CLIENT_SECRET",
-    "GLOO_AI_CLIENT_ID",
-    "GLOO_AI_CLIENT_SECRET",
-    "GLOO_API_KEY",
-    "GRAVIXLAYER_API_KEY",
-)
-
-
-@pytest.fixture(autouse=True)
-def no_credentials(monkeypatch):
-    for name in _CREDENTIAL_ENVS:
-        monkeypatch.delenv(name, raising=False)
-
 
 def test_demo_runs_every_part_offline(capsys):
     assert demo.main([]) == 0

@@ -21,10 +21,14 @@ RECORD = os.environ.get("LGG_RECORD", "").strip().lower()  # "", "emulator" or "
 if RECORD not in ("", "emulator", "live"):
     raise RuntimeError(f"LGG_RECORD must be 'emulator' or 'live', got {RECORD!r}")
 
+#: the environment as the session started: tests run with credentials removed (tests/conftest.py's
+#: ``clean_env``), so a live recording reads its credentials from this snapshot.
+_ENV = dict(os.environ)
+
 REPLAY_HOST = "http://127.0.0.1:8787"
-#: how the cassettes' Gloo traffic was authenticated, written by tests/record.py:
+#: how the cassettes' Gloo traffic was authenticated, written by tests/support/record.py:
 #: replay must use the same flow (OAuth cassettes hold token requests, key ones do not).
-RECORDED_WITH = Path(__file__).resolve().parent.parent / "cassettes" / "recorded-with.json"
+RECORDED_WITH = Path(__file__).resolve().parents[2] / "cassettes" / "recorded-with.json"
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,14 @@ def backend() -> Backend:
         return _backend
     if RECORD == "live":
         _backend = Backend(
-            gloo_base_url=os.environ.get("GLOO_BASE_URL", "https://platform.ai.gloo.com"),
-            gravix_base_url=os.environ.get("GRAVIXLAYER_BASE_URL", "https://api.gravixlayer.com/v1/inference"),
-            client_id=os.environ.get("GLOO_CLIENT_ID") or os.environ.get("GLOO_AI_CLIENT_ID", ""),
-            client_secret=os.environ.get("GLOO_CLIENT_SECRET") or os.environ.get("GLOO_AI_CLIENT_SECRET", ""),
-            gloo_api_key=os.environ.get("GLOO_API_KEY") or None,
-            gravix_api_key=os.environ["GRAVIXLAYER_API_KEY"],
-            gravix_model=os.environ.get("GRAVIXLAYER_MODEL", "meta-llama/llama-3.1-8b-instruct"),
-            gravix_embedding_model=os.environ.get("GRAVIXLAYER_EMBEDDING_MODEL", "microsoft/multilingual-e5-large"),
+            gloo_base_url=_ENV.get("GLOO_BASE_URL", "https://platform.ai.gloo.com"),
+            gravix_base_url=_ENV.get("GRAVIXLAYER_BASE_URL", "https://api.gravixlayer.com/v1/inference"),
+            client_id=_ENV.get("GLOO_CLIENT_ID") or _ENV.get("GLOO_AI_CLIENT_ID", ""),
+            client_secret=_ENV.get("GLOO_CLIENT_SECRET") or _ENV.get("GLOO_AI_CLIENT_SECRET", ""),
+            gloo_api_key=_ENV.get("GLOO_API_KEY") or None,
+            gravix_api_key=_ENV["GRAVIXLAYER_API_KEY"],
+            gravix_model=_ENV.get("GRAVIXLAYER_MODEL", "meta-llama/llama-3.1-8b-instruct"),
+            gravix_embedding_model=_ENV.get("GRAVIXLAYER_EMBEDDING_MODEL", "microsoft/multilingual-e5-large"),
         )
     elif RECORD == "emulator":
         from langchain_gloo_gravix.emulator import Emulator

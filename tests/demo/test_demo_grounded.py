@@ -7,8 +7,6 @@ from langchain_gloo_gravix.emulator import Emulator
 
 
 def test_demo_grounded_step_prints_sources(capsys, monkeypatch):
-    for name in ("GLOO_CLIENT_ID", "GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_ID", "GLOO_AI_CLIENT_SECRET", "GLOO_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
     with demo._backends(offline=True) as backends:
         demo._grounded(backends["gloo"])
     out = capsys.readouterr().out

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
+CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 FILES = sorted(CASSETTES.rglob("*.yaml"))
 
 # Values the emulator and tests use openly; anything else that looks like a
