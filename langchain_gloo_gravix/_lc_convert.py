@@ -151,7 +151,22 @@ def _tool_call_dicts(message: AIMessage) -> list[dict[str, Any]]:
     return calls
 
 
-def to_wire_message(message: BaseMessage) -> dict[str, Any]:
+def _reasoning_of(message: AIMessage) -> str:
+    """The reasoning an assistant message carries: ``additional_kwargs["reasoning_content"]`` (as we and
+    ChatDeepSeek put it there), else the text of its ``reasoning`` / ``thinking`` content blocks."""
+    kept = message.additional_kwargs.get("reasoning_content")
+    if isinstance(kept, str) and kept:
+        return kept
+    parts = []
+    for block in message.content if isinstance(message.content, list) else ():
+        if isinstance(block, dict) and block.get("type") == "reasoning" and isinstance(block.get("reasoning"), str):
+            parts.append(block["reasoning"])
+        elif isinstance(block, dict) and block.get("type") == "thinking" and isinstance(block.get("thinking"), str):
+            parts.append(block["thinking"])
+    return "".join(parts)
+
+
+def to_wire_message(message: BaseMessage, *, replay_reasoning: bool = False) -> dict[str, Any]:
     name = getattr(message, "name", None)
     if isinstance(message, HumanMessage):
         out: dict[str, Any] = {"role": "user", "content": _user_content(message.content)}
@@ -163,6 +178,10 @@ def to_wire_message(message: BaseMessage) -> dict[str, Any]:
         if calls:
             out["tool_calls"] = calls
             out["content"] = out["content"] or None
+        if replay_reasoning:
+            reasoning = _reasoning_of(message)
+            if reasoning:
+                out["reasoning_content"] = reasoning
     elif isinstance(message, ToolMessage):
         return _tool_message(message)
     elif isinstance(message, ChatMessage):
@@ -176,8 +195,10 @@ def to_wire_message(message: BaseMessage) -> dict[str, Any]:
     return out
 
 
-def to_wire_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
-    return lift_tool_images([to_wire_message(m) for m in messages])
+def to_wire_messages(messages: Sequence[BaseMessage], *, replay_reasoning: bool = False) -> list[dict[str, Any]]:
+    """``replay_reasoning``: send each assistant turn's reasoning back as ``reasoning_content`` (the chat
+    models' ``replay_reasoning_content`` option)."""
+    return lift_tool_images([to_wire_message(m, replay_reasoning=replay_reasoning) for m in messages])
 
 
 def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:

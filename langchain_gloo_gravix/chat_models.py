@@ -160,6 +160,10 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
 
     include_response_headers: bool = False
     """Put the HTTP response headers (request id, rate limits) in ``response_metadata["headers"]``."""
+    replay_reasoning_content: bool = False
+    """Send each assistant turn's reasoning back as ``reasoning_content`` (off by default, as in ChatOpenAI:
+    most providers ignore or refuse it; turn it on for reasoning models that need their own thinking back
+    inside tool loops, as ChatFireworks does for its own)."""
 
     # -- configuration ----------------------------------------------------------------
 
@@ -320,7 +324,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         params = merge_params(self._default_params, call)
         # the model name reported when the answer does not name the model that served it
         options["requested_model"] = self._endpoint.display_model(params)
-        wire = to_wire_messages(messages)
+        wire = to_wire_messages(messages, replay_reasoning=self.replay_reasoning_content)
         note = unsupported_images_note(wire, params, endpoint=self._endpoint.name, routing=self._endpoint.routing)
         if note is not None:
             warn(note)

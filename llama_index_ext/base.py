@@ -82,6 +82,7 @@ from .responses import (
     with_cost,
 )
 from .structured import StructuredStream, astream_structured, parse_structured, response_format_for, stream_structured
+from .tokens import answer_room, check_tokenizer, resolve_tokenizer
 from .tools import get_tool_calls, keep_first_tool_call, prepare_tool_request
 
 if TYPE_CHECKING:
@@ -178,6 +179,18 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         default=False, description="Put the HTTP response headers in additional_kwargs['headers'] (invoke and stream)."
     )
     strict: bool = Field(default=False, description="chat_with_tools: strict JSON-schema tools (per call: strict=).")
+    tokenizer: Any = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="As OpenAILike: an object with encode(text), or a Hugging Face tokenizer name (needs "
+        "transformers). With max_tokens unset, each call's max_tokens is the context window minus the prompt's tokens.",
+    )
+    replay_reasoning_content: bool = Field(
+        default=False,
+        description="Send each assistant ThinkingBlock back as reasoning_content (for reasoning models that need "
+        "their own thinking inside tool loops); off by default.",
+    )
     http_client: Any = Field(
         default=None, exclude=True, repr=False, description="An httpx.Client for sync calls (yours to close)."
     )
@@ -208,6 +221,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         endpoint = self._endpoint()
         if self.model is None:
             self.model = env_default_model(endpoint)  # e.g. GRAVIXLAYER_MODEL
+        check_tokenizer(self.tokenizer)
         reserved = _RESERVED & set(self.additional_kwargs)
         if reserved:
             raise ValueError(
@@ -248,11 +262,14 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         self, messages: Sequence[ChatMessage], kwargs: Dict[str, Any], *, stream: bool
     ) -> tuple[list[dict], Dict[str, Any]]:
         """Wire messages and the core call's keyword arguments (params + extras)."""
-        wire = to_wire_messages(messages)
+        wire = to_wire_messages(messages, replay_reasoning=self.replay_reasoning_content)
         call = {k: v for k, v in kwargs.items() if k not in _FRAMEWORK_ONLY}
         headers = call.pop("extra_headers", None)
         include_usage = call.pop("include_usage", None)
         params = merge_params(self._base_params(), call)
+        if self.tokenizer is not None and params.get("max_tokens") is None:
+            meta = self.metadata
+            params["max_tokens"] = answer_room(self._encoder(), wire, meta.context_window, meta.num_output)
         endpoint = self._endpoint()
         note = unsupported_images_note(wire, params, endpoint=endpoint.name, routing=endpoint.routing)
         if note is not None:
@@ -262,6 +279,10 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         if stream and include_usage is not None:
             params["include_usage"] = include_usage
         return wire, params
+
+    def _encoder(self) -> Any:
+        # resolved per call from the field, so an assignment (llm.tokenizer = ...) takes effect
+        return resolve_tokenizer(self.tokenizer)
 
     # -- clients -----------------------------------------------------------------------------
 

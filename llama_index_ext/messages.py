@@ -94,14 +94,16 @@ def _flatten(blocks: Iterable[Any]) -> Iterable[Any]:
             yield block
 
 
-def to_wire_message(message: ChatMessage, position: int = 0) -> dict[str, Any]:
-    """One message; ``position`` only makes error messages point at the culprit."""
+def to_wire_message(message: ChatMessage, position: int = 0, *, replay_reasoning: bool = False) -> dict[str, Any]:
+    """One message; ``position`` only makes error messages point at the culprit; ``replay_reasoning`` sends an
+    assistant message's ``ThinkingBlock`` text back as ``reasoning_content``."""
     role = _ROLES.get(message.role)
     if role is None:  # pragma: no cover - MessageRole is a closed enum
         raise ValueError(f"messages[{position}]: role {message.role!r} is not supported")
     texts: list[str] = []
     images: list[dict[str, Any]] = []
     calls: list[tuple[Optional[str], Optional[str], Any]] = []
+    thoughts: list[str] = []
     for block in _flatten(message.blocks):
         if isinstance(block, TextBlock):
             texts.append(block.text)
@@ -109,10 +111,12 @@ def to_wire_message(message: ChatMessage, position: int = 0) -> dict[str, Any]:
             images.append(_image_part(block))
         elif isinstance(block, ToolCallBlock):
             calls.append((block.tool_call_id, block.tool_name, block.tool_kwargs))
-        elif isinstance(block, (ThinkingBlock, CachePoint)):
-            # Reasoning is the model's own scratch work and is not replayed; cache
-            # points are an Anthropic hint with no Chat Completions equivalent.
-            continue
+        elif isinstance(block, ThinkingBlock):
+            # The model's own scratch work: replayed only when asked (replay_reasoning_content)
+            if replay_reasoning and block.content:
+                thoughts.append(block.content)
+        elif isinstance(block, CachePoint):
+            continue  # an Anthropic hint with no Chat Completions equivalent
         else:
             raise ValueError(
                 f"messages[{position}] ({role}): {type(block).__name__} is not supported by "
@@ -137,6 +141,8 @@ def to_wire_message(message: ChatMessage, position: int = 0) -> dict[str, Any]:
         if role != "assistant":
             raise ValueError(f"messages[{position}] ({role}): only assistant messages can carry tool calls")
         wire["tool_calls"] = [_wire_call(position, i, *call) for i, call in enumerate(calls)]
+    if thoughts and role == "assistant":
+        wire["reasoning_content"] = "".join(thoughts)
     if role == "tool":
         call_id = message.additional_kwargs.get("tool_call_id")
         if not call_id:
@@ -165,8 +171,10 @@ def _wire_call(
     }
 
 
-def to_wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+def to_wire_messages(messages: Sequence[ChatMessage], *, replay_reasoning: bool = False) -> list[dict[str, Any]]:
     """All messages, in order."""
     if not messages:
         raise ValueError("messages must not be empty")
-    return lift_tool_images([to_wire_message(message, i) for i, message in enumerate(messages)])
+    return lift_tool_images(
+        [to_wire_message(message, i, replay_reasoning=replay_reasoning) for i, message in enumerate(messages)]
+    )
