@@ -296,7 +296,7 @@ _OPENAI_LIKE = Incumbent(
         _fixed("is_chat_model", True, "always a chat model (chat completions; never /completions)"),
         _same("is_function_calling_model", "defaults to the model catalog's"),
         _refused("should_use_structured_outputs", "use structured_output_method='json_schema'"),
-        _refused("tokenizer", "not supported yet: token counts come from the server's usage"),
+        _same("tokenizer", "an object with encode(), or a Hugging Face tokenizer name; sizes max_tokens when unset"),
         _same("http_client"),
         _same("async_http_client"),
         _refused("openai_client", _SDK_CLIENT.format(async_="async_http_client=")),
