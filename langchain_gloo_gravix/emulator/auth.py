@@ -1,7 +1,8 @@
 """OAuth2 client-credentials token endpoint and bearer checks.
 
-Gloo: ``POST /oauth2/token`` with HTTP Basic client auth and
-``grant_type=client_credentials&scope=api/access`` (docs/providers.md#token).
+Gloo: ``POST /oauth2/token`` with ``grant_type=client_credentials``, the client
+authenticated by HTTP Basic or by ``client_id``/``client_secret`` in the form body,
+an omitted scope meaning the client's default scopes (docs/emulator.md#tokens).
 Gravix: a static API key as bearer, no token exchange (docs/providers.md#api-keys).
 """
 
@@ -14,12 +15,15 @@ import hmac
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote_plus
 
 from . import errors
 
 KNOWN_SCOPES = {"api/access"}
+#: The scopes an app client gets when its token request names none (Cognito's rule).
+DEFAULT_SCOPES: tuple[str, ...] = ("api/access",)
 _OK, _INVALID, _FORBIDDEN = "ok", "invalid", "forbidden"
 
 
@@ -61,7 +65,7 @@ class TokenStore:
         self._tokens: dict[str, _Token] = {}
         self.issued = 0
 
-    def issue(self, client_id: str, scope: str) -> str:
+    def issue(self, client_id: str, scope: str, org_id: str) -> str:
         with self._lock:
             self.issued += 1
             n = self.issued
@@ -79,6 +83,7 @@ class TokenStore:
                 "version": 2,
                 "jti": f"emulator-{n:06d}",
                 "client_id": client_id,
+                "org_id": org_id,
             }
             token = encode_jwt(claims)
             self._tokens[token] = _Token("api/access" in scope.split(), time.monotonic() + self.lifetime)
@@ -110,32 +115,66 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     return client_id, secret
 
 
+def _matches(creds: tuple[str, str], client_id: str, client_secret: str) -> bool:
+    """The pair as sent, or each part percent-decoded: RFC 6749 2.3.1 form-encodes the id
+    and secret before Basic (Gloo's TypeScript clients do; its docs and Python example
+    send them raw). Compared in constant time."""
+    for candidate in (creds, (unquote_plus(creds[0]), unquote_plus(creds[1]))):
+        same_id = hmac.compare_digest(candidate[0].encode(), client_id.encode())
+        if same_id and hmac.compare_digest(candidate[1].encode(), client_secret.encode()):
+            return True
+    return False
+
+
+def org_id_for(client_id: str) -> str:
+    """The organisation a client belongs to: a stable UUID (Gloo's JWT check reads ``org_id``)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "https://platform.ai.gloo.com/org/" + client_id))
+
+
 def token_grant(
-    store: TokenStore, headers: dict, body: bytes, client_id: str, client_secret: str
+    store: TokenStore,
+    headers: dict,
+    body: bytes,
+    client_id: str,
+    client_secret: str,
+    default_scopes: tuple[str, ...] = DEFAULT_SCOPES,
 ) -> tuple[int, dict, dict]:
-    """Handle ``POST /oauth2/token``; returns ``(status, json body, headers)``."""
+    """Handle ``POST /oauth2/token``; returns ``(status, json body, headers)``.
+
+    Client authentication (RFC 6749 2.3.1), as Cognito takes it: HTTP Basic
+    (``client_secret_basic``, the documented way) or ``client_id`` and
+    ``client_secret`` in the form body (``client_secret_post``, what Gloo's cookbook
+    recipes send); using both in one request is refused (RFC 6749 2.3).
+    """
     no_store = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 5.1
-    creds = _basic_credentials(headers.get("authorization"))
-    # Accept the id/secret raw (Gloo docs, Python example) or percent-encoded
-    # per RFC 6749 2.3.1 (Gloo's TypeScript clients) -- docs/providers.md#token.
-    # client_secret_post is unconfirmed upstream (docs/providers.md#token), so only Basic
-    # is accepted: a plugin that works here uses the documented method.
-    if creds is None or (
-        creds != (client_id, client_secret) and tuple(unquote_plus(c) for c in creds) != (client_id, client_secret)
-    ):
-        return 401, {"error": "invalid_client"}, {**no_store, "WWW-Authenticate": 'Basic realm="oauth2"'}
+    unauthorized = {**no_store, "WWW-Authenticate": 'Basic realm="oauth2"'}
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    basic = _basic_credentials(headers.get("authorization"))
+    posted_id = form["client_id"][0] if "client_id" in form else None
+    posted_secret = form["client_secret"][0] if "client_secret" in form else None
+    if basic is not None and posted_secret is not None:
+        return 400, {"error": "invalid_request"}, no_store  # two authentication methods at once
+    if basic is not None:
+        creds = basic
+        if posted_id is not None and posted_id != basic[0] and unquote_plus(basic[0]) != posted_id:
+            return 401, {"error": "invalid_client"}, unauthorized  # a body client_id must be the same client
+    elif posted_id is not None and posted_secret is not None:
+        creds = (posted_id, posted_secret)  # parse_qs already percent-decoded them
+    else:
+        return 401, {"error": "invalid_client"}, unauthorized
+    if not _matches(creds, client_id, client_secret):
+        return 401, {"error": "invalid_client"}, unauthorized
     grant = (form.get("grant_type") or [""])[0]
     if not grant:
         return 400, {"error": "invalid_request"}, no_store
     if grant != "client_credentials":
         return 400, {"error": "unsupported_grant_type"}, no_store
-    scope = (form.get("scope") or [""])[0].strip()
-    if any(s not in KNOWN_SCOPES for s in scope.split()):
+    requested = (form.get("scope") or [""])[0].split()
+    if any(s not in KNOWN_SCOPES or s not in default_scopes for s in requested):
         return 400, {"error": "invalid_scope"}, no_store
-    # A missing scope still yields a token, but one that completions refuse
-    # with 403 (docs/providers.md#403, the documented 403 gotcha).
-    token = store.issue(creds[0], scope)
+    # Cognito: a request naming no scope gets every scope the app client is allowed.
+    scope = " ".join(requested or default_scopes)
+    token = store.issue(client_id, scope, org_id_for(client_id))
     return 200, {"access_token": token, "token_type": "Bearer", "expires_in": store.lifetime}, no_store
 
 
@@ -150,7 +189,7 @@ def bearer(headers: dict) -> str | None:
 
 
 def check_gloo(store: TokenStore, headers: dict, api_key: str) -> tuple[int, dict] | None:
-    """None when allowed, else ``(status, body)`` in Gloo's gateway envelope (4)."""
+    """None when allowed, else ``(status, body)`` in Gloo's gateway envelope (docs/providers.md#envelopes)."""
     token = bearer(headers)
     if token is None:
         return 401, dict(errors.GLOO_MISSING_AUTH)

@@ -2,8 +2,9 @@
 
 Vectors are deterministic and meaningful enough for retrieval: each text is a bag of hashed
 features (its words, lightly stemmed and without stop words, weighted most; word pairs; character
-trigrams of the words, so that "token" and "tokens" stay close), folded into ``DIMENSIONS``
-signed buckets and L2-normalised. Texts that share words therefore have a high cosine
+trigrams of the words, so that "token" and "tokens" stay close), folded into as many signed
+buckets as the model has dimensions (``microsoft/multilingual-e5-large``: 1,024; chat models:
+their hidden size) and L2-normalised; ``dimensions`` keeps the leading values, renormalised. Texts that share words therefore have a high cosine
 similarity, and a question retrieves the document that shares its words.
 
 The service publishes no per-request input limit; the emulator documents one,
@@ -21,12 +22,13 @@ import zlib
 from array import array
 from typing import TYPE_CHECKING, Any
 
-from . import auth, errors, validation
+from . import auth, catalog, errors, validation
 
 if TYPE_CHECKING:
     from .emulator import Emulator, RecordedRequest
     from .faults import Fault
 
+#: Vector size of :func:`vector` when no model says otherwise (each served model has its own).
 DIMENSIONS = 384
 MAX_BATCH = 256
 EMBEDDING_QUIRKS = frozenset({"ignore_base64", "refuse_base64", "drop_one", "reversed", "wrong_dims"})
@@ -83,6 +85,11 @@ def validate(body: Any, max_batch: int, rid: str) -> tuple[int, dict] | None:
         return _bad("body is not a JSON object", "body", rid)
     if not isinstance(body.get("model"), str) or not body["model"].strip():
         return _bad("model is required", "model", rid)
+    entry = catalog.gravix_lookup(body["model"])
+    if entry is None:  # Ollama's answer for a model it does not have
+        return 404, errors.gravix_backend_error(
+            f'model "{body["model"]}" not found, try pulling it first', "not_found_error"
+        )
     inputs = body.get("input")
     items = [inputs] if isinstance(inputs, str) else inputs
     if not isinstance(items, list) or not items:
@@ -96,7 +103,24 @@ def validate(body: Any, max_batch: int, rid: str) -> tuple[int, dict] | None:
         )
     if body.get("encoding_format", "float") not in ("float", "base64"):
         return _bad("encoding_format must be 'float' or 'base64'", "encoding_format", rid)
+    dims = body.get("dimensions")
+    native = entry["_embedding_dimensions"]
+    if dims is not None and (isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims <= native):
+        return _bad(f"dimensions must be an integer from 1 to {native} for {body['model']}", "dimensions", rid)
     return None
+
+
+def model_vector(text: str, native: int, dimensions: int | None) -> list[float]:
+    """The model's vector, shortened to ``dimensions`` the way OpenAI's ``dimensions`` does:
+    the leading values, scaled back to unit length."""
+    values = vector(text, native)
+    if dimensions is None or dimensions == native:
+        return values
+    head = values[:dimensions]
+    norm = math.sqrt(sum(v * v for v in head))
+    if norm == 0.0:  # every feature hashed past the cut: a fixed unit vector
+        return [1.0] + [0.0] * (dimensions - 1)
+    return [v / norm for v in head]
 
 
 def handle(emu: "Emulator", req: "RecordedRequest", rid: str, fault: "Fault | None") -> tuple[int, Any]:
@@ -121,8 +145,9 @@ def handle(emu: "Emulator", req: "RecordedRequest", rid: str, fault: "Fault | No
         encoding = "float"
     texts = [body["input"]] if isinstance(body["input"], str) else body["input"]
     data = []
+    native = catalog.gravix_lookup(body["model"])["_embedding_dimensions"]  # type: ignore[index]
     for index, text in enumerate(texts):
-        values = vector(text)
+        values = model_vector(text, native, body.get("dimensions"))
         if quirk == "wrong_dims" and index == len(texts) - 1:
             values = values[:-1]
         data.append(

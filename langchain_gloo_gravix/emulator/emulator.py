@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .auth import TokenStore
+from .auth import DEFAULT_SCOPES, TokenStore, org_id_for
 from .embeddings import MAX_BATCH as EMBEDDING_MAX_BATCH
 from .faults import Fault, FaultQueue
 from .grounding import Publishers, load_jsonl
@@ -57,6 +57,9 @@ class Emulator:
         self.log_requests = False  # the CLI turns this on
         #: inputs per embeddings request; more are answered 413 (tests lower it to exercise splitting).
         self.embedding_max_batch = EMBEDDING_MAX_BATCH
+        #: scopes the OAuth client is granted when its token request names none; a client
+        #: without ``api/access`` gets tokens that completions refuse with 403.
+        self.client_scopes: tuple[str, ...] = DEFAULT_SCOPES
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -111,6 +114,11 @@ class Emulator:
         """Snapshot of recorded requests, in arrival order."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def org_id(self) -> str:
+        """The ``org_id`` claim of the tokens minted for :attr:`CLIENT_ID`."""
+        return org_id_for(self.CLIENT_ID)
 
     @property
     def tokens_issued(self) -> int:

@@ -75,6 +75,23 @@ def gloo_ai_error(status: int, message: str | None = None, request_id: str | Non
     return {"error": error}
 
 
+def empty_completion(request_id: str) -> dict:
+    """The 503 Gloo answers when a reasoning model spent ``max_tokens`` thinking and returned
+    nothing (code 2006, provider fault, retryable, as observed; ``name`` is not published)."""
+    return {
+        "error": {
+            "code": 2006,
+            "name": "EMPTY_COMPLETION",
+            "type": "service_unavailable_error",
+            "message": "The model returned an empty completion: max_tokens was used up by reasoning",
+            "category": "provider_error",
+            "fault": "provider",
+            "retryable": True,
+            "request_id": request_id,
+        }
+    }
+
+
 def gloo_default_body(status: int, request_id: str) -> dict:
     """The body Gloo documents for ``status`` (used by ``Fault.status``)."""
     if status == 401:
@@ -168,8 +185,8 @@ def gravix_envelope(code: str, message: str, request_id: str, details: dict | No
 
 
 def gravix_backend_error(message: str, type_: str) -> dict:
-    """Ollama/OpenAI-style body from the inference backend (docs/providers.md#gravix-errors [Inf])."""
-    return {"error": {"message": message, "type": type_}}
+    """Ollama's OpenAI-layer error body (the inference backend, docs/providers.md#gravix-errors [Inf])."""
+    return {"error": {"message": message, "type": type_, "param": None, "code": None}}
 
 
 _GRAVIX_GATEWAY = {

@@ -6,9 +6,9 @@ It honours what a client plugin must map correctly: ``stop`` and
 *string*: docs/providers.md#tools), answers after ``role: "tool"`` results, and
 ``response_format`` ``json_schema`` / ``json_object`` (docs/providers.md#v2-request, docs/providers.md#gravix-request),
 also after tool results, Gloo's typed refusal (``finish_reason:
-"content_filter"`` with ``message.refusal``, docs/providers.md#v2-response) when the last user
-message contains :data:`REFUSAL_MARKER`, and reasoning text from reasoning
-models (``reasoning_content``, docs/providers.md#reasoning).
+"content_filter"`` with ``message.refusal``, docs/providers.md#v2-response) when the guardrail
+rule of guardrail.py refuses the last user message, and reasoning text from
+reasoning models (``reasoning_content`` or ``reasoning_text``, docs/providers.md#reasoning).
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .guardrail import REFUSAL_MARKER, REFUSAL_TEXT, guardrail_refuses
 from .prompt import Prompt, content_text, count_pieces, count_prompt_tokens, echo, mention_pattern
 from .schema_fill import SchemaFiller
+
+__all__ = ["REFUSAL_MARKER", "REFUSAL_TEXT", "Reply", "ScriptedModel", "ToolCall"]
 
 
 @dataclass
@@ -32,11 +35,6 @@ class ToolCall:
         return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
 
 
-#: Put this in the last user message to get Gloo's typed refusal.
-REFUSAL_MARKER = "[refuse]"
-REFUSAL_TEXT = "I'm sorry, but I can't help with that request."
-
-
 @dataclass
 class Reply:
     content: str | None
@@ -46,6 +44,10 @@ class Reply:
     tool_calls: list[ToolCall] = field(default_factory=list)
     refusal: str | None = None
     reasoning: str | None = None
+    #: the delta/message field the reasoning travels in (``reasoning_content`` or ``reasoning_text``)
+    reasoning_field: str = "reasoning_content"
+    #: ``max_tokens`` ran out while the model was still thinking: no answer at all
+    spent_on_reasoning: bool = False
 
     @property
     def reasoning_tokens(self) -> int:
@@ -82,16 +84,17 @@ class ScriptedModel:
     def __init__(self, next_call_id: Callable[[], str]) -> None:
         self._next_call_id = next_call_id
 
-    def respond(self, body: dict, *, reasons: bool = False, refusals: bool = True) -> Reply:
-        """The reply to a validated request. ``reasons``: the model shows its thinking;
-        ``refusals``: the service has Gloo's typed refusal (Gravix/Ollama has none)."""
+    def respond(self, body: dict, *, reasoning_field: str | None = None, refusals: bool = True) -> Reply:
+        """The reply to a validated request. ``reasoning_field``: the model shows its thinking
+        in that field; ``refusals``: the service has Gloo's guardrail (Gravix/Ollama has none)."""
         messages = body["messages"]
         prompt = Prompt.from_messages(messages)
         prompt_tokens = count_prompt_tokens(messages)
-        if refusals and REFUSAL_MARKER in prompt.last_user.lower():
+        if refusals and guardrail_refuses(prompt.last_user):
             # Safety refusals win over tools and schemas (Signal B, docs/providers.md#stream-errors).
             return Reply(None, "content_filter", prompt_tokens, count_pieces(REFUSAL_TEXT), refusal=REFUSAL_TEXT)
-        reasoning = reasoning_text(prompt) if reasons else None
+        reasoning = reasoning_text(prompt) if reasoning_field else None
+        field_name = reasoning_field or "reasoning_content"
         tools = [t for t in (body.get("tools") or []) if tool_name(t)]
         tool_choice = body.get("tool_choice")
         last_role = messages[-1].get("role") if messages else None
@@ -99,7 +102,9 @@ class ScriptedModel:
         if last_role != "tool" and tools and tool_choice != "none":
             call = self.call_tool(pick_tool(tools, tool_choice, prompt), prompt)
             pieces = count_pieces(call.name) + count_pieces(call.arguments)
-            return Reply(None, "tool_calls", prompt_tokens, pieces, [call], reasoning=reasoning)
+            return Reply(
+                None, "tool_calls", prompt_tokens, pieces, [call], reasoning=reasoning, reasoning_field=field_name
+            )
 
         if last_role == "tool":
             # With a schema set, the answer after tool results is JSON too, built
@@ -112,8 +117,14 @@ class ScriptedModel:
         else:
             structured = structured_text(body.get("response_format"), prompt)
             text = structured if structured is not None else plain_text(prompt)
-        text, finish = apply_limits(text, body)
-        return Reply(text, finish, prompt_tokens, count_pieces(text), reasoning=reasoning)
+        spent = count_pieces(reasoning or "")
+        limit = token_limit(body)
+        if reasoning and limit is not None and spent >= limit:
+            # The thinking used the whole budget: the service turns the empty answer into
+            # 503 service_unavailable_error code 2006 (routes.py).
+            return Reply(None, "length", prompt_tokens, 0, spent_on_reasoning=True)
+        text, finish = apply_limits(text, body, spent)
+        return Reply(text, finish, prompt_tokens, count_pieces(text), reasoning=reasoning, reasoning_field=field_name)
 
     def call_tool(self, tool: dict, prompt: Prompt) -> ToolCall:
         name = tool_name(tool) or "tool"
@@ -296,8 +307,19 @@ def structured_text(response_format: Any, prompt: Prompt) -> str | None:
     return None
 
 
-def apply_limits(text: str, body: dict) -> tuple[str, str]:
-    """Cut at the first ``stop`` sequence, then at ``max_tokens`` pieces."""
+def token_limit(body: dict) -> int | None:
+    """``max_tokens`` (or ``max_completion_tokens``) when it is a usable count."""
+    limit = body.get("max_tokens")
+    if limit is None:
+        limit = body.get("max_completion_tokens")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
+        return limit
+    return None
+
+
+def apply_limits(text: str, body: dict, spent: int = 0) -> tuple[str, str]:
+    """Cut at the first ``stop`` sequence, then at what ``max_tokens`` leaves after the
+    ``spent`` reasoning pieces."""
     stops = body.get("stop")
     if isinstance(stops, str):
         stops = [stops]
@@ -306,10 +328,9 @@ def apply_limits(text: str, body: dict) -> tuple[str, str]:
         cuts = [text.find(s) for s in stops if isinstance(s, str) and s and s in text]
         if cuts:
             text = text[: min(cuts)]
-    limit = body.get("max_tokens")
-    if limit is None:
-        limit = body.get("max_completion_tokens")
-    if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
+    limit = token_limit(body)
+    if limit is not None:
+        limit = max(0, limit - spent)
         pieces = list(re.finditer(r"\S+", text))
         if len(pieces) > limit:
             text = text[: pieces[limit - 1].end()] if limit > 0 else ""

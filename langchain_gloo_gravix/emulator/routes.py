@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import auth, catalog, embeddings, errors, grounding, validation
+from . import auth, catalog, embeddings, errors, grounding, usage, validation
 from .faults import IMMEDIATE_KINDS, Fault
 from .prompt import Prompt
 from .shapes import GLOO_V1, GLOO_V2, GRAVIX, Shaper, StreamPlan
@@ -86,7 +86,9 @@ def _immediate(fault: Fault, gravix: bool, req: "RecordedRequest", rid: str) -> 
 
 
 def _token(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
-    status, body, headers = auth.token_grant(emu._tokens, req.headers, req.body, emu.CLIENT_ID, emu.CLIENT_SECRET)
+    status, body, headers = auth.token_grant(
+        emu._tokens, req.headers, req.body, emu.CLIENT_ID, emu.CLIENT_SECRET, emu.client_scopes
+    )
     return JsonReply(status, body, headers)
 
 
@@ -98,7 +100,7 @@ def _gravix_models(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fau
     denied = auth.check_gravix(req.headers, emu.GRAVIX_API_KEY, rid)
     if denied:
         return JsonReply(*denied)
-    return JsonReply(200, catalog.gravix_list())  # Ollama /v1/models shape (7.7 [Inf])
+    return JsonReply(200, catalog.gravix_list())  # Ollama /v1/models shape (docs/providers.md#gravix-models [Inf])
 
 
 def _embeddings(emu: "Emulator", req: "RecordedRequest", rid: str, fault: Fault | None) -> JsonReply:
@@ -191,8 +193,12 @@ def chat(
     else:
         model = body["model"]
 
-    entry = catalog.lookup(model) if flavour == GLOO_V2 else None
-    reply = emu._model.respond(body, reasons=bool(entry and entry.get("_reasoning_text")), refusals=flavour != GRAVIX)
+    entry = catalog.lookup(model) if flavour != GRAVIX else None
+    reply = emu._model.respond(
+        body, reasoning_field=entry["_reasoning_field"] if entry else None, refusals=flavour != GRAVIX
+    )
+    if reply.spent_on_reasoning:
+        return JsonReply(503, errors.empty_completion(rid))
     extra = grounding.ground(body, reply, emu._publishers) if grounded else {}
     quirk = fault.params["kind"] if fault is not None and fault.kind == "tool_quirk" else None
     stream = body.get("stream") is True
@@ -206,7 +212,8 @@ def chat(
     # Ollama numbers its ids ("chatcmpl-638", docs/providers.md#gravix-request); Gloo shows 8 hex digits
     # ("chatcmpl-d7007d2f", docs/providers.md#v1).
     completion_id = f"chatcmpl-{n}" if flavour == GRAVIX else f"chatcmpl-{n:08x}"
-    shaper = Shaper(flavour, completion_id, int(time.time()), model, meta, grounding=extra)
+    v2_usage = usage.gloo_v2_usage(reply, body["messages"], entry) if flavour == GLOO_V2 else None
+    shaper = Shaper(flavour, completion_id, int(time.time()), model, meta, grounding=extra, v2_usage=v2_usage)
     if not stream:
         return JsonReply(200, shaper.completion(reply))
     options = body.get("stream_options")
@@ -232,8 +239,11 @@ def _stream_reply(shaper: Shaper, plan: StreamPlan, fault: Fault | None, n: int)
         }
         # After one or two content chunks, then EOF: no [DONE]. The trace id
         # travels in ``x-sentry-trace-id`` (docs/providers.md#stream-errors, observed payload).
+        # Reasoning chunks (if any) go out first, then the error after two answer chunks.
+        answers = [i for i, c in enumerate(plan.body) if c["choices"] and "content" in c["choices"][0]["delta"]]
+        cut = answers[1] + 1 if len(answers) >= 2 else answers[0] + 1 if answers else 2
         return SseReply(
-            plan.head + plan.body[:2] + [shaper.error_chunk(error)],
+            plan.head + plan.body[:cut] + [shaper.error_chunk(error)],
             headers={"x-sentry-trace-id": f"emulator-trace-{n:06d}"},
         )
     if kind == "keepalive":

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from .model import Reply, ToolCall
+from .usage import gloo_usage
 
 GLOO_V1, GLOO_V2, GRAVIX = "gloo_v1", "gloo_v2", "gravix"
 
@@ -49,6 +50,8 @@ class Shaper:
     meta: dict = field(default_factory=dict)  # v2 routing metadata (+ tradition)
     #: grounded route: sources_returned / citations, on the completion and the finish chunk.
     grounding: dict = field(default_factory=dict)
+    #: v2 usage with the cache fields (usage.py); None elsewhere
+    v2_usage: dict | None = None
 
     # -- non-streaming ---------------------------------------------------------
 
@@ -72,18 +75,18 @@ class Shaper:
                 "object": "chat.completion",
                 "service_tier": None,
                 "system_fingerprint": "fp",
-                "usage": {**_gloo_usage(reply), "completion_tokens_details": None, "prompt_tokens_details": None},
+                "usage": {**gloo_usage(reply), "completion_tokens_details": None, "prompt_tokens_details": None},
             }
         if self.flavour == GLOO_V2:
             message = {"content": reply.content, "role": "assistant", "refusal": reply.refusal}
             if reply.reasoning:
-                message["reasoning_content"] = reply.reasoning  # DeepSeek-style (docs/providers.md#reasoning)
+                message[reply.reasoning_field] = reply.reasoning
             if calls:
                 message["tool_calls"] = calls
             return {
                 **self._top("chat.completion", with_meta=True),
                 "choices": [{"finish_reason": reply.finish_reason, "index": 0, "message": message}],
-                "usage": _gloo_usage(reply),
+                "usage": self._usage(reply),
                 **self.grounding,
             }
         message = {"role": "assistant", "content": reply.content}
@@ -99,8 +102,8 @@ class Shaper:
 
     def stream(self, reply: Reply, include_usage: bool, quirk: str | None = None) -> StreamPlan:
         head = [self.chunk({"role": "assistant", "content": ""}, with_meta=True)]
-        # Reasoning streams first, as ``delta.reasoning_content`` (docs/providers.md#reasoning).
-        body = [self.chunk({"reasoning_content": piece}) for piece in content_pieces(reply.reasoning or "")]
+        # Reasoning streams first, in the model's reasoning field (docs/providers.md#reasoning).
+        body = [self.chunk({reply.reasoning_field: piece}) for piece in content_pieces(reply.reasoning or "")]
         body += [self.chunk({"content": piece}) for piece in content_pieces(reply.content or "")]
         body += [self.chunk({"refusal": piece}) for piece in content_pieces(reply.refusal or "")]
         if reply.tool_calls:
@@ -113,7 +116,7 @@ class Shaper:
         if include_usage:
             # Usage arrives on a final chunk with an empty ``choices`` list
             # (docs/providers.md#stream-usage: include_usage).
-            usage = self._envelope([], usage=reply.usage if self.flavour == GRAVIX else _gloo_usage(reply))
+            usage = self._envelope([], usage=self._usage(reply))
         # Gloo never sends [DONE] (G5), Ollama does (docs/providers.md#end-of-stream).
         return StreamPlan(head, body, finish, usage, done=self.flavour == GRAVIX)
 
@@ -150,6 +153,13 @@ class Shaper:
             out["usage"] = usage
         return out
 
+    def _usage(self, reply: Reply) -> dict:
+        if self.flavour == GRAVIX:
+            return reply.usage
+        if self.flavour == GLOO_V2 and self.v2_usage is not None:
+            return self.v2_usage
+        return gloo_usage(reply)
+
     def _top(self, obj: str, with_meta: bool = False) -> dict:
         top = {"id": self.completion_id, "object": obj, "created": self.created, "model": self.model}
         if self.flavour == GRAVIX:
@@ -157,18 +167,6 @@ class Shaper:
         elif self.flavour == GLOO_V2 and with_meta:
             top.update({k: v for k, v in self.meta.items() if k != "model"})
         return top
-
-
-def _gloo_usage(reply: Reply) -> dict:
-    u = reply.usage
-    usage = {
-        "completion_tokens": u["completion_tokens"],
-        "prompt_tokens": u["prompt_tokens"],
-        "total_tokens": u["total_tokens"],
-    }
-    if reply.reasoning_tokens:
-        usage["completion_tokens_details"] = {"reasoning_tokens": reply.reasoning_tokens}
-    return usage
 
 
 def content_pieces(text: str) -> list[str]:

@@ -83,11 +83,26 @@ def validate_gloo_v1(body: Any) -> Problem | None:
     if not isinstance(body, dict):
         return 422, errors.fastapi_detail([errors.type_error(["body"], "model_attributes_type", body)])
     found = message_errors(body) + _sampling_errors(body, max_temperature=2.0)
-    return (422, errors.fastapi_detail(found)) if found else None
+    model = body.get("model")
+    if model is not None and not isinstance(model, str):
+        found.append(errors.type_error(["body", "model"], "string_type", model))
+    if found:
+        return 422, errors.fastapi_detail(found)
+    if model is None:
+        return None
+    # v1 errors are FastAPI ``{"detail": str}`` bodies, the only v1 error shape seen.
+    if catalog.retired_v1(model) or catalog.retired_v2(model):
+        return 400, {"detail": f"model not supported: {model}"}
+    if not catalog.v1_serves(model):
+        return 400, {"detail": f"Unknown model {model}"}
+    entry = catalog.lookup(model)
+    if entry is not None and body.get("tools") and not entry["supports_tools"]:
+        return 400, {"detail": "model does not support function calling"}
+    return None
 
 
 def validate_gloo_v2(body: Any, request_id: str) -> Problem | None:
-    """v2 rules of sections 3.1, 3.3, 4 and 6."""
+    """v2 rules: fields, one routing mechanism, a family the registry has, a model it serves."""
     if not isinstance(body, dict):
         return 422, errors.fastapi_detail([errors.type_error(["body"], "model_attributes_type", body)])
     found = message_errors(body) + _sampling_errors(body, max_temperature=2.0)  # 0..2, D1
@@ -95,9 +110,8 @@ def validate_gloo_v2(body: Any, request_id: str) -> Problem | None:
     if auto is not None and not isinstance(auto, bool):
         found.append(errors.type_error(["body", "auto_routing"], "bool_type", auto))
     family = body.get("model_family")
-    if family is not None and (not isinstance(family, str) or family.lower() not in catalog.FAMILIES):
-        # Case-insensitive enum; "open source" has a space (docs/providers.md#families).
-        found.append(errors.enum_error(["body", "model_family"], list(catalog.FAMILIES), family))
+    if family is not None and not isinstance(family, str):
+        found.append(errors.type_error(["body", "model_family"], "string_type", family))
     model = body.get("model")
     if model is not None and not isinstance(model, str):
         found.append(errors.type_error(["body", "model"], "string_type", model))
@@ -117,8 +131,29 @@ def validate_gloo_v2(body: Any, request_id: str) -> Problem | None:
         )
     if sum(mechanisms) > 1:
         return 400, errors.gloo_ai_error(400, "only one routing mechanism allowed", request_id)
-    entry = catalog.lookup(model) if model is not None else None
-    if entry is not None and "text" not in entry["output_modalities"]:
+    if family is not None and family.lower() not in catalog.routable_families():
+        # The families are the registry's, matched case-insensitively ("open source" has a
+        # space); a family whose members all answer images has nothing to chat with.
+        return 400, errors.gloo_ai_error(
+            400,
+            f"Unknown model family '{family}': expected one of "
+            + ", ".join(sorted(catalog.routable_families().values()))
+            + " (GET /platform/v2/models lists each model's family)",
+            request_id,
+        )
+    if model is not None:
+        return _v2_model_problem(body, model, request_id)
+    return None
+
+
+def _v2_model_problem(body: dict, model: str, request_id: str) -> Problem | None:
+    """What the service answers a direct model choice it cannot serve."""
+    if catalog.retired_v2(model):
+        return 400, {"detail": f"model not supported: {model}"}
+    entry = catalog.lookup(model)
+    if entry is None:
+        return 400, {"detail": f"Unknown model {model}"}
+    if not catalog.is_text_model(entry):
         return 400, errors.gloo_ai_error(
             400,
             (
@@ -127,7 +162,7 @@ def validate_gloo_v2(body: Any, request_id: str) -> Problem | None:
             ),
             request_id,
         )
-    if entry is not None and body.get("tools") and not entry["supports_tools"]:
+    if body.get("tools") and not entry["supports_tools"]:
         return 400, errors.gloo_ai_error(400, "model does not support function calling", request_id)
     return None
 
@@ -160,4 +195,11 @@ def validate_gravix(body: Any, request_id: str) -> Problem | None:
         return bad("messages", "required")
     if message_errors(body):
         return bad("messages", "invalid")
+    # Past the gateway the request meets Ollama's OpenAI layer, which answers in its own
+    # ``{"error": {"message", "type", "param", "code"}}`` shape.
+    entry = catalog.gravix_lookup(model)
+    if entry is None:
+        return 404, errors.gravix_backend_error(f'model "{model}" not found, try pulling it first', "not_found_error")
+    if not entry["_chat"]:
+        return 400, errors.gravix_backend_error(f'"{model}" does not support chat', "invalid_request_error")
     return None

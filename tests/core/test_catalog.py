@@ -129,19 +129,3 @@ async def test_async_refresh_from_the_emulators_gravix_list(emulator):
         changed = await arefresh_catalog(client, catalog)
     # Gravix lists ids only (Ollama's /v1/models): the catalog's numbers stay
     assert changed == [] and catalog.entries() == before
-
-
-def test_the_emulators_registry_agrees_with_the_catalog_on_capabilities():
-    # the emulator sends reasoning text, rejects tools and accepts images per the same facts
-    for entry in emulator_catalog.gloo_registry()["data"]:
-        if entry["id"] not in CATALOG:
-            assert entry["output_modalities"] == ["image"], entry["id"]  # only image-only models are left out
-            continue
-        spec = spec_for(entry["id"])
-        assert (entry["supports_tools"], entry["supports_reasoning"], entry["supports_vision"]) == (
-            spec.tool_calling,
-            spec.reasoning,
-            spec.image_inputs,
-        ), entry["id"]
-    for model_id in (m["id"] for m in emulator_catalog.GLOO_MODELS if m["_reasoning_text"]):
-        assert spec_for(model_id).reasoning, model_id

@@ -9,12 +9,13 @@ import pytest
 
 from langchain_gloo_gravix.core.embeddings import decode_base64_vector
 from langchain_gloo_gravix.emulator import Emulator, Fault
-from langchain_gloo_gravix.emulator.embeddings import DIMENSIONS, MAX_BATCH, vector
+from langchain_gloo_gravix.emulator.embeddings import MAX_BATCH, vector
 from tests.support.rag_corpus import DOCUMENTS, QUESTIONS
 
 PATH = "/v1/inference/embeddings"
 AUTH = {"Authorization": f"Bearer {Emulator.GRAVIX_API_KEY}"}
 MODEL = "microsoft/multilingual-e5-large"
+DIMENSIONS = 1024  # multilingual-e5-large's vector size
 
 
 @pytest.fixture

@@ -149,7 +149,7 @@ class TestFaults:
 
     def test_base64_ignored(self, emulator, mode):
         emulator.inject(Fault.embedding_quirk("ignore_base64"), path=PATH)
-        assert len(self.embed(embeddings(emulator), mode, ["a text"])[0]) == 384
+        assert len(self.embed(embeddings(emulator), mode, ["a text"])[0]) == 1024  # multilingual-e5-large
 
     def test_bad_input_makes_no_request(self, emulator, mode):
         with pytest.raises(InvalidEmbeddingInputError, match="input 1"):
@@ -200,7 +200,7 @@ def test_one_async_client_per_event_loop(emulator):
 def test_env_configuration(emulator, monkeypatch):
     monkeypatch.setenv("GRAVIXLAYER_API_KEY", Emulator.GRAVIX_API_KEY)
     monkeypatch.setenv("GRAVIXLAYER_BASE_URL", emulator.gravix_base_url)
-    monkeypatch.setenv("GRAVIXLAYER_EMBEDDING_MODEL", "env-embedding-model")
+    monkeypatch.setenv("GRAVIXLAYER_EMBEDDING_MODEL", "meta-llama/llama-3.2-1b-instruct")
     model = GravixLayerEmbeddings()
     model.embed_query("hello")
-    assert embedding_requests(emulator)[-1].json["model"] == "env-embedding-model"
+    assert embedding_requests(emulator)[-1].json["model"] == "meta-llama/llama-3.2-1b-instruct"
