@@ -89,51 +89,63 @@ def _retrieve(task: "asyncio.Future[None]") -> None:
 # counting wrapper, httpx's client and transport streams and httpcore's pool stream.
 _WRAPPERS = ("_inner", "_stream", "_httpcore_stream")
 
+#: a response's HTTP/1.1 connection and the number of the request it was serving for that response
+Claim = Optional[tuple[Any, int]]
 
-def _http11_connection(response: httpx.Response) -> Any:
-    """The httpcore HTTP/1.1 connection serving ``response``, or None (another transport, HTTP/2, a test
-    double): found through private attributes, so every step is optional."""
+
+def connection_claim(response: httpx.Response) -> Claim:
+    """Which connection serves ``response``, and as its how-manyth request: taken when the response arrives,
+    so that a later close can tell "still ours, stuck" from "given back and serving someone else".
+
+    httpcore's private attributes are followed step by step, each optional: another transport, HTTP/2 or a
+    test double give None (and nothing is ever discarded for them)."""
     stream: Any = response.stream
     for _ in range(6):  # bounded: a few wrappers at most
         pool_request = getattr(stream, "_pool_request", None)
         if pool_request is not None:
             connection = getattr(getattr(pool_request, "connection", None), "_connection", None)
-            ok = connection is not None and hasattr(connection, "_request_count") and hasattr(connection, "_state")
-            return connection if ok else None
+            count = getattr(connection, "_request_count", None)
+            return (connection, count) if type(count) is int and hasattr(connection, "_state") else None
         stream = next((getattr(stream, name) for name in _WRAPPERS if hasattr(stream, name)), None)
         if stream is None:
             return None
     return None
 
 
-async def _close_releasing(response: httpx.Response) -> None:
-    """Close ``response``; then, if its connection is still checked out for it, discard the connection.
+def _stuck(claim: Claim) -> bool:
+    """The claimed connection is still checked out for the same request: nobody will give it back now."""
+    if claim is None:
+        return False
+    connection, count = claim
+    return getattr(connection._state, "name", "") == "ACTIVE" and connection._request_count == count
+
+
+async def _close_releasing(response: httpx.Response, claim: Claim) -> None:
+    """Close ``response``; then discard its connection if it is still checked out for it.
 
     httpcore closes a stream's connection itself when a read is cancelled, but a second cancellation landing in
     that close (its shield guards against anyio cancel scopes, not ``Task.cancel()``) leaves the connection
-    ACTIVE with the stream marked closed, so no later close can free it: the pool has lost a slot for good.
-    Such a connection (still ACTIVE, and no request started on it since) is closed here."""
-    connection = _http11_connection(response)
-    served = getattr(connection, "_request_count", None)
+    ACTIVE with the stream marked closed, so no later close can free it: the pool has lost a slot for good."""
     try:
         await response.aclose()
     finally:
-        if (
-            connection is not None
-            and getattr(connection._state, "name", "") == "ACTIVE"
-            and connection._request_count == served
-        ):
-            await connection.aclose()
+        if _stuck(claim):
+            assert claim is not None
+            await claim[0].aclose()
 
 
-async def aclose_shielded(response: httpx.Response) -> None:
+async def aclose_shielded(response: httpx.Response, claim: Claim = None) -> None:
     """``await response.aclose()``, carried to its end even when the caller is cancelled meanwhile, and the
-    connection given back (or discarded) whatever a cancellation interrupted before.
+    connection given back (or discarded) whatever a cancellation interrupted before (``claim``: from
+    :func:`connection_claim`, taken when the response arrived).
 
     A cancellation that lands inside a close (a second ``cancel()``, ``asyncio.wait_for`` timing out while a
     stream is being closed) would otherwise stop the close half-way and leave its connection checked out of the
-    pool for good. The close runs as its own task; the caller still sees its cancellation at once.
+    pool for good. The close runs as its own task; the caller still sees its cancellation at once. A response
+    already closed with its connection given back costs nothing (no task).
     """
-    close = asyncio.ensure_future(_close_releasing(response))
+    if response.is_closed and not _stuck(claim):
+        return
+    close = asyncio.ensure_future(_close_releasing(response, claim))
     close.add_done_callback(_retrieve)
     await asyncio.shield(close)

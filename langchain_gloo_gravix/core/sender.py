@@ -81,7 +81,7 @@ import httpx
 
 from . import log_redaction
 from .auth import GlooOAuth, Mint, Resolve, Send, SenderAuth, Wait
-from .bodies import aclose_shielded, aread_capped, read_capped, request_url
+from .bodies import aclose_shielded, aread_capped, connection_claim, read_capped, request_url
 from .deadlines import DEFAULT_TIMEOUT, DeadlineBody, DeadlineTimeouts, late
 from .errors import APITimeoutError, ConfigurationError, GlooGravixError, error_from_response
 from .redact import redact_error
@@ -466,11 +466,12 @@ class AsyncSender(_SenderBase):
             assert self.http is not None
             response = await self.http.send(request, stream=True, auth=None)
         if not stream:
+            claim = connection_claim(response)
             try:
                 self._prepare_body_read(response, deadline)
                 await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
             finally:
-                await aclose_shielded(response)
+                await aclose_shielded(response, claim)
         return response
 
     async def send_once(

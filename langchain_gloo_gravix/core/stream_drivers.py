@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, N
 import httpx
 
 from .accumulator import StreamAccumulator
-from .bodies import aclose_shielded, aread_capped, read_capped
+from .bodies import Claim, aclose_shielded, aread_capped, connection_claim, read_capped
 from .errors import GlooGravixError
 from .redact import forget_locals, redact_headers
 from .retry import Recover, RetryHook
@@ -86,6 +86,7 @@ class _StreamBase:
         self._chunks: Any = None
         #: the open (then closed) HTTP response, once the stream started
         self.response: Optional[httpx.Response] = None
+        self._claim: Claim = None
 
     @property
     def accumulator(self) -> Optional[StreamAccumulator]:
@@ -106,9 +107,9 @@ class _StreamBase:
         self._request = request
         return True
 
-    def _adopt(self, response: httpx.Response, chunks: Any, state: StreamState) -> None:
+    def _adopt(self, response: httpx.Response, chunks: Any, state: StreamState, claim: Claim = None) -> None:
         """This attempt reaches the caller: from now on its response, bytes and state are the stream's."""
-        self.response, self._chunks, self._state = response, chunks, state
+        self.response, self._chunks, self._state, self._claim = response, chunks, state, claim
 
     @staticmethod
     def _fail(state: StreamState, exc: Exception) -> NoReturn:
@@ -229,6 +230,7 @@ class AsyncChatStream(_StreamBase):
     async def _attempt(self) -> list[StreamDelta]:
         assert self._request is not None
         response = await self._port.send_stream(self._request)
+        claim = connection_claim(response)
         try:
             state = StreamState.for_response(self._settings, response)
             chunks = None
@@ -245,9 +247,9 @@ class AsyncChatStream(_StreamBase):
                 else:
                     first = state.finish()
         except BaseException:
-            await aclose_shielded(response)
+            await aclose_shielded(response, claim)
             raise
-        self._adopt(response, chunks, state)
+        self._adopt(response, chunks, state, claim)
         return first
 
     async def _iterate(self) -> AsyncIterator[StreamDelta]:
@@ -277,7 +279,7 @@ class AsyncChatStream(_StreamBase):
         finally:
             self._request = None
             if self.response is not None:
-                await aclose_shielded(self.response)
+                await aclose_shielded(self.response, self._claim)
 
     def __aiter__(self) -> AsyncIterator[StreamDelta]:
         if self._iterator is None:
@@ -294,7 +296,7 @@ class AsyncChatStream(_StreamBase):
         if self._iterator is not None:
             await self._iterator.aclose()
         elif self.response is not None:
-            await aclose_shielded(self.response)
+            await aclose_shielded(self.response, self._claim)
 
     async def __aenter__(self) -> "AsyncChatStream":
         return self

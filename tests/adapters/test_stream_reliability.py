@@ -13,7 +13,6 @@ import pytest
 
 from langchain_gloo_gravix.core import GlooGravixError, StreamError, StreamTooLargeError
 from langchain_gloo_gravix.core.settings import ClientSettings
-from tests.core.secrets_scan import secrets_in_traceback
 from tests.core.test_stream_reliability import (
     API_KEY,
     HEADER_SECRET,
@@ -26,6 +25,7 @@ from tests.core.test_stream_reliability import (
     words_stream,
 )
 from tests.support import fault_server as fs
+from tests.support.secrets_scan import secrets_in_traceback
 
 MODEL = "m"
 WAYS = ["langchain-stream", "langchain-astream", "langchain-invoke-streaming", "llama_index-stream_chat",

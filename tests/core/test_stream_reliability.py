@@ -16,6 +16,7 @@ import gzip
 import random
 from typing import Any, Callable
 
+import httpx
 import pytest
 
 from langchain_gloo_gravix.core import (
@@ -29,9 +30,9 @@ from langchain_gloo_gravix.core import (
 )
 from langchain_gloo_gravix.core.settings import DEFAULT_MAX_STREAM_BYTES, DEFAULT_MAX_TOOL_CALL_CHARS
 from tests.support import fault_server as fs
+from tests.support.secrets_scan import secrets_in_traceback
 
 from .conftest import MSGS
-from .secrets_scan import secrets_in_traceback
 
 RETRY_FAST = RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.001, jitter=lambda: 0.0)
 NO_RETRY = RetryPolicy(max_retries=0)
@@ -375,3 +376,22 @@ def test_the_scan_finds_a_secret_in_a_local():
         namespace["leaky"](API_KEY)
     except ValueError as error:
         assert secrets_in_traceback(error, (API_KEY,)) == ["<library code>:leaky: key", "<library code>:leaky: headers"]
+
+
+async def test_a_connection_given_back_and_reused_is_never_discarded():
+    # one connection for everyone: each close hands it straight to the next waiting call, which must keep it
+    reply = fs.reply(200, fs.completion("done"))
+    with fs.FaultServer(script(lambda n: reply if n < 10 else words_stream(done=False))) as server:
+        transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+        client = AsyncClient("gravix", api_key="k-" + "x" * 20, base_url=server.url + "/v1", transport=transport)
+
+        async def create() -> str:
+            return (await client.create(MSGS, **MODEL)).message.text
+
+        async def stream() -> str:
+            return "".join([d.content async for d in client.stream(MSGS, **MODEL)])
+
+        assert await asyncio.wait_for(asyncio.gather(*(create() for _ in range(10))), 30) == ["done"] * 10
+        assert await asyncio.wait_for(asyncio.gather(*(stream() for _ in range(10))), 30) == ["one two three four"] * 10
+        assert server.connections == 1
+        await client.aclose()
