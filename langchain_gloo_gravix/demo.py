@@ -75,7 +75,7 @@ def _lcel_chain(gloo: dict[str, Any]) -> None:
     from . import ChatGloo
 
     _title("1. LangChain LCEL chain on Gloo v2 (auto routing, tradition=evangelical)")
-    model = ChatGloo(auto_routing=True, tradition="evangelical", max_tokens=1024, **gloo)
+    model = ChatGloo(auto_routing=True, tradition="evangelical", max_tokens=2048, **gloo)
     prompt = ChatPromptTemplate.from_messages(
         [("system", "You are a thoughtful assistant. Answer in two sentences."), ("human", "{question}")]
     )
@@ -103,7 +103,7 @@ def _streaming(gloo: dict[str, Any]) -> None:
     from . import ChatGloo
 
     _title("2. Streaming token by token (Gloo v2)")
-    model = ChatGloo(model_family="anthropic", max_tokens=1024, **gloo)
+    model = ChatGloo(model_family="anthropic", max_tokens=2048, **gloo)
     total = None
     print("tokens: ", end="", flush=True)
     for chunk in model.stream("In one sentence, what is grace?"):
@@ -185,7 +185,7 @@ def _rag_chain(gloo: dict[str, Any], gravix: dict[str, Any]) -> None:
             "question": RunnablePassthrough(),
         }
         | prompt
-        | ChatGloo(max_tokens=1024, **gloo)
+        | ChatGloo(max_tokens=2048, **gloo)
         | StrOutputParser()
     )
     question = "How long do Gloo tokens last?"
@@ -220,7 +220,7 @@ def _grounded(gloo: dict[str, Any]) -> None:
     from . import ChatGloo
 
     _title("6. Grounded completion with sources (Gloo v2 grounded route, GlooGrounded corpus)")
-    model = ChatGloo(grounded=True, include_citations=True, sources_limit=3, max_tokens=1024, **gloo)
+    model = ChatGloo(grounded=True, include_citations=True, sources_limit=3, max_tokens=2048, **gloo)
     question = "What does the Bible say about forgiveness?"
     print(f"ChatGloo(grounded=True, include_citations=True, sources_limit=3)  <- {question!r}")
     message = model.invoke(question)

@@ -6,6 +6,9 @@ import pytest
 
 from langchain_gloo_gravix import cli, demo
 
+# the demo is what a newcomer copies: it must not trip the package's own warnings about risky settings
+pytestmark = pytest.mark.filterwarnings("error::langchain_gloo_gravix.core.warnings.GlooGravixWarning")
+
 
 def test_demo_runs_every_part_offline(capsys):
     assert demo.main([]) == 0

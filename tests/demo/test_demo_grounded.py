@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from langchain_gloo_gravix import demo
 from langchain_gloo_gravix.emulator import Emulator
+
+# the demo is what a newcomer copies: it must not trip the package's own warnings about risky settings
+pytestmark = pytest.mark.filterwarnings("error::langchain_gloo_gravix.core.warnings.GlooGravixWarning")
 
 
 def test_demo_grounded_step_prints_sources(capsys, monkeypatch):
