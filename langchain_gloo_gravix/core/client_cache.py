@@ -150,6 +150,21 @@ class ClientCache:
         for client in mine:
             await client.aclose()
 
+    def __del__(self) -> None:
+        # The model that owned this cache is gone, and nothing can reach its clients any more: release
+        # their sockets now, as close() would, instead of leaving each to the socket's own finaliser (a
+        # ResourceWarning per pooled connection for every model dropped without close()). Async clients
+        # are closed synchronously, as for a closed loop. A caller's http_client is left open.
+        try:
+            entry, self._sync = self._sync, None
+            if entry is not None:
+                entry[1].close()
+            entries, self._async = self._async, []
+            for _, _, client in entries:
+                client.close_abandoned()
+        except Exception:  # noqa: BLE001 -- a finaliser must not raise (e.g. at interpreter shutdown)
+            pass
+
     # A copy (model_copy(deep=True), deepcopy, pickle) starts without clients.
     def __deepcopy__(self, memo: dict[int, Any]) -> "ClientCache":
         return ClientCache()

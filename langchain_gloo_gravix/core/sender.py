@@ -8,8 +8,9 @@ go through the same :meth:`~SyncSender.send_once` and :meth:`~SyncSender.run`. S
 four-method port (stream_drivers.StreamPort: ``send_stream``, ``run``, ``byte_chunks``, ``redacted``); this
 module knows nothing about streams.
 
-Why one module of about 500 lines: the two drivers are I/O twins of one set of decisions, kept side by side so
-that each can be read (and reviewed) against the other; the deadlines they enforce are in deadlines.py.
+Why one module of over 450 lines (a fifth of it this documentation): the two drivers are I/O twins of one set
+of decisions, kept side by side so that each can be read (and reviewed) against the other; the deadlines they
+enforce are in deadlines.py, closing under cancellation in bodies.py.
 
 Two ways to the network, behind the same methods:
 
