@@ -2,14 +2,16 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-all-test-lint
+STAMP  := $(VENV)/.installed-all-test-lint-release
 
-.PHONY: demo test lint fuzz record bench clean
+.PHONY: demo test test-packaging lint fuzz record bench matrix dist clean
 
+# The dev tools are PEP 735 dependency groups (pyproject.toml), which pip installs from 25.1 on:
+# pip is upgraded first.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[all,test,lint]'
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
+	$(BIN)/python -m pip install --quiet -e '.[all]' --group test --group lint --group release
 	touch $(STAMP)
 
 ## The main job: LangChain and LlamaIndex end to end, offline against the
@@ -21,12 +23,29 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## The packaging checks (build the wheel and sdist, install the wheel into a fresh
+## venv, import every public name, type-check a README script): slower, run by CI.
+test-packaging: $(STAMP)
+	$(BIN)/python -m pytest -m packaging
+
 ## Lint and types: ruff (rules and format) everywhere; mypy strict on the core,
 ## default mode on the adapters (pyproject.toml [tool.ruff], [tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy langchain_gloo_gravix llama_index_ext
+
+## The whole suite on every Python found (PATH or pyenv) x {lowest, newest} dependency
+## versions; writes the README compatibility table when every run passes.
+## MATRIX_ARGS="--python 3.13 --deps lowest" for a part.
+matrix: $(STAMP)
+	$(BIN)/python scripts/matrix.py --update-readme $(MATRIX_ARGS)
+
+## Wheel and sdist in dist/, checked by twine.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 ## Property tests over every parser with a large budget (at least 10,000 cases each;
 ## PAYLOAD_EXAMPLES=N to change it). ``make test`` runs the same tests with a small one.
@@ -40,8 +59,8 @@ record: $(STAMP)
 
 ## Benchmarks against ChatOpenAI / OpenAILike and the floors (prints a table).
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[all,test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[all]' --group test --group bench
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .matrix build dist *.egg-info

@@ -53,6 +53,7 @@ from .core.endpoints import env_default_model
 from .core.listing import alist_for, class_or_instance_method, list_for
 from .core.options import OpenAIRequestOptions
 from .core.request import check_response_format, default_routing, merge_params, normalize_params, normalize_tool_choice
+from .core.secret_input import SecretInput
 from .core.tool_images import unsupported_images_note
 from .core.warnings import construction_warnings, json_schema_warning, warn, warn_construction
 
@@ -129,7 +130,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
     """Model id. On Gloo v2 giving it selects that model (routing mechanism "model")."""
     base_url: Optional[str] = None
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
-    api_key: Optional[Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]] = None
+    api_key: Optional[Union[SecretInput, Callable[[], str], Callable[[], Awaitable[str]]]] = None
     """Bearer key (also ``openai_api_key=``): a str/SecretStr, or a sync or async callable returning one, called
     per request (rotating keys, gateways); env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or
     serialised."""
@@ -621,7 +622,7 @@ class ChatGloo(_ChatGlooGravixBase):
     """v2: evangelical, catholic, mainline or not_faith_specific; omit for Gloo's general Christian perspective."""
     client_id: Optional[str] = None
     """OAuth2 client id; env GLOO_CLIENT_ID (or GLOO_AI_CLIENT_ID) when None."""
-    client_secret: Optional[SecretStr] = None
+    client_secret: Optional[SecretInput] = None
     """OAuth2 client secret; env GLOO_CLIENT_SECRET (or GLOO_AI_CLIENT_SECRET) when None. Never shown or serialised."""
     # -- grounded completions (POST /ai/v2/chat/completions/grounded) --
     grounded: bool = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable, ClassVar, Literal, Optional, Union
 
 from langchain_core.embeddings import Embeddings
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, SecretStr, model_validator
 
 from ._lc_errors import mapped_errors
 from .core import GRAVIX, resolve_base_url, resolve_embedding_model
@@ -17,6 +17,7 @@ from .core.checked_model import CheckedSettings
 from .core.client_cache import ClientOwner, ClientSpec, headers_key
 from .core.credentials import resolve_credentials
 from .core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
+from .core.secret_input import SecretInput
 
 __all__ = ["GravixLayerEmbeddings"]
 
@@ -52,11 +53,15 @@ class GravixLayerEmbeddings(CheckedSettings, ClientOwner, Embeddings):
     # OpenAIEmbeddings' argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
     incumbent: ClassVar[Optional[str]] = "OpenAIEmbeddings"
 
-    model: Optional[str] = Field(default=None, alias="model_name")
+    # validation_alias, not alias: a type checker (PEP 681) names the constructor's parameter after
+    # `alias`; `model=` and `batch_size=` are the documented words, the OpenAIEmbeddings names work too
+    model: Optional[str] = Field(
+        default=None, validation_alias=AliasChoices("model", "model_name"), serialization_alias="model_name"
+    )
     """Embedding model id; env GRAVIXLAYER_EMBEDDING_MODEL or microsoft/multilingual-e5-large when None."""
     base_url: Optional[str] = None
     """The .../v1/inference prefix; env GRAVIXLAYER_BASE_URL or the public URL when None."""
-    api_key: Optional[Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]] = None
+    api_key: Optional[Union[SecretInput, Callable[[], str], Callable[[], Awaitable[str]]]] = None
     """Bearer key (also ``openai_api_key=``): a str/SecretStr, or a sync or async callable called per request;
     env GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
     proxy: Optional[str] = Field(default=None, exclude=True, repr=False)
@@ -65,7 +70,12 @@ class GravixLayerEmbeddings(CheckedSettings, ClientOwner, Embeddings):
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
     max_retries: int = 2
     """Retries for 408/409/429/5xx and connection errors, in one layer (the core's)."""
-    batch_size: int = Field(default=DEFAULT_EMBEDDING_BATCH_SIZE, ge=1, alias="chunk_size")
+    batch_size: int = Field(
+        default=DEFAULT_EMBEDDING_BATCH_SIZE,
+        ge=1,
+        validation_alias=AliasChoices("batch_size", "chunk_size"),
+        serialization_alias="chunk_size",
+    )
     """Inputs per request (``chunk_size`` as in OpenAIEmbeddings)."""
     max_concurrency: int = Field(default=DEFAULT_EMBEDDING_CONCURRENCY, ge=1)
     """Batches in flight at once in ``aembed_documents``."""

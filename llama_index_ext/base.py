@@ -56,7 +56,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model, PydanticProgramMode
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from langchain_gloo_gravix.core import DEFAULT_STREAM_IDLE_TIMEOUT, Endpoint, resolve_base_url
 from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
@@ -66,6 +66,7 @@ from langchain_gloo_gravix.core.endpoints import env_default_model
 from langchain_gloo_gravix.core.listing import alist_for, class_or_instance_method, list_for
 from langchain_gloo_gravix.core.options import OpenAIRequestOptions
 from langchain_gloo_gravix.core.request import check_response_format, default_routing, merge_params, normalize_params
+from langchain_gloo_gravix.core.secret_input import SecretInput
 from langchain_gloo_gravix.core.tool_images import unsupported_images_note
 from langchain_gloo_gravix.core.warnings import warn
 
@@ -154,7 +155,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
     extra_body: Dict[str, Any] = Field(
         default_factory=dict, description="Raw JSON merged into every body, unvalidated."
     )
-    api_key: Optional[Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]] = Field(
+    api_key: Optional[Union[SecretInput, Callable[[], str], Callable[[], Awaitable[str]]]] = Field(
         default=None,
         exclude=True,
         repr=False,

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable, ClassVar, Dict, List, Literal, Optional, Union
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from langchain_gloo_gravix.core import GRAVIX, resolve_base_url, resolve_embedding_model
 from langchain_gloo_gravix.core.checked_model import CheckedSettings, TimeoutAsData
 from langchain_gloo_gravix.core.client_cache import ClientOwner, ClientSpec, headers_key
 from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.embeddings import DEFAULT_EMBEDDING_BATCH_SIZE, DEFAULT_EMBEDDING_CONCURRENCY
+from langchain_gloo_gravix.core.secret_input import SecretInput
 
 __all__ = ["GravixLayerEmbedding"]
 
@@ -76,7 +77,7 @@ class GravixLayerEmbedding(CheckedSettings, ClientOwner, TimeoutAsData, BaseEmbe
     embedding_ctx_length: Optional[int] = Field(
         default=None, ge=1, description="The model's window in tokens; None: the known window, no split if unknown."
     )
-    api_key: Optional[Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]] = Field(
+    api_key: Optional[Union[SecretInput, Callable[[], str], Callable[[], Awaitable[str]]]] = Field(
         default=None,
         exclude=True,
         repr=False,

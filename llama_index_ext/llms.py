@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Dict, Literal, Optional
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
 from langchain_gloo_gravix.core import (
     GLOO_V1,
@@ -15,6 +15,7 @@ from langchain_gloo_gravix.core import (
     check_grounded_options,
     resolve_base_url,
 )
+from langchain_gloo_gravix.core.secret_input import SecretInput
 from langchain_gloo_gravix.core.warnings import construction_warnings, json_schema_warning, warn_construction
 
 from .base import GlooGravixLLM
@@ -64,7 +65,7 @@ class Gloo(GlooGravixLLM):
         default=None, description="v2: evangelical, catholic, mainline or not_faith_specific."
     )
     client_id: Optional[str] = Field(default=None, description="OAuth2 client id; env GLOO_CLIENT_ID when None.")
-    client_secret: Optional[SecretStr] = Field(
+    client_secret: Optional[SecretInput] = Field(
         default=None, exclude=True, repr=False, description="OAuth2 client secret; env GLOO_CLIENT_SECRET when None."
     )
     # -- grounded completions (POST /ai/v2/chat/completions/grounded) --

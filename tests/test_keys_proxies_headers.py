@@ -446,13 +446,18 @@ def debug_logs() -> Iterator[_Capture]:
     capture = _Capture()
     root = logging.getLogger()
     old = root.level
+    # httpcore at DEBUG whatever an imported library set it to: the case the redaction is for
+    httpcore = logging.getLogger("httpcore")
+    old_httpcore = httpcore.level
     root.addHandler(capture)
     root.setLevel(logging.DEBUG)
+    httpcore.setLevel(logging.DEBUG)
     try:
         yield capture
     finally:
         root.removeHandler(capture)
         root.setLevel(old)
+        httpcore.setLevel(old_httpcore)
 
 
 def _check_headers(headers: Any) -> None:

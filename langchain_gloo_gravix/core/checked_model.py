@@ -33,7 +33,15 @@ from __future__ import annotations
 import warnings
 from typing import Any, ClassVar, Optional
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from .config import check_headers, check_max_retries, check_stream_idle_timeout, check_timeout, timeout_as_data
 from .incumbent_names import apply_incumbent_names
@@ -101,6 +109,11 @@ class CheckedSettings(BaseModel):
             return values
         fields = cls.model_fields
         declared = set(fields) | {f.alias for f in fields.values() if f.alias} | cls.extra_known_options
+        # second names given as validation_alias=AliasChoices(name, other) (see secret_input.py: they
+        # keep the field's own name as the constructor's parameter for type checkers)
+        for f in fields.values():
+            if isinstance(f.validation_alias, AliasChoices):
+                declared.update(c for c in f.validation_alias.choices if isinstance(c, str))
         destination = cls.unknown_options_field
         values, body = apply_incumbent_names(values, cls.incumbent, declared, destination)
         values = move_unknown_options(values, declared, destination)

@@ -19,7 +19,7 @@ import sys
 import warnings
 from typing import Any, Iterable, Mapping, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 __all__ = [
     "OPENAI_REQUEST_FIELDS",
@@ -77,8 +77,13 @@ class OpenAIRequestOptions(BaseModel):
         "on Gloo (they answer 503 otherwise).",
     )
     top_p: Optional[float] = Field(default=None, description="Nucleus sampling, 0..1.")
+    # validation_alias, not alias: a type checker (PEP 681) names the constructor's parameter after
+    # `alias`, and `stop=` is the documented word (see secret_input.py)
     stop: Optional[Union[str, list[str]]] = Field(
-        default=None, alias="stop_sequences", description="Stop sequence(s); also accepted as stop_sequences."
+        default=None,
+        validation_alias=AliasChoices("stop", "stop_sequences"),
+        serialization_alias="stop_sequences",
+        description="Stop sequence(s); also accepted as stop_sequences.",
     )
     seed: Optional[int] = Field(default=None, description="Sampling seed, where the model honours one.")
     max_completion_tokens: Optional[int] = Field(

@@ -323,6 +323,11 @@ def watch(monkeypatch) -> Iterator[Seen]:
     old_level = root.level
     root.addHandler(capture)
     root.setLevel(logging.DEBUG)
+    # httpx and httpcore at DEBUG too, whatever an imported library set them to (they log what servers send)
+    wire_loggers = [logging.getLogger(name) for name in ("httpx", "httpcore")]
+    wire_levels = [logger.level for logger in wire_loggers]
+    for logger in wire_loggers:
+        logger.setLevel(logging.DEBUG)
     events = Events()
     dispatcher = get_dispatcher()
     dispatcher.add_event_handler(events)
@@ -332,6 +337,8 @@ def watch(monkeypatch) -> Iterator[Seen]:
         dispatcher.event_handlers.remove(events)
         root.removeHandler(capture)
         root.setLevel(old_level)
+        for logger, level in zip(wire_loggers, wire_levels):
+            logger.setLevel(level)
         for text in capture.texts:
             seen.add("log", text)
         SEEN.texts.extend(seen.texts)

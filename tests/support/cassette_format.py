@@ -8,6 +8,7 @@ bodies as literal blocks, so a cassette diff reads like the traffic.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from typing import Any
@@ -66,6 +67,25 @@ def scrub_response(response: dict) -> dict:
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+def _clean_descriptions(value: Any) -> Any:
+    """Every ``"description"`` string in its ``inspect.cleandoc`` form.
+
+    Tool and schema descriptions come from docstrings, and Python 3.13 strips their
+    common indentation at compile time (3.10-3.12 keep it): the same tool is described
+    ``"Add.\n\n    Args: ..."`` on 3.12 and ``"Add.\n\nArgs: ..."`` on 3.13. ``cleandoc``
+    maps both to one text and changes nothing else, so a description whose words
+    differ still fails to match.
+    """
+    if isinstance(value, dict):
+        return {
+            k: inspect.cleandoc(v) if k == "description" and isinstance(v, str) else _clean_descriptions(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_clean_descriptions(v) for v in value]
+    return value
+
+
 def _normalized(body: Any) -> Any:
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
@@ -77,11 +97,12 @@ def _normalized(body: Any) -> Any:
         return body
     # LangChain mints random uuid4 tool-call ids in few-shot examples; they
     # carry no meaning for the server, so they must not break replay.
-    return json.loads(_UUID.sub("<uuid>", json.dumps(value, sort_keys=True)))
+    return json.loads(_UUID.sub("<uuid>", json.dumps(_clean_descriptions(value), sort_keys=True)))
 
 
 def json_body_matcher(r1: Any, r2: Any) -> None:
-    """vcrpy matcher: request bodies equal as JSON, ignoring random uuid4 ids."""
+    """vcrpy matcher: request bodies equal as JSON, ignoring random uuid4 ids and
+    the interpreter's docstring indentation in descriptions (see ``_clean_descriptions``)."""
     if _normalized(r1.body) != _normalized(r2.body):
         raise AssertionError("request bodies differ")
 
