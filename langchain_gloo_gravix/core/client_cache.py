@@ -153,15 +153,23 @@ class ClientCache:
     def __del__(self) -> None:
         # The model that owned this cache is gone, and nothing can reach its clients any more: release
         # their sockets now, as close() would, instead of leaving each to the socket's own finaliser (a
-        # ResourceWarning per pooled connection for every model dropped without close()). Async clients
-        # are closed synchronously, as for a closed loop. A caller's http_client is left open.
+        # ResourceWarning per pooled connection for every model dropped without close()). A caller's
+        # http_client is left open.
+        # An async client is closed synchronously only when its loop has closed. While its loop lives, its
+        # sockets are still registered with that loop's transports: closing them under the loop frees their
+        # file descriptors for reuse while the loop still watches them ("File descriptor N is used by
+        # transport" on the next connection). There the close is handed to the loop itself.
         try:
             entry, self._sync = self._sync, None
             if entry is not None:
                 entry[1].close()
             entries, self._async = self._async, []
-            for _, _, client in entries:
-                client.close_abandoned()
+            for ref, _, client in entries:
+                loop = ref()
+                if loop is None or loop.is_closed():
+                    client.close_abandoned()
+                else:
+                    loop.call_soon_threadsafe(_close_on_loop, loop, client)
         except Exception:  # noqa: BLE001 -- a finaliser must not raise (e.g. at interpreter shutdown)
             pass
 
@@ -174,6 +182,16 @@ class ClientCache:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (ClientCache, ())
+
+
+# the closes handed to a live loop by ClientCache.__del__, held until done (a loop keeps tasks weakly)
+_CLOSING: set["asyncio.Task[None]"] = set()
+
+
+def _close_on_loop(loop: asyncio.AbstractEventLoop, client: "AsyncClient") -> None:
+    task = loop.create_task(client.aclose())
+    _CLOSING.add(task)
+    task.add_done_callback(_CLOSING.discard)
 
 
 class ClientOwner(BaseModel):

@@ -10,7 +10,7 @@ constructor arguments but the message are keywords with defaults, and
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from .error_text import body_preview, describe_body, extract_error_details, request_id_from_headers, safe_url
 
@@ -383,11 +383,12 @@ def error_from_envelope(
     return error
 
 
-def clone_error(error: GlooGravixError) -> GlooGravixError:
-    """A fresh exception object with the same class and fields: each waiter of a shared failure (a token
-    refresh) and each framework mapping raises its own (sharing one object across threads would splice their
-    tracebacks together)."""
-    copy = error.__class__.__new__(error.__class__)
+def clone_error(error: GlooGravixError, cls: Optional[type[GlooGravixError]] = None) -> GlooGravixError:
+    """A fresh exception object with the same fields, of ``error``'s class or of ``cls`` (a subclass-like twin,
+    as the LangChain mapping makes): each waiter of a shared failure (a token refresh) and each framework
+    mapping raises its own (sharing one object across threads would splice their tracebacks together)."""
+    cls = cls or error.__class__
+    copy = cls.__new__(cls)
     copy.__dict__.update(error.__dict__)
     copy.args = error.args
     return copy
