@@ -23,7 +23,6 @@ from .embeddings import EmbeddingBatch, EmbeddingCall, EmbeddingResult
 from .endpoints import Endpoint
 from .errors import GlooGravixError
 from .model_list import ModelInfo, parse_models
-from .redact import RedactedHeaders
 from .request import encode_body, prepare_body
 from .retry import RetryHook, RetryPolicy
 from .sender import AsyncSender, SyncSender
@@ -145,8 +144,9 @@ class _ClientBase:
             max_body_bytes=self._settings.max_body_bytes,
             url=request_url(response),
         )
-        # redacted when read (credential-named headers, echoed secrets): they reach callbacks and events
-        completion._headers = RedactedHeaders(response.headers, self._settings.secrets)
+        # the private dict directly (a pydantic attribute set costs a microsecond): read by response_headers,
+        # which redacts with them (configured secrets, and the live ones: the OAuth token, a callable's key)
+        completion.__pydantic_private__["_secrets"] = self._settings.secrets()  # type: ignore[index]
         return completion
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
+from typing import Any, Iterable, Optional
 from urllib.parse import quote
 
 __all__ = [
@@ -20,7 +20,6 @@ __all__ = [
     "redact_error",
     "redact_headers",
     "is_credential_header",
-    "RedactedHeaders",
     "forget_locals",
     "hide_validation_input",
 ]
@@ -60,55 +59,37 @@ def secret_forms(
     return tuple(sorted(unique, key=len, reverse=True))  # longest first: no partial leftovers
 
 
+# Response headers that carry credentials by their name (a proxy or server echoing the request's): a fragment
+# anywhere in the name, or one of these whole words of it (split at "-", "_", "."): "x-auth-token" and
+# "x-session-id" are caught, while rate-limit headers, which count "tokens" (plural), are not.
+_CREDENTIAL_HEADER = re.compile(r"(?i)authorization|api[-_]?key|secret|password|cookie|x-amz-security-token")
+_CREDENTIAL_HEADER_WORDS = frozenset(
+    {"auth", "key", "apikey", "token", "credential", "credentials", "session", "signature", "jwt", "bearer"}
+)
+_HEADER_WORD = re.compile(r"[-_.]+")
+
+
+def is_credential_header(name: str) -> bool:
+    """Whether a header called ``name`` carries a credential (``Authorization``, ``Cookie``, ``X-Api-Key``...)."""
+    return bool(_CREDENTIAL_HEADER.search(name)) or not _CREDENTIAL_HEADER_WORDS.isdisjoint(
+        _HEADER_WORD.split(name.lower())
+    )
+
+
+def redact_headers(headers: Iterable[tuple[str, str]], secrets: Iterable[str] = ()) -> dict[str, str]:
+    """Response headers fit to pass on (``include_response_headers``, callbacks, events): a header named like a
+    credential (``authorization``, ``x-api-key``, ``set-cookie`` ...) is ``***``; elsewhere any of ``secrets``
+    and any long Bearer/Basic value is scrubbed (a server that echoes the request under another name)."""
+    secrets = tuple(secrets)
+    return {name: REDACTED if is_credential_header(name) else redact(value, secrets) for name, value in headers}
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with each secret (and any long Bearer/Basic value) replaced by ``***``."""
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return _AUTH_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-
-
-# Header names whose value is a credential whatever it looks like: the words of the name (split at "-"
-# and "_"). Rate-limit headers count "tokens" (plural), which is not one of these words.
-_CREDENTIAL_HEADER_WORDS = frozenset(
-    {"authorization", "auth", "cookie", "key", "apikey", "secret", "token", "password", "credential",
-     "credentials", "session", "signature", "jwt", "bearer"}
-)  # fmt: skip
-_HEADER_WORD = re.compile(r"[-_.]+")
-
-
-def is_credential_header(name: str) -> bool:
-    """Whether a header called ``name`` carries a credential (``Authorization``, ``Cookie``, ``X-Api-Key``...)."""
-    return not _CREDENTIAL_HEADER_WORDS.isdisjoint(_HEADER_WORD.split(name.lower()))
-
-
-def redact_headers(headers: Any, secrets: Iterable[str] = ()) -> dict[str, str]:
-    """Response headers as safe to pass on (callbacks, events, metadata): the value of a credential-named
-    header is replaced whole; any other value has our secrets (an echoed default header, the key) and any
-    long Bearer/Basic value scrubbed. ``headers``: a mapping or ``httpx.Headers``."""
-    forms = tuple(secrets)
-    return {name: REDACTED if is_credential_header(name) else redact(value, forms) for name, value in headers.items()}
-
-
-class RedactedHeaders:
-    """Response headers kept as received and redacted when read (only callers that ask for the headers pay
-    for it): what ``ChatCompletion.response_headers`` reads its items from. ``secrets`` is called at read
-    time (the client's secret forms and the credentials' live ones)."""
-
-    __slots__ = ("_headers", "_secrets")
-
-    def __init__(self, headers: Mapping[str, str], secrets: Callable[[], Iterable[str]]) -> None:
-        self._headers = headers
-        self._secrets = secrets
-
-    def items(self) -> Iterator[tuple[str, str]]:
-        return iter(redact_headers(self._headers, self._secrets()).items())
-
-    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
-        value = self._headers.get(name)
-        if value is None:
-            return default
-        return REDACTED if is_credential_header(name) else redact(value, tuple(self._secrets()))
 
 
 def _redact_value(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:

@@ -94,10 +94,11 @@ class _StreamBase:
 
     @property
     def response_headers(self) -> Optional[dict[str, str]]:
-        """The HTTP response headers, once the stream is open (None before); credential values redacted."""
+        """The HTTP response headers, once the stream is open (None before), with any credential a server
+        echoed redacted."""
         if self.response is None:
             return None
-        return redact_headers(self.response.headers, self._settings.secrets())
+        return redact_headers(self.response.headers.items(), self._settings.secrets())
 
     def _recover(self, error: GlooGravixError) -> bool:
         assert self._request is not None
