@@ -102,10 +102,15 @@ class GlooGravixConfigurationError(core.ConfigurationError, lc.ModelInvalidReque
     pass
 
 
+class GlooGravixInvalidRequestError(core.InvalidRequestError, lc.ModelInvalidRequestError):
+    pass
+
+
 # Most specific first: the first core class an error is an instance of wins.
 _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] = (
     (core.MissingCredentialsError, GlooGravixMissingCredentialsError),
     (core.ConfigurationError, GlooGravixConfigurationError),
+    (core.InvalidRequestError, GlooGravixInvalidRequestError),
     (core.ContextOverflowError, GlooGravixContextOverflowError),
     (EmbeddingInputTooLargeError, GlooGravixEmbeddingInputTooLargeError),
     (core.BadRequestError, GlooGravixBadRequestError),

@@ -6,7 +6,19 @@ No HTTP, SSE, retry or environment code lives here (see ``core``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, ClassVar, Iterator, Literal, Optional, Sequence, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    ClassVar,
+    Iterator,
+    Literal,
+    Optional,
+    Sequence,
+    Union,
+)
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -59,16 +71,26 @@ def _has_payload(delta: StreamDelta) -> bool:
     return bool(delta.content or delta.reasoning or delta.tool_calls or delta.refusal)
 
 
-def _answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
-    from .core.registry import answer_cost as cost  # loaded with the first answer, not at import
+_REGISTRY: Any = None
 
-    return cost(client, completion, **keys)
+
+def _registry() -> Any:
+    # core.registry is loaded with the first answer, not at import, and then kept: an import
+    # statement in the function itself would run the import machinery on every call
+    global _REGISTRY
+    if _REGISTRY is None:
+        from .core import registry
+
+        _REGISTRY = registry
+    return _REGISTRY
+
+
+def _answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
+    return _registry().answer_cost(client, completion, **keys)  # type: ignore[no-any-return]
 
 
 async def _aanswer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
-    from .core.registry import aanswer_cost as cost
-
-    return await cost(client, completion, **keys)
+    return await _registry().aanswer_cost(client, completion, **keys)  # type: ignore[no-any-return]
 
 
 def _finished(stream: Any) -> Any:
@@ -80,11 +102,6 @@ def _cost_keys(params: dict[str, Any]) -> dict[str, Any]:
     # what the registry lookup needs besides the answer: the requested model (when the answer
     # names none) and the family (warned about when the registry does not list it)
     return {"requested_model": params.get("model"), "model_family": params.get("model_family")}
-
-
-def _choice_index(delta: StreamDelta) -> int:
-    # StreamDelta.index (the choice) arrives with the accumulator that keeps every choice.
-    return getattr(delta, "index", 0) or 0
 
 
 class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, TokenCounting, BaseChatModel):
@@ -111,13 +128,20 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         defer_build=True,
         hide_input_in_errors=True,
     )
+    # ChatOpenAI's argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "ChatOpenAI"
 
     model_name: Optional[str] = Field(default=None, alias="model")
     """Model id. On Gloo v2 giving it selects that model (routing mechanism "model")."""
     base_url: Optional[str] = None
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
-    api_key: Optional[SecretInput] = None
-    """Static bearer key; env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
+    api_key: Optional[Union[SecretInput, Callable[[], str], Callable[[], Awaitable[str]]]] = None
+    """Bearer key (also ``openai_api_key=``): a str/SecretStr, or a sync or async callable returning one, called
+    per request (rotating keys, gateways); env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or
+    serialised."""
+    proxy: Optional[str] = Field(default=None, exclude=True, repr=False)
+    """Proxy URL for every request (also ``openai_proxy=``): chat, streams, Gloo token requests; wins over the
+    environment's proxies; not with ``http_client``. May carry a password: never shown or serialised."""
     timeout: Any = None
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
     stream_idle_timeout: Optional[float] = 120.0
@@ -231,6 +255,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             stream_idle_timeout=fields["stream_idle_timeout"],
             default_headers=headers_key(fields["default_headers"]),
             http_client=fields["http_client"] if sync else fields["http_async_client"],
+            proxy=fields["proxy"],
         )
 
     # -- LangChain plumbing -------------------------------------------------------------
@@ -350,17 +375,23 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             },
         )
 
-    def _chunk(self, delta: StreamDelta, said: StreamMetadata, stream: Any) -> Optional[ChatGenerationChunk]:
-        """The chunk for ``delta``, or None when it adds nothing (or belongs to another choice)."""
-        if _choice_index(delta) != 0:
+    def _chunk(
+        self, delta: StreamDelta, said: StreamMetadata, stream: Any, provider: str
+    ) -> Optional[ChatGenerationChunk]:
+        """The chunk for ``delta``, or None when it adds nothing (or belongs to another choice).
+
+        Runs per chunk: ``provider`` is the endpoint's, read once per stream by the caller.
+        """
+        if delta.index:
             return None  # a LangChain stream is one message: choice 0 (ChatOpenAI requires n=1 to stream)
         metadata = said.take(delta, stream)
-        if not (_has_payload(delta) or metadata):
+        if not (delta.content or metadata or _has_payload(delta)):
             return None
-        info = {"logprobs": delta.logprobs} if delta.logprobs is not None else None
         blocks = said.v1_blocks(delta) if self.output_version == "v1" else None
-        message = delta_to_chunk(delta, provider=self._endpoint.provider, metadata=metadata, v1_blocks=blocks)
-        return ChatGenerationChunk(message=message, generation_info=info)
+        message = delta_to_chunk(delta, provider=provider, metadata=metadata, v1_blocks=blocks)
+        if delta.logprobs is not None:
+            return ChatGenerationChunk(message=message, generation_info={"logprobs": delta.logprobs})
+        return ChatGenerationChunk(message=message)  # no generation_info passed: one field less to validate
 
     def _closing_chunk(
         self,
@@ -433,8 +464,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                 **params,
             )
             with stream:
+                provider = self._endpoint.provider
                 for delta in stream:
-                    chunk = self._chunk(delta, said, stream)
+                    chunk = self._chunk(delta, said, stream, provider)
                     if chunk is not None:
                         if run_manager:
                             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -463,8 +495,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                 **params,
             )
             async with stream:
+                provider = self._endpoint.provider
                 async for delta in stream:
-                    chunk = self._chunk(delta, said, stream)
+                    chunk = self._chunk(delta, said, stream, provider)
                     if chunk is not None:
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -487,7 +520,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
     ) -> AIMessage:
         if not (self.streaming or kwargs.get("stream")):
             return super().invoke(input, config, stop=stop, **kwargs)
-        config, relay = relay_config(config, self.callbacks, is_async=False)
+        config, relay = relay_config(config, self.callbacks, is_async=False, local_tags=self.tags)
         with relay.current():
             return super().invoke(input, config, stop=stop, **kwargs)
 
@@ -501,7 +534,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
     ) -> AIMessage:
         if not (self.streaming or kwargs.get("stream")):
             return await super().ainvoke(input, config, stop=stop, **kwargs)
-        config, relay = relay_config(config, self.callbacks, is_async=True)
+        config, relay = relay_config(config, self.callbacks, is_async=True, local_tags=self.tags)
         with relay.current():
             return await super().ainvoke(input, config, stop=stop, **kwargs)
 
@@ -514,7 +547,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         **kwargs: Any,
     ) -> Iterator[AIMessageChunk]:
         """As ``BaseChatModel.stream``; retries also reach the callbacks (see ``_lc_retry``)."""
-        config, relay = relay_config(config, self.callbacks, is_async=False)
+        config, relay = relay_config(config, self.callbacks, is_async=False, local_tags=self.tags)
         return relayed(super().stream(input, config, stop=stop, **kwargs), relay)
 
     def astream(
@@ -525,7 +558,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         stop: Optional[list[str]] = None,
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
-        config, relay = relay_config(config, self.callbacks, is_async=True)
+        config, relay = relay_config(config, self.callbacks, is_async=True, local_tags=self.tags)
         return arelayed(super().astream(input, config, stop=stop, **kwargs), relay)
 
     # -- tools and structured output ------------------------------------------------------

@@ -13,11 +13,17 @@ shared client with "Event loop is closed" (httpx#2473). A client whose loop has 
 synchronously: there is no loop left to run ``aclose``) and dropped, so nothing grows across ``asyncio.run()``.
 Loops are held weakly, and nothing here refers to a loop strongly. A copy (``copy``, ``deepcopy``, ``pickle``)
 starts empty.
+
+A forked child starts empty too (``os.register_at_fork``): the clients belong to the process that built them,
+and their pooled connections would otherwise carry both processes' requests on one socket (answers swapped
+between a gunicorn master and its workers). The dropped clients are not closed (the parent still uses their
+connections); their pools forget those connections in the child (transport.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import weakref
 from dataclasses import dataclass
@@ -57,6 +63,7 @@ class ClientSpec:
     stream_idle_timeout: Optional[float] = DEFAULT_STREAM_IDLE_TIMEOUT
     default_headers: Optional[tuple[tuple[str, str], ...]] = None
     http_client: Any = None
+    proxy: Optional[str] = None
 
     def _kwargs(self) -> dict[str, Any]:
         return {
@@ -69,6 +76,7 @@ class ClientSpec:
             "stream_idle_timeout": self.stream_idle_timeout,
             "default_headers": dict(self.default_headers) if self.default_headers else None,
             "http_client": self.http_client,
+            "proxy": self.proxy,
         }
 
     def build_sync(self) -> "Client":
@@ -87,6 +95,13 @@ class ClientCache:
         self._lock = threading.Lock()
         self._sync: Optional[tuple[ClientSpec, Client]] = None
         self._async: list[tuple[weakref.ReferenceType[asyncio.AbstractEventLoop], ClientSpec, AsyncClient]] = []
+        _caches.add(self)
+
+    def _forget_after_fork(self) -> None:
+        """In a forked child: no client, and a fresh lock (a parent's thread may have held this one)."""
+        self._lock = threading.Lock()
+        self._sync = None
+        self._async = []
 
     def sync(self, spec: ClientSpec) -> "Client":
         """The sync client built from ``spec`` (built now if the settings changed or none exists)."""
@@ -225,3 +240,15 @@ class ClientOwner(BaseModel):
     async def aclose(self) -> None:
         """Close the running event loop's async client (a later call opens a new one)."""
         await self._clients.aclose()
+
+
+_caches: "weakref.WeakSet[ClientCache]" = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for cache in list(_caches):
+        cache._forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)

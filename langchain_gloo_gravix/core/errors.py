@@ -228,6 +228,14 @@ class ConfigurationError(GlooGravixError, ValueError):
     retryable = False
 
 
+class InvalidRequestError(GlooGravixError, ValueError):
+    """A call that cannot be sent as given: a parameter out of range, an unknown ``tool_choice``, a message whose
+    text UTF-8 cannot carry, a structure nested too deeply for JSON. Raised before any request; never retried.
+    Also a ``ValueError`` (what these checks raised before, and LangChain's convention for a bad argument)."""
+
+    retryable = False
+
+
 class InvalidEmbeddingInputError(GlooGravixError, ValueError):
     """An input that cannot be embedded (empty, or not a string); raised before any request.
 
@@ -304,6 +312,10 @@ def error_from_response(
     if body is None and raw and raw.lstrip()[:1] == b"<":
         shown = describe_body(raw, headers.get("content-type"))
     where = f" for {safe_url(url)}" if url is not None and status_code == 404 else ""
+    if 300 <= status_code < 400:
+        # we never follow redirects (an API call is not a page view): show where it pointed
+        location = headers.get("location")
+        where = f" (redirected to {safe_url(location)}; point base_url there if that is right)" if location else ""
     hint = None
     if status_code in (403, 503):
         from .hints import hint_for  # error paths only

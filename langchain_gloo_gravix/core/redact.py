@@ -13,7 +13,16 @@ import re
 from typing import Any, Iterable, Optional
 from urllib.parse import quote
 
-__all__ = ["REDACTED", "secret_forms", "redact", "redact_error", "forget_locals", "hide_validation_input"]
+__all__ = [
+    "REDACTED",
+    "secret_forms",
+    "redact",
+    "redact_error",
+    "redact_headers",
+    "is_credential_header",
+    "forget_locals",
+    "hide_validation_input",
+]
 
 REDACTED = "***"
 # Shorter values are not scrubbed by value: replacing "a" everywhere would wreck
@@ -50,6 +59,31 @@ def secret_forms(
     return tuple(sorted(unique, key=len, reverse=True))  # longest first: no partial leftovers
 
 
+# Response headers that carry credentials by their name (a proxy or server echoing the request's): a fragment
+# anywhere in the name, or one of these whole words of it (split at "-", "_", "."): "x-auth-token" and
+# "x-session-id" are caught, while rate-limit headers, which count "tokens" (plural), are not.
+_CREDENTIAL_HEADER = re.compile(r"(?i)authorization|api[-_]?key|secret|password|cookie|x-amz-security-token")
+_CREDENTIAL_HEADER_WORDS = frozenset(
+    {"auth", "key", "apikey", "token", "credential", "credentials", "session", "signature", "jwt", "bearer"}
+)
+_HEADER_WORD = re.compile(r"[-_.]+")
+
+
+def is_credential_header(name: str) -> bool:
+    """Whether a header called ``name`` carries a credential (``Authorization``, ``Cookie``, ``X-Api-Key``...)."""
+    return bool(_CREDENTIAL_HEADER.search(name)) or not _CREDENTIAL_HEADER_WORDS.isdisjoint(
+        _HEADER_WORD.split(name.lower())
+    )
+
+
+def redact_headers(headers: Iterable[tuple[str, str]], secrets: Iterable[str] = ()) -> dict[str, str]:
+    """Response headers fit to pass on (``include_response_headers``, callbacks, events): a header named like a
+    credential (``authorization``, ``x-api-key``, ``set-cookie`` ...) is ``***``; elsewhere any of ``secrets``
+    and any long Bearer/Basic value is scrubbed (a server that echoes the request under another name)."""
+    secrets = tuple(secrets)
+    return {name: REDACTED if is_credential_header(name) else redact(value, secrets) for name, value in headers}
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with each secret (and any long Bearer/Basic value) replaced by ``***``."""
     for secret in secrets:
@@ -83,17 +117,43 @@ def redact_error(error: BaseException, secrets: Iterable[str] = ()) -> BaseExcep
             setattr(error, name, _redact_value(error.__dict__[name], forms))
     headers = error.__dict__.get("headers")
     if isinstance(headers, dict):
-        error.headers = {k: redact(v, forms) if isinstance(v, str) else v for k, v in headers.items()}  # type: ignore[attr-defined]
+        error.headers = {  # type: ignore[attr-defined]
+            k: (REDACTED if is_credential_header(k) else redact(v, forms)) if isinstance(v, str) else v
+            for k, v in headers.items()
+        }
     return error
 
 
+# Generator and coroutine code (CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR):
+# clearing a suspended one's frame would finalise it, so such frames are never cleared.
+_SUSPENDABLE = 0x20 | 0x80 | 0x100 | 0x200
+# The libraries whose frames a stream unwinds through: this package and the HTTP stack under it.
+_LIBRARIES = ("langchain_gloo_gravix", "httpx", "httpcore", "h11")
+
+
+def _library_dirs() -> tuple[str, ...]:
+    import os
+    import sys
+
+    dirs = []
+    for name in _LIBRARIES:
+        module = sys.modules.get(name)
+        file = getattr(module, "__file__", None)
+        if file:
+            dirs.append(os.path.dirname(os.path.abspath(file)) + os.sep)
+    return tuple(dirs)
+
+
 def forget_locals(error: BaseException) -> None:
-    """Clear the locals of every finished frame in the tracebacks of ``error`` and of its causes and contexts.
+    """Clear the locals of the finished frames of this package and its HTTP stack in the tracebacks of
+    ``error`` and of its causes and contexts.
 
     Crash reporters capture the locals of every frame of an exception and of its chain; the frames a failed
     stream unwound through hold what the server sent (which may echo a credential) and the request's headers.
-    The error itself keeps what it needs (redacted); frames still running are left alone.
+    The error itself keeps what it needs (redacted). Frames still running, generator and coroutine frames (which
+    may be suspended) and the caller's own frames are left alone.
     """
+    dirs = _library_dirs()
     seen: set[int] = set()
     todo: list[Optional[BaseException]] = [error]
     while todo:
@@ -103,10 +163,12 @@ def forget_locals(error: BaseException) -> None:
         seen.add(id(current))
         tb = current.__traceback__
         while tb is not None:
-            try:
-                tb.tb_frame.clear()
-            except RuntimeError:
-                pass  # a frame still running (the one raising, its callers)
+            code = tb.tb_frame.f_code
+            if not code.co_flags & _SUSPENDABLE and code.co_filename.startswith(dirs):
+                try:
+                    tb.tb_frame.clear()
+                except RuntimeError:
+                    pass  # a frame still running (the one raising, its callers)
             tb = tb.tb_next
         todo += [current.__cause__, current.__context__]
 

@@ -61,6 +61,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import ssl
 import time
 import urllib.request
@@ -80,14 +81,24 @@ from typing import (
 
 import httpx
 
-from .auth import GlooOAuth, Mint, Send, SenderAuth, Wait
+from . import log_redaction
+from .auth import GlooOAuth, Mint, Resolve, Send, SenderAuth, Wait
 from .bodies import aclose_shielded, aread_capped, connection_claim, read_capped, request_url
 from .deadlines import DEFAULT_TIMEOUT, DeadlineBody, DeadlineTimeouts, late
-from .errors import APITimeoutError, GlooGravixError, error_from_response
+from .errors import APITimeoutError, ConfigurationError, GlooGravixError, error_from_response
 from .redact import redact_error
 from .retry import Recover, RetryHook
 from .settings import ClientSettings
 from .translate import header_error, translate_exception
+from .transport import (
+    CallBudget,
+    bound_by_deadlines,
+    close_if_desynchronised,
+    direct_transport,
+    enter_budget,
+    exit_budget,
+    proxy_client,
+)
 
 __all__ = ["SyncSender", "AsyncSender", "PostRequest", "DEFAULT_TIMEOUT", "LIMITS", "ssl_context"]
 
@@ -98,11 +109,17 @@ logger = logging.getLogger("langchain_gloo_gravix")
 LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=30.0)
 
 
-@functools.lru_cache(maxsize=1)
 def ssl_context() -> ssl.SSLContext:
     """One default TLS context for every client: building one loads the CA bundle
-    (tens of milliseconds), which would otherwise be paid per client and per pool."""
-    return httpx.create_ssl_context()
+    (tens of milliseconds), which would otherwise be paid per client and per pool. Kept per value of
+    ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` (which httpx honours), so that setting one takes effect for the
+    clients built after it."""
+    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(cert_file: Optional[str], cert_dir: Optional[str]) -> ssl.SSLContext:
+    return httpx.create_ssl_context()  # reads the same two variables
 
 
 def proxies_configured() -> bool:
@@ -160,7 +177,12 @@ class _SenderBase:
             read = stream_ext.get("read")
             stream_ext["read"] = idle if read is None else min(read, idle)
         self._stream_ext = stream_ext
+        #: the longest a stream waits for its response headers once its request is sent (transport.CallBudget)
+        self._header_limit: Optional[float] = stream_ext.get("read")
         self.direct = False
+        # httpcore logs response headers at DEBUG: our secrets are scrubbed there too (log_redaction.py)
+        log_redaction.register_secrets(self)
+        log_redaction.install()
 
     # -- timeouts ---------------------------------------------------------------------------------------------
 
@@ -178,6 +200,21 @@ class _SenderBase:
 
     def _late(self) -> APITimeoutError:
         return late(self.endpoint, self.budget)
+
+    def _headers_late(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self.endpoint} sent no complete response headers within {self._header_limit:g} s "
+            "(the stream's read timeout, at most stream_idle_timeout)",
+            endpoint=self.endpoint,
+            code="header_timeout",
+        )
+
+    def _budget(self, stream: bool, deadline: Optional[float]) -> Optional[CallBudget]:
+        """What bounds the socket I/O of one exchange (transport.CallBudget): the call deadline, or for a
+        stream the wait for its header block."""
+        if stream:
+            return None if self._header_limit is None else CallBudget(None, self._headers_late, self._header_limit)
+        return None if deadline is None else CallBudget(deadline, self._late)
 
     def _prepare_body_read(self, response: httpx.Response, deadline: Optional[float]) -> None:
         """Bound the rest of a non-streaming response by the deadline: each read by the time left (see
@@ -213,10 +250,13 @@ class _SenderBase:
         error = translate_exception(exc, endpoint=self.endpoint, base_url=self.base_url)
         return self.redacted(error) if isinstance(error, GlooGravixError) else error
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret to scrub now (settings.ClientSettings.secrets: configured and live)."""
+        return self.settings.secrets()
+
     def redacted(self, error: GlooGravixError) -> GlooGravixError:
         """``error`` with our credentials and the current OAuth token scrubbed from its text (in place)."""
-        token = self.auth.current_token if isinstance(self.auth, GlooOAuth) else None
-        redact_error(error, self.secret_forms + ((token,) if token else ()))
+        redact_error(error, self.secrets())
         return error
 
     def status_error(self, response: httpx.Response) -> GlooGravixError:
@@ -260,6 +300,12 @@ def _auth_of(sender: _SenderBase, authenticate: bool) -> Optional[SenderAuth]:
     return sender.auth if authenticate else None
 
 
+def _check_proxy_alone(proxy: Optional[str], http_client: Any, transport: Any) -> None:
+    if proxy is not None and (http_client is not None or transport is not None):
+        what = "http_client" if http_client is not None else "transport"
+        raise ConfigurationError(f"proxy cannot be combined with {what}: configure the proxy on that {what} instead")
+
+
 class SyncSender(_SenderBase):
     """Sends with a sync transport or ``httpx.Client``; sleeps with ``sleep`` (default ``time.sleep``)."""
 
@@ -272,33 +318,43 @@ class SyncSender(_SenderBase):
         sleep: Optional[Callable[[float], None]] = None,
     ) -> None:
         super().__init__(settings)
+        proxy = settings.proxy
+        _check_proxy_alone(proxy, http_client, transport)
         self._sleep = sleep  # None: the module's _sleep, looked up when sleeping (tests may swap it)
         self.owns_http = http_client is None
         self._transport: Optional[httpx.BaseTransport] = None
         self.http: Optional[httpx.Client] = http_client
         if http_client is None:
-            if transport is None and proxies_configured():
+            if transport is None and proxy is None and proxies_configured():
                 # httpx applies env proxies only to the transports it builds itself.
-                self.http = httpx.Client(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
+                self.http = proxy_client(httpx.Client, limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
-                self._transport = transport or httpx.HTTPTransport(limits=LIMITS, verify=ssl_context())
+                # an explicit proxy wins over the environment's (as httpx's own proxy= does)
+                self._transport = transport or direct_transport(limits=LIMITS, verify=ssl_context(), proxy=proxy)
                 self.direct = True
+        else:
+            bound_by_deadlines(http_client)
 
     def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         """One HTTP exchange: the response, open if ``stream``, else read to its end within ``deadline``."""
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
-        if self._transport is not None:
-            response = self._transport.handle_request(request)
-            response.request = request
-        else:
-            assert self.http is not None
-            response = self.http.send(request, stream=True, auth=None)
-        if not stream:
-            try:
-                self._prepare_body_read(response, deadline)
-                read_capped(response, self.max_body_bytes, endpoint=self.endpoint)
-            finally:
-                response.close()
+        scope = enter_budget(self._budget(stream, deadline))
+        try:
+            if self._transport is not None:
+                response = self._transport.handle_request(request)
+                response.request = request
+            else:
+                assert self.http is not None
+                response = self.http.send(request, stream=True, auth=None)
+            close_if_desynchronised(response)
+            if not stream:
+                try:
+                    self._prepare_body_read(response, deadline)
+                    read_capped(response, self.max_body_bytes, endpoint=self.endpoint)
+                finally:
+                    response.close()
+        finally:
+            exit_budget(scope)
         return response
 
     def send_once(
@@ -343,6 +399,8 @@ class SyncSender(_SenderBase):
                 elif type(step) is Wait:
                     step.block()
                     step = next(flow)
+                elif type(step) is Resolve:
+                    step = flow.send(step.call())
                 else:
                     assert type(step) is Send
                     response = self._exchange(step.request, stream=stream, deadline=deadline)
@@ -423,36 +481,45 @@ class AsyncSender(_SenderBase):
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
     ) -> None:
         super().__init__(settings)
+        proxy = settings.proxy
+        _check_proxy_alone(proxy, http_client, transport)
         self._sleep = sleep  # None: the module's _async_sleep, looked up when sleeping
         self.owns_http = http_client is None
         self._transport: Optional[httpx.AsyncBaseTransport] = None
         self.http: Optional[httpx.AsyncClient] = http_client
         if http_client is None:
-            if transport is None and proxies_configured():
-                self.http = httpx.AsyncClient(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
+            if transport is None and proxy is None and proxies_configured():
+                self.http = proxy_client(httpx.AsyncClient, limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
                 if transport is None:
                     from .transport import SplitPoolTransport
 
-                    transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context())
+                    transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context(), proxy=proxy)
                 self._transport = transport
                 self.direct = True
+        else:
+            bound_by_deadlines(http_client)
 
     async def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
-        if self._transport is not None:
-            response = await self._transport.handle_async_request(request)
-            response.request = request
-        else:
-            assert self.http is not None
-            response = await self.http.send(request, stream=True, auth=None)
-        if not stream:
-            claim = connection_claim(response)
-            try:
-                self._prepare_body_read(response, deadline)
-                await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
-            finally:
-                await aclose_shielded(response, claim)
+        scope = enter_budget(self._budget(stream, deadline))
+        try:
+            if self._transport is not None:
+                response = await self._transport.handle_async_request(request)
+                response.request = request
+            else:
+                assert self.http is not None
+                response = await self.http.send(request, stream=True, auth=None)
+            close_if_desynchronised(response)
+            if not stream:
+                claim = connection_claim(response)
+                try:
+                    self._prepare_body_read(response, deadline)
+                    await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
+                finally:
+                    await aclose_shielded(response, claim)
+        finally:
+            exit_budget(scope)
         return response
 
     async def send_once(
@@ -495,6 +562,8 @@ class AsyncSender(_SenderBase):
                 elif type(step) is Wait:
                     await step.wait()
                     step = next(flow)
+                elif type(step) is Resolve:
+                    step = flow.send(await step.acall())
                 else:
                     assert type(step) is Send
                     response = await self._exchange(step.request, stream=stream, deadline=deadline)
