@@ -23,7 +23,8 @@ def _declared(name: str) -> tuple[str, str]:
 
 
 def _supported_row(name: str) -> str:
-    rows = [line for line in SECTION.splitlines() if line.startswith(f"| {name} ")]
+    supported = SECTION.split(START, 1)[0]  # the first table; the matrix's comes after its marker
+    rows = [line for line in supported.splitlines() if line.startswith(f"| {name} ")]
     assert len(rows) == 1, name
     return rows[0]
 
@@ -50,7 +51,7 @@ def test_the_tested_table_covers_every_supported_python_at_both_ends():
     seen = {(r["Python"].rsplit(".", 1)[0], r["deps"]) for r in rows}
     assert {(m, d) for m in minors for d in ("lowest", "newest")} <= seen, seen
     for row in rows:
-        assert re.match(r"\d+ passed", row["result"]) and "failed" not in row["result"], row
+        assert re.match(r"\d+ passed", row["result"]) and not re.search(r"\b\d+ (failed|errors?)\b", row["result"]), row
 
 
 @pytest.mark.matrix_table
