@@ -151,15 +151,15 @@ class ClientCache:
     def __del__(self) -> None:
         # The model that owned this cache is gone, and nothing can reach its clients any more: release
         # their sockets now, as close() would, instead of leaving each to the socket's own finaliser (a
-        # ResourceWarning per pooled connection for every model dropped without close()). Async clients
-        # are closed synchronously, as for a closed loop. A caller's http_client is left open.
+        # ResourceWarning per pooled connection for every model dropped without close()). A caller's
+        # http_client is left open.
         try:
             entry, self._sync = self._sync, None
             if entry is not None:
                 entry[1].close()
             entries, self._async = self._async, []
-            for _, _, client in entries:
-                client.close_abandoned()
+            for ref, _, client in entries:
+                _release_async(ref(), client)
         except Exception:  # noqa: BLE001 -- a finaliser must not raise (e.g. at interpreter shutdown)
             pass
 
@@ -172,6 +172,34 @@ class ClientCache:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (ClientCache, ())
+
+
+#: ``aclose()`` tasks of dropped models' async clients, held until done (the loop keeps tasks only weakly).
+_closing: set["asyncio.Task[None]"] = set()
+
+
+def _release_async(loop: Optional[asyncio.AbstractEventLoop], client: "AsyncClient") -> None:
+    """Release the sockets of an async client nothing can reach any more.
+
+    Once its loop has closed, the socket objects are closed directly (no loop is left to run ``aclose``).
+    While the loop is alive they must not be: its transports still own those descriptors, and a new
+    connection that is handed the freed number fails with "File descriptor N is used by transport"
+    (``m = ChatGloo(); await m.ainvoke(...); del m`` inside one ``asyncio.run``). The client is closed
+    on its own loop instead, as ``aclose()`` would (thread-safe: a finaliser runs in any thread).
+    """
+    if loop is None or loop.is_closed():
+        client.close_abandoned()
+        return
+
+    def close_on_loop() -> None:
+        task = loop.create_task(client.aclose())
+        _closing.add(task)
+        task.add_done_callback(_closing.discard)
+
+    try:
+        loop.call_soon_threadsafe(close_on_loop)
+    except RuntimeError:  # the loop closed in between: its transports are gone
+        client.close_abandoned()
 
 
 class ClientOwner(BaseModel):

@@ -10,6 +10,7 @@ import pytest
 from llama_index.core.llms import ChatMessage
 
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer, GravixLayerEmbeddings
+from langchain_gloo_gravix.core import client_cache
 from langchain_gloo_gravix.emulator import Emulator
 from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
@@ -65,6 +66,27 @@ def test_a_dropped_model_leaves_no_unclosed_socket(emulator, name, make, call, a
         call(models[0])
         asyncio.run(acall(models[0]))
         models.clear()  # the last reference
+        gc.collect()
+    leaks = [w for w in seen if issubclass(w.category, ResourceWarning) and "socket" in str(w.message)]
+    assert not leaks, [str(w.message) for w in leaks]
+
+
+@pytest.mark.parametrize("name, make, call, acall", CASES, ids=[c[0] for c in CASES])
+def test_a_model_dropped_while_its_loop_runs_does_not_break_the_next_connection(emulator, name, make, call, acall):
+    # ``m = ChatGloo(); await m.ainvoke(...); del m`` in one asyncio.run: the loop's transports still own the
+    # dropped client's descriptors, so closing those sockets directly let the next connection be handed a
+    # number the loop still maps to the old transport ("File descriptor N is used by transport").
+    async def main() -> None:
+        for _ in range(4):
+            model = make(emulator)
+            await acall(model)
+            del model  # the last reference, while the loop runs (no gc.collect: refcounting drops it)
+        await asyncio.sleep(0)  # the finaliser's call_soon_threadsafe callback starts the aclose() tasks
+        await asyncio.wait_for(asyncio.gather(*list(client_cache._closing)), timeout=10)
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", ResourceWarning)
+        asyncio.run(main())
         gc.collect()
     leaks = [w for w in seen if issubclass(w.category, ResourceWarning) and "socket" in str(w.message)]
     assert not leaks, [str(w.message) for w in leaks]
