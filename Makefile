@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-all-test-lint-release
 
-.PHONY: demo test test-packaging lint fuzz record bench matrix dist clean
+.PHONY: demo test test-packaging lint fuzz record bench matrix dist clean soak
 
 # The dev tools are PEP 735 dependency groups (pyproject.toml), which pip installs from 25.1 on:
 # pip is upgraded first.
@@ -51,6 +51,12 @@ dist: $(STAMP)
 ## PAYLOAD_EXAMPLES=N to change it). ``make test`` runs the same tests with a small one.
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -q --hypothesis-show-statistics
+
+## A long soak: SOAK_CALLS calls (default 100,000; minutes) through the core, sync and async, streamed and
+## not, against a loopback server injecting faults; every answer checked against its nonce, descriptors and
+## memory back to baseline; prints its figures. ``make test`` runs the same test with 3,000 calls.
+soak: $(STAMP)
+	SOAK_CALLS=$${SOAK_CALLS:-100000} $(BIN)/python -m pytest tests/reliability/test_soak.py -q -s -p no:randomly
 
 ## Re-record cassettes: against the emulator, or live when GLOO_* and
 ## GRAVIXLAYER_API_KEY credentials are set (see README).

@@ -22,6 +22,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.block_translators.openai import convert_to_openai_data_block
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 
+from .core.readers import tool_arguments as _parse_args  # the one reading of a finished call's arguments
 from .core.tool_images import lift_tool_images
 
 if TYPE_CHECKING:  # only types: the wire models load with the first response
@@ -272,24 +273,6 @@ def response_metadata(
     if headers is not None:
         meta["headers"] = headers
     return meta
-
-
-def _parse_args(raw: Any) -> tuple[Optional[dict[str, Any]], Optional[str]]:
-    if isinstance(raw, dict):
-        return raw, None
-    if raw is not None and not isinstance(raw, str):
-        # a JSON value other than an object sent in place of the arguments string
-        return None, f"arguments must be a JSON object, got {type(raw).__name__}"
-    text = (raw or "").strip()
-    if text in ("", "null"):
-        return {}, None
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        return None, f"arguments are not valid JSON: {exc}"
-    if not isinstance(value, dict):
-        return None, f"arguments must be a JSON object, got {type(value).__name__}"
-    return value, None
 
 
 def completion_to_message(

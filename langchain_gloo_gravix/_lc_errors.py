@@ -102,10 +102,15 @@ class GlooGravixConfigurationError(core.ConfigurationError, lc.ModelInvalidReque
     pass
 
 
+class GlooGravixInvalidRequestError(core.InvalidRequestError, lc.ModelInvalidRequestError):
+    pass
+
+
 # Most specific first: the first core class an error is an instance of wins.
 _MAP: tuple[tuple[type[core.GlooGravixError], type[core.GlooGravixError]], ...] = (
     (core.MissingCredentialsError, GlooGravixMissingCredentialsError),
     (core.ConfigurationError, GlooGravixConfigurationError),
+    (core.InvalidRequestError, GlooGravixInvalidRequestError),
     (core.ContextOverflowError, GlooGravixContextOverflowError),
     (EmbeddingInputTooLargeError, GlooGravixEmbeddingInputTooLargeError),
     (core.BadRequestError, GlooGravixBadRequestError),
@@ -133,9 +138,7 @@ def to_langchain_error(error: BaseException) -> BaseException:
         return error
     for core_cls, lc_cls in _MAP:
         if isinstance(error, core_cls):
-            twin = lc_cls.__new__(lc_cls)
-            twin.args = error.args
-            twin.__dict__.update(error.__dict__)
+            twin = core.clone_error(error, lc_cls)
             # LangChain's retry middleware reads ``is_retryable``; keep it truthful.
             twin.is_retryable = bool(error.retryable)  # type: ignore[attr-defined]  # the langchain_core attribute
             return twin

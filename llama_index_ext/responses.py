@@ -34,7 +34,6 @@ text that carries ``cost`` after it, when the answer has a cost).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from llama_index.core.base.llms.types import (
@@ -51,6 +50,8 @@ from llama_index.core.base.llms.types import (
 if TYPE_CHECKING:  # annotations only: the wire models load with the first call, not the import
     from langchain_gloo_gravix.core import ChatCompletion, StreamDelta, Usage
 
+from langchain_gloo_gravix.core.readers import tool_arguments
+
 from .messages import arguments_text
 
 __all__ = ["assistant_message", "chat_response", "StreamAssembler", "completion_response", "final_arguments"]
@@ -59,15 +60,10 @@ Call = tuple[Optional[str], Optional[str], str]  # (id, name, arguments JSON tex
 
 
 def final_arguments(text: str) -> dict[str, Any] | str:
-    """Parsed arguments of a finished call, or the raw text when they are not an object."""
-    stripped = text.strip()
-    if stripped in ("", "null"):
-        return {}  # a zero-argument tool: servers send "" or "null"
-    try:
-        value = json.loads(stripped)
-    except ValueError:
-        return text
-    return value if isinstance(value, dict) else text
+    """Parsed arguments of a finished call, or the raw text when they are not an object (the one reading:
+    ``core.readers.tool_arguments``; ``""`` and ``"null"`` are a zero-argument tool's ``{}``)."""
+    value, _ = tool_arguments(text)
+    return text if value is None else value
 
 
 def assistant_message(

@@ -8,12 +8,13 @@ only translates LlamaIndex's own knobs into those forms.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, ToolCallBlock
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
+
+from langchain_gloo_gravix.core.readers import tool_arguments
 
 from .messages import legacy_tool_calls
 from .structured import raise_if_refused
@@ -132,22 +133,13 @@ def _partial_arguments(arguments: Any) -> Optional[dict[str, Any]]:
 
 
 def _final_arguments(name: str, call_id: Optional[str], arguments: Any) -> dict[str, Any]:
-    if isinstance(arguments, dict):
-        return arguments
-    if arguments is None:
-        return {}
+    if isinstance(arguments, dict) or arguments is None:
+        return arguments or {}
     text = arguments if isinstance(arguments, str) else str(arguments)
-    if text.strip() in ("", "null"):
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        problem = f"are not valid JSON ({exc})"
-    else:
-        if isinstance(value, dict):
-            return value
-        problem = f"are JSON but not an object (got {type(value).__name__})"
-    raise ValueError(f"the model called tool {name!r} (id {call_id!r}) with arguments that {problem}: {text!r}")
+    value, problem = tool_arguments(text)  # the one reading (core.readers)
+    if value is not None:
+        return value
+    raise ValueError(f"the model called tool {name!r} (id {call_id!r}) and its {problem}: {text!r}")
 
 
 def get_tool_calls(response: ChatResponse, error_on_no_tool_call: bool = True) -> List[ToolSelection]:

@@ -39,7 +39,7 @@ import httpx
 from pydantic import SecretStr
 
 from .endpoints import GLOO_TOKEN_SCOPE
-from .error_text import body_preview
+from .error_text import body_preview, describe_body
 from .errors import (
     AuthenticationError,
     GlooGravixError,
@@ -187,9 +187,14 @@ class GlooOAuth(SenderAuth):
         if response.status_code != 200:
             error = error_from_response(response.status_code, response.headers, raw, endpoint=f"{self.endpoint} token")
             if response.status_code in (400, 401):
+                shown = error.server_message or (
+                    describe_body(raw, response.headers.get("content-type"))
+                    if _looks_html(response)
+                    else body_preview(raw)
+                )
                 raise AuthenticationError(
                     f"Gloo refused the client credentials at {self.token_url} "
-                    f"(HTTP {response.status_code}: {error.server_message or body_preview(raw)}); "
+                    f"(HTTP {response.status_code}: {shown}); "
                     "check client_id / client_secret (GLOO_CLIENT_ID / GLOO_CLIENT_SECRET)",
                     endpoint=self.endpoint,
                     status_code=response.status_code,
@@ -202,9 +207,10 @@ class GlooOAuth(SenderAuth):
         # the lenient, never-raising read of a token body (wire.token_fields)
         token, expires_in = token_fields(raw, DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN)
         if token is None:
-            # The body is not shown: it may hold a token that is merely malformed.
+            # The body is not shown: it may hold a token that is merely malformed (an HTML page is named as one).
+            what = "an HTML page (a proxy, gateway or login page?)" if _looks_html(response) else f"{len(raw)} bytes"
             raise MalformedResponseError(
-                f"token endpoint {self.token_url} answered HTTP 200 without a usable access_token ({len(raw)} bytes)",
+                f"token endpoint {self.token_url} answered HTTP 200 without a usable access_token ({what})",
                 endpoint=self.endpoint,
                 status_code=200,
             )
@@ -270,3 +276,9 @@ class MissingCredentialsAuth(SenderAuth):
     def flow(self, request: httpx.Request, deadline: Optional[float]) -> Flow:
         raise MissingCredentialsError(self.message, endpoint=self.endpoint)
         yield Send(request)  # pragma: no cover  (makes this a generator)
+
+
+def _looks_html(response: httpx.Response) -> bool:
+    """A body that is a web page, by its content type or its first bytes."""
+    head = response.content[:64].lstrip().lower()
+    return "html" in response.headers.get("content-type", "").lower() or head.startswith((b"<!doctype html", b"<html"))

@@ -133,7 +133,7 @@ class _ClientBase:
         return self._settings.headers if self.endpoint.models_need_auth else {"Accept": "application/json"}
 
     def _completion(self, response: httpx.Response) -> ChatCompletion:
-        return parse_completion(
+        completion = parse_completion(
             response.content,
             response.status_code,
             response.headers,
@@ -141,6 +141,9 @@ class _ClientBase:
             max_body_bytes=self._settings.max_body_bytes,
             url=request_url(response),
         )
+        # the private dict directly (a pydantic attribute set costs a microsecond): read by response_headers
+        completion.__pydantic_private__["_secrets"] = self._settings.secret_forms  # type: ignore[index]
+        return completion
 
 
 class Client(_ClientBase):

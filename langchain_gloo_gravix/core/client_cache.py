@@ -13,11 +13,17 @@ shared client with "Event loop is closed" (httpx#2473). A client whose loop has 
 synchronously: there is no loop left to run ``aclose``) and dropped, so nothing grows across ``asyncio.run()``.
 Loops are held weakly, and nothing here refers to a loop strongly. A copy (``copy``, ``deepcopy``, ``pickle``)
 starts empty.
+
+A forked child starts empty too (``os.register_at_fork``): the clients belong to the process that built them,
+and their pooled connections would otherwise carry both processes' requests on one socket (answers swapped
+between a gunicorn master and its workers). The dropped clients are not closed (the parent still uses their
+connections); their pools forget those connections in the child (transport.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import weakref
 from dataclasses import dataclass
@@ -87,6 +93,13 @@ class ClientCache:
         self._lock = threading.Lock()
         self._sync: Optional[tuple[ClientSpec, Client]] = None
         self._async: list[tuple[weakref.ReferenceType[asyncio.AbstractEventLoop], ClientSpec, AsyncClient]] = []
+        _caches.add(self)
+
+    def _forget_after_fork(self) -> None:
+        """In a forked child: no client, and a fresh lock (a parent's thread may have held this one)."""
+        self._lock = threading.Lock()
+        self._sync = None
+        self._async = []
 
     def sync(self, spec: ClientSpec) -> "Client":
         """The sync client built from ``spec`` (built now if the settings changed or none exists)."""
@@ -153,13 +166,21 @@ class ClientCache:
         # their sockets now, as close() would, instead of leaving each to the socket's own finaliser (a
         # ResourceWarning per pooled connection for every model dropped without close()). A caller's
         # http_client is left open.
+        # An async client is closed synchronously only when its loop has closed. While its loop lives, its
+        # sockets are still registered with that loop's transports: closing them under the loop frees their
+        # file descriptors for reuse while the loop still watches them ("File descriptor N is used by
+        # transport" on the next connection). There the close is handed to the loop itself.
         try:
             entry, self._sync = self._sync, None
             if entry is not None:
                 entry[1].close()
             entries, self._async = self._async, []
             for ref, _, client in entries:
-                _release_async(ref(), client)
+                loop = ref()
+                if loop is None or loop.is_closed():
+                    client.close_abandoned()
+                else:
+                    loop.call_soon_threadsafe(_close_on_loop, loop, client)
         except Exception:  # noqa: BLE001 -- a finaliser must not raise (e.g. at interpreter shutdown)
             pass
 
@@ -174,32 +195,14 @@ class ClientCache:
         return (ClientCache, ())
 
 
-#: ``aclose()`` tasks of dropped models' async clients, held until done (the loop keeps tasks only weakly).
-_closing: set["asyncio.Task[None]"] = set()
+# the closes handed to a live loop by ClientCache.__del__, held until done (a loop keeps tasks weakly)
+_CLOSING: set["asyncio.Task[None]"] = set()
 
 
-def _release_async(loop: Optional[asyncio.AbstractEventLoop], client: "AsyncClient") -> None:
-    """Release the sockets of an async client nothing can reach any more.
-
-    Once its loop has closed, the socket objects are closed directly (no loop is left to run ``aclose``).
-    While the loop is alive they must not be: its transports still own those descriptors, and a new
-    connection that is handed the freed number fails with "File descriptor N is used by transport"
-    (``m = ChatGloo(); await m.ainvoke(...); del m`` inside one ``asyncio.run``). The client is closed
-    on its own loop instead, as ``aclose()`` would (thread-safe: a finaliser runs in any thread).
-    """
-    if loop is None or loop.is_closed():
-        client.close_abandoned()
-        return
-
-    def close_on_loop() -> None:
-        task = loop.create_task(client.aclose())
-        _closing.add(task)
-        task.add_done_callback(_closing.discard)
-
-    try:
-        loop.call_soon_threadsafe(close_on_loop)
-    except RuntimeError:  # the loop closed in between: its transports are gone
-        client.close_abandoned()
+def _close_on_loop(loop: asyncio.AbstractEventLoop, client: "AsyncClient") -> None:
+    task = loop.create_task(client.aclose())
+    _CLOSING.add(task)
+    task.add_done_callback(_CLOSING.discard)
 
 
 class ClientOwner(BaseModel):
@@ -235,3 +238,15 @@ class ClientOwner(BaseModel):
     async def aclose(self) -> None:
         """Close the running event loop's async client (a later call opens a new one)."""
         await self._clients.aclose()
+
+
+_caches: "weakref.WeakSet[ClientCache]" = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for cache in list(_caches):
+        cache._forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)

@@ -42,6 +42,7 @@ __all__ = [
     "check_stream_idle_timeout",
     "check_base_url",
     "check_headers",
+    "check_proxy_environment",
     "display_url",
 ]
 
@@ -177,6 +178,69 @@ def check_stream_idle_timeout(value: Any, name: str = "stream_idle_timeout") -> 
     return None if value is None else _positive_seconds(value, name)
 
 
+# -- proxies from the environment ---------------------------------------------------------------
+
+#: the proxy variables httpx reads (through urllib's ``getproxies``: a lower-case name wins over upper case)
+_PROXY_SCHEMES = ("http", "https", "all")
+_PROXY_URL_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def _effective_proxy_variables() -> list[tuple[str, str]]:
+    found = []
+    for scheme in _PROXY_SCHEMES:
+        lower, upper = f"{scheme}_proxy", f"{scheme.upper()}_PROXY"
+        if lower in os.environ:
+            name, value = lower, os.environ[lower]
+        else:
+            name, value = upper, os.environ.get(upper, "")
+        if value:
+            found.append((name, value))
+    return found
+
+
+def check_proxy_environment() -> None:
+    """Refuse, naming the variable (never its value: proxy URLs carry passwords), an ``HTTP_PROXY`` /
+    ``HTTPS_PROXY`` / ``ALL_PROXY`` that httpx could not use: not a URL, an unknown scheme, no host, a bad
+    port, or a SOCKS proxy without the ``socksio`` package (``pip install 'httpx[socks]'``)."""
+    for name, value in _effective_proxy_variables():
+        url = value if "://" in value else "http://" + value  # as httpx reads a bare host:port
+        problem = None
+        if any(ch.isspace() or not ch.isprintable() for ch in value):
+            problem = "it contains whitespace or control characters"
+        try:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if problem is not None:
+                pass
+            elif scheme not in _PROXY_URL_SCHEMES:
+                problem = f"its scheme {scheme!r} is not one of {', '.join(_PROXY_URL_SCHEMES)}"
+            elif not parts.hostname:
+                problem = "it has no host"
+            elif not 0 < (parts.port or 80) < 65536:  # parts.port raises ValueError past 65535
+                problem = "its port is not a number from 1 to 65535"
+        except ValueError:
+            problem = "it is not a valid URL"
+        if problem is None:
+            try:
+                import httpx
+
+                httpx.Proxy(url=url)
+            except Exception:  # noqa: BLE001 - httpx's message may quote the value
+                problem = "httpx cannot read it as a proxy URL"
+        if problem is not None:
+            raise ConfigurationError(
+                f"the environment variable {name} is not a usable proxy ({problem}; value not shown)"
+            )
+        if scheme.startswith("socks"):
+            import importlib.util
+
+            if importlib.util.find_spec("socksio") is None:
+                raise ConfigurationError(
+                    f"the environment variable {name} names a SOCKS proxy, which needs the socksio package: "
+                    "pip install 'httpx[socks]' (or unset it / set NO_PROXY)"
+                )
+
+
 # -- base URL ----------------------------------------------------------------------------------
 
 
@@ -212,18 +276,25 @@ def check_base_url(url: str, source: str = "base_url") -> str:
         )
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
         raise ConfigurationError(f"{source} must not contain whitespace or control characters")
+    # never shown whole: a query is where people put keys
+    shown = url.split("?", 1)[0].split("#", 1)[0]
+    more = "..." if len(shown) < len(url) else ""
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise ConfigurationError(f"{source} is not a valid URL: {exc}") from None
+        raise ConfigurationError(f"{source} is not a valid URL ({exc}): {shown!r}{more}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise ConfigurationError(f"{source} must start with http:// or https://, got {url!r}")
+        raise ConfigurationError(f"{source} must start with http:// or https://, got {shown!r}{more}")
     if not parts.hostname:
-        raise ConfigurationError(f"{source} has no host: {url!r}")
-    if "?" in url or "#" in url:
-        # not shown whole: a query is where people put keys
-        shown = url.split("?", 1)[0].split("#", 1)[0]
+        raise ConfigurationError(f"{source} has no host: {shown!r}{more}")
+    try:
+        port = parts.port  # raises ValueError on a port that is not a number in 0-65535
+    except ValueError:
+        port = -1
+    if port is not None and not 0 < port < 65536:
+        raise ConfigurationError(f"{source} has a port that is not a number from 1 to 65535: {shown!r}{more}")
+    if more:
         raise ConfigurationError(
             f"{source} must not have a ?query or #fragment (paths are appended to it): {shown!r}..."
         )

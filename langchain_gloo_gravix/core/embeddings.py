@@ -51,6 +51,7 @@ from .errors import (  # the two embedding errors live with the others; importab
     error_from_envelope,
     error_from_response,
 )
+from .request_encoding import encode_json, lone_surrogate
 
 __all__ = [
     "DEFAULT_EMBEDDING_BATCH_SIZE",
@@ -292,7 +293,20 @@ class EmbeddingCall:
 
     def body(self, batch: EmbeddingBatch) -> bytes:
         payload = {**self._fields, "input": list(batch.texts), "encoding_format": self.encoding, **self._extra}
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        try:
+            return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        except UnicodeEncodeError:
+            pass
+        for offset, text in enumerate(batch.texts):  # the culprit, looked for only on failure
+            at = lone_surrogate(text)
+            if at is not None:
+                index = batch.start + offset
+                raise InvalidEmbeddingInputError(
+                    f"input {index} has a lone surrogate (U+{ord(text[at]):04X} at character {at}), which cannot be "
+                    "sent as UTF-8; repair the text (e.g. .encode('utf-8', 'replace').decode())",
+                    index=index,
+                )
+        return encode_json(payload, endpoint=self.endpoint)  # elsewhere in the body: named there
 
     def recover(self, batch: EmbeddingBatch, error: BaseException) -> list[EmbeddingBatch]:
         """The batches to send instead of ``batch`` after ``error``, or raise ``error``."""

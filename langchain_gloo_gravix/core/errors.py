@@ -10,7 +10,7 @@ constructor arguments but the message are keywords with defaults, and
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from .error_text import body_preview, describe_body, extract_error_details, request_id_from_headers, safe_url
 
@@ -228,6 +228,14 @@ class ConfigurationError(GlooGravixError, ValueError):
     retryable = False
 
 
+class InvalidRequestError(GlooGravixError, ValueError):
+    """A call that cannot be sent as given: a parameter out of range, an unknown ``tool_choice``, a message whose
+    text UTF-8 cannot carry, a structure nested too deeply for JSON. Raised before any request; never retried.
+    Also a ``ValueError`` (what these checks raised before, and LangChain's convention for a bad argument)."""
+
+    retryable = False
+
+
 class InvalidEmbeddingInputError(GlooGravixError, ValueError):
     """An input that cannot be embedded (empty, or not a string); raised before any request.
 
@@ -304,6 +312,10 @@ def error_from_response(
     if body is None and raw and raw.lstrip()[:1] == b"<":
         shown = describe_body(raw, headers.get("content-type"))
     where = f" for {safe_url(url)}" if url is not None and status_code == 404 else ""
+    if 300 <= status_code < 400:
+        # we never follow redirects (an API call is not a page view): show where it pointed
+        location = headers.get("location")
+        where = f" (redirected to {safe_url(location)}; point base_url there if that is right)" if location else ""
     hint = None
     if status_code in (403, 503):
         from .hints import hint_for  # error paths only
@@ -383,11 +395,12 @@ def error_from_envelope(
     return error
 
 
-def clone_error(error: GlooGravixError) -> GlooGravixError:
-    """A fresh exception object with the same class and fields: each waiter of a shared failure (a token
-    refresh) and each framework mapping raises its own (sharing one object across threads would splice their
-    tracebacks together)."""
-    copy = error.__class__.__new__(error.__class__)
+def clone_error(error: GlooGravixError, cls: Optional[type[GlooGravixError]] = None) -> GlooGravixError:
+    """A fresh exception object with the same fields, of ``error``'s class or of ``cls`` (a subclass-like twin,
+    as the LangChain mapping makes): each waiter of a shared failure (a token refresh) and each framework
+    mapping raises its own (sharing one object across threads would splice their tracebacks together)."""
+    cls = cls or error.__class__
+    copy = cls.__new__(cls)
     copy.__dict__.update(error.__dict__)
     copy.args = error.args
     return copy

@@ -221,13 +221,14 @@ def tool_arguments(raw: Any) -> tuple[Optional[dict[str, Any]], Optional[str]]:
     if isinstance(raw, dict):
         return raw, None
     if raw is not None and not isinstance(raw, str):
-        return None, f"arguments must be a JSON object, got {type(raw).__name__}"
+        # a JSON value other than an object sent in place of the arguments string
+        return None, f"arguments are not a JSON object (got {type(raw).__name__})"
     if raw is None or no_arguments(raw):
         return {}, None
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        return None, f"arguments are not valid JSON: {exc}"
+        return None, f"arguments are not valid JSON ({exc})"
     if not isinstance(value, dict):
-        return None, f"arguments must be a JSON object, got {type(value).__name__}"
+        return None, f"arguments are JSON but not an object (got {type(value).__name__})"
     return value, None

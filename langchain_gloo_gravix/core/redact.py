@@ -13,7 +13,15 @@ import re
 from typing import Any, Iterable, Optional
 from urllib.parse import quote
 
-__all__ = ["REDACTED", "secret_forms", "redact", "redact_error", "forget_locals", "hide_validation_input"]
+__all__ = [
+    "REDACTED",
+    "secret_forms",
+    "redact",
+    "redact_error",
+    "redact_headers",
+    "forget_locals",
+    "hide_validation_input",
+]
 
 REDACTED = "***"
 # Shorter values are not scrubbed by value: replacing "a" everywhere would wreck
@@ -48,6 +56,18 @@ def secret_forms(
             forms.append(_b64(f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}"))
     unique = {f for f in forms if f and len(f) >= _MIN_SECRET}
     return tuple(sorted(unique, key=len, reverse=True))  # longest first: no partial leftovers
+
+
+# Response headers that carry credentials by their name (a proxy or server echoing the request's).
+_CREDENTIAL_HEADER = re.compile(r"(?i)authorization|api[-_]?key|secret|password|cookie|x-amz-security-token")
+
+
+def redact_headers(headers: Iterable[tuple[str, str]], secrets: Iterable[str] = ()) -> dict[str, str]:
+    """Response headers fit to pass on (``include_response_headers``, callbacks, events): a header named like a
+    credential (``authorization``, ``x-api-key``, ``set-cookie`` ...) is ``***``; elsewhere any of ``secrets``
+    and any long Bearer/Basic value is scrubbed (a server that echoes the request under another name)."""
+    secrets = tuple(secrets)
+    return {name: REDACTED if _CREDENTIAL_HEADER.search(name) else redact(value, secrets) for name, value in headers}
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

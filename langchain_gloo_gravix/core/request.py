@@ -7,11 +7,12 @@ through untouched (top_p, seed, response_format, parallel_tool_calls, ...).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping, Optional, Sequence
 
 from .endpoints import GLOO_MODEL_FAMILIES, GLOO_TRADITIONS, Endpoint
+from .errors import InvalidRequestError
 from .grounding import normalize_grounding_params, reject_grounding_params
+from .request_encoding import encode_json
 
 __all__ = [
     "ROUTING_KEYS",
@@ -72,7 +73,7 @@ def check_response_format(endpoint: Endpoint) -> None:
     """Refuse ``response_format`` (JSON mode / JSON schema) where the endpoint does not document it:
     Gloo ignores fields it does not know, so it would be sent and silently not followed."""
     if not endpoint.supports_response_format:
-        raise ValueError(
+        raise InvalidRequestError(
             f"response_format (JSON mode / JSON schema) is not supported by {endpoint.name}: it is not documented "
             "there and the server ignores it. Use structured output by tool calling instead "
             "(LangChain: with_structured_output(method='function_calling'); LlamaIndex: "
@@ -114,25 +115,27 @@ def normalize_tool_choice(
         if tool_choice.get("type") == "function" and isinstance(function, Mapping) and function.get("name"):
             named = function["name"]
         elif endpoint.tool_choices is not None:
-            raise ValueError(
+            raise InvalidRequestError(
                 f"tool_choice {dict(tool_choice)!r} is not supported by {endpoint.name}; "
                 f"use one of {', '.join(endpoint.tool_choices)} or a tool name"
             )
     else:
-        raise ValueError(f"tool_choice must be a string, a dict or a bool, got {type(tool_choice).__name__}")
+        raise InvalidRequestError(f"tool_choice must be a string, a dict or a bool, got {type(tool_choice).__name__}")
     if named is None:
         if tool_choice in ("required",) and not tools:
-            raise ValueError("tool_choice='required' needs at least one tool in tools")
+            raise InvalidRequestError("tool_choice='required' needs at least one tool in tools")
         return tools, tool_choice
     if tools is not None:
         matching = [t for t in tools if _tool_name(t) == named]
         if not matching:
             names = ", ".join(str(_tool_name(t)) for t in tools)
-            raise ValueError(f"tool_choice names {named!r}, which is not among the tools: {names}")
+            raise InvalidRequestError(f"tool_choice names {named!r}, which is not among the tools: {names}")
         if endpoint.tool_choices is not None:
             return matching, "required"
     elif endpoint.tool_choices is not None:
-        raise ValueError(f"tool_choice {named!r} needs tools; {endpoint.name} forces a tool by narrowing tools")
+        raise InvalidRequestError(
+            f"tool_choice {named!r} needs tools; {endpoint.name} forces a tool by narrowing tools"
+        )
     return tools, {"type": "function", "function": {"name": named}}
 
 
@@ -145,16 +148,16 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
         chosen = [k for k in ROUTING_KEYS if k in out]
         if len(chosen) != 1:
             what = "none was given" if not chosen else f"got {' and '.join(chosen)}"
-            raise ValueError(
+            raise InvalidRequestError(
                 f"{endpoint.name} needs exactly one routing mechanism: auto_routing=True, "
                 f"model=<gloo model id> or model_family=<{' | '.join(GLOO_MODEL_FAMILIES)}>; {what}"
             )
         if "auto_routing" in out and out["auto_routing"] is not True:
-            raise ValueError(f"auto_routing must be True or False, got {out['auto_routing']!r}")
+            raise InvalidRequestError(f"auto_routing must be True or False, got {out['auto_routing']!r}")
         if "model_family" in out:
             family = out["model_family"]
             if not isinstance(family, str) or not family.strip():
-                raise ValueError(
+                raise InvalidRequestError(
                     f"model_family must be a non-empty string such as "
                     f"{', '.join(repr(f) for f in GLOO_MODEL_FAMILIES)}, got {family!r}"
                 )
@@ -167,17 +170,19 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             tradition = out["tradition"]
             # The server silently ignores unknown traditions (docs/providers.md#traditions), so check here.
             if not isinstance(tradition, str) or tradition.strip().lower() not in GLOO_TRADITIONS:
-                raise ValueError(f"tradition must be one of {', '.join(GLOO_TRADITIONS)} (any case), got {tradition!r}")
+                raise InvalidRequestError(
+                    f"tradition must be one of {', '.join(GLOO_TRADITIONS)} (any case), got {tradition!r}"
+                )
             out["tradition"] = tradition.strip().lower()
     else:
         for key in _V2_ONLY:
             if key in out and not (key == "auto_routing" and out[key] is False):
-                raise ValueError(f"{key} is a Gloo v2 routing option; {endpoint.name} does not accept it")
+                raise InvalidRequestError(f"{key} is a Gloo v2 routing option; {endpoint.name} does not accept it")
         out.pop("auto_routing", None)
         if "model" not in out:
             if endpoint.default_model is None:
                 example = f" (e.g. model={endpoint.example_model!r})" if endpoint.example_model else ""
-                raise ValueError(f"model is required for {endpoint.name}{example}")
+                raise InvalidRequestError(f"model is required for {endpoint.name}{example}")
             out["model"] = endpoint.default_model
     # Grounded completions (docs/providers.md#grounded): their own fields, refused elsewhere.
     if endpoint.grounding:
@@ -187,19 +192,19 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
     if "response_format" in out:
         check_response_format(endpoint)
     if "model" in out and (not isinstance(out["model"], str) or not out["model"].strip()):
-        raise ValueError(f"model must be a non-empty string, got {out['model']!r}")
+        raise InvalidRequestError(f"model must be a non-empty string, got {out['model']!r}")
     if "temperature" in out:
         t = out["temperature"]
         if not _is_number(t) or not 0 <= t <= endpoint.temperature_max:
-            raise ValueError(
+            raise InvalidRequestError(
                 f"temperature must be a number from 0 to {endpoint.temperature_max:g} for {endpoint.name}, got {t!r}"
             )
     if "max_tokens" in out:
         m = out["max_tokens"]
         if not isinstance(m, int) or isinstance(m, bool) or m < 1:
-            raise ValueError(f"max_tokens must be an integer >= 1, got {m!r}")
+            raise InvalidRequestError(f"max_tokens must be an integer >= 1, got {m!r}")
     if "top_p" in out and (not _is_number(out["top_p"]) or not 0 <= out["top_p"] <= 1):
-        raise ValueError(f"top_p must be a number from 0 to 1, got {out['top_p']!r}")
+        raise InvalidRequestError(f"top_p must be a number from 0 to 1, got {out['top_p']!r}")
     _check_openai_fields(out)
     if "stop" in out:
         stop = out["stop"]
@@ -210,7 +215,7 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             if not stop:
                 del out["stop"]
         else:
-            raise ValueError(f"stop must be a string or a list of strings, got {stop!r}")
+            raise InvalidRequestError(f"stop must be a string or a list of strings, got {stop!r}")
     if "tools" in out or "tool_choice" in out:
         tools, choice = normalize_tool_choice(endpoint, out.get("tools"), out.get("tool_choice"))
         if tools is None:
@@ -221,7 +226,7 @@ def normalize_params(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str,
             out.pop("tool_choice", None)
         else:
             if endpoint.tool_choices is not None and isinstance(choice, str) and choice not in endpoint.tool_choices:
-                raise ValueError(
+                raise InvalidRequestError(
                     f"tool_choice must be one of {', '.join(endpoint.tool_choices)} for {endpoint.name}, got {choice!r}"
                 )
             out["tool_choice"] = choice
@@ -236,23 +241,23 @@ def _check_openai_fields(out: Mapping[str, Any]) -> None:
     """OpenAI's documented ranges for the optional fields (the servers accept or ignore them)."""
     for key in ("n", "max_completion_tokens"):
         if key in out and (not _is_int(out[key]) or out[key] < 1):
-            raise ValueError(f"{key} must be an integer >= 1, got {out[key]!r}")
+            raise InvalidRequestError(f"{key} must be an integer >= 1, got {out[key]!r}")
     for key in ("frequency_penalty", "presence_penalty"):
         if key in out and (not _is_number(out[key]) or not -2 <= out[key] <= 2):
-            raise ValueError(f"{key} must be a number from -2 to 2, got {out[key]!r}")
+            raise InvalidRequestError(f"{key} must be a number from -2 to 2, got {out[key]!r}")
     if "top_logprobs" in out and (not _is_int(out["top_logprobs"]) or not 0 <= out["top_logprobs"] <= 20):
-        raise ValueError(f"top_logprobs must be an integer from 0 to 20, got {out['top_logprobs']!r}")
+        raise InvalidRequestError(f"top_logprobs must be an integer from 0 to 20, got {out['top_logprobs']!r}")
     for key in ("logprobs", "parallel_tool_calls"):
         if key in out and not isinstance(out[key], bool):
-            raise ValueError(f"{key} must be True or False, got {out[key]!r}")
+            raise InvalidRequestError(f"{key} must be True or False, got {out[key]!r}")
 
 
 def _check_messages(messages: Any) -> list[Any]:
     if not isinstance(messages, (list, tuple)) or not messages:
-        raise ValueError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
+        raise InvalidRequestError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
     for i, message in enumerate(messages):
         if not isinstance(message, Mapping) or not isinstance(message.get("role"), str):
-            raise ValueError(f"messages[{i}] must be a dict with a 'role' string, got {message!r}")
+            raise InvalidRequestError(f"messages[{i}] must be a dict with a 'role' string, got {message!r}")
     return list(messages)
 
 
@@ -267,7 +272,7 @@ def build_body(
     """The JSON body: validated params, messages, stream flags, then ``extra_body``."""
     params = dict(params)
     if params.get("stream"):
-        raise ValueError("stream=True is not a request option here: call stream() for a streamed answer")
+        raise InvalidRequestError("stream=True is not a request option here: call stream() for a streamed answer")
     extra = params.pop("extra_body", None) or {}
     body = normalize_params(endpoint, params)
     if "tools" not in body and not endpoint.parallel_tool_calls_without_tools:
@@ -286,8 +291,9 @@ def build_body(
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:
-    """The JSON bytes of a request body: compact, UTF-8 as is (``ensure_ascii=False``)."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    """The JSON bytes of a request body: compact, UTF-8 as is (``ensure_ascii=False``); a lone surrogate or a
+    structure too deep for json is an :class:`InvalidRequestError` naming where (request_encoding.py)."""
+    return encode_json(body)
 
 
 def prepare_body(

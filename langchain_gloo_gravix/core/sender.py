@@ -61,6 +61,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import ssl
 import time
 import urllib.request
@@ -88,6 +89,15 @@ from .redact import redact_error
 from .retry import Recover, RetryHook
 from .settings import ClientSettings
 from .translate import header_error, translate_exception
+from .transport import (
+    CallBudget,
+    bound_by_deadlines,
+    close_if_desynchronised,
+    direct_transport,
+    enter_budget,
+    exit_budget,
+    proxy_client,
+)
 
 __all__ = ["SyncSender", "AsyncSender", "PostRequest", "DEFAULT_TIMEOUT", "LIMITS", "ssl_context"]
 
@@ -98,11 +108,17 @@ logger = logging.getLogger("langchain_gloo_gravix")
 LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=30.0)
 
 
-@functools.lru_cache(maxsize=1)
 def ssl_context() -> ssl.SSLContext:
     """One default TLS context for every client: building one loads the CA bundle
-    (tens of milliseconds), which would otherwise be paid per client and per pool."""
-    return httpx.create_ssl_context()
+    (tens of milliseconds), which would otherwise be paid per client and per pool. Kept per value of
+    ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` (which httpx honours), so that setting one takes effect for the
+    clients built after it."""
+    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(cert_file: Optional[str], cert_dir: Optional[str]) -> ssl.SSLContext:
+    return httpx.create_ssl_context()  # reads the same two variables
 
 
 def proxies_configured() -> bool:
@@ -160,6 +176,8 @@ class _SenderBase:
             read = stream_ext.get("read")
             stream_ext["read"] = idle if read is None else min(read, idle)
         self._stream_ext = stream_ext
+        #: the longest a stream waits for its response headers once its request is sent (transport.CallBudget)
+        self._header_limit: Optional[float] = stream_ext.get("read")
         self.direct = False
 
     # -- timeouts ---------------------------------------------------------------------------------------------
@@ -178,6 +196,21 @@ class _SenderBase:
 
     def _late(self) -> APITimeoutError:
         return late(self.endpoint, self.budget)
+
+    def _headers_late(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self.endpoint} sent no complete response headers within {self._header_limit:g} s "
+            "(the stream's read timeout, at most stream_idle_timeout)",
+            endpoint=self.endpoint,
+            code="header_timeout",
+        )
+
+    def _budget(self, stream: bool, deadline: Optional[float]) -> Optional[CallBudget]:
+        """What bounds the socket I/O of one exchange (transport.CallBudget): the call deadline, or for a
+        stream the wait for its header block."""
+        if stream:
+            return None if self._header_limit is None else CallBudget(None, self._headers_late, self._header_limit)
+        return None if deadline is None else CallBudget(deadline, self._late)
 
     def _prepare_body_read(self, response: httpx.Response, deadline: Optional[float]) -> None:
         """Bound the rest of a non-streaming response by the deadline: each read by the time left (see
@@ -279,26 +312,33 @@ class SyncSender(_SenderBase):
         if http_client is None:
             if transport is None and proxies_configured():
                 # httpx applies env proxies only to the transports it builds itself.
-                self.http = httpx.Client(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
+                self.http = proxy_client(httpx.Client, limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
-                self._transport = transport or httpx.HTTPTransport(limits=LIMITS, verify=ssl_context())
+                self._transport = transport or direct_transport(limits=LIMITS, verify=ssl_context())
                 self.direct = True
+        else:
+            bound_by_deadlines(http_client)
 
     def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         """One HTTP exchange: the response, open if ``stream``, else read to its end within ``deadline``."""
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
-        if self._transport is not None:
-            response = self._transport.handle_request(request)
-            response.request = request
-        else:
-            assert self.http is not None
-            response = self.http.send(request, stream=True, auth=None)
-        if not stream:
-            try:
-                self._prepare_body_read(response, deadline)
-                read_capped(response, self.max_body_bytes, endpoint=self.endpoint)
-            finally:
-                response.close()
+        scope = enter_budget(self._budget(stream, deadline))
+        try:
+            if self._transport is not None:
+                response = self._transport.handle_request(request)
+                response.request = request
+            else:
+                assert self.http is not None
+                response = self.http.send(request, stream=True, auth=None)
+            close_if_desynchronised(response)
+            if not stream:
+                try:
+                    self._prepare_body_read(response, deadline)
+                    read_capped(response, self.max_body_bytes, endpoint=self.endpoint)
+                finally:
+                    response.close()
+        finally:
+            exit_budget(scope)
         return response
 
     def send_once(
@@ -429,7 +469,7 @@ class AsyncSender(_SenderBase):
         self.http: Optional[httpx.AsyncClient] = http_client
         if http_client is None:
             if transport is None and proxies_configured():
-                self.http = httpx.AsyncClient(limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
+                self.http = proxy_client(httpx.AsyncClient, limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
                 if transport is None:
                     from .transport import SplitPoolTransport
@@ -437,22 +477,29 @@ class AsyncSender(_SenderBase):
                     transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context())
                 self._transport = transport
                 self.direct = True
+        else:
+            bound_by_deadlines(http_client)
 
     async def _exchange(self, request: httpx.Request, *, stream: bool, deadline: Optional[float]) -> httpx.Response:
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
-        if self._transport is not None:
-            response = await self._transport.handle_async_request(request)
-            response.request = request
-        else:
-            assert self.http is not None
-            response = await self.http.send(request, stream=True, auth=None)
-        if not stream:
-            claim = connection_claim(response)
-            try:
-                self._prepare_body_read(response, deadline)
-                await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
-            finally:
-                await aclose_shielded(response, claim)
+        scope = enter_budget(self._budget(stream, deadline))
+        try:
+            if self._transport is not None:
+                response = await self._transport.handle_async_request(request)
+                response.request = request
+            else:
+                assert self.http is not None
+                response = await self.http.send(request, stream=True, auth=None)
+            close_if_desynchronised(response)
+            if not stream:
+                claim = connection_claim(response)
+                try:
+                    self._prepare_body_read(response, deadline)
+                    await aread_capped(response, self.max_body_bytes, endpoint=self.endpoint)
+                finally:
+                    await aclose_shielded(response, claim)
+        finally:
+            exit_budget(scope)
         return response
 
     async def send_once(

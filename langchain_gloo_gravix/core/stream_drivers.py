@@ -18,7 +18,7 @@ import httpx
 from .accumulator import StreamAccumulator
 from .bodies import Claim, aclose_shielded, aread_capped, connection_claim, read_capped
 from .errors import GlooGravixError
-from .redact import forget_locals
+from .redact import forget_locals, redact_headers
 from .retry import Recover, RetryHook
 from .sender import PostRequest
 from .settings import ClientSettings
@@ -94,8 +94,11 @@ class _StreamBase:
 
     @property
     def response_headers(self) -> Optional[dict[str, str]]:
-        """The HTTP response headers, once the stream is open (None before)."""
-        return dict(self.response.headers.items()) if self.response is not None else None
+        """The HTTP response headers, once the stream is open (None before), with any credential a server
+        echoed redacted."""
+        if self.response is None:
+            return None
+        return redact_headers(self.response.headers.items(), self._settings.secret_forms)
 
     def _recover(self, error: GlooGravixError) -> bool:
         assert self._request is not None

@@ -43,6 +43,21 @@ def header_error(headers: Mapping[str, str], *, endpoint: str | None = None) -> 
     )
 
 
+def _certificate_problem(exc: BaseException) -> str | None:
+    """What OpenSSL said about a refused certificate (``certificate has expired``, ``self-signed certificate``,
+    a host-name mismatch), if ``exc`` was caused by one."""
+    import ssl
+
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return str(cause.verify_message or cause.reason or "certificate verify failed")
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def translate_exception(
     exc: BaseException, *, endpoint: str | None = None, base_url: str | None = None
 ) -> BaseException:
@@ -69,7 +84,19 @@ def translate_exception(
     if isinstance(exc, httpx.TransportError):
         # Only the class name: some transport messages echo request lines or headers.
         where = f" at {safe_url(base_url)}" if base_url else ""
-        return APIConnectionError(f"could not reach {name}{where}: {type(exc).__name__}", endpoint=endpoint)
+        certificate = _certificate_problem(exc)
+        if certificate is not None:
+            return APIConnectionError(
+                f"the TLS certificate of {name}{where} was refused: {certificate} (not retried: check the host, "
+                "SSL_CERT_FILE / SSL_CERT_DIR, or the proxy that presents it)",
+                endpoint=endpoint,
+                code="tls_certificate",
+                retryable=False,
+            )
+        if isinstance(exc, (httpx.ConnectError, httpx.ProxyError, httpx.UnsupportedProtocol)):
+            return APIConnectionError(f"could not reach {name}{where}: {type(exc).__name__}", endpoint=endpoint)
+        # the connection was made, then failed (reset, closed early, broken framing)
+        return APIConnectionError(f"connection to {name}{where} lost: {type(exc).__name__}", endpoint=endpoint)
     if isinstance(exc, UnicodeEncodeError):
         return ConfigurationError(
             "a request header value is not ASCII (check api_key, default_headers and extra_headers); "

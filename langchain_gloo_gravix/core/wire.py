@@ -49,6 +49,7 @@ from .readers import (
     read_refusal,
     read_str,
 )
+from .redact import redact_headers
 
 __all__ = [
     "FunctionCall",
@@ -286,12 +287,14 @@ class ChatCompletion(_Open):
     service_tier: Optional[str] = None
     # the HTTP headers of the response this came from (set by the client; never in model_dump)
     _headers: Any = PrivateAttr(default=None)
+    # our credentials' forms (set by the client), scrubbed from the headers above when they are read
+    _secrets: tuple[str, ...] = PrivateAttr(default=())
 
     @property
     def response_headers(self) -> dict[str, str]:
         """The HTTP response headers of the call that returned this completion (lower-case names; empty when
-        the completion was not received from a server)."""
-        return dict(self._headers.items()) if self._headers is not None else {}
+        the completion was not received from a server), with any credential a server echoed redacted."""
+        return redact_headers(self._headers.items(), self._secrets) if self._headers is not None else {}
 
     @property
     def routing(self) -> Optional[Routing]:

@@ -245,13 +245,15 @@ class LlamaIndexChat:
 
 class LangChainEmbeddings:
     name = "langchain"
+    #: the constructor word for inputs per request (OpenAIEmbeddings' ``chunk_size`` is its alias)
+    batch_word = "batch_size"
 
     def make(self, script: Optional[Script] = None, **kw: Any) -> Any:
         from langchain_gloo_gravix import GravixLayerEmbeddings
 
         if script is not None:
             kw.update(http_client=script.sync_client(), http_async_client=script.async_client())
-        return GravixLayerEmbeddings(api_key="k", base_url=GRAVIX_URL, **kw)
+        return GravixLayerEmbeddings(**{"api_key": "k", "base_url": GRAVIX_URL, **kw})
 
     def embed(self, llm: Any, texts: list[str]) -> list[list[float]]:
         return llm.embed_documents(texts)
@@ -262,6 +264,7 @@ class LangChainEmbeddings:
 
 class LlamaIndexEmbeddings:
     name = "llama_index"
+    batch_word = "embed_batch_size"
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self._monkeypatch = monkeypatch
@@ -269,7 +272,7 @@ class LlamaIndexEmbeddings:
     def make(self, script: Optional[Script] = None, **kw: Any) -> Any:
         from llama_index_ext import GravixLayerEmbedding
 
-        model = GravixLayerEmbedding(api_key="k", base_url=GRAVIX_URL, **kw)
+        model = GravixLayerEmbedding(**{"api_key": "k", "base_url": GRAVIX_URL, **kw})
         if script is not None:
             # no http_client field on a LlamaIndex BaseEmbedding: the scripted client goes in through the
             # one hook every class implements, on the spec it would build anyway

@@ -10,7 +10,6 @@ import pytest
 from llama_index.core.llms import ChatMessage
 
 from langchain_gloo_gravix import ChatGloo, ChatGravixLayer, GravixLayerEmbeddings
-from langchain_gloo_gravix.core import client_cache
 from langchain_gloo_gravix.emulator import Emulator
 from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
@@ -72,21 +71,15 @@ def test_a_dropped_model_leaves_no_unclosed_socket(emulator, name, make, call, a
 
 
 @pytest.mark.parametrize("name, make, call, acall", CASES, ids=[c[0] for c in CASES])
-def test_a_model_dropped_while_its_loop_runs_does_not_break_the_next_connection(emulator, name, make, call, acall):
-    # ``m = ChatGloo(); await m.ainvoke(...); del m`` in one asyncio.run: the loop's transports still own the
-    # dropped client's descriptors, so closing those sockets directly let the next connection be handed a
-    # number the loop still maps to the old transport ("File descriptor N is used by transport").
-    async def main() -> None:
-        for _ in range(4):
-            model = make(emulator)
-            await acall(model)
-            del model  # the last reference, while the loop runs (no gc.collect: refcounting drops it)
-        await asyncio.sleep(0)  # the finaliser's call_soon_threadsafe callback starts the aclose() tasks
-        await asyncio.wait_for(asyncio.gather(*list(client_cache._closing)), timeout=10)
-
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always", ResourceWarning)
-        asyncio.run(main())
+async def test_a_model_dropped_while_its_loop_runs_leaves_the_loop_working(emulator, name, make, call, acall):
+    # The dropped model's sockets are still watched by this loop: they are closed by the loop, never under
+    # it (a socket closed under its transport frees the descriptor for the next connection while the loop
+    # still watches it: "File descriptor N is used by transport").
+    for _ in range(3):
+        models = [make(emulator)]
+        await asyncio.gather(acall(models[0]), acall(models[0]), acall(models[0]))  # several pooled connections
+        models.clear()  # the last reference, while the loop runs
         gc.collect()
-    leaks = [w for w in seen if issubclass(w.category, ResourceWarning) and "socket" in str(w.message)]
-    assert not leaks, [str(w.message) for w in leaks]
+        survivor = make(emulator)
+        await asyncio.gather(acall(survivor), acall(survivor), acall(survivor))
+        await asyncio.sleep(0)  # the loop runs the handed-over closes

@@ -125,7 +125,7 @@ def test_langchain_chunk_size_per_call(server):
     assert len(vectors) == 7
     assert [len(b["input"]) for b in server.bodies] == [3, 3, 1]
     asyncio.run(model.aembed_documents(["x", "y", "z"], chunk_size=2))
-    assert [len(b["input"]) for b in server.bodies[3:]] == [2, 1]
+    assert sorted(len(b["input"]) for b in server.bodies[3:]) == [1, 2]  # concurrent: any arrival order
     with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
         model.embed_documents(["x"], chunk_size=0)
 

@@ -1,5 +1,6 @@
 """GravixLayerEmbeddings end to end against the local emulator: RAG retrieval, a RAG chain on
-ChatGloo, faults (sync and async), secrets, and client reuse across event loops."""
+ChatGloo, secrets, and client reuse across event loops. Faults, shared with LlamaIndex, are in
+tests/adapters/test_embedding_faults.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import asyncio
 import pickle
 
 import pytest
-from langchain_core import exceptions as lc_exceptions
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnablePassthrough
@@ -16,14 +16,8 @@ from langchain_core.vectorstores import InMemoryVectorStore
 from langchain_gloo_gravix import ChatGloo, GravixLayerEmbeddings
 from langchain_gloo_gravix.core import (
     AuthenticationError,
-    EmbeddingInputTooLargeError,
-    InvalidEmbeddingInputError,
-    MalformedResponseError,
-    MissingCredentialsError,
-    RateLimitError,
-    ServerError,
 )
-from langchain_gloo_gravix.emulator import Emulator, Fault
+from langchain_gloo_gravix.emulator import Emulator
 from tests.support.rag_corpus import DOCUMENTS, QUESTIONS
 
 PATH = "/v1/inference/embeddings"
@@ -78,101 +72,6 @@ def test_rag_chain_on_chat_gloo_gets_the_right_context(emulator):
     assert answer
     chat = [r for r in emulator.requests if r.path == "/ai/v2/chat/completions"][-1]
     assert DOCUMENTS[0] in chat.json["messages"][0]["content"]
-
-
-@pytest.mark.parametrize("mode", ["sync", "async"])
-class TestFaults:
-    def embed(self, model, mode, texts):
-        if mode == "sync":
-            return model.embed_documents(texts)
-        return asyncio.run(model.aembed_documents(texts))
-
-    def test_429_then_200(self, emulator, mode):
-        emulator.inject(Fault.rate_limit(retry_after="0"), path=PATH)
-        assert len(self.embed(embeddings(emulator), mode, ["a text"])) == 1
-        assert len(embedding_requests(emulator)) == 2
-
-    def test_500s_exhaust_retries_as_a_langchain_error(self, emulator, mode):
-        emulator.inject(*[Fault.server_error(503)] * 2, path=PATH)
-        with pytest.raises(ServerError) as info:
-            self.embed(embeddings(emulator, max_retries=1), mode, ["a text"])
-        assert isinstance(info.value, lc_exceptions.ModelAPIError) and info.value.status_code == 503
-        assert len(embedding_requests(emulator)) == 2
-
-    def test_malformed_body(self, emulator, mode):
-        emulator.inject(Fault.malformed_json(), path=PATH)
-        with pytest.raises(MalformedResponseError):
-            self.embed(embeddings(emulator), mode, ["a text"])
-
-    def test_wrong_count(self, emulator, mode):
-        emulator.inject(Fault.embedding_quirk("drop_one"), path=PATH)
-        with pytest.raises(MalformedResponseError, match="holds 1 embeddings for 2 inputs"):
-            self.embed(embeddings(emulator), mode, ["a text", "another"])
-
-    def test_wrong_dimensions(self, emulator, mode):
-        emulator.inject(Fault.embedding_quirk("wrong_dims"), path=PATH)
-        with pytest.raises(MalformedResponseError, match="dimensions"):
-            self.embed(embeddings(emulator), mode, ["a text", "another"])
-
-    def test_reversed_items_come_back_in_input_order(self, emulator, mode):
-        model = embeddings(emulator)
-        expected = self.embed(model, mode, ["first text", "second text"])
-        emulator.inject(Fault.embedding_quirk("reversed"), path=PATH)
-        assert self.embed(model, mode, ["first text", "second text"]) == expected
-
-    def test_413_splits_end_to_end(self, emulator, mode):
-        emulator.embedding_max_batch = 3
-        model = embeddings(emulator, batch_size=8)
-        vectors = self.embed(model, mode, DOCUMENTS)
-        emulator.embedding_max_batch = 256
-        assert vectors == self.embed(embeddings(emulator), mode, DOCUMENTS)
-        sizes = [len(r.json["input"]) for r in embedding_requests(emulator)]
-        # 8 -> 413 -> 4 + 4 -> 413 -> 2 + 2 + 2 + 2, then the last 2; then one request of 10 unsplit
-        assert sorted(sizes) == [2] * 5 + [4] * 2 + [8, 10]
-
-    def test_single_input_too_large(self, emulator, mode):
-        emulator.embedding_max_batch = 0
-        with pytest.raises(EmbeddingInputTooLargeError) as info:
-            self.embed(embeddings(emulator), mode, ["one", "two"])
-        # async sends both one-input batches at once: whichever is refused first is reported
-        assert info.value.index in ({0} if mode == "sync" else {0, 1}) and info.value.status_code == 413
-        assert f"input {info.value.index} " in str(info.value)
-        assert isinstance(info.value, lc_exceptions.ModelInvalidRequestError)
-
-    def test_base64_refused_then_float(self, emulator, mode):
-        model = embeddings(emulator)
-        expected = self.embed(model, mode, ["a text"])
-        emulator.inject(Fault.embedding_quirk("refuse_base64"), path=PATH)
-        got = self.embed(model, mode, ["a text"])
-        assert [r.json["encoding_format"] for r in embedding_requests(emulator)[-2:]] == ["base64", "float"]
-        assert all(abs(a - b) < 1e-6 for a, b in zip(got[0], expected[0]))
-
-    def test_base64_ignored(self, emulator, mode):
-        emulator.inject(Fault.embedding_quirk("ignore_base64"), path=PATH)
-        assert len(self.embed(embeddings(emulator), mode, ["a text"])[0]) == 1024  # multilingual-e5-large
-
-    def test_bad_input_makes_no_request(self, emulator, mode):
-        with pytest.raises(InvalidEmbeddingInputError, match="input 1"):
-            self.embed(embeddings(emulator), mode, ["ok", ""])
-        assert embedding_requests(emulator) == []
-
-    def test_empty_list_makes_no_request(self, emulator, mode):
-        assert self.embed(embeddings(emulator), mode, []) == []
-        assert embedding_requests(emulator) == []
-
-    def test_wrong_key_and_missing_key(self, emulator, mode):
-        with pytest.raises(AuthenticationError) as info:
-            self.embed(embeddings(emulator, api_key="wrong-key-123"), mode, ["a"])
-        assert isinstance(info.value, lc_exceptions.ModelAuthenticationError)
-        assert "wrong-key-123" not in str(info.value) + repr(info.value)
-        with pytest.raises(MissingCredentialsError, match="GRAVIXLAYER_API_KEY"):
-            self.embed(GravixLayerEmbeddings(base_url=emulator.gravix_base_url), mode, ["a"])
-
-    def test_rate_limit_without_retries_is_typed(self, emulator, mode):
-        emulator.inject(Fault.rate_limit(retry_after="0"), path=PATH)
-        with pytest.raises(RateLimitError) as info:
-            self.embed(embeddings(emulator, max_retries=0), mode, ["a"])
-        assert isinstance(info.value, lc_exceptions.ModelRateLimitError)
 
 
 def test_secret_never_in_repr_dump_or_pickle(emulator):

@@ -1,21 +1,12 @@
 """GravixLayerEmbedding end to end against the local emulator: retrieval, a query engine on
-Gloo, faults (sync and async), secrets and settings."""
+Gloo, secrets and settings. Faults, shared with LangChain, are in tests/adapters/test_embedding_faults.py."""
 
 from __future__ import annotations
-
-import asyncio
 
 import pytest
 from llama_index.core import Document, VectorStoreIndex
 
-from langchain_gloo_gravix.core import (
-    AuthenticationError,
-    EmbeddingInputTooLargeError,
-    InvalidEmbeddingInputError,
-    MalformedResponseError,
-    ServerError,
-)
-from langchain_gloo_gravix.emulator import Emulator, Fault
+from langchain_gloo_gravix.emulator import Emulator
 from llama_index_ext import Gloo, GravixLayerEmbedding
 from tests.support.rag_corpus import DOCUMENTS, QUESTIONS
 
@@ -73,46 +64,6 @@ def test_query_engine_on_gloo_gets_the_right_context(emulator):
 def test_batches_follow_embed_batch_size(emulator):
     embedding(emulator, embed_batch_size=4).get_text_embedding_batch(DOCUMENTS)
     assert [len(r.json["input"]) for r in requests_to(emulator)] == [4, 4, 2]
-
-
-@pytest.mark.parametrize("mode", ["sync", "async"])
-class TestFaults:
-    def embed(self, model, mode, texts):
-        if mode == "sync":
-            return model.get_text_embedding_batch(texts)
-        return asyncio.run(model.aget_text_embedding_batch(texts))
-
-    def test_429_then_200(self, emulator, mode):
-        emulator.inject(Fault.rate_limit(retry_after="0"), path=PATH)
-        assert len(self.embed(embedding(emulator), mode, ["a text"])) == 1
-        assert len(requests_to(emulator)) == 2
-
-    def test_500s(self, emulator, mode):
-        emulator.inject(*[Fault.server_error(500)] * 3, path=PATH)
-        with pytest.raises(ServerError):
-            self.embed(embedding(emulator, max_retries=2), mode, ["a text"])
-        assert len(requests_to(emulator)) == 3
-
-    def test_malformed_and_wrong_count(self, emulator, mode):
-        emulator.inject(Fault.malformed_json(), Fault.embedding_quirk("drop_one"), path=PATH)
-        with pytest.raises(MalformedResponseError, match="not JSON"):
-            self.embed(embedding(emulator), mode, ["a", "b"])
-        with pytest.raises(MalformedResponseError, match="holds 1 embeddings for 2 inputs"):
-            self.embed(embedding(emulator), mode, ["a", "b"])
-
-    def test_413_splits_and_single_too_large(self, emulator, mode):
-        emulator.embedding_max_batch = 2
-        assert len(self.embed(embedding(emulator), mode, DOCUMENTS)) == 10
-        emulator.embedding_max_batch = 0
-        with pytest.raises(EmbeddingInputTooLargeError):
-            self.embed(embedding(emulator), mode, ["a"])
-
-    def test_bad_input_and_wrong_key(self, emulator, mode):
-        with pytest.raises(InvalidEmbeddingInputError, match="input 0"):
-            self.embed(embedding(emulator), mode, [""])
-        assert requests_to(emulator) == []
-        with pytest.raises(AuthenticationError):
-            self.embed(embedding(emulator, api_key="wrong-key-77"), mode, ["a"])
 
 
 def test_secrets_stay_out_of_serialisation(emulator):

@@ -2,8 +2,10 @@
 
 Each request is answered by ``script(kind, n)``, which returns an :class:`Action` for the ``n``-th request of
 that ``kind`` (``"token"``, ``"chat"``, ``"models"``, ``"other"``; the path decides, also for proxy-form
-request lines, so the server doubles as an HTTP proxy). Actions: answer, hang, trickle a body, stream events
-then stall / trickle / close, reset the connection.
+request lines, so the server doubles as an HTTP proxy). Actions: answer, hang, trickle a body, trickle the
+header block, stream events then stall / trickle / close / cut off, reset the connection, answer twice (bytes
+after the response: a desynchronised server). Every ``{nonce}`` in an answer is replaced by the text of the
+request's last message, so that a test can tell whose answer a caller got.
 
 Every loop is bounded in count and time: a connection serves at most ``MAX_REQUESTS`` requests, every wait is
 bounded by the server's ``lifetime`` (default 30 s), after which the server stops by itself; ``stop()`` (or
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -39,6 +43,8 @@ class Action:
     then: str = "close"  # for streams: "close", "stall", "ping", "trickle", "slow" (events spaced by interval)
     spaced: bool = False  # for streams: each event in its own write, ``interval`` apart (one network read each)
     hold: float = 0.0  # for "slow" streams: how long to keep sending
+    extra: bytes = b""  # written after the response ("reply"): a second answer to the same request
+    extra_delay: float = 0.0  # seconds between the response and ``extra`` (0: in the same write)
 
 
 def reply(status: int = 200, body: Any = None, headers: Optional[dict[str, str]] = None) -> Action:
@@ -82,6 +88,27 @@ def stream(
     )
 
 
+def trickle_headers(body: bytes = b"{}", *, interval: float = 1.0, status: int = 200) -> Action:
+    """The header block one byte every ``interval`` seconds (then the body at once): each byte arrives well
+    within a read timeout, the whole block never does within a call budget."""
+    return Action(
+        "trickle-head", status=status, body=body, interval=interval, headers={"content-type": "application/json"}
+    )
+
+
+def twice(first: Action, second: bytes, *, delay: float = 0.0) -> Action:
+    """``first`` (a reply), then the raw bytes ``second`` on the same connection (after ``delay`` seconds)."""
+    first.extra = second
+    first.extra_delay = delay
+    return first
+
+
+def raw_response(body: Any, status: int = 200) -> bytes:
+    """A complete HTTP/1.1 response as bytes (for :func:`twice`)."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(raw)}\r\n\r\n".encode() + raw
+
+
 def reset() -> Action:
     """Read the request, then close the connection with a TCP reset."""
     return Action("reset")
@@ -112,6 +139,18 @@ def completion(text: str = "ok") -> dict[str, Any]:
     }
 
 
+#: a self-signed certificate for 127.0.0.1 / localhost (valid until 2126), and its key: test data only
+LOOPBACK_CERT = os.path.join(os.path.dirname(__file__), "..", "data", "tls", "loopback.crt")
+LOOPBACK_KEY = os.path.join(os.path.dirname(__file__), "..", "data", "tls", "loopback.key")
+
+
+def loopback_tls() -> ssl.SSLContext:
+    """A server context with the self-signed loopback certificate (clients refuse it unless told to trust it)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(LOOPBACK_CERT, LOOPBACK_KEY)
+    return context
+
+
 def _kind(target: str) -> str:
     path = target.split("?", 1)[0]
     if "://" in path:  # proxy form: http://host/path
@@ -136,14 +175,36 @@ class Seen:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    def nonce(self) -> str:
+        """The text of the request's last message ("" when there is none)."""
+        try:
+            messages = self.json().get("messages") or [{}]
+            content = messages[-1].get("content", "")
+            return content if isinstance(content, str) else json.dumps(content)
+        except (ValueError, AttributeError):
+            return ""
+
 
 Script = Callable[[str, int], Action]
 
 
 class FaultServer:
-    def __init__(self, script: Script, *, lifetime: float = 30.0) -> None:
+    def __init__(
+        self,
+        script: Script,
+        *,
+        lifetime: float = 30.0,
+        tls: Optional[ssl.SSLContext] = None,
+        on_request: Optional[Callable[["Seen", int], Action]] = None,
+        record: bool = True,
+    ) -> None:
         self.script = script
+        #: when given, answers every request instead of ``script``, from the request itself and its number
+        self.on_request = on_request
+        #: keep every request in ``seen`` (a soak of many thousand requests counts them only)
+        self.record = record
         self.lifetime = lifetime
+        self.tls = tls  # serve HTTPS with this context (see loopback_tls())
         self.seen: list[Seen] = []
         self.connections = 0
         self.open_connections = 0
@@ -168,7 +229,7 @@ class FaultServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         self._thread.start()
@@ -189,7 +250,7 @@ class FaultServer:
 
     async def _main(self) -> None:
         self._stopping = asyncio.Event()
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=256)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=256, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         try:
@@ -226,11 +287,12 @@ class FaultServer:
                 if request is None:
                     return
                 with self._lock:
-                    self.seen.append(request)
+                    if self.record:
+                        self.seen.append(request)
                     n = self._counts.get(request.kind, 0)
                     self._counts[request.kind] = n + 1
-                action = self.script(request.kind, n)
-                if not await self._act(action, writer):
+                action = self.on_request(request, n) if self.on_request else self.script(request.kind, n)
+                if not await self._act(action, writer, request.nonce().encode()):
                     return
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             return
@@ -259,8 +321,12 @@ class FaultServer:
         body = await reader.readexactly(length) if length else b""
         return Seen(_kind(target), method, target, headers, body)
 
-    async def _act(self, action: Action, writer: asyncio.StreamWriter) -> bool:
+    async def _act(self, action: Action, writer: asyncio.StreamWriter, nonce: bytes = b"") -> bool:
         """Carry out ``action``; True to keep the connection for another request."""
+        if nonce and (b"{nonce}" in action.body or any(b"{nonce}" in e for e in action.events)):
+            safe = json.dumps(nonce.decode("utf-8", "replace"))[1:-1].encode()  # inside a JSON string
+            action = Action(**{**action.__dict__, "body": action.body.replace(b"{nonce}", safe),
+                               "events": [e.replace(b"{nonce}", safe) for e in action.events]})  # fmt: skip
         if action.kind == "hang":
             await asyncio.sleep(self.lifetime)
             return False
@@ -271,13 +337,34 @@ class FaultServer:
             writer.transport.abort()
             return False
         status_line = f"HTTP/1.1 {action.status} X\r\n"
-        if action.kind in ("reply", "trickle"):
+        if action.kind == "trickle-head":
             head = status_line + "".join(f"{k}: {v}\r\n" for k, v in action.headers.items())
             head += f"content-length: {len(action.body)}\r\n\r\n"
+            for i in range(len(head)):  # bounded by the head's length (and the server's lifetime)
+                writer.write(head[i].encode())
+                await writer.drain()
+                await asyncio.sleep(action.interval)
+            writer.write(action.body)
+            await writer.drain()
+            return True
+        if action.kind in ("reply", "trickle"):
+            head = status_line + "".join(f"{k}: {v}\r\n" for k, v in action.headers.items())
+            # then="cut": a body shorter than its declared length, then the connection closes
+            declared = len(action.body) + (100 if action.then == "cut" else 0)
+            head += f"content-length: {declared}\r\n\r\n"
             writer.write(head.encode())
-            if action.kind == "reply":
+            if action.kind == "reply" and action.then == "cut":
                 writer.write(action.body)
                 await writer.drain()
+                return False
+            if action.kind == "reply":
+                # one write, so that both answers arrive together (as from a server that sent them as one)
+                writer.write(action.body + (action.extra if not action.extra_delay else b""))
+                await writer.drain()
+                if action.extra and action.extra_delay:
+                    await asyncio.sleep(action.extra_delay)
+                    writer.write(action.extra)
+                    await writer.drain()
                 return True
             await writer.drain()
             body = action.body
@@ -307,6 +394,8 @@ class FaultServer:
             writer.write(b"0\r\n\r\n")
             await writer.drain()
             return True
+        if action.then == "cut":  # the connection ends mid-body: no terminating chunk
+            return False
         if action.then == "stall":
             await asyncio.sleep(self.lifetime)
             return False
