@@ -107,13 +107,36 @@ def redact_error(error: BaseException, secrets: Iterable[str] = ()) -> BaseExcep
     return error
 
 
+# Generator and coroutine code (CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR):
+# clearing a suspended one's frame would finalise it, so such frames are never cleared.
+_SUSPENDABLE = 0x20 | 0x80 | 0x100 | 0x200
+# The libraries whose frames a stream unwinds through: this package and the HTTP stack under it.
+_LIBRARIES = ("langchain_gloo_gravix", "httpx", "httpcore", "h11")
+
+
+def _library_dirs() -> tuple[str, ...]:
+    import os
+    import sys
+
+    dirs = []
+    for name in _LIBRARIES:
+        module = sys.modules.get(name)
+        file = getattr(module, "__file__", None)
+        if file:
+            dirs.append(os.path.dirname(os.path.abspath(file)) + os.sep)
+    return tuple(dirs)
+
+
 def forget_locals(error: BaseException) -> None:
-    """Clear the locals of every finished frame in the tracebacks of ``error`` and of its causes and contexts.
+    """Clear the locals of the finished frames of this package and its HTTP stack in the tracebacks of
+    ``error`` and of its causes and contexts.
 
     Crash reporters capture the locals of every frame of an exception and of its chain; the frames a failed
     stream unwound through hold what the server sent (which may echo a credential) and the request's headers.
-    The error itself keeps what it needs (redacted); frames still running are left alone.
+    The error itself keeps what it needs (redacted). Frames still running, generator and coroutine frames (which
+    may be suspended) and the caller's own frames are left alone.
     """
+    dirs = _library_dirs()
     seen: set[int] = set()
     todo: list[Optional[BaseException]] = [error]
     while todo:
@@ -123,10 +146,12 @@ def forget_locals(error: BaseException) -> None:
         seen.add(id(current))
         tb = current.__traceback__
         while tb is not None:
-            try:
-                tb.tb_frame.clear()
-            except RuntimeError:
-                pass  # a frame still running (the one raising, its callers)
+            code = tb.tb_frame.f_code
+            if not code.co_flags & _SUSPENDABLE and code.co_filename.startswith(dirs):
+                try:
+                    tb.tb_frame.clear()
+                except RuntimeError:
+                    pass  # a frame still running (the one raising, its callers)
             tb = tb.tb_next
         todo += [current.__cause__, current.__context__]
 

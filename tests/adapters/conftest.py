@@ -38,18 +38,3 @@ def embeddings(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 @pytest.fixture(params=["sync", "async"])
 def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Any:
-    """The in-process emulator of the three services, one per module, cleared before each test."""
-    from langchain_gloo_gravix.emulator import Emulator
-
-    with Emulator(port=0) as emu:
-        yield emu
-
-
-@pytest.fixture(autouse=True)
-def _clean_emulator(request: pytest.FixtureRequest) -> None:
-    if "emulator" in request.fixturenames:
-        request.getfixturevalue("emulator").clear()

@@ -47,12 +47,6 @@ def test_llama_index_replays_thinking_blocks_only_when_asked():
     assert replayed["reasoning_content"] == THOUGHT and replayed["content"] == "Checking."
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(port=0) as emu:
-        yield emu
-
-
 def _creds(emu):
     return {
         "base_url": emu.gloo_base_url,

@@ -395,3 +395,37 @@ async def test_a_connection_given_back_and_reused_is_never_discarded():
         assert await asyncio.wait_for(asyncio.gather(*(stream() for _ in range(10))), 30) == ["one two three four"] * 10
         assert server.connections == 1
         await client.aclose()
+
+
+def test_forgetting_locals_leaves_the_callers_frames_and_suspended_generators_alone():
+    from langchain_gloo_gravix.core.redact import forget_locals
+
+    def generator() -> Any:
+        try:
+            raise KeyError("handled inside")
+        except KeyError as handled:
+            yield handled  # suspended inside its handler: its frame is in that error's traceback
+        yield "still alive"
+
+    running = generator()
+    handled = next(running)
+
+    def callers_code() -> None:
+        marker = "kept"  # noqa: F841 (what must survive)
+        raise ValueError("the caller's own failure")
+
+    try:
+        callers_code()
+    except ValueError as own:
+        caller_error = own
+    error = StreamError("ours")
+    error.__context__ = caller_error
+    caller_error.__context__ = handled
+    forget_locals(error)
+    assert next(running) == "still alive"
+    frames = []
+    tb = caller_error.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_locals)
+        tb = tb.tb_next
+    assert any(f.get("marker") == "kept" for f in frames)

@@ -13,15 +13,9 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from langchain_gloo_gravix import ChatGravixLayer
-from tests.core.conftest import ENV_VARS, Server, reply_json, reply_sse, sse_body
+from tests.core.conftest import Server, reply_json, reply_sse, sse_body
 
 MODEL = "meta-llama/llama-3.1-8b-instruct"
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -20,27 +20,6 @@ QUESTION = "What does the Bible say about forgiveness?"
 NOTHING = "Say hello to Ada Lovelace"
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(port=0) as emu:
-        yield emu
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emulator, monkeypatch):
-    for name in (
-        "GLOO_CLIENT_ID",
-        "GLOO_CLIENT_SECRET",
-        "GLOO_AI_CLIENT_ID",
-        "GLOO_AI_CLIENT_SECRET",
-        "GLOO_API_KEY",
-        "GLOO_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    emulator.clear()
-    yield
-
-
 def gloo(emu: Emulator, **kw: Any) -> Gloo:
     return Gloo(
         base_url=emu.gloo_base_url,

@@ -15,16 +15,10 @@ from llama_index.core.base.llms.types import ChatMessage
 from langchain_gloo_gravix.core import AsyncClient, Client
 from llama_index_ext import GravixLayer
 from llama_index_ext.tools import get_tool_calls
-from tests.core.conftest import ENV_VARS, Server, reply_json
+from tests.core.conftest import Server, reply_json
 
 MODEL = "meta-llama/llama-3.1-8b-instruct"
 MESSAGES = [ChatMessage(role="user", content="hi")]
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -26,22 +26,6 @@ KINDS = ("gloo-v2", "gloo-v1", "gravix")
 HI = [ChatMessage(role="user", content="hi")]
 
 
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch):
-    for name in (
-        "GLOO_CLIENT_ID",
-        "GLOO_CLIENT_SECRET",
-        "GLOO_API_KEY",
-        "GLOO_BASE_URL",
-        "GRAVIXLAYER_API_KEY",
-        "GRAVIXLAYER_BASE_URL",
-        "GRAVIXLAYER_MODEL",
-        "GLOO_AI_CLIENT_ID",
-        "GLOO_AI_CLIENT_SECRET",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def make(kind: str, script: Script | None = None, **kw: Any) -> Any:
     if script is not None:
         kw.update(http_client=script.sync_client(), async_http_client=script.async_client())

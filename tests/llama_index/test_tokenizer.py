@@ -17,12 +17,6 @@ class Words:
         return text.split()
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(port=0) as emu:
-        yield emu
-
-
 def _gravix(emu, **kw):
     return GravixLayer(
         model="meta-llama/llama-3.1-8b-instruct", base_url=emu.gravix_base_url, api_key=Emulator.GRAVIX_API_KEY, **kw
