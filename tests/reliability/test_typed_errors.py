@@ -112,7 +112,12 @@ def test_lone_surrogate_through_llama_index():
         for call in (llm.chat, lambda m: list(llm.stream_chat(m))):
             with pytest.raises(InvalidRequestError, match=r"messages\[1\] \(user\)"):
                 call(messages)
-        assert server.count("chat") == 0
+        from llama_index_ext import GravixLayerEmbedding
+
+        embedding = GravixLayerEmbedding(model_name="e", max_retries=0, **gravix_kwargs(server))
+        with pytest.raises(ValueError, match="input 1"):
+            embedding.get_text_embedding_batch(["fine", LONE])
+        assert server.count("chat") == 0 and server.count("other") == 0
 
 
 # -- per-call validation ---------------------------------------------------------------------------------------
