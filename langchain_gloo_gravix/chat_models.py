@@ -6,7 +6,19 @@ No HTTP, SSE, retry or environment code lives here (see ``core``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, ClassVar, Iterator, Literal, Optional, Sequence, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    ClassVar,
+    Iterator,
+    Literal,
+    Optional,
+    Sequence,
+    Union,
+)
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -111,13 +123,20 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         defer_build=True,
         hide_input_in_errors=True,
     )
+    # ChatOpenAI's argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "ChatOpenAI"
 
     model_name: Optional[str] = Field(default=None, alias="model")
     """Model id. On Gloo v2 giving it selects that model (routing mechanism "model")."""
     base_url: Optional[str] = None
     """Gloo: the host root (https://platform.ai.gloo.com); Gravix: the .../v1/inference prefix."""
-    api_key: Optional[SecretInput] = None
-    """Static bearer key; env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
+    api_key: Optional[Union[SecretInput, Callable[[], str], Callable[[], Awaitable[str]]]] = None
+    """Bearer key (also ``openai_api_key=``): a str/SecretStr, or a sync or async callable returning one, called
+    per request (rotating keys, gateways); env GLOO_API_KEY / GRAVIXLAYER_API_KEY when None. Never shown or
+    serialised."""
+    proxy: Optional[str] = Field(default=None, exclude=True, repr=False)
+    """Proxy URL for every request (also ``openai_proxy=``): chat, streams, Gloo token requests; wins over the
+    environment's proxies; not with ``http_client``. May carry a password: never shown or serialised."""
     timeout: Any = None
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
     stream_idle_timeout: Optional[float] = 120.0
@@ -231,6 +250,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             stream_idle_timeout=fields["stream_idle_timeout"],
             default_headers=headers_key(fields["default_headers"]),
             http_client=fields["http_client"] if sync else fields["http_async_client"],
+            proxy=fields["proxy"],
         )
 
     # -- LangChain plumbing -------------------------------------------------------------

@@ -6,7 +6,7 @@ errors all live in the core (``core/embeddings.py`` decides, ``Client.embed`` se
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Awaitable, Callable, ClassVar, Literal, Optional, Union
 
 from langchain_core.embeddings import Embeddings
 from pydantic import AliasChoices, ConfigDict, Field, SecretStr, model_validator
@@ -50,6 +50,8 @@ class GravixLayerEmbeddings(CheckedSettings, ClientOwner, Embeddings):
     model_config = ConfigDict(
         populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
     )
+    # OpenAIEmbeddings' argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "OpenAIEmbeddings"
 
     # validation_alias, not alias: a type checker (PEP 681) names the constructor's parameter after
     # `alias`; `model=` and `batch_size=` are the documented words, the OpenAIEmbeddings names work too
@@ -59,8 +61,11 @@ class GravixLayerEmbeddings(CheckedSettings, ClientOwner, Embeddings):
     """Embedding model id; env GRAVIXLAYER_EMBEDDING_MODEL or microsoft/multilingual-e5-large when None."""
     base_url: Optional[str] = None
     """The .../v1/inference prefix; env GRAVIXLAYER_BASE_URL or the public URL when None."""
-    api_key: Optional[SecretInput] = None
-    """Static bearer key; env GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
+    api_key: Optional[Union[SecretInput, Callable[[], str], Callable[[], Awaitable[str]]]] = None
+    """Bearer key (also ``openai_api_key=``): a str/SecretStr, or a sync or async callable called per request;
+    env GRAVIXLAYER_API_KEY when None. Never shown or serialised."""
+    proxy: Optional[str] = Field(default=None, exclude=True, repr=False)
+    """Proxy URL for every request (also ``openai_proxy=``); not with ``http_client``. Never shown or serialised."""
     timeout: Any = None
     """Seconds, a ``(connect, read)`` pair or an ``httpx.Timeout``; finite by default (connect 10 s, read 120 s)."""
     max_retries: int = 2
@@ -123,6 +128,7 @@ class GravixLayerEmbeddings(CheckedSettings, ClientOwner, Embeddings):
             max_retries=self.max_retries,
             default_headers=headers_key(self.default_headers),
             http_client=self.http_client if sync else self.http_async_client,
+            proxy=self.proxy,
         )
 
     def _options(self, chunk_size: Optional[int] = None) -> dict[str, Any]:

@@ -21,7 +21,20 @@ name and capabilities (``Endpoint``), the OpenAI option fields
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Literal, Optional, Sequence, Type, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Awaitable,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Literal,
+    Optional,
+    Sequence,
+    Type,
+    Union,
+)
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -118,6 +131,8 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
     model_config = ConfigDict(protected_namespaces=(), hide_input_in_errors=True)
     unknown_options_field: ClassVar[str] = "additional_kwargs"
     extra_known_options: ClassVar[frozenset[str]] = frozenset({"class_name"})  # to_dict() output fed back in
+    # OpenAILike's argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "OpenAILike"
 
     model: Optional[str] = Field(default=None, description="Model id.")
     timeout: Any = Field(
@@ -140,8 +155,17 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
     extra_body: Dict[str, Any] = Field(
         default_factory=dict, description="Raw JSON merged into every body, unvalidated."
     )
-    api_key: Optional[SecretInput] = Field(
-        default=None, exclude=True, repr=False, description="Static key; env if None."
+    api_key: Optional[Union[SecretInput, Callable[[], str], Callable[[], Awaitable[str]]]] = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="Bearer key: a str, or a sync/async callable called per request; env if None. Never shown.",
+    )
+    proxy: Optional[str] = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="Proxy URL for every request (token requests too); not with http_client. Never serialised.",
     )
     base_url: Optional[str] = Field(default=None, description="Service root; the env var or the public URL when None.")
     context_window: Optional[int] = Field(default=None, gt=0, description="Overrides the known-model table.")
@@ -276,6 +300,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
             stream_idle_timeout=self.stream_idle_timeout,
             default_headers=headers_key(self.default_headers),
             http_client=self.http_client if sync else self.async_http_client,
+            proxy=self.proxy,
         )
 
     # -- metadata ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ too large, decodes base64, retries and maps errors. Core errors reach the caller
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, List, Literal, Optional
+from typing import Any, Awaitable, Callable, ClassVar, Dict, List, Literal, Optional, Union
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import ConfigDict, Field, model_validator
@@ -45,6 +45,8 @@ class GravixLayerEmbedding(CheckedSettings, ClientOwner, TimeoutAsData, BaseEmbe
     model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, hide_input_in_errors=True)
     unknown_options_field: ClassVar[str] = "additional_kwargs"
     extra_known_options: ClassVar[frozenset[str]] = frozenset({"class_name"})  # to_dict() output fed back in
+    # OpenAIEmbedding's argument names mean the same here, or are refused with a pointer (core/incumbent_names.py)
+    incumbent: ClassVar[Optional[str]] = "OpenAIEmbedding"
 
     model_name: str = Field(default="", alias="model", description="Embedding model id; env or the default when empty.")
     embed_batch_size: int = Field(
@@ -75,8 +77,14 @@ class GravixLayerEmbedding(CheckedSettings, ClientOwner, TimeoutAsData, BaseEmbe
     embedding_ctx_length: Optional[int] = Field(
         default=None, ge=1, description="The model's window in tokens; None: the known window, no split if unknown."
     )
-    api_key: Optional[SecretInput] = Field(
-        default=None, exclude=True, repr=False, description="Static key; env if None."
+    api_key: Optional[Union[SecretInput, Callable[[], str], Callable[[], Awaitable[str]]]] = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="Bearer key: a str, or a sync/async callable called per request; env if None. Never shown.",
+    )
+    proxy: Optional[str] = Field(
+        default=None, exclude=True, repr=False, description="Proxy URL for every request. Never serialised."
     )
     base_url: Optional[str] = Field(default=None, description="The .../v1/inference prefix; env or the public URL.")
 
@@ -106,6 +114,7 @@ class GravixLayerEmbedding(CheckedSettings, ClientOwner, TimeoutAsData, BaseEmbe
             timeout=self.timeout,
             max_retries=self.max_retries,
             default_headers=headers_key(self.default_headers),
+            proxy=self.proxy,
         )
 
     def _options(self) -> Dict[str, Any]:

@@ -5,6 +5,8 @@ The decisions live in one generator per credential kind (:meth:`GlooOAuth.flow`)
 - :class:`Send`: the caller's request, with the bearer token set; the flow is sent its response.
 - :class:`Mint`: a token request; the sender reads its whole body (same timeouts and whole-call deadline as
   the call it serves) and sends the response back, or throws the typed error of a failed send into the flow.
+- :class:`Resolve`: the caller's ``api_key`` callable must be called (sync driver) or awaited (async
+  driver); the flow is sent what it returned (:class:`CallableKeyAuth`).
 - :class:`Wait`: another caller is refreshing; the sender blocks (or awaits) :meth:`Wait.block` /
   :meth:`Wait.wait`, which raise that refresh's failure as this caller's own.
 
@@ -31,8 +33,10 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from typing import Any, Generator, Optional, Union
+import inspect
+from typing import Any, Callable, Generator, Optional, Union
 from urllib.parse import quote
 
 import httpx
@@ -42,6 +46,7 @@ from .endpoints import GLOO_TOKEN_SCOPE
 from .error_text import body_preview, describe_body
 from .errors import (
     AuthenticationError,
+    ConfigurationError,
     GlooGravixError,
     MalformedResponseError,
     MissingCredentialsError,
@@ -59,7 +64,17 @@ from .token_cache import (
     token_fields,
 )
 
-__all__ = ["GlooOAuth", "MissingCredentialsAuth", "SenderAuth", "Send", "Mint", "Wait", "Flow"]
+__all__ = [
+    "GlooOAuth",
+    "MissingCredentialsAuth",
+    "CallableKeyAuth",
+    "SenderAuth",
+    "Send",
+    "Mint",
+    "Wait",
+    "Resolve",
+    "Flow",
+]
 
 
 # -- the steps a flow yields ---------------------------------------------------------------------------------
@@ -89,7 +104,51 @@ def _basic(client_id: str, client_secret: str, *, encode: bool) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
-Flow = Generator[Union[Send, Mint, Wait], Any, None]
+class Resolve:
+    """Get the current key from the caller's ``api_key`` callable: :meth:`call` in the sync driver,
+    :meth:`acall` in the async one; the flow is sent the result."""
+
+    __slots__ = ("provider",)
+
+    def __init__(self, provider: Callable[[], Any]) -> None:
+        self.provider = provider
+
+    def call(self) -> Any:
+        if inspect.iscoroutinefunction(self.provider):
+            raise ConfigurationError(
+                "api_key is an async callable, which a sync call cannot await: use the async methods "
+                "(ainvoke, astream, achat, aembed_documents, ...) or pass a sync callable"
+            )
+        try:
+            value = self.provider()
+        except Exception as exc:
+            raise _provider_failed(exc) from exc
+        if inspect.isawaitable(value):
+            close = getattr(value, "close", None)
+            if close is not None:
+                close()  # never awaited: closed, so Python does not warn about it
+            raise ConfigurationError(
+                "api_key returned an awaitable in a sync call: use the async methods or pass a sync callable"
+            )
+        return value
+
+    async def acall(self) -> Any:
+        try:
+            if inspect.iscoroutinefunction(self.provider):
+                return await self.provider()
+            # a sync callable may block (a secrets manager, a file): off the event loop, as ChatOpenAI does
+            value = await asyncio.get_running_loop().run_in_executor(None, self.provider)
+            return await value if inspect.isawaitable(value) else value
+        except Exception as exc:
+            raise _provider_failed(exc) from exc
+
+
+def _provider_failed(exc: Exception) -> MissingCredentialsError:
+    # the type only: the provider's own message may quote what it was reading
+    return MissingCredentialsError(f"the api_key callable raised {type(exc).__name__}; no key to send")
+
+
+Flow = Generator[Union[Send, Mint, Wait, Resolve], Any, None]
 
 
 class SenderAuth(httpx.Auth):
@@ -97,6 +156,11 @@ class SenderAuth(httpx.Auth):
 
     def flow(self, request: httpx.Request, deadline: Optional[float]) -> Flow:
         raise NotImplementedError
+
+    def live_secrets(self) -> tuple[str, ...]:
+        """Secrets obtained while running (a minted token, a key a callable returned), to scrub from errors
+        and response headers besides the configured ones."""
+        return ()
 
     # httpx drivers, for callers who hand this object to httpx themselves. The package's own requests never
     # use them: the sender drives :meth:`flow` with its timeouts.
@@ -111,6 +175,8 @@ class SenderAuth(httpx.Auth):
             if isinstance(step, Wait):
                 step.block()
                 sent = None
+            elif isinstance(step, Resolve):
+                sent = step.call()
             else:
                 sent = yield step.request
                 if isinstance(step, Mint):
@@ -127,6 +193,8 @@ class SenderAuth(httpx.Auth):
             if isinstance(step, Wait):
                 await step.wait()
                 sent = None
+            elif isinstance(step, Resolve):
+                sent = await step.acall()
             else:
                 sent = yield step.request
                 if isinstance(step, Mint):
@@ -161,6 +229,10 @@ class GlooOAuth(SenderAuth):
     def current_token(self) -> Optional[str]:
         """The cached bearer token (the sender scrubs it from server text), or None."""
         return self.cache.token
+
+    def live_secrets(self) -> tuple[str, ...]:
+        token = self.cache.token
+        return (token,) if token else ()
 
     def _token_request(self, *, encode: bool) -> httpx.Request:
         return httpx.Request(
@@ -282,3 +354,37 @@ def _looks_html(response: httpx.Response) -> bool:
     """A body that is a web page, by its content type or its first bytes."""
     head = response.content[:64].lstrip().lower()
     return "html" in response.headers.get("content-type", "").lower() or head.startswith((b"<!doctype html", b"<html"))
+
+
+class CallableKeyAuth(SenderAuth):
+    """A bearer key from the caller's ``api_key`` callable (sync or async), called once per request, so a
+    rotated key is used from the next request on (ChatOpenAI's semantics). What it returns is checked like a
+    static key (credentials.check_credential); it is never shown, and the last keys are scrubbed from errors."""
+
+    _KEEP = 2  # the current key and the one before it (a rotation may race a request in flight)
+
+    def __init__(self, provider: Callable[[], Any], endpoint: str) -> None:
+        self.provider = provider
+        self.endpoint = endpoint
+        self._recent: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"CallableKeyAuth(endpoint={self.endpoint!r})"
+
+    def accept(self, value: Any) -> str:
+        from .credentials import check_credential
+
+        key = check_credential(value, "the key returned by the api_key callable", header=True)
+        if key is None:
+            raise ConfigurationError("the api_key callable returned None; it must return the key (a str)")
+        if not self._recent or self._recent[0] != key:
+            self._recent = (key, *self._recent)[: self._KEEP]
+        return key
+
+    def live_secrets(self) -> tuple[str, ...]:
+        return self._recent
+
+    def flow(self, request: httpx.Request, deadline: Optional[float]) -> Flow:
+        key = self.accept((yield Resolve(self.provider)))
+        request.headers["Authorization"] = f"Bearer {key}"
+        yield Send(request)

@@ -11,7 +11,12 @@ What it does, on every subclass:
   from outside the ``except`` block so the original error is not its ``__context__``;
 * ``timeout``, ``max_retries``, ``stream_idle_timeout`` and ``default_headers`` pass the same
   checks as the core clients (``core/config.py``); a class without one of these fields is fine;
-* an unknown constructor argument moves to the field named by ``unknown_options_field`` with a
+* the argument names of the incumbent named by ``incumbent`` (``ChatOpenAI``, ``OpenAILike``, ...) mean
+  what they mean there: aliases renamed, unsupported client settings refused with a pointer
+  (``core/incumbent_names.py``, the table the porting guide is generated from);
+* an unknown argument whose name looks like a credential is refused, naming it and never its value
+  (``core/credentials.py``); so is a credential-named key of ``unknown_options_field``;
+* any other unknown constructor argument moves to the field named by ``unknown_options_field`` with a
   warning, and one that looks like a misspelt option raises (``core/options.py``).
 
 :class:`TimeoutAsData` adds the serializer that turns an ``httpx.Timeout`` into JSON data (for the
@@ -25,6 +30,7 @@ Framework-free: pydantic is a core dependency.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar, Optional
 
 from pydantic import (
@@ -38,7 +44,9 @@ from pydantic import (
 )
 
 from .config import check_headers, check_max_retries, check_stream_idle_timeout, check_timeout, timeout_as_data
-from .options import move_unknown_options
+from .incumbent_names import apply_incumbent_names
+from .options import move_unknown_options, unknown_option_warning, user_stacklevel
+from .proxy import check_proxy
 from .redact import hide_validation_input
 
 __all__ = ["CheckedSettings", "TimeoutAsData"]
@@ -53,6 +61,8 @@ class CheckedSettings(BaseModel):
     unknown_options_field: ClassVar[str] = "model_kwargs"
     #: constructor arguments accepted besides the fields and their aliases (LlamaIndex's ``class_name``)
     extra_known_options: ClassVar[frozenset[str]] = frozenset()
+    #: the class whose argument names this one honours (a key of ``incumbent_names.INCUMBENTS``)
+    incumbent: ClassVar[Optional[str]] = None
 
     def __init__(self, **kwargs: Any) -> None:
         try:
@@ -80,6 +90,11 @@ class CheckedSettings(BaseModel):
     def _check_stream_idle_timeout(cls, value: Any) -> Optional[float]:
         return check_stream_idle_timeout(value)
 
+    @field_validator("proxy", mode="before", check_fields=False)
+    @classmethod
+    def _check_proxy(cls, value: Any) -> Optional[str]:
+        return check_proxy(value)
+
     @field_validator("default_headers", check_fields=False)
     @classmethod
     def _check_default_headers(cls, value: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
@@ -99,7 +114,15 @@ class CheckedSettings(BaseModel):
         for f in fields.values():
             if isinstance(f.validation_alias, AliasChoices):
                 declared.update(c for c in f.validation_alias.choices if isinstance(c, str))
-        return move_unknown_options(values, declared, cls.unknown_options_field)
+        destination = cls.unknown_options_field
+        values, body = apply_incumbent_names(values, cls.incumbent, declared, destination)
+        values = move_unknown_options(values, declared, destination)
+        if body:  # the incumbent's request fields we do not declare: to the body, as there, with a warning
+            level = user_stacklevel()
+            for name in body:
+                warnings.warn(unknown_option_warning(name, destination), UserWarning, stacklevel=level)
+            values[destination] = {**(values.get(destination) or {}), **body}
+        return values
 
 
 class TimeoutAsData(BaseModel):

@@ -58,6 +58,9 @@ _OPTIONS_DOC = """
             the stream fails with :class:`StreamTooLargeError`, which keeps the text and tool calls received.
         max_tool_call_chars: the longest one streamed tool call's arguments may grow (default 16 Mi characters;
             None: no cap); past it, :class:`StreamTooLargeError` as above.
+        proxy: a proxy URL (``http://user:pass@host:port``; ``socks5://`` with ``httpx[socks]``) for every request:
+            chat, streams, the Gloo token request, embeddings, the model list (core/proxy.py); wins over the
+            environment's proxy settings; not with ``http_client`` (set the proxy on that client).
         http_client: your own httpx client (proxies, mounts, hooks); it is then yours to close.
         transport: a transport to send to directly instead of ours (for tests: ``httpx.MockTransport``);
             ignored when ``http_client`` is given.
@@ -141,8 +144,9 @@ class _ClientBase:
             max_body_bytes=self._settings.max_body_bytes,
             url=request_url(response),
         )
-        # the private dict directly (a pydantic attribute set costs a microsecond): read by response_headers
-        completion.__pydantic_private__["_secrets"] = self._settings.secret_forms  # type: ignore[index]
+        # the private dict directly (a pydantic attribute set costs a microsecond): read by response_headers,
+        # which redacts with them (configured secrets, and the live ones: the OAuth token, a callable's key)
+        completion.__pydantic_private__["_secrets"] = self._settings.secrets()  # type: ignore[index]
         return completion
 
 
@@ -175,6 +179,7 @@ class Client(_ClientBase):
         transport: Optional[httpx.BaseTransport] = None,
         sleep: Optional[Callable[[float], None]] = None,
         clock: Optional[Callable[[], float]] = None,
+        proxy: Optional[str] = None,
     ) -> None:
         self._configure(ClientSettings.resolve(
             endpoint, base_url=base_url, api_key=api_key, client_id=client_id, client_secret=client_secret,
@@ -182,7 +187,7 @@ class Client(_ClientBase):
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
             retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes,
             max_event_bytes=max_event_bytes, max_stream_bytes=max_stream_bytes,
-            max_tool_call_chars=max_tool_call_chars, clock=clock,
+            max_tool_call_chars=max_tool_call_chars, clock=clock, proxy=proxy,
         ))  # fmt: skip
         self._sender = SyncSender(self._settings, http_client=http_client, transport=transport, sleep=sleep)
 
@@ -334,6 +339,7 @@ class AsyncClient(_ClientBase):
         transport: Optional[httpx.AsyncBaseTransport] = None,
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
         clock: Optional[Callable[[], float]] = None,
+        proxy: Optional[str] = None,
     ) -> None:
         self._configure(ClientSettings.resolve(
             endpoint, base_url=base_url, api_key=api_key, client_id=client_id, client_secret=client_secret,
@@ -341,7 +347,7 @@ class AsyncClient(_ClientBase):
             default_headers=default_headers, default_params=default_params, include_usage=include_usage,
             retry_policy=retry_policy, on_retry=on_retry, max_body_bytes=max_body_bytes,
             max_event_bytes=max_event_bytes, max_stream_bytes=max_stream_bytes,
-            max_tool_call_chars=max_tool_call_chars, clock=clock,
+            max_tool_call_chars=max_tool_call_chars, clock=clock, proxy=proxy,
         ))  # fmt: skip
         self._sender = AsyncSender(self._settings, http_client=http_client, transport=transport, sleep=sleep)
         # one limit per concurrency value for every embed() on this client, so that concurrent calls

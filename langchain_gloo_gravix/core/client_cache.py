@@ -63,6 +63,7 @@ class ClientSpec:
     stream_idle_timeout: Optional[float] = DEFAULT_STREAM_IDLE_TIMEOUT
     default_headers: Optional[tuple[tuple[str, str], ...]] = None
     http_client: Any = None
+    proxy: Optional[str] = None
 
     def _kwargs(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ class ClientSpec:
             "stream_idle_timeout": self.stream_idle_timeout,
             "default_headers": dict(self.default_headers) if self.default_headers else None,
             "http_client": self.http_client,
+            "proxy": self.proxy,
         }
 
     def build_sync(self) -> "Client":

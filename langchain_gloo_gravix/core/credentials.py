@@ -21,26 +21,33 @@ Every value used is checked here, at construction: an explicit empty string
 surrounding whitespace (a pasted line break, a CRLF ``.env``) and control
 characters are errors. Messages name the argument or env var, never the value.
 An environment variable set to the empty string counts as unset.
+
+``api_key`` may also be a callable, sync or async, as ``ChatOpenAI`` takes it (for gateways
+and rotating keys): it counts as an explicit static key (rule 2), is called once per request
+(auth.py ``CallableKeyAuth``), and what it returns is checked like any key before it is sent.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Optional
+from typing import Any, Callable, Literal, Mapping, Optional
 
 from .config import ConfigurationError
 from .endpoints import GLOO_CLIENT_ID_ENVS, GLOO_CLIENT_SECRET_ENVS, Endpoint, credentials_help
 
-__all__ = ["Credentials", "resolve_credentials", "check_credential"]
+__all__ = ["Credentials", "resolve_credentials", "check_credential", "is_key_provider", "looks_like_credential"]
 
 
 @dataclass(frozen=True)
 class Credentials:
     """What a client authenticates with. ``repr`` never shows a secret."""
 
-    kind: Literal["static", "oauth", "missing"]
+    kind: Literal["static", "oauth", "missing", "callable"]
     api_key: Optional[str] = field(default=None, repr=False)
+    #: for ``kind == "callable"``: the caller's key provider (sync or async), called per request
+    key_provider: Optional[Callable[[], Any]] = field(default=None, repr=False)
     client_id: Optional[str] = None
     client_secret: Optional[str] = field(default=None, repr=False)
     #: for ``kind == "missing"``: the message the first request raises.
@@ -55,6 +62,33 @@ def _reveal(value: Any) -> Any:
     # pydantic.SecretStr and similar, without importing pydantic here
     getter = getattr(value, "get_secret_value", None)
     return getter() if callable(getter) else value
+
+
+# Words that make an argument's name a credential's: whole words of the name (split at "_", "-", ".",
+# spaces and camelCase), so that "max_tokens" or "top_k" are not caught while "bearer_token",
+# "client_key", "GRAVIXLAYER_API_KEY" and "secret" are; and fragments that mean one even when glued
+# into one word ("apikey", "accesstoken", "passwd").
+_CREDENTIAL_WORDS = frozenset(
+    {"key", "secret", "token", "password", "passwd", "pwd", "passphrase", "credential", "credentials",
+     "auth", "authorization", "bearer", "cookie", "jwt", "pat"}
+)  # fmt: skip
+_CREDENTIAL_FRAGMENTS = ("apikey", "secret", "password", "passwd", "credential", "accesstoken", "authtoken", "bearer")
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def looks_like_credential(name: str) -> bool:
+    """Whether an argument called ``name`` probably holds a credential (its value is then never kept,
+    sent as a body field or shown: the constructors refuse it, naming the argument only)."""
+    words = {w.lower() for w in _WORD_SPLIT.split(name) if w}
+    if words & _CREDENTIAL_WORDS:
+        return True
+    glued = "".join(words)
+    return any(fragment in glued for fragment in _CREDENTIAL_FRAGMENTS)
+
+
+def is_key_provider(value: Any) -> bool:
+    """True for an ``api_key`` given as a callable (sync or async) rather than a string or SecretStr."""
+    return callable(value) and not isinstance(value, (str, bytes)) and not hasattr(value, "get_secret_value")
 
 
 def check_credential(value: Any, name: str, *, header: bool = False, unset_hint: str = "") -> Optional[str]:
@@ -105,6 +139,10 @@ def resolve_credentials(
 ) -> Credentials:
     """Apply the precedence above; pure apart from reading ``environ`` (``os.environ`` by default)."""
     env: Mapping[str, str] = os.environ if environ is None else environ
+    if is_key_provider(api_key):
+        # an explicit key, resolved per request: nothing to check until it is called
+        check_credential(client_secret, "client_secret")
+        return Credentials("callable", key_provider=api_key)
     key_envs = " or ".join(endpoint.api_key_envs)
     key = check_credential(api_key, "api_key", header=True, unset_hint=f" to use {key_envs}")
     gloo = endpoint.auth == "gloo"

@@ -28,6 +28,8 @@ __all__ = [
     "split_unknown_options",
     "unknown_option_warning",
     "move_unknown_options",
+    "user_stacklevel",
+    "closest_option",
 ]
 
 #: OpenAI-style request fields both frameworks' classes declare; sent only when set.
@@ -133,13 +135,13 @@ def split_unknown_options(given: Mapping[str, Any], declared: Iterable[str]) -> 
     names = sorted(set(declared))
     unknown = {k: v for k, v in given.items() if k not in names}
     for name in unknown:
-        close = _closest(name, names)
+        close = closest_option(name, names)
         if close is not None:
             raise ValueError(f"unknown option {name!r}: did you mean {close!r}?")
     return unknown
 
 
-def _closest(name: str, names: list[str]) -> str | None:
+def closest_option(name: str, names: list[str]) -> str | None:
     lowered = name.lower()
     for candidate in names:
         # a different case, or swapped letters ("modle"), which short names score low on
@@ -165,7 +167,7 @@ def move_unknown_options(values: Mapping[str, Any], declared: Iterable[str], des
     if not extra:
         return out
     target = dict(out.get(destination) or {})
-    level = _user_stacklevel()
+    level = user_stacklevel()
     for name, value in extra.items():
         del out[name]
         warnings.warn(unknown_option_warning(name, destination), UserWarning, stacklevel=level)
@@ -180,7 +182,7 @@ _FRAMEWORK_PACKAGES = frozenset(
 )
 
 
-def _user_stacklevel() -> int:
+def user_stacklevel() -> int:
     """The ``stacklevel`` that makes a warning point at the user's line."""
     frame = sys._getframe(1)  # the caller, whose warn() call is stacklevel 1
     level = 1

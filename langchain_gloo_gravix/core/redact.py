@@ -19,6 +19,7 @@ __all__ = [
     "redact",
     "redact_error",
     "redact_headers",
+    "is_credential_header",
     "forget_locals",
     "hide_validation_input",
 ]
@@ -58,8 +59,21 @@ def secret_forms(
     return tuple(sorted(unique, key=len, reverse=True))  # longest first: no partial leftovers
 
 
-# Response headers that carry credentials by their name (a proxy or server echoing the request's).
+# Response headers that carry credentials by their name (a proxy or server echoing the request's): a fragment
+# anywhere in the name, or one of these whole words of it (split at "-", "_", "."): "x-auth-token" and
+# "x-session-id" are caught, while rate-limit headers, which count "tokens" (plural), are not.
 _CREDENTIAL_HEADER = re.compile(r"(?i)authorization|api[-_]?key|secret|password|cookie|x-amz-security-token")
+_CREDENTIAL_HEADER_WORDS = frozenset(
+    {"auth", "key", "apikey", "token", "credential", "credentials", "session", "signature", "jwt", "bearer"}
+)
+_HEADER_WORD = re.compile(r"[-_.]+")
+
+
+def is_credential_header(name: str) -> bool:
+    """Whether a header called ``name`` carries a credential (``Authorization``, ``Cookie``, ``X-Api-Key``...)."""
+    return bool(_CREDENTIAL_HEADER.search(name)) or not _CREDENTIAL_HEADER_WORDS.isdisjoint(
+        _HEADER_WORD.split(name.lower())
+    )
 
 
 def redact_headers(headers: Iterable[tuple[str, str]], secrets: Iterable[str] = ()) -> dict[str, str]:
@@ -67,7 +81,7 @@ def redact_headers(headers: Iterable[tuple[str, str]], secrets: Iterable[str] = 
     credential (``authorization``, ``x-api-key``, ``set-cookie`` ...) is ``***``; elsewhere any of ``secrets``
     and any long Bearer/Basic value is scrubbed (a server that echoes the request under another name)."""
     secrets = tuple(secrets)
-    return {name: REDACTED if _CREDENTIAL_HEADER.search(name) else redact(value, secrets) for name, value in headers}
+    return {name: REDACTED if is_credential_header(name) else redact(value, secrets) for name, value in headers}
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -103,7 +117,10 @@ def redact_error(error: BaseException, secrets: Iterable[str] = ()) -> BaseExcep
             setattr(error, name, _redact_value(error.__dict__[name], forms))
     headers = error.__dict__.get("headers")
     if isinstance(headers, dict):
-        error.headers = {k: redact(v, forms) if isinstance(v, str) else v for k, v in headers.items()}  # type: ignore[attr-defined]
+        error.headers = {  # type: ignore[attr-defined]
+            k: (REDACTED if is_credential_header(k) else redact(v, forms)) if isinstance(v, str) else v
+            for k, v in headers.items()
+        }
     return error
 
 

@@ -81,10 +81,11 @@ from typing import (
 
 import httpx
 
-from .auth import GlooOAuth, Mint, Send, SenderAuth, Wait
+from . import log_redaction
+from .auth import GlooOAuth, Mint, Resolve, Send, SenderAuth, Wait
 from .bodies import aclose_shielded, aread_capped, connection_claim, read_capped, request_url
 from .deadlines import DEFAULT_TIMEOUT, DeadlineBody, DeadlineTimeouts, late
-from .errors import APITimeoutError, GlooGravixError, error_from_response
+from .errors import APITimeoutError, ConfigurationError, GlooGravixError, error_from_response
 from .redact import redact_error
 from .retry import Recover, RetryHook
 from .settings import ClientSettings
@@ -179,6 +180,9 @@ class _SenderBase:
         #: the longest a stream waits for its response headers once its request is sent (transport.CallBudget)
         self._header_limit: Optional[float] = stream_ext.get("read")
         self.direct = False
+        # httpcore logs response headers at DEBUG: our secrets are scrubbed there too (log_redaction.py)
+        log_redaction.register_secrets(self)
+        log_redaction.install()
 
     # -- timeouts ---------------------------------------------------------------------------------------------
 
@@ -246,10 +250,13 @@ class _SenderBase:
         error = translate_exception(exc, endpoint=self.endpoint, base_url=self.base_url)
         return self.redacted(error) if isinstance(error, GlooGravixError) else error
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret to scrub now (settings.ClientSettings.secrets: configured and live)."""
+        return self.settings.secrets()
+
     def redacted(self, error: GlooGravixError) -> GlooGravixError:
         """``error`` with our credentials and the current OAuth token scrubbed from its text (in place)."""
-        token = self.auth.current_token if isinstance(self.auth, GlooOAuth) else None
-        redact_error(error, self.secret_forms + ((token,) if token else ()))
+        redact_error(error, self.secrets())
         return error
 
     def status_error(self, response: httpx.Response) -> GlooGravixError:
@@ -293,6 +300,12 @@ def _auth_of(sender: _SenderBase, authenticate: bool) -> Optional[SenderAuth]:
     return sender.auth if authenticate else None
 
 
+def _check_proxy_alone(proxy: Optional[str], http_client: Any, transport: Any) -> None:
+    if proxy is not None and (http_client is not None or transport is not None):
+        what = "http_client" if http_client is not None else "transport"
+        raise ConfigurationError(f"proxy cannot be combined with {what}: configure the proxy on that {what} instead")
+
+
 class SyncSender(_SenderBase):
     """Sends with a sync transport or ``httpx.Client``; sleeps with ``sleep`` (default ``time.sleep``)."""
 
@@ -305,16 +318,19 @@ class SyncSender(_SenderBase):
         sleep: Optional[Callable[[float], None]] = None,
     ) -> None:
         super().__init__(settings)
+        proxy = settings.proxy
+        _check_proxy_alone(proxy, http_client, transport)
         self._sleep = sleep  # None: the module's _sleep, looked up when sleeping (tests may swap it)
         self.owns_http = http_client is None
         self._transport: Optional[httpx.BaseTransport] = None
         self.http: Optional[httpx.Client] = http_client
         if http_client is None:
-            if transport is None and proxies_configured():
+            if transport is None and proxy is None and proxies_configured():
                 # httpx applies env proxies only to the transports it builds itself.
                 self.http = proxy_client(httpx.Client, limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
-                self._transport = transport or direct_transport(limits=LIMITS, verify=ssl_context())
+                # an explicit proxy wins over the environment's (as httpx's own proxy= does)
+                self._transport = transport or direct_transport(limits=LIMITS, verify=ssl_context(), proxy=proxy)
                 self.direct = True
         else:
             bound_by_deadlines(http_client)
@@ -383,6 +399,8 @@ class SyncSender(_SenderBase):
                 elif type(step) is Wait:
                     step.block()
                     step = next(flow)
+                elif type(step) is Resolve:
+                    step = flow.send(step.call())
                 else:
                     assert type(step) is Send
                     response = self._exchange(step.request, stream=stream, deadline=deadline)
@@ -463,18 +481,20 @@ class AsyncSender(_SenderBase):
         sleep: Optional[Callable[[float], Awaitable[None]]] = None,
     ) -> None:
         super().__init__(settings)
+        proxy = settings.proxy
+        _check_proxy_alone(proxy, http_client, transport)
         self._sleep = sleep  # None: the module's _async_sleep, looked up when sleeping
         self.owns_http = http_client is None
         self._transport: Optional[httpx.AsyncBaseTransport] = None
         self.http: Optional[httpx.AsyncClient] = http_client
         if http_client is None:
-            if transport is None and proxies_configured():
+            if transport is None and proxy is None and proxies_configured():
                 self.http = proxy_client(httpx.AsyncClient, limits=LIMITS, verify=ssl_context(), timeout=self.timeout)
             else:
                 if transport is None:
                     from .transport import SplitPoolTransport
 
-                    transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context())
+                    transport = SplitPoolTransport(limits=LIMITS, verify=ssl_context(), proxy=proxy)
                 self._transport = transport
                 self.direct = True
         else:
@@ -542,6 +562,8 @@ class AsyncSender(_SenderBase):
                 elif type(step) is Wait:
                     await step.wait()
                     step = next(flow)
+                elif type(step) is Resolve:
+                    step = flow.send(await step.acall())
                 else:
                     assert type(step) is Send
                     response = await self._exchange(step.request, stream=stream, deadline=deadline)

@@ -15,13 +15,14 @@ from typing import Any, Callable, Mapping, Optional, Union
 import httpx
 from pydantic import SecretStr
 
-from .auth import GlooOAuth, MissingCredentialsAuth, SenderAuth
+from .auth import CallableKeyAuth, GlooOAuth, MissingCredentialsAuth, SenderAuth
 from .bodies import DEFAULT_MAX_BODY_BYTES
 from .config import check_headers, check_max_retries, check_stream_idle_timeout, to_httpx_timeout
 from .credentials import Credentials, resolve_credentials
 from .deadlines import DEFAULT_TIMEOUT, call_budget
 from .endpoints import GLOO_TOKEN_PATH, Endpoint, get_endpoint, resolve_base_url
 from .errors import ConfigurationError
+from .proxy import check_proxy, proxy_secrets
 from .redact import secret_forms
 from .retry import RetryHook, RetryPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
@@ -36,7 +37,8 @@ DEFAULT_MAX_TOOL_CALL_CHARS = 16 * 1024 * 1024
 
 USER_AGENT = "langchain-gloo-gravix/0.1"
 
-Secret = Union[str, SecretStr, None]
+#: a key: a string, a SecretStr, or a callable (sync or async) returning one, called per request
+Secret = Union[str, SecretStr, Callable[[], Any], None]
 
 
 def _cap(value: Any, name: str) -> Optional[int]:
@@ -79,6 +81,8 @@ class ClientSettings:
     on_retry: Optional[RetryHook] = None
     #: the monotonic clock streams measure idleness with (injectable for tests)
     clock: Callable[[], float] = time.monotonic
+    #: the proxy every request goes through (proxy.py), or None (then the environment's, if any)
+    proxy: Optional[str] = field(default=None, repr=False)
 
     @classmethod
     def resolve(
@@ -102,10 +106,12 @@ class ClientSettings:
         max_stream_bytes: Optional[int] = DEFAULT_MAX_STREAM_BYTES,
         max_tool_call_chars: Optional[int] = DEFAULT_MAX_TOOL_CALL_CHARS,
         clock: Optional[Callable[[], float]] = None,
+        proxy: Optional[str] = None,
     ) -> "ClientSettings":
         """The client keywords, checked (the errors are config.py's and credentials.py's)."""
         resolved = get_endpoint(endpoint)
         url = resolve_base_url(resolved, base_url)
+        proxy = check_proxy(proxy)
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -120,6 +126,9 @@ class ClientSettings:
         if creds.kind == "static":
             # Precomputed once: a static bearer needs no per-request auth flow.
             headers["Authorization"] = f"Bearer {creds.api_key}"
+        elif creds.kind == "callable":
+            assert creds.key_provider is not None
+            auth = CallableKeyAuth(creds.key_provider, resolved.name)
         elif creds.kind == "oauth":
             assert creds.client_id is not None and creds.client_secret is not None
             auth = GlooOAuth(url + GLOO_TOKEN_PATH, creds.client_id, creds.client_secret, endpoint=resolved.name)
@@ -129,7 +138,7 @@ class ClientSettings:
             api_key=creds.api_key,
             client_id=creds.client_id,
             client_secret=creds.client_secret,
-            extra=user_headers.values(),
+            extra=(*user_headers.values(), *proxy_secrets(proxy)),
         )
         return cls(
             endpoint=resolved,
@@ -149,6 +158,7 @@ class ClientSettings:
             default_params=dict(default_params or {}),
             on_retry=on_retry,
             clock=clock or time.monotonic,
+            proxy=proxy,
         )
 
     # -- derived, read once by the client and the sender -----------------------------------------------------
@@ -171,6 +181,14 @@ class ClientSettings:
         """Seconds a whole non-streaming attempt may take (deadlines.call_budget)."""
         return call_budget(self.timeout)
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret to scrub now: the configured forms, and what the credentials obtained while running
+        (the current OAuth token, the last keys an ``api_key`` callable returned)."""
+        live = self.auth.live_secrets() if self.auth is not None else ()
+        return self.secret_forms + live if live else self.secret_forms
+
     @property
     def auth_kind(self) -> str:
+        if isinstance(self.auth, CallableKeyAuth):
+            return "api_key callable"
         return "oauth" if isinstance(self.auth, GlooOAuth) else "missing" if self.auth else "api_key"

@@ -98,7 +98,7 @@ class _StreamBase:
         echoed redacted."""
         if self.response is None:
             return None
-        return redact_headers(self.response.headers.items(), self._settings.secret_forms)
+        return redact_headers(self.response.headers.items(), self._settings.secrets())
 
     def _recover(self, error: GlooGravixError) -> bool:
         assert self._request is not None

@@ -183,6 +183,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream([_sse(_delta("partial "))])  # EOF without [DONE] or a finish reason
         elif scenario == "garbage":
             self._stream([b"data: {" + echo.encode() + b"\n\n"])
+        elif scenario == "echoheaders":
+            # a 200 whose RESPONSE headers echo the request's credentials (a hostile server or proxy)
+            self._send(
+                200,
+                {
+                    "id": "c",
+                    "object": "chat.completion",
+                    "created": 1,
+                    "model": "m",
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
+                    ],
+                },
+                extra={
+                    "X-Echo-Authorization": self.headers.get("Authorization", ""),
+                    "X-Echo-Gateway": self.headers.get("X-Gateway", ""),
+                    "Authorization": self.headers.get("Authorization", ""),
+                    "Set-Cookie": f"token={self.headers.get('X-Gateway', '')}",
+                },
+            )
         elif scenario == "disconnect":
             self.close_connection = True  # no answer at all
         elif scenario in ("slow", "streamstall"):
@@ -303,6 +323,11 @@ def watch(monkeypatch) -> Iterator[Seen]:
     old_level = root.level
     root.addHandler(capture)
     root.setLevel(logging.DEBUG)
+    # httpx and httpcore at DEBUG too, whatever an imported library set them to (they log what servers send)
+    wire_loggers = [logging.getLogger(name) for name in ("httpx", "httpcore")]
+    wire_levels = [logger.level for logger in wire_loggers]
+    for logger in wire_loggers:
+        logger.setLevel(logging.DEBUG)
     events = Events()
     dispatcher = get_dispatcher()
     dispatcher.add_event_handler(events)
@@ -312,6 +337,8 @@ def watch(monkeypatch) -> Iterator[Seen]:
         dispatcher.event_handlers.remove(events)
         root.removeHandler(capture)
         root.setLevel(old_level)
+        for logger, level in zip(wire_loggers, wire_levels):
+            logger.setLevel(level)
         for text in capture.texts:
             seen.add("log", text)
         SEEN.texts.extend(seen.texts)
@@ -722,6 +749,152 @@ def test_model_list_errors(server, watch, scenario):
             return client.list_models()
 
     assert isinstance(_run(watch, f"list_models {scenario}", models), GlooGravixError)
+
+
+# -- the porting paths: incumbent aliases, callable keys, proxies, echoed response headers -------------------
+
+
+@pytest.fixture(scope="module")
+def recording_proxy() -> Iterator[Any]:
+    from tests.loopback_proxy import RecordingProxy
+
+    proxy = RecordingProxy().start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+def _drive_ported(seen: Seen, label: str, base: str, proxy_url: str) -> list[Optional[BaseException]]:
+    """ChatOpenAI / OpenAILike / OpenAIEmbeddings names, a callable key (sync and async), a proxy whose URL
+    carries a password, and include_response_headers, through every entry point."""
+    from langchain_core.load import dumpd, dumps
+
+    async def akey() -> str:
+        return API_KEY
+
+    gravix = base + "/v1/inference"
+    common = {"default_headers": {"X-Gateway": HEADER}, "max_retries": 0, "include_response_headers": True}
+    lc_sync = ChatGravixLayer(
+        model=GRAVIX_MODEL,
+        openai_api_key=lambda: API_KEY,
+        openai_api_base=gravix,
+        openai_proxy=proxy_url,
+        request_timeout=10,
+        **common,
+    )
+    lc_async = ChatGravixLayer(model=GRAVIX_MODEL, api_key=akey, base_url=gravix, proxy=proxy_url, **common)
+    li = GravixLayer(model=GRAVIX_MODEL, api_key=lambda: API_KEY, api_base=gravix, proxy=proxy_url, **common)
+    li_async = GravixLayer(model=GRAVIX_MODEL, api_key=akey, api_base=gravix, proxy=proxy_url, **common)
+    config = {"callbacks": _lc_callbacks(seen)}
+    message = None
+    from llama_index.core.llms import ChatMessage
+
+    message = [ChatMessage(role="user", content="Hi")]
+    results = [
+        _run(
+            seen, f"{label} ported langchain invoke", lambda: seen.add("r", repr(lc_sync.invoke("Hi", config=config)))
+        ),
+        _run(
+            seen,
+            f"{label} ported langchain stream",
+            lambda: seen.add("r", repr(list(lc_sync.stream("Hi", config=config)))),
+        ),
+        _run(seen, f"{label} ported langchain ainvoke (sync key)", lambda: lc_sync.ainvoke("Hi", config=config)),
+        _run(seen, f"{label} ported langchain ainvoke (async key)", lambda: lc_async.ainvoke("Hi", config=config)),
+        _run(seen, f"{label} ported langchain invoke (async key)", lambda: lc_async.invoke("Hi", config=config)),
+        _run(seen, f"{label} ported llama_index chat", lambda: seen.add("r", repr(li.chat(message)))),
+        _run(
+            seen, f"{label} ported llama_index stream_chat", lambda: seen.add("r", repr(list(li.stream_chat(message))))
+        ),
+        _run(seen, f"{label} ported llama_index achat (async key)", lambda: li_async.achat(message)),
+        _run(
+            seen,
+            f"{label} ported core create (callable key, proxy)",
+            lambda: seen.add(
+                "r",
+                repr(
+                    _create(
+                        Client("gravix", base_url=gravix, api_key=lambda: API_KEY, proxy=proxy_url, max_retries=0),
+                        model=GRAVIX_MODEL,
+                    ).response_headers
+                ),
+            ),
+        ),
+        _run(
+            seen,
+            f"{label} ported core async stream (async key, proxy)",
+            lambda: _astream(
+                AsyncClient("gravix", base_url=gravix, api_key=akey, proxy=proxy_url, max_retries=0), model=GRAVIX_MODEL
+            ),
+        ),
+    ]
+    emb = GravixLayerEmbeddings(
+        openai_api_key=lambda: API_KEY, openai_api_base=gravix, openai_proxy=proxy_url, max_retries=0
+    )
+    li_emb = GravixLayerEmbedding(api_key=akey, api_base=gravix, proxy=proxy_url, max_retries=0)
+    results += [
+        _run(seen, f"{label} ported langchain embed_documents", lambda: emb.embed_documents(TEXTS)),
+        _run(
+            seen,
+            f"{label} ported llama_index aget_text_embedding_batch",
+            lambda: li_emb.aget_text_embedding_batch(TEXTS),
+        ),
+    ]
+    for model in (lc_sync, lc_async, emb):
+        seen.add(f"{label} ported langchain repr/dumps", repr(model) + dumps(model) + json.dumps(dumpd(model)))
+    for model in (li, li_async, li_emb):
+        seen.add(f"{label} ported llama_index repr/to_json", repr(model) + model.to_json())
+    for model in (lc_sync, lc_async, li, li_async, emb, li_emb):
+        model.close()
+    return results
+
+
+@pytest.mark.parametrize("scenario", ["echoheaders", "chat401", "chat500", "html400", "malformed"])
+def test_ported_paths_show_nothing(server, watch, recording_proxy, scenario):
+    proxy_url = recording_proxy.url(f"user:{URL_PASSWORD}")
+    results = _drive_ported(watch, f"{scenario}/ported", f"{server}/s/{scenario}", proxy_url)
+    assert recording_proxy.passed, "nothing went through the proxy"
+    if scenario == "echoheaders":
+        # every call succeeds except a sync call with an async key (a typed error), and embeddings (no such route)
+        assert sum(r is None for r in results) >= 9, [type(r).__name__ for r in results]
+    assert all(r is None or isinstance(r, GlooGravixError) for r in results), [repr(r) for r in results]
+
+
+def test_credential_named_arguments_with_canaries(server, watch):
+    """Finding 6: a credential under a name we do not declare is refused and never shown."""
+    classes = [
+        (ChatGloo, {}),
+        (ChatGravixLayer, {"model": GRAVIX_MODEL}),
+        (GravixLayerEmbeddings, {}),
+        (Gloo, {}),
+        (GravixLayer, {"model": GRAVIX_MODEL}),
+        (GravixLayerEmbedding, {}),
+    ]
+    names = ["gravixlayer_api_key", "client_key", "bearer_token", "GRAVIXLAYER_API_KEY", "secret"]
+    errors = [
+        _run(watch, f"credential name {name} {cls.__name__}", lambda c=cls, k=kw, n=name: c(**k, **{n: API_KEY}))
+        for cls, kw in classes
+        for name in names
+    ]
+    errors += [
+        _run(
+            watch,
+            f"credential in model_kwargs {cls.__name__}",
+            lambda c=cls, k=kw: c(
+                **k,
+                **{
+                    (
+                        "model_kwargs"
+                        if c in (ChatGloo, ChatGravixLayer, GravixLayerEmbeddings)
+                        else "additional_kwargs"
+                    ): {"api_key": SECRET}
+                },
+            ),
+        )
+        for cls, kw in classes
+    ]
+    assert all(isinstance(e, ValueError) for e in errors), [type(e).__name__ for e in errors]
 
 
 def test_canary_paths_were_driven():
