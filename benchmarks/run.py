@@ -31,6 +31,10 @@ from typing import Any, Callable
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
+# The figures of the run before the issue-16 speed work (commit 2059dc1, full run), quoted beside
+# the two speed targets so each report shows where they stood.  Extracted once from that
+# commit's latest.json; never rewritten by a run.
+PREVIOUS = RESULTS / "previous.json"
 # The package may not be installed into the venv: benchmark the source tree.
 for p in (str(ROOT), str(HERE)):
     if p not in sys.path:
@@ -807,6 +811,7 @@ class Report:
         self.embeddings_section()
         self.import_section()
         self.rss_section()
+        self.speed_section()
         self.checklist_section()
         self.requests_section()
         self.lines.append(f"_total run time: {m['duration_s']:.0f} s_")
@@ -1050,7 +1055,137 @@ class Report:
                 return f"{key}: {self.b.na[key][mode]}"
         return "missing figure"
 
+    # -- issue 16 speed targets ------------------------------------------------
+    # (a) per-call overhead: median sequential µs/call minus (raw httpx on the same route + the
+    #     framework floor for framework classes, 0 for the core) <= +100 µs, every class of ours;
+    # (b) LangChain streaming: chunks/s >= 0.9 x the additive floor, whose time per chunk is raw
+    #     httpx's per-chunk time (same route, same mode) plus the LangChain floor's, i.e. floor
+    #     rate = 1 / (1/raw + 1/lc_floor); sync and async, every LangChain class of ours.
+    OVERHEAD_LIMIT_US = 100.0
+    STREAM_FLOOR_SHARE = 0.9
+
+    @staticmethod
+    def _framework_floor_key(t: T.Target) -> str | None:
+        return {"lc": "lc-floor", "li": "li-floor"}.get(t.family)
+
+    @classmethod
+    def overhead_us(cls, t: T.Target, get: Callable[[str, str, str], float | None]) -> float | None:
+        """µs per sequential call above raw httpx (+ the framework floor), from ``get(key, fig, field)``."""
+        own, raw = get(t.key, "seq", "median_us"), get(raw_key(t), "seq", "median_us")
+        fk = cls._framework_floor_key(t)
+        floor = get(fk, "seq", "median_us") if fk else 0.0
+        if own is None or raw is None or floor is None:
+            return None
+        return own - raw - floor
+
+    @staticmethod
+    def stream_share(
+        t: T.Target, mode: str, get: Callable[[str, str, str], float | None]
+    ) -> tuple[float, float] | None:
+        """(own chunks/s ÷ additive-floor chunks/s, additive-floor chunks/s) for a LangChain class."""
+        own, raw = get(t.key, mode, "chunks_per_s"), get(raw_key(t), mode, "chunks_per_s")
+        lc = get("lc-floor", mode, "chunks_per_s")
+        if not own or not raw or not lc:
+            return None
+        floor_rate = 1.0 / (1.0 / raw + 1.0 / lc)
+        return own / floor_rate, floor_rate
+
+    def previous(self) -> dict[str, Any]:
+        if not hasattr(self, "_previous"):
+            try:
+                self._previous: dict[str, Any] = json.loads(PREVIOUS.read_text())
+            except (OSError, ValueError):
+                self._previous = {}
+        return self._previous
+
+    def prev_val(self, key: str | None, fig: str, field: str) -> float | None:
+        row = self.previous().get("targets", {}).get(key or "", {})
+        name = {"seq": "seq_median_us", "stream": "stream_chunks_per_s", "astream": "astream_chunks_per_s"}[fig]
+        return row.get(name)
+
+    def speed_section(self) -> None:
+        prev = self.previous()
+        where = f"commit {prev.get('commit', '?')}, {prev.get('mode', '?')} run of {prev.get('started', '?')}"
+        self.h("## Speed targets (issue 16), this run beside the previous one")
+        self.lines += [
+            f"Previous figures: `benchmarks/results/previous.json` ({where}), same formulas.",
+            "",
+        ]
+        rows = []
+        for t in self.b.targets:
+            if not t.ours:
+                continue
+            now, before = self.overhead_us(t, self.val), self.overhead_us(t, self.prev_val)
+            fk = self._framework_floor_key(t)
+            ref = f"raw httpx ({t.route})" + (f" + {fk}" if fk else "")
+            rows.append(
+                [
+                    t.label,
+                    ref,
+                    f"{now:+,.0f} µs" if now is not None else "n/a",
+                    f"{before:+,.0f} µs" if before is not None else "n/a",
+                    f"≤ +{self.OVERHEAD_LIMIT_US:.0f} µs",
+                ]
+            )
+        self.table(["per-call overhead", "over", "this run", "previous", "target"], rows, align="llrrr")
+        rows = []
+        for t in self.b.targets:
+            if not (t.ours and t.family == "lc"):
+                continue
+            for mode in ("stream", "astream"):
+                now, before = self.stream_share(t, mode, self.val), self.stream_share(t, mode, self.prev_val)
+                own, old = self.val(t.key, mode, "chunks_per_s"), self.prev_val(t.key, mode, "chunks_per_s")
+                rows.append(
+                    [
+                        f"{t.label} ({mode})",
+                        f"{now[0]:.2f}× ({fmt(own)} vs {fmt(now[1])} chunks/s)" if now else "n/a",
+                        f"{before[0]:.2f}× ({fmt(old)} vs {fmt(before[1])} chunks/s)" if before else "n/a",
+                        f"≥ {self.STREAM_FLOOR_SHARE}×",
+                    ]
+                )
+        self.table(["LangChain streaming vs additive floor", "this run", "previous", "target"], rows, align="lrrr")
+
+    def speed_checks(self) -> None:
+        for t in self.b.targets:
+            if not t.ours:
+                continue
+            v, before = self.overhead_us(t, self.val), self.overhead_us(t, self.prev_val)
+            fk = self._framework_floor_key(t)
+            own, raw = self.val(t.key, "seq", "median_us"), self.val(raw_key(t), "seq", "median_us")
+            floor = self.val(fk, "seq", "median_us") if fk else None
+            parts = f"{fmt(own)} − {fmt(raw)}" + (f" − {fmt(floor)}" if fk else "")
+            prev_txt = f"; previous {before:+,.0f} µs" if before is not None else ""
+            self.check(
+                f"Per-call overhead ≤ +{self.OVERHEAD_LIMIT_US:.0f} µs over raw httpx"
+                + (" + framework floor" if fk else ""),
+                t,
+                v,
+                lambda x: x <= self.OVERHEAD_LIMIT_US,
+                f"{v:+,.0f} µs ({parts}){prev_txt}" if v is not None else "",
+                self._na_why([(t.key, "call"), (raw_key(t), "call"), (fk, "call")]),
+            )
+        for t in self.b.targets:
+            if not (t.ours and t.family == "lc"):
+                continue
+            for mode in ("stream", "astream"):
+                now, before = self.stream_share(t, mode, self.val), self.stream_share(t, mode, self.prev_val)
+                prev_txt = f"; previous {before[0]:.2f}×" if before else ""
+                self.check(
+                    f"LangChain streaming ({mode}) ≥ {self.STREAM_FLOOR_SHARE}× additive floor (raw httpx + lc-floor)",
+                    t,
+                    now[0] if now else None,
+                    lambda x: x >= self.STREAM_FLOOR_SHARE,
+                    (
+                        f"{now[0]:.2f}× ({fmt(self.val(t.key, mode, 'chunks_per_s'))} vs floor {fmt(now[1])} chunks/s)"
+                        f"{prev_txt}"
+                    )
+                    if now
+                    else "",
+                    self._na_why([(t.key, mode), (raw_key(t), mode), ("lc-floor", mode)]),
+                )
+
     def checklist_section(self) -> None:
+        self.speed_checks()
         ours = [t for t in self.b.targets if t.ours]
         for t in ours:
             if t.family == "lc":

@@ -202,6 +202,19 @@ def to_wire_messages(messages: Sequence[BaseMessage], *, replay_reasoning: bool 
     return lift_tool_images([to_wire_message(m, replay_reasoning=replay_reasoning) for m in messages])
 
 
+_TOKEN_DETAILS: Any = None
+
+
+def _token_details() -> Any:
+    # loaded with the first answer, not at import, then kept (no import statement per call)
+    global _TOKEN_DETAILS
+    if _TOKEN_DETAILS is None:
+        from .core.usage_details import token_details
+
+        _TOKEN_DETAILS = token_details
+    return _TOKEN_DETAILS
+
+
 def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
     """Token counts, with the details LangChain has keys for (``core/usage_details.py`` reads
     every cache and reasoning field the services send: OpenAI's details, Gloo's ``cache_tokens``,
@@ -215,9 +228,7 @@ def usage_metadata(usage: Optional[Usage]) -> Optional[UsageMetadata]:
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
     )
-    from .core.usage_details import token_details  # with the first answer, not at import
-
-    details = token_details(usage)
+    details = _token_details()(usage)
     inputs = {
         key: value
         for key, value in (
@@ -334,21 +345,35 @@ def delta_to_chunk(
     :func:`final_chunk`, because LangChain concatenates repeated strings when it
     adds chunks together.
     """
-    additional: dict[str, Any] = {}
-    if delta.reasoning:
-        additional["reasoning_content"] = delta.reasoning
-    if delta.refusal:
-        additional["refusal"] = delta.refusal
-    chunks = [tool_call_chunk(name=t.name, args=t.arguments or None, id=t.id, index=t.index) for t in delta.tool_calls]
-    response_meta: dict[str, Any] = {"model_provider": provider, **(metadata or {})}
+    # Runs per chunk: fields left at their defaults are not passed, because pydantic validates
+    # every field given (an explicit empty ``additional_kwargs`` and ``tool_call_chunks``, or a
+    # ``response_metadata``, cost more than the rest of the chunk); the message is the same either way.
+    fields: dict[str, Any] = {}
     if v1_blocks is not None:
-        response_meta["output_version"] = "v1"  # LangChain then keeps these blocks as the content
-    return AIMessageChunk(
-        content=delta.content if v1_blocks is None else v1_blocks,  # type: ignore[arg-type]
-        additional_kwargs=additional,
-        tool_call_chunks=chunks,
-        response_metadata=response_meta,
-    )
+        # LangChain then keeps these blocks as the content; its validators read output_version,
+        # so this (opt-in) form is built with its metadata in the constructor
+        fields["response_metadata"] = {"model_provider": provider, **(metadata or {}), "output_version": "v1"}
+    if delta.reasoning or delta.refusal:
+        additional: dict[str, Any] = {}
+        if delta.reasoning:
+            additional["reasoning_content"] = delta.reasoning
+        if delta.refusal:
+            additional["refusal"] = delta.refusal
+        fields["additional_kwargs"] = additional
+    if delta.tool_calls:
+        fields["tool_call_chunks"] = [
+            tool_call_chunk(name=t.name, args=t.arguments or None, id=t.id, index=t.index) for t in delta.tool_calls
+        ]
+    if v1_blocks is not None:
+        return AIMessageChunk(content=v1_blocks, **fields)  # type: ignore[arg-type]
+    message = AIMessageChunk(content=delta.content, **fields)
+    # filled in place: the metadata dict is the message's own (a fresh default), no validator reads
+    # it for a chunk that is not the last, and setting it here skips pydantic's pass over it
+    meta = message.response_metadata
+    meta["model_provider"] = provider
+    if metadata:
+        meta.update(metadata)
+    return message
 
 
 class StreamMetadata:

@@ -27,6 +27,7 @@ from langchain_core.callbacks import (
     Callbacks,
 )
 from langchain_core.runnables import RunnableConfig, ensure_config
+from langchain_core.utils.uuid import uuid7
 
 from .core.errors import GlooGravixError
 
@@ -86,36 +87,33 @@ def retry_hook(
 _RELAY: ContextVar[Optional["StreamRunRelay"]] = ContextVar("gloo_gravix_stream_relay", default=None)
 
 
-class StreamRunRelay(BaseCallbackHandler):
+class StreamRunRelay:
     """Stands in for the run manager ``BaseChatModel.stream`` does not pass to ``_stream``.
 
     The chat model configures the call's callbacks itself (so it holds the very
     handler instances LangChain will use; a LangSmith tracer copy shares its run
-    map) and adds this handler, which learns the run's id from
-    ``on_chat_model_start``. A retry is then reported to those handlers under
-    that run id, as ``on_retry`` from a real run manager would be.
+    map) and names the run: it puts a ``run_id`` in the config, which
+    ``BaseChatModel`` uses for the model run (a caller's own ``run_id`` is kept). A
+    retry is then reported to those handlers under that run id, as ``on_retry``
+    from a real run manager would be.
+
+    Not a callback handler: one in the run's handler list would make LangChain
+    dispatch every streamed token to it (``on_llm_new_token`` returns at once only
+    when the run has no handlers), a cost per chunk for a relay used only on a retry.
+    The run's tags are worked out on that retry, the way LangChain configured them.
     """
 
-    run_inline = True
-
-    def __init__(self, handlers: list[BaseCallbackHandler]) -> None:
-        self.handlers = handlers
-        self.run_id: Optional[UUID] = None
-        self.parent_run_id: Optional[UUID] = None
-        self.tags: list[str] = []
-
-    def on_chat_model_start(
+    def __init__(
         self,
-        serialized: Any,
-        messages: Any,
-        *,
+        handlers: list[BaseCallbackHandler],
         run_id: UUID,
-        parent_run_id: Optional[UUID] = None,
-        tags: Optional[list[str]] = None,
-        **kwargs: Any,
+        parent_run_id: Optional[UUID],
+        run_tags: Callable[[], list[str]],
     ) -> None:
-        if self.run_id is None:  # one model run per stream() call
-            self.run_id, self.parent_run_id, self.tags = run_id, parent_run_id, list(tags or [])
+        self.handlers = handlers
+        self.run_id = run_id
+        self.parent_run_id = parent_run_id
+        self._run_tags = run_tags
 
     @contextmanager
     def current(self) -> Iterator[None]:
@@ -127,21 +125,21 @@ class StreamRunRelay(BaseCallbackHandler):
             _RELAY.reset(token)
 
     def run_manager(self) -> Optional[CallbackManagerForLLMRun]:
-        if self.run_id is None or not self.handlers:
+        if not self.handlers:
             return None
         return CallbackManagerForLLMRun(
             run_id=self.run_id,
             handlers=self.handlers,
             inheritable_handlers=[],
             parent_run_id=self.parent_run_id,
-            tags=self.tags,
+            tags=self._run_tags(),
         )
 
 
 def relay_config(
-    config: Optional[RunnableConfig], local_callbacks: Callbacks, *, is_async: bool
+    config: Optional[RunnableConfig], local_callbacks: Callbacks, *, is_async: bool, local_tags: Optional[list[str]]
 ) -> tuple[RunnableConfig, StreamRunRelay]:
-    """``config`` with its callbacks configured into a manager that carries a relay."""
+    """``config`` with its callbacks configured into a manager and the run named, and the relay of that run."""
     config = ensure_config(config)
     manager_class: Any = AsyncCallbackManager if is_async else CallbackManager
     manager = manager_class.configure(
@@ -152,9 +150,16 @@ def relay_config(
     local = (
         local_callbacks if isinstance(local_callbacks, list) else list(getattr(local_callbacks, "handlers", None) or [])
     )
-    relay = StreamRunRelay([*manager.handlers, *local])
-    manager.add_handler(relay, inherit=True)
-    return {**config, "callbacks": manager}, relay
+    run_id = config.get("run_id") or uuid7()  # as LangChain names a run it is not given an id for
+
+    def run_tags() -> list[str]:
+        # the tags BaseChatModel gives the run: its callbacks configured from this manager with the
+        # config's and the model's tags (LangChain's own rule, re-run; only reached on a retry)
+        run = manager_class.configure(manager, local_callbacks, False, config.get("tags"), local_tags)
+        return list(run.tags)
+
+    relay = StreamRunRelay([*manager.handlers, *local], run_id, manager.parent_run_id, run_tags)
+    return {**config, "callbacks": manager, "run_id": run_id}, relay
 
 
 def current_relay_manager() -> Optional[CallbackManagerForLLMRun]:
@@ -164,20 +169,24 @@ def current_relay_manager() -> Optional[CallbackManagerForLLMRun]:
 
 
 def relayed(chunks: Iterator[Any], relay: StreamRunRelay) -> Iterator[Any]:
-    """Drive ``chunks`` with ``relay`` current, and only while it runs (never
-    while the consumer holds a chunk, so streams interleaved by one consumer
-    cannot see each other's relay)."""
-    # set/reset inline rather than ``with relay.current()``: this runs per chunk
+    """Drive ``chunks`` with ``relay`` current until its first chunk, and only while
+    it runs (never while the consumer holds a chunk, so streams interleaved by one
+    consumer cannot see each other's relay).
+
+    The first chunk is enough: ``_stream`` resolves its retry hook when it starts,
+    and the request and its retries run before that chunk. The rest is delegated
+    with ``yield from``: nothing of ours runs per chunk.
+    """
     try:
-        while True:
-            token = _RELAY.set(relay)
-            try:
-                chunk = next(chunks)
-            except StopIteration:
-                return
-            finally:
-                _RELAY.reset(token)
-            yield chunk
+        token = _RELAY.set(relay)
+        try:
+            first = next(chunks)
+        except StopIteration:
+            return
+        finally:
+            _RELAY.reset(token)
+        yield first
+        yield from chunks
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -187,14 +196,15 @@ def relayed(chunks: Iterator[Any], relay: StreamRunRelay) -> Iterator[Any]:
 async def arelayed(chunks: AsyncIterator[Any], relay: StreamRunRelay) -> AsyncIterator[Any]:
     """:func:`relayed` for async iterators."""
     try:
-        while True:
-            token = _RELAY.set(relay)
-            try:
-                chunk = await chunks.__anext__()
-            except StopAsyncIteration:
-                return
-            finally:
-                _RELAY.reset(token)
+        token = _RELAY.set(relay)
+        try:
+            first = await chunks.__anext__()
+        except StopAsyncIteration:
+            return
+        finally:
+            _RELAY.reset(token)
+        yield first
+        async for chunk in chunks:
             yield chunk
     finally:
         aclose = getattr(chunks, "aclose", None)

@@ -71,16 +71,26 @@ def _has_payload(delta: StreamDelta) -> bool:
     return bool(delta.content or delta.reasoning or delta.tool_calls or delta.refusal)
 
 
-def _answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
-    from .core.registry import answer_cost as cost  # loaded with the first answer, not at import
+_REGISTRY: Any = None
 
-    return cost(client, completion, **keys)
+
+def _registry() -> Any:
+    # core.registry is loaded with the first answer, not at import, and then kept: an import
+    # statement in the function itself would run the import machinery on every call
+    global _REGISTRY
+    if _REGISTRY is None:
+        from .core import registry
+
+        _REGISTRY = registry
+    return _REGISTRY
+
+
+def _answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
+    return _registry().answer_cost(client, completion, **keys)  # type: ignore[no-any-return]
 
 
 async def _aanswer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
-    from .core.registry import aanswer_cost as cost
-
-    return await cost(client, completion, **keys)
+    return await _registry().aanswer_cost(client, completion, **keys)  # type: ignore[no-any-return]
 
 
 def _finished(stream: Any) -> Any:
@@ -92,11 +102,6 @@ def _cost_keys(params: dict[str, Any]) -> dict[str, Any]:
     # what the registry lookup needs besides the answer: the requested model (when the answer
     # names none) and the family (warned about when the registry does not list it)
     return {"requested_model": params.get("model"), "model_family": params.get("model_family")}
-
-
-def _choice_index(delta: StreamDelta) -> int:
-    # StreamDelta.index (the choice) arrives with the accumulator that keeps every choice.
-    return getattr(delta, "index", 0) or 0
 
 
 class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, TokenCounting, BaseChatModel):
@@ -370,17 +375,23 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             },
         )
 
-    def _chunk(self, delta: StreamDelta, said: StreamMetadata, stream: Any) -> Optional[ChatGenerationChunk]:
-        """The chunk for ``delta``, or None when it adds nothing (or belongs to another choice)."""
-        if _choice_index(delta) != 0:
+    def _chunk(
+        self, delta: StreamDelta, said: StreamMetadata, stream: Any, provider: str
+    ) -> Optional[ChatGenerationChunk]:
+        """The chunk for ``delta``, or None when it adds nothing (or belongs to another choice).
+
+        Runs per chunk: ``provider`` is the endpoint's, read once per stream by the caller.
+        """
+        if delta.index:
             return None  # a LangChain stream is one message: choice 0 (ChatOpenAI requires n=1 to stream)
         metadata = said.take(delta, stream)
-        if not (_has_payload(delta) or metadata):
+        if not (delta.content or metadata or _has_payload(delta)):
             return None
-        info = {"logprobs": delta.logprobs} if delta.logprobs is not None else None
         blocks = said.v1_blocks(delta) if self.output_version == "v1" else None
-        message = delta_to_chunk(delta, provider=self._endpoint.provider, metadata=metadata, v1_blocks=blocks)
-        return ChatGenerationChunk(message=message, generation_info=info)
+        message = delta_to_chunk(delta, provider=provider, metadata=metadata, v1_blocks=blocks)
+        if delta.logprobs is not None:
+            return ChatGenerationChunk(message=message, generation_info={"logprobs": delta.logprobs})
+        return ChatGenerationChunk(message=message)  # no generation_info passed: one field less to validate
 
     def _closing_chunk(
         self,
@@ -453,8 +464,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                 **params,
             )
             with stream:
+                provider = self._endpoint.provider
                 for delta in stream:
-                    chunk = self._chunk(delta, said, stream)
+                    chunk = self._chunk(delta, said, stream, provider)
                     if chunk is not None:
                         if run_manager:
                             run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -483,8 +495,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                 **params,
             )
             async with stream:
+                provider = self._endpoint.provider
                 async for delta in stream:
-                    chunk = self._chunk(delta, said, stream)
+                    chunk = self._chunk(delta, said, stream, provider)
                     if chunk is not None:
                         if run_manager:
                             await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -507,7 +520,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
     ) -> AIMessage:
         if not (self.streaming or kwargs.get("stream")):
             return super().invoke(input, config, stop=stop, **kwargs)
-        config, relay = relay_config(config, self.callbacks, is_async=False)
+        config, relay = relay_config(config, self.callbacks, is_async=False, local_tags=self.tags)
         with relay.current():
             return super().invoke(input, config, stop=stop, **kwargs)
 
@@ -521,7 +534,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
     ) -> AIMessage:
         if not (self.streaming or kwargs.get("stream")):
             return await super().ainvoke(input, config, stop=stop, **kwargs)
-        config, relay = relay_config(config, self.callbacks, is_async=True)
+        config, relay = relay_config(config, self.callbacks, is_async=True, local_tags=self.tags)
         with relay.current():
             return await super().ainvoke(input, config, stop=stop, **kwargs)
 
@@ -534,7 +547,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         **kwargs: Any,
     ) -> Iterator[AIMessageChunk]:
         """As ``BaseChatModel.stream``; retries also reach the callbacks (see ``_lc_retry``)."""
-        config, relay = relay_config(config, self.callbacks, is_async=False)
+        config, relay = relay_config(config, self.callbacks, is_async=False, local_tags=self.tags)
         return relayed(super().stream(input, config, stop=stop, **kwargs), relay)
 
     def astream(
@@ -545,7 +558,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         stop: Optional[list[str]] = None,
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
-        config, relay = relay_config(config, self.callbacks, is_async=True)
+        config, relay = relay_config(config, self.callbacks, is_async=True, local_tags=self.tags)
         return arelayed(super().astream(input, config, stop=stop, **kwargs), relay)
 
     # -- tools and structured output ------------------------------------------------------

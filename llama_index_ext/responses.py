@@ -34,6 +34,7 @@ text that carries ``cost`` after it, when the answer has a cost).
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from llama_index.core.base.llms.types import (
@@ -57,6 +58,18 @@ from .messages import arguments_text
 __all__ = ["assistant_message", "chat_response", "StreamAssembler", "completion_response", "final_arguments"]
 
 Call = tuple[Optional[str], Optional[str], str]  # (id, name, arguments JSON text)
+
+
+_CORE_MODULES: dict[str, Any] = {}
+
+
+def _core(name: str) -> Any:
+    """``langchain_gloo_gravix.core.<name>``, imported with the first answer (not at import) and then kept:
+    an import statement in a function runs the import machinery on every call."""
+    module = _CORE_MODULES.get(name)
+    if module is None:
+        module = _CORE_MODULES[name] = importlib.import_module(f"langchain_gloo_gravix.core.{name}")
+    return module
 
 
 def final_arguments(text: str) -> dict[str, Any] | str:
@@ -99,9 +112,7 @@ def _usage_counts(usage: Optional[Usage]) -> dict[str, Any]:
         "total_tokens": usage.total_tokens,
     }
     # every cache / reasoning field the services send (core/usage_details.py), under OpenAI-style names
-    from langchain_gloo_gravix.core.usage_details import token_details  # with the first answer, not at import
-
-    details = token_details(usage)
+    details = _core("usage_details").token_details(usage)
     for key, value in (
         ("cached_tokens", details.cache_read),
         ("cache_creation_tokens", details.cache_creation),
@@ -329,15 +340,11 @@ def cost_keys(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
-    from langchain_gloo_gravix.core.registry import answer_cost as cost
-
-    return cost(client, completion, **keys)
+    return _core("registry").answer_cost(client, completion, **keys)  # type: ignore[no-any-return]
 
 
 async def aanswer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:
-    from langchain_gloo_gravix.core.registry import aanswer_cost as cost
-
-    return await cost(client, completion, **keys)
+    return await _core("registry").aanswer_cost(client, completion, **keys)  # type: ignore[no-any-return]
 
 
 def with_cost(response: ChatResponse, cost: Optional[dict[str, str]]) -> ChatResponse:

@@ -22,9 +22,22 @@ from typing import Any, Optional
 from .errors import StreamError, StreamTooLargeError
 from .grounding_result import Grounding, grounding_from_chunk
 from .readers import DROP, ROUTING_ONLY, content_text, no_arguments, read_id, read_index, read_int, read_refusal
-from .wire import ChatCompletion, Choice, FunctionCall, Message, Routing, StreamDelta, ToolCall, ToolCallDelta, Usage
+from .wire import (
+    ChatCompletion,
+    Choice,
+    FunctionCall,
+    Message,
+    Routing,
+    StreamDelta,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+    new_delta,
+)
 
 __all__ = ["StreamAccumulator"]
+
+_ROUTING_ONLY = frozenset(ROUTING_ONLY)
 
 
 class _Call:
@@ -229,7 +242,7 @@ class StreamAccumulator:
         ``finish_reason: "error"`` plus an ``error`` object; docs/providers.md#stream-errors).
         """
         self.chunks += 1
-        delta = StreamDelta(raw=chunk)
+        delta = new_delta(chunk)
         if self.id is None:
             self._identify(chunk)
         model = chunk.get("model")
@@ -240,14 +253,13 @@ class StreamAccumulator:
         fingerprint = chunk.get("system_fingerprint")
         if fingerprint and type(fingerprint) is str:
             self.system_fingerprint = delta.system_fingerprint = fingerprint
-        for key in ROUTING_ONLY:
-            if key in chunk:
-                routing = Routing.from_payload(chunk)
-                self.routing = delta.routing = routing.merged(self.routing) if routing else self.routing
-                break
-        grounding = grounding_from_chunk(chunk, self._grounding_fields)
-        if grounding is not None:
-            self.grounding = delta.grounding = grounding
+        if not _ROUTING_ONLY.isdisjoint(chunk):  # one C-level pass over the chunk's keys
+            routing = Routing.from_payload(chunk)
+            self.routing = delta.routing = routing.merged(self.routing) if routing else self.routing
+        if "sources_returned" in chunk or "citations" in chunk:  # grounded answers only: no call otherwise
+            grounding = grounding_from_chunk(chunk, self._grounding_fields)
+            if grounding is not None:
+                self.grounding = delta.grounding = grounding
         usage = chunk.get("usage")
         if usage and type(usage) is dict:
             self.usage = delta.usage = Usage.read(usage)

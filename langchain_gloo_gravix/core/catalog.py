@@ -187,6 +187,23 @@ def _positive_int(value: Any) -> Optional[int]:
     return None
 
 
+# id -> the spec its family pattern gives (or the default). The patterns are constants, so
+# the answer for an id never changes; the LlamaIndex adapter asks it on every call (its
+# metadata), and a miss costs a search of every pattern. Bounded: ids come from users.
+_PATTERN_MEMO: dict[str, "ModelSpec"] = {}
+_PATTERN_MEMO_MAX = 1024
+
+
+def _by_pattern(key: str) -> "ModelSpec":
+    spec = _PATTERN_MEMO.get(key)
+    if spec is None:
+        spec = next((found for pattern, found in _PATTERNS if pattern.search(key)), DEFAULT_SPEC)
+        if len(_PATTERN_MEMO) >= _PATTERN_MEMO_MAX:
+            _PATTERN_MEMO.clear()
+        _PATTERN_MEMO[key] = spec
+    return spec
+
+
 class ModelCatalog:
     """Known model ids -> :class:`ModelSpec`, with family patterns and defaults.
 
@@ -233,10 +250,7 @@ class ModelCatalog:
             known = self._known.get(key)
             if known is not None:
                 return known
-            for pattern, spec in _PATTERNS:
-                if pattern.search(key):
-                    return spec
-            return DEFAULT_SPEC
+            return _by_pattern(key)
         if model_family:
             return ROUTING_SPECS.get(model_family.strip().lower(), AUTO_ROUTING_SPEC)
         if auto_routing:

@@ -54,16 +54,41 @@ def _group(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+_NONE = TokenDetails()
+# every key read below: a usage carrying none of them (the common case: just the three
+# counts) has no details, and answering that costs one C-level pass instead of the
+# eleven readings (this runs on every answer, twice when a price is known)
+_DETAIL_KEYS = frozenset(
+    (
+        "prompt_tokens_details",
+        "completion_tokens_details",
+        "cache_hit_rate",
+        "cache_tokens",
+        "prompt_cache_hit_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+        "reasoning_tokens",
+    )
+)
+
+
 def token_details(usage: Any) -> TokenDetails:
     """The details of a usage object (the core's ``Usage``, or a plain dict); all None when absent."""
     if usage is None:
-        return TokenDetails()
+        return _NONE
     if isinstance(usage, Mapping):
         data: Mapping[str, Any] = usage
     else:
-        data = {**(getattr(usage, "model_extra", None) or {})}
-        data["prompt_tokens_details"] = getattr(usage, "prompt_tokens_details", None)
-        data["completion_tokens_details"] = getattr(usage, "completion_tokens_details", None)
+        extra = getattr(usage, "model_extra", None)
+        prompt_details = getattr(usage, "prompt_tokens_details", None)
+        completion_details = getattr(usage, "completion_tokens_details", None)
+        if prompt_details is None and completion_details is None and (not extra or _DETAIL_KEYS.isdisjoint(extra)):
+            return _NONE
+        data = {**(extra or {})}
+        data["prompt_tokens_details"] = prompt_details
+        data["completion_tokens_details"] = completion_details
+    if _DETAIL_KEYS.isdisjoint(data):
+        return _NONE
     prompt = _group(data.get("prompt_tokens_details"))
     completion = _group(data.get("completion_tokens_details"))
     rate = data.get("cache_hit_rate")

@@ -206,6 +206,70 @@ def test_stream_retries_reach_on_retry_callbacks(kind, how, monkeypatch):
     _check_retry(recorder, slept)
 
 
+class RunRecorder(BaseCallbackHandler):
+    """The model run's id, parent and tags as on_chat_model_start saw them, and each retry's."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[Any, Any, list[str]]] = []
+        self.retried: list[tuple[Any, Any, list[str]]] = []
+        self.tokens = 0
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self.started.append((run_id, kwargs.get("parent_run_id"), list(kwargs.get("tags") or [])))
+
+    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        self.tokens += 1
+
+    def on_retry(self, retry_state: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+        self.retried.append((run_id, parent_run_id, list(kwargs.get("tags") or [])))
+
+
+@pytest.mark.parametrize("how", ["stream", "astream", "streaming-invoke", "chain-stream"])
+def test_stream_retries_are_reported_under_the_model_run(how, monkeypatch):
+    # the relay names the run itself (run_id in the config): the retry must carry the very run id,
+    # parent and tags LangChain gave the model run, with the config's and the model's tags
+    no_retry_sleep(monkeypatch)
+    script = Script(
+        error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop"))
+    )
+    rec = RunRecorder()
+    model = make("gloo-v2", script, tags=["model-tag"], **({"streaming": True} if how == "streaming-invoke" else {}))
+    config: Any = {"callbacks": [rec], "tags": ["config-tag"]}
+    if how == "stream":
+        text = aggregate(model.stream("hi", config=config)).text
+    elif how == "astream":
+
+        async def run():
+            return aggregate([c async for c in model.astream("hi", config=config)]).text
+
+        text = asyncio.run(run())
+    elif how == "streaming-invoke":
+        text = model.invoke("hi", config=config).text
+    else:
+        from langchain_core.runnables import RunnableLambda
+
+        chain = RunnableLambda(lambda x: x) | model
+        text = aggregate(chain.stream("hi", config=config)).text
+    assert text == "ok"
+    (start,) = rec.started
+    assert rec.retried == [start]
+    assert "model-tag" in start[2] and "config-tag" in start[2]
+    assert (start[1] is not None) == (how == "chain-stream")
+    assert rec.tokens >= 1
+
+
+def test_a_callers_run_id_names_the_streamed_run(monkeypatch):
+    from uuid import uuid4
+
+    no_retry_sleep(monkeypatch)
+    script = Script(
+        error(429, {"Retry-After": "0"}), sse(chunk({"role": "assistant", "content": "ok"}), chunk(finish="stop"))
+    )
+    rec, mine = RunRecorder(), uuid4()
+    assert aggregate(make("gravix", script).stream("hi", config={"callbacks": [rec], "run_id": mine})).text == "ok"
+    assert [r[0] for r in rec.started] == [mine] and [r[0] for r in rec.retried] == [mine]
+
+
 def test_stream_retries_appear_in_the_trace_and_callbacks_of_the_model(monkeypatch):
     no_retry_sleep(monkeypatch)
     script = Script(
