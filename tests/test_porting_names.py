@@ -132,6 +132,13 @@ def test_methods_rows_name_methods_we_have():
 @pytest.mark.parametrize("case", _cases("same"), ids=_id)
 def test_same_rows_are_declared(case):
     _, cls_name, row = case
+    if row.name == "rate_limiter" and cls_name in ("Gloo", "GravixLayer", "GravixLayerEmbedding"):
+        # inherited from LlamaIndex's base classes, which declare it from llama-index-core 0.14.16 on
+        # (the lowest-versions run has 0.14.5, where no LlamaIndex model has one)
+        from llama_index.core.base.llms.base import BaseLLM
+
+        if "rate_limiter" not in BaseLLM.model_fields:
+            pytest.skip("this llama-index-core has no rate_limiter (added in 0.14.16)")
     assert row.name in _declared(CLASSES[cls_name]) or row.target in CLASSES[cls_name].model_fields
 
 
