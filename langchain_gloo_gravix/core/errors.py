@@ -317,7 +317,7 @@ def error_from_response(
         location = headers.get("location")
         where = f" (redirected to {safe_url(location)}; point base_url there if that is right)" if location else ""
     hint = None
-    if status_code in (403, 503):
+    if status_code in (403, 404, 503):
         from .hints import hint_for  # error paths only
 
         hint = hint_for(status_code, body, endpoint=endpoint)

@@ -365,7 +365,9 @@ METHODS: tuple[MethodRow, ...] = (
         "ChatOpenAI",
         "with_structured_output",
         "differs",
-        "default method is function_calling (ChatOpenAI's is json_schema); json_schema and json_mode available",
+        "default method is function_calling (ChatOpenAI's is json_schema); json_schema and json_mode available; "
+        "stream()/astream() yield partial objects for every method (include_raw too); a refusal raises "
+        "StructuredOutputRefusalError, also while streaming",
         topic="Structured output",
     ),
     MethodRow(
@@ -375,9 +377,38 @@ METHODS: tuple[MethodRow, ...] = (
         "exact with custom_get_token_ids or tiktoken's encoding on disk, otherwise an estimate",
     ),
     MethodRow("ChatOpenAI", "close", "differs", "closes the sync pool (aclose for the async one); ChatOpenAI has none"),
-    MethodRow("ChatOpenAI", "profile", "same", "from this package's model catalog", topic="Profiles"),
     MethodRow(
-        "OpenAIEmbeddings", "embed_documents", "same", "also aembed_documents; chunk_size= per call", topic="Embeddings"
+        "ChatOpenAI",
+        "profile",
+        "same",
+        "from this package's model catalog; max_input_tokens is the window minus the largest answer "
+        "(272,000 for GPT-5 ids, as ChatOpenAI's data says)",
+        topic="Profiles",
+    ),
+    MethodRow(
+        "ChatOpenAI",
+        "invoke",
+        "differs",
+        "images in a ToolMessage are sent in a user message right after the tool results (tool messages take "
+        "text only); Anthropic-style image blocks convert; an image to a route whose profile has no image "
+        "input is sent with a GlooGravixWarning",
+        topic="Images",
+    ),
+    MethodRow(
+        "OpenAILike",
+        "chat",
+        "differs",
+        "ImageBlocks in user messages and in tool results (moved to a user message after the results); "
+        "images in system or assistant messages are refused by name",
+        topic="Images",
+    ),
+    MethodRow(
+        "OpenAIEmbeddings",
+        "embed_documents",
+        "same",
+        "also aembed_documents; chunk_size= per call; inputs longer than the model's window are split and "
+        "combined (check_embedding_ctx_length, embedding_ctx_length)",
+        topic="Embeddings",
     ),
     MethodRow("OpenAIEmbeddings", "embed_query", "same", "also aembed_query", topic="Embeddings"),
     MethodRow("OpenAILike", "chat", "same", "also achat, stream_chat, astream_chat (always chat completions)"),
@@ -390,7 +421,14 @@ METHODS: tuple[MethodRow, ...] = (
         "forced tool call, or response_format with structured_output_method='json_schema'",
         topic="Structured output",
     ),
-    MethodRow("OpenAILike", "as_structured_llm", "same", "LlamaIndex's StructuredLLM", topic="Structured output"),
+    MethodRow(
+        "OpenAILike",
+        "as_structured_llm",
+        "same",
+        "LlamaIndex's StructuredLLM; stream_chat yields partial objects through structured_output_method, and "
+        "a refusal raises RefusalError",
+        topic="Structured output",
+    ),
     MethodRow(
         "OpenAIEmbedding",
         "get_text_embedding_batch",
