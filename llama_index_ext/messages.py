@@ -75,8 +75,12 @@ def legacy_tool_calls(message: ChatMessage) -> list[tuple[Optional[str], Optiona
 
 def _image_part(block: ImageBlock) -> dict[str, Any]:
     url = str(block.url) if block.url is not None else None
-    if url is None:
-        url = block.inline_url()  # base64 data URI from bytes or a local path
+    if url is None:  # a base64 data URI from bytes or a local path
+        if hasattr(block, "inline_url"):
+            url = block.inline_url()
+        else:  # llama-index-core before 0.14.16 has no inline_url: the same URI, built here
+            data = block.resolve_image(as_base64=True).read().decode("ascii")
+            url = f"data:{block.image_mimetype or 'image/png'};base64,{data}"
     part: dict[str, Any] = {"type": "image_url", "image_url": {"url": url}}
     if block.detail:
         part["image_url"]["detail"] = block.detail
