@@ -145,7 +145,13 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m langchain_gloo_gravix", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m langchain_gloo_gravix",
+        # the module docstring is for maintainers (reST markup, import notes); --help is for users
+        description="Check your Gloo AI and Gravix Layer credentials, or send one prompt. "
+        "Credentials come from the environment (GLOO_CLIENT_ID/GLOO_CLIENT_SECRET or GLOO_API_KEY, "
+        "GRAVIXLAYER_API_KEY); check --emulator and chat --emulator use a local emulator instead, offline.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="verify credentials: token exchange, model list, one tiny completion")
     check.add_argument("--emulator", action="store_true", help="check against an in-process emulator instead")

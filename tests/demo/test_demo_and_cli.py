@@ -72,3 +72,12 @@ def test_cli_chat_on_the_grounded_route(capsys, stream):
     captured = capsys.readouterr()
     assert "forgive" in captured.out.lower()
     assert "sources_returned=True" in captured.err
+
+
+def test_cli_help_is_written_for_users(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "``" not in out  # no reST markup from a docstring
+    assert "GLOO_CLIENT_ID" in out and "GRAVIXLAYER_API_KEY" in out and "--emulator" in out
