@@ -235,7 +235,7 @@ _OPENAI_EMBEDDINGS = Incumbent(
         _refused("headers", "use default_headers="),
         _refused("tiktoken_enabled", _TIKTOKEN),
         _refused("tiktoken_model_name", _TIKTOKEN),
-        _refused("show_progress_bar", "no progress bar here: drop it"),
+        _fixed("show_progress_bar", False, "no progress bar here (the default False is accepted): drop it"),
         _same("model_kwargs"),
         _refused("skip_empty", "empty strings are sent as they are: filter them out before embedding"),
         _same("default_headers", "never shown or serialised"),

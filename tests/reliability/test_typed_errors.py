@@ -35,7 +35,9 @@ def deep_schema(levels: int) -> dict[str, Any]:
     return schema
 
 
-DEEP_TOOL = {"type": "function", "function": {"name": "f", "description": "d", "parameters": deep_schema(1000)}}
+# 5,000 levels: Python 3.13's json encoder takes 1,000 (its C recursion limit is separate), every supported
+# Python's refuses 5,000 -- so the typed error is tested on each interpreter, not only on those before 3.13.
+DEEP_TOOL = {"type": "function", "function": {"name": "f", "description": "d", "parameters": deep_schema(5000)}}
 
 
 def core_call(mode: str, server: fs.FaultServer, what: str, messages: Any, **params: Any) -> Any:
