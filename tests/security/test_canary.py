@@ -756,7 +756,7 @@ def test_model_list_errors(server, watch, scenario):
 
 @pytest.fixture(scope="module")
 def recording_proxy() -> Iterator[Any]:
-    from tests.loopback_proxy import RecordingProxy
+    from tests.support.loopback_proxy import RecordingProxy
 
     proxy = RecordingProxy().start()
     try:

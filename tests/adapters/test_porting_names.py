@@ -19,7 +19,7 @@ from langchain_gloo_gravix import ChatGloo, ChatGravixLayer, GravixLayerEmbeddin
 from langchain_gloo_gravix.core.incumbent_names import INCUMBENTS, METHODS, porting_markdown, with_generated_section
 from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GRAVIX_MODEL = "meta-llama/llama-3.1-8b-instruct"
 KEY = "k" * 24
 BASE = "http://127.0.0.1:9"

@@ -19,7 +19,7 @@ from langchain_gloo_gravix.core import AsyncClient, Client, GlooGravixError
 from langchain_gloo_gravix.core.errors import ConfigurationError, MissingCredentialsError
 from langchain_gloo_gravix.emulator import Emulator
 from llama_index_ext import Gloo, GravixLayer, GravixLayerEmbedding
-from tests.loopback_proxy import RecordingProxy
+from tests.support.loopback_proxy import RecordingProxy
 
 MODEL = "meta-llama/llama-3.1-8b-instruct"
 MSGS = [{"role": "user", "content": "Hi"}]
