@@ -13,6 +13,10 @@ piling into the first one.
 
 It is still one transport, owned and closed by one client.
 
+Why one module of about 470 lines: everything here wraps httpcore's connection pool at the same seam (the
+sub-pools, the per-exchange deadline on socket reads, closing a desynchronised connection, forgetting
+connections in a forked child); each piece relies on the same private attributes, read in one place.
+
 This module also holds what our connection pools need beyond httpx's defaults (each explained where it is
 defined): the call deadline enforced at the socket (a trickled header block cannot outlive it), connections
 closed when a server sends more than one response per request, and pools that a forked child does not share.
