@@ -291,3 +291,20 @@ class LlamaIndexEmbeddings:
 
     async def aembed(self, llm: Any, texts: list[str]) -> list[list[float]]:
         return await llm.aget_text_embedding_batch(texts)
+
+
+#: every declared OpenAI request option with a value that is not its default (the parity suites' table)
+DECLARED = {
+    "frequency_penalty": 0.5,
+    "presence_penalty": -0.5,
+    "n": 1,
+    "logprobs": True,
+    "top_logprobs": 3,
+    "max_completion_tokens": 50,
+    "stop": ["END"],
+    "seed": 7,
+    "top_p": 0.9,
+    "user": "u-1",
+    "service_tier": "default",
+    "reasoning_effort": "low",
+}

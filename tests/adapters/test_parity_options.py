@@ -12,23 +12,8 @@ from __future__ import annotations
 import pytest
 
 from tests.adapters import frameworks
-from tests.adapters.frameworks import CHAT_KINDS
+from tests.adapters.frameworks import CHAT_KINDS, DECLARED
 from tests.support.parity_server import Script, completion
-
-DECLARED = {
-    "frequency_penalty": 0.5,
-    "presence_penalty": -0.5,
-    "n": 1,
-    "logprobs": True,
-    "top_logprobs": 3,
-    "max_completion_tokens": 50,
-    "stop": ["END"],
-    "seed": 7,
-    "top_p": 0.9,
-    "user": "u-1",
-    "service_tier": "default",
-    "reasoning_effort": "low",
-}
 
 
 @pytest.mark.parametrize("kind", CHAT_KINDS)

@@ -44,21 +44,6 @@ def aggregate(chunks):
 
 # -- 1. nothing silently dropped -------------------------------------------------------
 
-DECLARED = {
-    "frequency_penalty": 0.5,
-    "presence_penalty": -0.5,
-    "n": 1,
-    "logprobs": True,
-    "top_logprobs": 3,
-    "max_completion_tokens": 50,
-    "stop": ["END"],
-    "seed": 7,
-    "top_p": 0.9,
-    "user": "u-1",
-    "service_tier": "default",
-    "reasoning_effort": "low",
-}
-
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_parallel_tool_calls_field_is_sent_with_tools_only(kind):

@@ -44,21 +44,6 @@ TOOL = FunctionTool.from_defaults(fn=weather)
 
 # -- 1. nothing silently dropped -----------------------------------------------------------
 
-DECLARED = {
-    "frequency_penalty": 0.5,
-    "presence_penalty": -0.5,
-    "n": 1,
-    "logprobs": True,
-    "top_logprobs": 3,
-    "max_completion_tokens": 50,
-    "stop": ["END"],
-    "seed": 7,
-    "top_p": 0.9,
-    "user": "u-1",
-    "service_tier": "default",
-    "reasoning_effort": "low",
-}
-
 
 def test_to_dict_round_trip_still_works():
     llm = make("gloo-v2", top_p=0.5, n=2)
