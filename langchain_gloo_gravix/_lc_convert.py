@@ -36,7 +36,13 @@ __all__ = [
     "usage_metadata",
     "response_metadata",
     "StreamMetadata",
+    "is_text_only",
 ]
+
+#: the :class:`~.core.wire.StreamDelta` fields no chunk but the closing one shows. A delta keeps in its instance
+#: dict only the fields set for it (the others stay class defaults: see ``new_delta``), so one whose dict holds
+#: no other key is text alone.
+TEXT_ONLY_FIELDS = frozenset(("content", "raw", "id", "model", "role", "finish_reason", "system_fingerprint"))
 
 # Standard (v1) data blocks LangChain users put in HumanMessage content.
 _DATA_BLOCK_TYPES = {"image", "file", "audio"}
@@ -376,6 +382,16 @@ def delta_to_chunk(
     return message
 
 
+def is_text_only(delta: StreamDelta) -> bool:
+    """Whether ``delta`` carries text for choice 0 and nothing else a chunk shows (no reasoning, refusal,
+    tool call, routing, grounding, usage, logprobs, service tier): the chunk is then its text alone.
+
+    Runs per chunk, so it reads which fields the delta set (see ``TEXT_ONLY_FIELDS``), not each field.
+    """
+    raw = delta.raw
+    return delta.__dict__.keys() <= TEXT_ONLY_FIELDS and raw is not None and "service_tier" not in raw
+
+
 class StreamMetadata:
     """Stream metadata said once, on the first chunk that carries it.
 
@@ -387,7 +403,9 @@ class StreamMetadata:
 
     def __init__(self, *, want_headers: bool) -> None:
         self._routing_said: set[str] = set()
-        self._headers_said = not want_headers
+        #: True once nothing is left to say whatever the delta (the response headers are said): the
+        #: text-only fast path of ``_stream`` (:func:`is_text_only`) may then skip :meth:`take`
+        self.quiet = not want_headers
         self._tier_said = False
         self._segment = 0
         self._last_kind = ""
@@ -433,11 +451,11 @@ class StreamMetadata:
         Runs per chunk, so the common case (nothing new) costs a few attribute reads.
         """
         meta: dict[str, Any] = {}
-        if not self._headers_said:
+        if not self.quiet:
             headers = stream.response_headers
             if headers is not None:
                 meta["headers"] = headers
-                self._headers_said = True
+                self.quiet = True
         if delta.routing is not None:
             routing = self.new_routing(delta.routing.as_dict())
             if routing:

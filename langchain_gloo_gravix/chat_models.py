@@ -30,7 +30,14 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, SecretStr, model_validator
 
-from ._lc_convert import StreamMetadata, completion_to_message, delta_to_chunk, final_chunk, to_wire_messages
+from ._lc_convert import (
+    StreamMetadata,
+    completion_to_message,
+    delta_to_chunk,
+    final_chunk,
+    is_text_only,
+    to_wire_messages,
+)
 from ._lc_errors import mapped_errors
 from ._lc_grounding import with_citation_annotations
 from ._lc_profile import CatalogProfile, model_profile
@@ -465,12 +472,21 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             )
             with stream:
                 provider = self._endpoint.provider
+                plain = self.output_version != "v1"
                 for delta in stream:
-                    chunk = self._chunk(delta, said, stream, provider)
-                    if chunk is not None:
-                        if run_manager:
-                            run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                        yield chunk
+                    if plain and delta.content and said.quiet and is_text_only(delta):
+                        # the chunk nearly every delta is: text only (see _chunk for the rest)
+                        message = AIMessageChunk(content=delta.content)
+                        message.response_metadata["model_provider"] = provider
+                        chunk = ChatGenerationChunk(message=message)
+                    else:
+                        slow = self._chunk(delta, said, stream, provider)
+                        if slow is None:
+                            continue
+                        chunk = slow
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
                 completion = _finished(stream)
                 cost = _answer_cost(client, completion, **_cost_keys(params))
                 yield self._closing_chunk(completion, include_usage, said, options["requested_model"], cost)
@@ -496,12 +512,21 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             )
             async with stream:
                 provider = self._endpoint.provider
+                plain = self.output_version != "v1"
                 async for delta in stream:
-                    chunk = self._chunk(delta, said, stream, provider)
-                    if chunk is not None:
-                        if run_manager:
-                            await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                        yield chunk
+                    if plain and delta.content and said.quiet and is_text_only(delta):
+                        # the chunk nearly every delta is: text only (see _chunk for the rest)
+                        message = AIMessageChunk(content=delta.content)
+                        message.response_metadata["model_provider"] = provider
+                        chunk = ChatGenerationChunk(message=message)
+                    else:
+                        slow = self._chunk(delta, said, stream, provider)
+                        if slow is None:
+                            continue
+                        chunk = slow
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
                 completion = _finished(stream)
                 cost = await _aanswer_cost(client, completion, **_cost_keys(params))
                 yield self._closing_chunk(completion, include_usage, said, options["requested_model"], cost)

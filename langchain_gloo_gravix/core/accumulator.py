@@ -32,12 +32,16 @@ from .wire import (
     ToolCall,
     ToolCallDelta,
     Usage,
-    new_delta,
 )
 
 __all__ = ["StreamAccumulator"]
 
 _ROUTING_ONLY = frozenset(ROUTING_ONLY)
+_new = object.__new__
+#: chunk keys read only when present (most chunks carry none of them)
+_RARE_CHUNK_KEYS = frozenset(("system_fingerprint", "sources_returned", "citations", "usage", "error", *ROUTING_ONLY))
+#: delta keys read only when present: reasoning (three spellings), refusal, tool calls
+_RARE_BODY_KEYS = frozenset(("reasoning_content", "reasoning", "reasoning_text", "refusal", "tool_calls"))
 
 
 class _Call:
@@ -242,7 +246,8 @@ class StreamAccumulator:
         ``finish_reason: "error"`` plus an ``error`` object; docs/providers.md#stream-errors).
         """
         self.chunks += 1
-        delta = new_delta(chunk)
+        delta: StreamDelta = _new(StreamDelta)  # new_delta(chunk), without a call per chunk
+        delta.raw = chunk
         if self.id is None:
             self._identify(chunk)
         model = chunk.get("model")
@@ -250,19 +255,22 @@ class StreamAccumulator:
             if type(model) is str:
                 self.model = delta.model = model
         delta.id = self.id
-        fingerprint = chunk.get("system_fingerprint")
-        if fingerprint and type(fingerprint) is str:
-            self.system_fingerprint = delta.system_fingerprint = fingerprint
-        if not _ROUTING_ONLY.isdisjoint(chunk):  # one C-level pass over the chunk's keys
-            routing = Routing.from_payload(chunk)
-            self.routing = delta.routing = routing.merged(self.routing) if routing else self.routing
-        if "sources_returned" in chunk or "citations" in chunk:  # grounded answers only: no call otherwise
-            grounding = grounding_from_chunk(chunk, self._grounding_fields)
-            if grounding is not None:
-                self.grounding = delta.grounding = grounding
-        usage = chunk.get("usage")
-        if usage and type(usage) is dict:
-            self.usage = delta.usage = Usage.read(usage)
+        # the keys most chunks lack, looked for in one C-level pass over the chunk's keys
+        rare = not _RARE_CHUNK_KEYS.isdisjoint(chunk)
+        if rare:
+            fingerprint = chunk.get("system_fingerprint")
+            if fingerprint and type(fingerprint) is str:
+                self.system_fingerprint = delta.system_fingerprint = fingerprint
+            if not _ROUTING_ONLY.isdisjoint(chunk):
+                routing = Routing.from_payload(chunk)
+                self.routing = delta.routing = routing.merged(self.routing) if routing else self.routing
+            if "sources_returned" in chunk or "citations" in chunk:  # grounded answers only
+                grounding = grounding_from_chunk(chunk, self._grounding_fields)
+                if grounding is not None:
+                    self.grounding = delta.grounding = grounding
+            usage = chunk.get("usage")
+            if usage and type(usage) is dict:
+                self.usage = delta.usage = Usage.read(usage)
         choices = chunk.get("choices")
         if choices and type(choices) is list:
             for choice in choices:
@@ -273,7 +281,7 @@ class StreamAccumulator:
                     self._add_choice(choice, delta, self._first, chunk)
                 else:
                     self._add_other(choice, delta, chunk)
-        if chunk.get("error") is not None and self.finish_reason != "error":
+        if rare and chunk.get("error") is not None and self.finish_reason != "error":
             self._raise_stream_error(chunk)
         return delta
 
@@ -313,26 +321,11 @@ class StreamAccumulator:
                     # a second entry for the same choice in one chunk adds to the first
                     delta.content = delta.content + text if delta.content else text
                     state.text.append(text)
-            # reasoning_text: the stream field some Gloo samples read
-            reasoning = body.get("reasoning_content") or body.get("reasoning") or body.get("reasoning_text")
-            if reasoning and isinstance(reasoning, str):
-                delta.reasoning = delta.reasoning + reasoning if delta.reasoning else reasoning
-                state.reasoning.append(reasoning)
             role = body.get("role")
             if role and type(role) is str:
                 delta.role = role
-            refusal = body.get("refusal")
-            if refusal:
-                if type(refusal) is not str:
-                    refusal = read_refusal(refusal)
-                if refusal and type(refusal) is str:
-                    delta.refusal = delta.refusal + refusal if delta.refusal else refusal
-                    state.refusal.append(refusal)
-            calls = body.get("tool_calls")
-            if calls and type(calls) is list:
-                fragments = [f for f in map(state.add_tool_entry, calls) if f is not None]
-                if fragments:
-                    delta.tool_calls = [*delta.tool_calls, *fragments] if delta.tool_calls else fragments
+            if not _RARE_BODY_KEYS.isdisjoint(body):
+                self._add_rare(body, delta, state)
         if choice.get("logprobs") is not None:
             delta.logprobs = choice["logprobs"]
         finish = choice.get("finish_reason")
@@ -342,6 +335,27 @@ class StreamAccumulator:
                 self.finish_reason = finish
             if finish == "error":
                 self._raise_stream_error(chunk)
+
+    @staticmethod
+    def _add_rare(body: dict[str, Any], delta: StreamDelta, state: _ChoiceState) -> None:
+        """Reasoning, refusal and tool-call fragments of one delta body."""
+        # reasoning_text: the stream field some Gloo samples read
+        reasoning = body.get("reasoning_content") or body.get("reasoning") or body.get("reasoning_text")
+        if reasoning and isinstance(reasoning, str):
+            delta.reasoning = delta.reasoning + reasoning if delta.reasoning else reasoning
+            state.reasoning.append(reasoning)
+        refusal = body.get("refusal")
+        if refusal:
+            if type(refusal) is not str:
+                refusal = read_refusal(refusal)
+            if refusal and type(refusal) is str:
+                delta.refusal = delta.refusal + refusal if delta.refusal else refusal
+                state.refusal.append(refusal)
+        calls = body.get("tool_calls")
+        if calls and type(calls) is list:
+            fragments = [f for f in map(state.add_tool_entry, calls) if f is not None]
+            if fragments:
+                delta.tool_calls = [*delta.tool_calls, *fragments] if delta.tool_calls else fragments
 
     def partial(self) -> dict[str, Any]:
         """What arrived so far, as :class:`StreamError` keywords (``partial_text`` and friends)."""

@@ -450,14 +450,20 @@ class SyncSender(_SenderBase):
         return self._checked(self.send_once(request, authenticate=authenticate))
 
     def byte_chunks(self, response: httpx.Response) -> Iterator[bytes]:
-        """Raw bytes from our own transport when the body is not compressed (skips httpx's decoder layer); a
-        transport that handed back an in-memory, already read body is read through httpx."""
+        """Raw bytes from our own transport when the body is not compressed: its byte stream itself, without
+        httpx's decoder and re-chunking layers (a generator and two calls per chunk, none of which an
+        uncompressed body needs); a transport that handed back an in-memory, already read body is read
+        through httpx."""
+        stream = response.stream
         if (
             self.direct
+            and isinstance(stream, httpx.SyncByteStream)
             and not response.is_stream_consumed
+            and not response.is_closed
             and response.headers.get("content-encoding", "identity") in ("identity", "")
         ):
-            return response.iter_raw()
+            response.is_stream_consumed = True  # as iter_raw() marks it: nothing reads these bytes twice
+            return iter(stream)
         return response.iter_bytes()
 
     def close(self) -> None:
@@ -614,12 +620,16 @@ class AsyncSender(_SenderBase):
         return self._checked(await self.send_once(request, authenticate=authenticate))
 
     def byte_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
+        stream = response.stream
         if (
             self.direct
+            and isinstance(stream, httpx.AsyncByteStream)
             and not response.is_stream_consumed
+            and not response.is_closed
             and response.headers.get("content-encoding", "identity") in ("identity", "")
         ):
-            return response.aiter_raw()
+            response.is_stream_consumed = True
+            return stream.__aiter__()
         return response.aiter_bytes()
 
     def close_abandoned(self) -> None:

@@ -78,6 +78,21 @@ class SSEDecoder:
         )
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
+        if (
+            chunk[:6] == b"data: "
+            and chunk[-2:] == b"\n\n"
+            and chunk.count(b"\n") == 2
+            and self._started
+            and not (self._tail or self._data or self._after_cr)
+            and self._event is None
+            and b"\r" not in chunk
+        ):
+            # Fast path for the chunk most streams are made of: exactly one ``data:`` line and its blank line,
+            # with nothing pending from earlier feeds; the same event the general path below builds.
+            raw = chunk[6:-2]
+            if self.max_event_bytes is not None and len(raw) > self.max_event_bytes:
+                raise self._too_large(len(raw))
+            return [SSEEvent(raw.decode("utf-8", "replace"), None, self._id, self._retry)]
         if not chunk:
             return []
         if not self._started:
