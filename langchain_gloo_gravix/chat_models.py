@@ -15,6 +15,7 @@ from typing import (
     ClassVar,
     Iterator,
     Literal,
+    Mapping,
     Optional,
     Sequence,
     Union,
@@ -59,10 +60,9 @@ from .core.credentials import Credentials, resolve_credentials
 from .core.endpoints import env_default_model
 from .core.listing import alist_for, class_or_instance_method, list_for
 from .core.options import OpenAIRequestOptions
-from .core.request import check_response_format, default_routing, merge_params, normalize_params, normalize_tool_choice
+from .core.request import PreparedCall, check_response_format, normalize_params, normalize_tool_choice, prepare_call
 from .core.secret_input import SecretInput
-from .core.tool_images import unsupported_images_note
-from .core.warnings import construction_warnings, json_schema_warning, warn, warn_construction
+from .core.warnings import construction_warnings, json_schema_warning, warn_construction
 
 if TYPE_CHECKING:
     from .core.model_list import ModelInfo
@@ -105,7 +105,7 @@ def _finished(stream: Any) -> Any:
     return stream.accumulator.completion()
 
 
-def _cost_keys(params: dict[str, Any]) -> dict[str, Any]:
+def _cost_keys(params: Mapping[str, Any]) -> dict[str, Any]:
     # what the registry lookup needs besides the answer: the requested model (when the answer
     # names none) and the family (warned about when the registry does not list it)
     return {"requested_model": params.get("model"), "model_family": params.get("model_family")}
@@ -224,7 +224,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         if self.extra_body:
             params["extra_body"] = dict(self.extra_body)
         # the core's v2 default (auto routing), implied here and never written to a field
-        return default_routing(self._endpoint, {k: v for k, v in params.items() if v is not None})
+        return self._endpoint.with_default_routing({k: v for k, v in params.items() if v is not None})
 
     def _fill_from_environment(self) -> None:
         """Credentials and base URL as the core resolves them (core/credentials.py: arguments
@@ -328,20 +328,28 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
     # -- requests -------------------------------------------------------------------------
 
     def _prepare(
-        self, messages: Sequence[BaseMessage], stop: Optional[list[str]], kwargs: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+        self, messages: Sequence[BaseMessage], stop: Optional[list[str]], kwargs: dict[str, Any], *, stream: bool
+    ) -> tuple[PreparedCall, dict[str, Any]]:
+        """The call, decided once by the core (``core.request.prepare_call``: the call's options over the
+        configured ones, checked and encoded), and the options only LangChain reads (``_CALL_OPTIONS``)."""
         call = dict(kwargs)
         options = {name: call.pop(name, None) for name in _CALL_OPTIONS}
         if stop is not None:
             call["stop"] = stop
-        params = merge_params(self._default_params, call)
-        # the model name reported when the answer does not name the model that served it
-        options["requested_model"] = self._endpoint.display_model(params)
         wire = to_wire_messages(messages, replay_reasoning=self.replay_reasoning_content)
-        note = unsupported_images_note(wire, params, endpoint=self._endpoint.name, routing=self._endpoint.routing)
-        if note is not None:
-            warn(note)
-        return wire, params, options
+        options["include_usage"] = stream and self._include_usage(options)
+        prepared = prepare_call(
+            self._endpoint,
+            wire,
+            self._default_params,
+            call,
+            stream=stream,
+            include_usage=options["include_usage"],
+            note_images=True,
+        )
+        # the model name reported when the answer does not name the model that served it
+        options["requested_model"] = prepared.requested_model
+        return prepared, options
 
     def _include_usage(self, options: dict[str, Any]) -> bool:
         return self.stream_usage if options["stream_usage"] is None else bool(options["stream_usage"])
@@ -428,13 +436,11 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         run_manager: Optional[CallbackManagerForLLMRun] = None,
         **kwargs: Any,
     ) -> ChatResult:
-        wire, params, options = self._prepare(messages, stop, kwargs)
-        client = self._sync_client()
         with mapped_errors:
-            completion = client.create(
-                wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
-            )
-        return self._result(completion, options, _answer_cost(client, completion, **_cost_keys(params)))
+            call, options = self._prepare(messages, stop, kwargs, stream=False)
+            client = self._sync_client()
+            completion = client.create_prepared(call, options["extra_headers"], retry_hook(run_manager))
+        return self._result(completion, options, _answer_cost(client, completion, **_cost_keys(call.params)))
 
     async def _agenerate(
         self,
@@ -443,13 +449,11 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
         **kwargs: Any,
     ) -> ChatResult:
-        wire, params, options = self._prepare(messages, stop, kwargs)
-        client = self._async_client()
         with mapped_errors:
-            completion = await client.create(
-                wire, extra_headers=options["extra_headers"], on_retry=retry_hook(run_manager), **params
-            )
-        return self._result(completion, options, await _aanswer_cost(client, completion, **_cost_keys(params)))
+            call, options = self._prepare(messages, stop, kwargs, stream=False)
+            client = self._async_client()
+            completion = await client.create_prepared(call, options["extra_headers"], retry_hook(run_manager))
+        return self._result(completion, options, await _aanswer_cost(client, completion, **_cost_keys(call.params)))
 
     def _stream(
         self,
@@ -458,18 +462,11 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         run_manager: Optional[CallbackManagerForLLMRun] = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        wire, params, options = self._prepare(messages, stop, kwargs)
-        include_usage = self._include_usage(options)
-        said = StreamMetadata(want_headers=self._want_headers(options))
-        client = self._sync_client()
         with mapped_errors:
-            stream = client.stream(
-                wire,
-                extra_headers=options["extra_headers"],
-                include_usage=include_usage,
-                on_retry=retry_hook(run_manager),
-                **params,
-            )
+            call, options = self._prepare(messages, stop, kwargs, stream=True)
+            said = StreamMetadata(want_headers=self._want_headers(options))
+            client = self._sync_client()
+            stream = client.stream_prepared(call, options["extra_headers"], retry_hook(run_manager))
             with stream:
                 provider = self._endpoint.provider
                 plain = self.output_version != "v1"
@@ -488,8 +485,8 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
                 completion = _finished(stream)
-                cost = _answer_cost(client, completion, **_cost_keys(params))
-                yield self._closing_chunk(completion, include_usage, said, options["requested_model"], cost)
+                cost = _answer_cost(client, completion, **_cost_keys(call.params))
+                yield self._closing_chunk(completion, options["include_usage"], said, options["requested_model"], cost)
 
     async def _astream(
         self,
@@ -498,18 +495,11 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
         run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        wire, params, options = self._prepare(messages, stop, kwargs)
-        include_usage = self._include_usage(options)
-        said = StreamMetadata(want_headers=self._want_headers(options))
-        client = self._async_client()
         with mapped_errors:
-            stream = client.stream(
-                wire,
-                extra_headers=options["extra_headers"],
-                include_usage=include_usage,
-                on_retry=retry_hook(run_manager),
-                **params,
-            )
+            call, options = self._prepare(messages, stop, kwargs, stream=True)
+            said = StreamMetadata(want_headers=self._want_headers(options))
+            client = self._async_client()
+            stream = client.stream_prepared(call, options["extra_headers"], retry_hook(run_manager))
             async with stream:
                 provider = self._endpoint.provider
                 plain = self.output_version != "v1"
@@ -528,8 +518,8 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
                 completion = _finished(stream)
-                cost = await _aanswer_cost(client, completion, **_cost_keys(params))
-                yield self._closing_chunk(completion, include_usage, said, options["requested_model"], cost)
+                cost = await _aanswer_cost(client, completion, **_cost_keys(call.params))
+                yield self._closing_chunk(completion, options["include_usage"], said, options["requested_model"], cost)
 
     # langchain-core calls _stream/_astream without the run manager, from .stream()
     # and from invoke() when streaming; these wrappers relay the run's callbacks so
@@ -717,7 +707,7 @@ class ChatGloo(_ChatGlooGravixBase):
                 self.client_secret = SecretStr(creds.client_secret or "")
 
     def _routing_defaults(self) -> dict[str, Any]:
-        # no mechanism given: the core's default_routing implies auto routing per call (_default_params)
+        # no mechanism given: the core's Endpoint.with_default_routing implies auto routing per call (_default_params)
         return {
             "model": self.model_name,
             "auto_routing": self.auto_routing,

@@ -22,7 +22,6 @@ from .core.endpoints import (
     env_credentials,
     get_endpoint,
 )
-from .core.request import default_routing
 
 __all__ = ["main"]
 
@@ -46,11 +45,11 @@ def _target(use_emulator: bool) -> Iterator[dict[str, dict[str, Any]]]:
 
 
 def _routing_params(endpoint: Endpoint, model: Optional[str]) -> dict[str, Any]:
-    # the adapters' rules: v2 without a model routes automatically (default_routing); an endpoint that
+    # the adapters' rules: v2 without a model routes automatically (Endpoint.with_default_routing); an endpoint that
     # needs a model and got none uses its example model
     if not model and endpoint.requires_model:
         model = endpoint.example_model
-    return default_routing(endpoint, {"model": model} if model else {})
+    return endpoint.with_default_routing({"model": model} if model else {})
 
 
 def _check_one(endpoint: Endpoint, overrides: dict[str, Any], model: Optional[str]) -> Optional[bool]:

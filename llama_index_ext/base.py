@@ -65,10 +65,8 @@ from langchain_gloo_gravix.core.credentials import resolve_credentials
 from langchain_gloo_gravix.core.endpoints import env_default_model
 from langchain_gloo_gravix.core.listing import alist_for, class_or_instance_method, list_for
 from langchain_gloo_gravix.core.options import OpenAIRequestOptions
-from langchain_gloo_gravix.core.request import check_response_format, default_routing, merge_params, normalize_params
+from langchain_gloo_gravix.core.request import PreparedCall, check_response_format, normalize_params, prepare_call
 from langchain_gloo_gravix.core.secret_input import SecretInput
-from langchain_gloo_gravix.core.tool_images import unsupported_images_note
-from langchain_gloo_gravix.core.warnings import warn
 
 from .events import retry_event_hook
 from .messages import to_wire_messages
@@ -257,29 +255,31 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         if self.extra_body:
             params["extra_body"] = dict(self.extra_body)
         # the core's v2 default (auto routing), implied per call and never written to a field
-        return default_routing(self._endpoint(), params)
+        return self._endpoint().with_default_routing(params)
 
     def _request(
         self, messages: Sequence[ChatMessage], kwargs: Dict[str, Any], *, stream: bool
-    ) -> tuple[list[dict], Dict[str, Any]]:
-        """Wire messages and the core call's keyword arguments (params + extras)."""
+    ) -> tuple[PreparedCall, Optional[Dict[str, str]]]:
+        """The call, decided once by the core (``core.request.prepare_call``: the call's keyword arguments
+        over the configured request fields, checked and encoded), and the call's ``extra_headers``."""
         wire = to_wire_messages(messages, replay_reasoning=self.replay_reasoning_content)
         call = {k: v for k, v in kwargs.items() if k not in _FRAMEWORK_ONLY}
         headers = call.pop("extra_headers", None)
         include_usage = call.pop("include_usage", None)
-        params = merge_params(self._base_params(), call)
-        if self.tokenizer is not None and params.get("max_tokens") is None:
+        configured = self._base_params()
+        if self.tokenizer is not None and call.get("max_tokens") is None and configured.get("max_tokens") is None:
             meta = self.metadata
-            params["max_tokens"] = answer_room(self._encoder(), wire, meta.context_window, meta.num_output)
-        endpoint = self._endpoint()
-        note = unsupported_images_note(wire, params, endpoint=endpoint.name, routing=endpoint.routing)
-        if note is not None:
-            warn(note)
-        if headers:
-            params["extra_headers"] = headers
-        if stream and include_usage is not None:
-            params["include_usage"] = include_usage
-        return wire, params
+            call["max_tokens"] = answer_room(self._encoder(), wire, meta.context_window, meta.num_output)
+        prepared = prepare_call(
+            self._endpoint(),
+            wire,
+            configured,
+            call,
+            stream=stream,
+            include_usage=stream and (include_usage is None or bool(include_usage)),
+            note_images=True,
+        )
+        return prepared, headers
 
     def _encoder(self) -> Any:
         # resolved per call from the field, so an assignment (llm.tokenizer = ...) takes effect
@@ -350,28 +350,28 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         return self.include_response_headers if wanted is None else bool(wanted)
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        wire, params = self._request(messages, kwargs, stream=False)
+        call, extra_headers = self._request(messages, kwargs, stream=False)
         client = self._sync_client()
-        completion = client.create(wire, on_retry=_RETRY_EVENTS, **params)
+        completion = client.create_prepared(call, extra_headers, _RETRY_EVENTS)
         headers = completion.response_headers if self._want_headers(kwargs) else None
-        response = chat_response(completion, headers, self._endpoint().display_model(params))
-        return with_cost(response, answer_cost(client, completion, **cost_keys(params)))
+        response = chat_response(completion, headers, call.requested_model)
+        return with_cost(response, answer_cost(client, completion, **cost_keys(call.params)))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        wire, params = self._request(messages, kwargs, stream=False)
+        call, extra_headers = self._request(messages, kwargs, stream=False)
         client = self._async_client()
-        completion = await client.create(wire, on_retry=_RETRY_EVENTS, **params)
+        completion = await client.create_prepared(call, extra_headers, _RETRY_EVENTS)
         headers = completion.response_headers if self._want_headers(kwargs) else None
-        response = chat_response(completion, headers, self._endpoint().display_model(params))
-        return with_cost(response, await aanswer_cost(client, completion, **cost_keys(params)))
+        response = chat_response(completion, headers, call.requested_model)
+        return with_cost(response, await aanswer_cost(client, completion, **cost_keys(call.params)))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        wire, params = self._request(messages, kwargs, stream=True)
         # built (and validated) now, so bad input raises here and not at first next()
+        call, extra_headers = self._request(messages, kwargs, stream=True)
         client = self._sync_client()
-        stream = client.stream(wire, on_retry=_RETRY_EVENTS, **params)
+        stream = client.stream_prepared(call, extra_headers, _RETRY_EVENTS)
         want_headers = self._want_headers(kwargs)
-        requested = self._endpoint().display_model(params)
+        requested = call.requested_model
 
         def gen() -> ChatResponseGen:
             assembler = StreamAssembler(requested)
@@ -382,18 +382,18 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            last = assembler.finish(answer_cost(client, _finished(stream), **cost_keys(params)))
+            last = assembler.finish(answer_cost(client, _finished(stream), **cost_keys(call.params)))
             if last is not None:
                 yield last
 
         return gen()
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        wire, params = self._request(messages, kwargs, stream=True)
+        call, extra_headers = self._request(messages, kwargs, stream=True)
         client = self._async_client()
-        stream = client.stream(wire, on_retry=_RETRY_EVENTS, **params)
+        stream = client.stream_prepared(call, extra_headers, _RETRY_EVENTS)
         want_headers = self._want_headers(kwargs)
-        requested = self._endpoint().display_model(params)
+        requested = call.requested_model
 
         async def gen() -> ChatResponseAsyncGen:
             assembler = StreamAssembler(requested)
@@ -404,7 +404,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            cost = await aanswer_cost(client, _finished(stream), **cost_keys(params))
+            cost = await aanswer_cost(client, _finished(stream), **cost_keys(call.params))
             last = assembler.finish(cost)
             if last is not None:
                 yield last

@@ -125,7 +125,7 @@ class Gloo(GlooGravixLLM):
     def _profile(self) -> ModelProfile:
         if self.model:
             return profile_for(self.model)
-        # no mechanism given: auto routing, implied (the core's default_routing), never stored
+        # no mechanism given: auto routing, implied (the core's Endpoint.with_default_routing), never stored
         return profile_for(
             model_family=self.model_family, auto_routing=not self.model_family or bool(self.auto_routing)
         )

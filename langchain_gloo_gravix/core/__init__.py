@@ -26,6 +26,7 @@ _PUBLIC: dict[str, str] = {
             "resolve_base_url",
             "env_credentials",
             "resolve_embedding_model",
+            "ROUTING_KEYS",
         ),
         "endpoints",
     ),
@@ -67,7 +68,8 @@ _PUBLIC: dict[str, str] = {
         "embeddings",
     ),
     **dict.fromkeys(
-        ("ROUTING_KEYS", "build_body", "merge_params", "normalize_params", "normalize_tool_choice"), "request"
+        ("build_body", "merge_params", "normalize_params", "normalize_tool_choice", "PreparedCall", "prepare_call"),
+        "request",
     ),
     "RetryPolicy": "retry",
     **dict.fromkeys(
@@ -126,6 +128,7 @@ if TYPE_CHECKING:  # pragma: no cover
         GLOO_V2 as GLOO_V2,
         GLOO_V2_GROUNDED as GLOO_V2_GROUNDED,
         GRAVIX as GRAVIX,
+        ROUTING_KEYS as ROUTING_KEYS,
         Endpoint as Endpoint,
         env_credentials as env_credentials,
         get_endpoint as get_endpoint,
@@ -166,11 +169,12 @@ if TYPE_CHECKING:  # pragma: no cover
         ModelInfo as ModelInfo,
     )
     from .request import (
-        ROUTING_KEYS as ROUTING_KEYS,
+        PreparedCall as PreparedCall,
         build_body as build_body,
         merge_params as merge_params,
         normalize_params as normalize_params,
         normalize_tool_choice as normalize_tool_choice,
+        prepare_call as prepare_call,
     )
     from .retry import (
         RetryPolicy as RetryPolicy,

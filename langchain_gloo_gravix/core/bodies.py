@@ -8,14 +8,21 @@ one decision, :func:`_grow`.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+from typing import Any, Coroutine, Optional
 
 import httpx
 
 from .error_text import request_id_from_headers
 from .errors import ResponseTooLargeError
 
-__all__ = ["read_capped", "aread_capped", "aclose_shielded", "request_url", "DEFAULT_MAX_BODY_BYTES"]
+__all__ = [
+    "read_capped",
+    "aread_capped",
+    "aclose_shielded",
+    "run_shielded",
+    "request_url",
+    "DEFAULT_MAX_BODY_BYTES",
+]
 
 
 def _too_large(response: httpx.Response, size: int, limit: int, endpoint: Optional[str]) -> ResponseTooLargeError:
@@ -146,6 +153,12 @@ async def aclose_shielded(response: httpx.Response, claim: Claim = None) -> None
     """
     if response.is_closed and not _stuck(claim):
         return
-    close = asyncio.ensure_future(_close_releasing(response, claim))
-    close.add_done_callback(_retrieve)
-    await asyncio.shield(close)
+    await run_shielded(_close_releasing(response, claim))
+
+
+async def run_shielded(close: Coroutine[Any, Any, None]) -> None:
+    """Run ``close`` as its own task, to its end even if the caller is cancelled meanwhile; the caller waits
+    for it (and still sees a cancellation of its own at once)."""
+    task = asyncio.ensure_future(close)
+    task.add_done_callback(_retrieve)
+    await asyncio.shield(task)

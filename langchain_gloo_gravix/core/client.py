@@ -21,9 +21,9 @@ from .config import DEFAULT_STREAM_IDLE_TIMEOUT, check_headers
 from .deadlines import DEFAULT_TIMEOUT
 from .embeddings import EmbeddingBatch, EmbeddingCall, EmbeddingResult
 from .endpoints import Endpoint
-from .errors import GlooGravixError
+from .errors import GlooGravixError, InvalidRequestError
 from .model_list import ModelInfo, parse_models
-from .request import encode_body, prepare_body
+from .request import PreparedCall, encode_body, prepare_call
 from .retry import RetryHook, RetryPolicy
 from .sender import AsyncSender, SyncSender
 from .settings import DEFAULT_MAX_STREAM_BYTES, DEFAULT_MAX_TOOL_CALL_CHARS, ClientSettings, Secret
@@ -108,24 +108,34 @@ class _ClientBase:
             f"auth={self._settings.auth_kind})"
         )
 
-    def _body(
+    def _prepare(
         self,
         messages: Sequence[Mapping[str, Any]],
         params: Mapping[str, Any],
         stream: bool,
         include_usage: Optional[bool],
-    ) -> tuple[dict[str, Any], bytes]:
+    ) -> PreparedCall:
         # merge_params inside, not a plain dict merge: a per-call routing choice (model= on a client configured
         # with auto_routing) must replace the configured one rather than become a second mechanism, extra_body
         # dicts must merge, and None means "unset" instead of erasing a configured value.
-        return prepare_body(
+        return prepare_call(
             self.endpoint,
             messages,
+            self.default_params,
             params,
-            defaults=self.default_params,
             stream=stream,
             include_usage=self.include_usage if include_usage is None else include_usage,
         )
+
+    @staticmethod
+    def _check_prepared(call: PreparedCall, stream: bool) -> PreparedCall:
+        if call.stream is not stream:
+            made, used = ("stream", "create") if call.stream else ("create", "stream")
+            raise InvalidRequestError(
+                f"this call was prepared with stream={call.stream} (for {made}_prepared); "
+                f"prepare it with stream={not call.stream} to {used} it"
+            )
+        return call
 
     def _headers_for(self, extra: Optional[Mapping[str, str]]) -> Mapping[str, str]:
         headers = self._settings.headers
@@ -201,9 +211,20 @@ class Client(_ClientBase):
     ) -> ChatCompletion:
         """One completion; ``params`` are request fields (validated per endpoint) plus ``extra_body``.
         The result's ``response_headers`` are the HTTP headers of the answer."""
+        return self.create_prepared(self._prepare(messages, params, False, None), extra_headers, on_retry)
+
+    def create_prepared(
+        self,
+        call: PreparedCall,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        on_retry: Optional[RetryHook] = None,
+    ) -> ChatCompletion:
+        """:meth:`create` for a call made by ``core.request.prepare_call`` (the adapters' path: their configured
+        params and the call's, merged and checked once); this client's ``default_params`` do not apply."""
         sender = self._sender
-        body = self._body(messages, params, False, None)[1]
-        request = sender.build("POST", self._chat_url, self._headers_for(extra_headers), body)
+        request = sender.build(
+            "POST", self._chat_url, self._headers_for(extra_headers), self._check_prepared(call, False).body
+        )
         return sender.run(self._create_once, request, on_retry=on_retry)
 
     def _create_once(self, request: httpx.Request) -> ChatCompletion:
@@ -219,9 +240,24 @@ class Client(_ClientBase):
         **params: Any,
     ) -> ChatStream:
         """A lazy stream of :class:`StreamDelta`; validation errors raise here, at once."""
-        payload, body = self._body(messages, params, True, include_usage)
+        return self.stream_prepared(self._prepare(messages, params, True, include_usage), extra_headers, on_retry)
+
+    def stream_prepared(
+        self,
+        call: PreparedCall,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        on_retry: Optional[RetryHook] = None,
+    ) -> ChatStream:
+        """:meth:`stream` for a call made by ``core.request.prepare_call`` with ``stream=True``."""
+        call = self._check_prepared(call, True)
         return ChatStream(
-            self._sender, self._settings, self._chat_url, self._headers_for(extra_headers), payload, body, on_retry
+            self._sender,
+            self._settings,
+            self._chat_url,
+            self._headers_for(extra_headers),
+            call.payload,
+            call.body,
+            on_retry,
         )
 
     def request(
@@ -362,9 +398,19 @@ class AsyncClient(_ClientBase):
         on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> ChatCompletion:
+        return await self.create_prepared(self._prepare(messages, params, False, None), extra_headers, on_retry)
+
+    async def create_prepared(
+        self,
+        call: PreparedCall,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        on_retry: Optional[RetryHook] = None,
+    ) -> ChatCompletion:
+        """See :meth:`Client.create_prepared`."""
         sender = self._sender
-        body = self._body(messages, params, False, None)[1]
-        request = sender.build("POST", self._chat_url, self._headers_for(extra_headers), body)
+        request = sender.build(
+            "POST", self._chat_url, self._headers_for(extra_headers), self._check_prepared(call, False).body
+        )
         return await sender.run(self._create_once, request, on_retry=on_retry)
 
     async def _create_once(self, request: httpx.Request) -> ChatCompletion:
@@ -379,9 +425,24 @@ class AsyncClient(_ClientBase):
         on_retry: Optional[RetryHook] = None,
         **params: Any,
     ) -> AsyncChatStream:
-        payload, body = self._body(messages, params, True, include_usage)
+        return self.stream_prepared(self._prepare(messages, params, True, include_usage), extra_headers, on_retry)
+
+    def stream_prepared(
+        self,
+        call: PreparedCall,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        on_retry: Optional[RetryHook] = None,
+    ) -> AsyncChatStream:
+        """See :meth:`Client.stream_prepared`."""
+        call = self._check_prepared(call, True)
         return AsyncChatStream(
-            self._sender, self._settings, self._chat_url, self._headers_for(extra_headers), payload, body, on_retry
+            self._sender,
+            self._settings,
+            self._chat_url,
+            self._headers_for(extra_headers),
+            call.payload,
+            call.body,
+            on_retry,
         )
 
     async def request(

@@ -13,6 +13,7 @@ from typing import Any, Literal, Mapping
 
 __all__ = [
     "Endpoint",
+    "ROUTING_KEYS",
     "GLOO_V1",
     "GLOO_V2",
     "GLOO_V2_GROUNDED",
@@ -25,6 +26,8 @@ __all__ = [
     "env_default_model",
 ]
 
+#: the v2 routing mechanisms; exactly one may be sent (docs/providers.md#exclusivity).
+ROUTING_KEYS = ("auto_routing", "model", "model_family")
 GLOO_MODEL_FAMILIES = ("openai", "anthropic", "google", "open source")
 GLOO_TRADITIONS = ("evangelical", "catholic", "mainline", "not_faith_specific")
 # Gloo v2 documents tool_choice as none | auto | required only (docs/providers.md#v2-request).
@@ -93,6 +96,19 @@ class Endpoint:
                 return f"{self.provider}-family:{family.strip().lower()}"
             return f"{self.provider}-auto-routing"
         return self.default_model or self.name
+
+    def with_default_routing(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` with Gloo's recommended auto routing when this is a routing endpoint and they name no
+        mechanism; a copy, ``params`` as they are otherwise.
+
+        Both adapters and the CLI take their default from here, implied per call and never written back into a
+        model's field: a copy that sets ``model_family=`` or ``model=`` (``model_copy``,
+        ``configurable_fields``) must not be left holding two mechanisms."""
+        out = dict(params)
+        # None only: an explicit auto_routing=False with no other mechanism stays an error (request.py)
+        if self.routing and all(out.get(key) is None for key in ROUTING_KEYS):
+            out["auto_routing"] = True
+        return out
 
     @property
     def requires_model(self) -> bool:

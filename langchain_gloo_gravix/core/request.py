@@ -7,27 +7,28 @@ through untouched (top_p, seed, response_format, parallel_tool_calls, ...).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
-from .endpoints import GLOO_MODEL_FAMILIES, GLOO_TRADITIONS, Endpoint
+from .endpoints import GLOO_MODEL_FAMILIES, GLOO_TRADITIONS, ROUTING_KEYS, Endpoint
 from .errors import InvalidRequestError
 from .grounding import normalize_grounding_params, reject_grounding_params
 from .request_encoding import encode_json
+from .tool_images import unsupported_images_note
+from .warnings import warn
 
 __all__ = [
     "ROUTING_KEYS",
     "merge_params",
-    "default_routing",
     "check_response_format",
     "normalize_params",
     "build_body",
     "normalize_tool_choice",
     "encode_body",
-    "prepare_body",
+    "PreparedCall",
+    "prepare_call",
 ]
 
-#: the v2 routing mechanisms; exactly one may be sent.
-ROUTING_KEYS = ("auto_routing", "model", "model_family")
 _V2_ONLY = ("auto_routing", "model_family", "tradition")
 
 
@@ -53,20 +54,6 @@ def merge_params(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[
     if extra:
         merged["extra_body"] = extra
     return merged
-
-
-def default_routing(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
-    """``params`` with Gloo's recommended auto routing when a routing endpoint got no mechanism.
-
-    Implied per call and never written back into a model's field: a copy that sets
-    ``model_family=`` or ``model=`` (``model_copy``, ``configurable_fields``) must not be left
-    holding two mechanisms. Both adapters and the CLI take the default from here.
-    """
-    out = dict(params)
-    # None only: an explicit auto_routing=False with no other mechanism stays an error (normalize_params)
-    if endpoint.routing and all(out.get(key) is None for key in ROUTING_KEYS):
-        out["auto_routing"] = True
-    return out
 
 
 def check_response_format(endpoint: Endpoint) -> None:
@@ -296,17 +283,44 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
     return encode_json(body)
 
 
-def prepare_body(
+@dataclass(frozen=True)
+class PreparedCall:
+    """One chat call, decided once: what it asks for and the body that says so.
+
+    Built by :func:`prepare_call`, for ``Client.create`` / ``stream`` and for the adapters alike (which then
+    send it with ``create_prepared`` / ``stream_prepared``), so that a call's parameters are merged, checked
+    and encoded in one pass and read back from here, never worked out a second time.
+    """
+
+    #: the call's params over the configured ones (:func:`merge_params`): what the call asks for
+    params: Mapping[str, Any]
+    #: the JSON body as a dict, and as the bytes sent
+    payload: dict[str, Any]
+    body: bytes
+    stream: bool
+    #: the name reported for the model until an answer names the one that served it (Endpoint.display_model)
+    requested_model: str
+
+
+def prepare_call(
     endpoint: Endpoint,
     messages: Any,
-    params: Mapping[str, Any],
+    configured: Mapping[str, Any],
+    call: Mapping[str, Any],
     *,
-    defaults: Mapping[str, Any],
     stream: bool,
     include_usage: bool,
-) -> tuple[dict[str, Any], bytes]:
-    """A client call's body, as a dict and as bytes: ``params`` merged over the client's ``defaults``
-    (:func:`merge_params`), checked and built (:func:`build_body`), encoded (:func:`encode_body`)."""
-    merged = merge_params(defaults, params) if defaults else params
-    body = build_body(endpoint, messages, merged, stream=stream, include_usage=include_usage)
-    return body, encode_body(body)
+    note_images: bool = False,
+) -> PreparedCall:
+    """A call's ``params`` (``call`` merged over ``configured``, :func:`merge_params`), checked and built
+    (:func:`build_body`) and encoded (:func:`encode_body`).
+
+    ``note_images``: warn (:class:`~.warnings.GlooGravixWarning`) when the messages carry images and the
+    route's catalog profile says it takes none; the adapters ask for it, the images are sent all the same."""
+    params = merge_params(configured, call) if configured else call
+    if note_images:
+        note = unsupported_images_note(messages, params, endpoint=endpoint.name, routing=endpoint.routing)
+        if note is not None:
+            warn(note)
+    payload = build_body(endpoint, messages, params, stream=stream, include_usage=include_usage)
+    return PreparedCall(params, payload, encode_body(payload), stream, endpoint.display_model(params))

@@ -49,7 +49,8 @@ Size caps (bodies.py, sse.py, stream_state.py; ``None`` removes one)
     streamed tool call's arguments. Past a stream cap: :class:`StreamTooLargeError`, keeping what arrived.
 Cancellation
     A cancelled async call or stream still gives its connection back: closes are shielded and run to their
-    end (bodies.aclose_shielded), and a connection a cancelled close left checked out is discarded.
+    end (bodies.aclose_shielded), a connection a cancelled close left checked out is discarded, and one that a
+    cancellation inside httpcore's pool left owned by no request is closed (transport.take_orphans).
 Retries
     ``max_retries`` (default 2) retries of 408/409/429/5xx, connection errors and timeouts, and a stream that
     failed before its first event reached the caller (retry.py); the wait is the server's ``Retry-After``
@@ -92,8 +93,10 @@ from .settings import ClientSettings
 from .translate import header_error, translate_exception
 from .transport import (
     CallBudget,
+    aclose_orphans,
     bound_by_deadlines,
     close_if_desynchronised,
+    close_orphans,
     direct_transport,
     enter_budget,
     exit_budget,
@@ -156,6 +159,8 @@ class _SenderBase:
 
     #: a caller's (or the proxy-aware) httpx client, or None when requests go straight to our transport
     http: Union[httpx.Client, httpx.AsyncClient, None]
+    #: our own (or an injected) transport when requests go straight to it, else None
+    _transport: Union[httpx.BaseTransport, httpx.AsyncBaseTransport, None]
 
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
@@ -290,6 +295,10 @@ class _SenderBase:
             on_retry(attempt + 1, error, delay)
         return delay
 
+    def _pool_owner(self) -> Any:
+        """What holds the connection pools: our transport, or the httpx client."""
+        return self._transport if self._transport is not None else self.http
+
     def _checked(self, response: httpx.Response) -> httpx.Response:
         if response.status_code >= 300:
             raise self.status_error(response)
@@ -340,12 +349,16 @@ class SyncSender(_SenderBase):
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
         scope = enter_budget(self._budget(stream, deadline))
         try:
-            if self._transport is not None:
-                response = self._transport.handle_request(request)
-                response.request = request
-            else:
-                assert self.http is not None
-                response = self.http.send(request, stream=True, auth=None)
+            try:
+                if self._transport is not None:
+                    response = self._transport.handle_request(request)
+                    response.request = request
+                else:
+                    assert self.http is not None
+                    response = self.http.send(request, stream=True, auth=None)
+            except BaseException:
+                close_orphans(self._pool_owner())
+                raise
             close_if_desynchronised(response)
             if not stream:
                 try:
@@ -510,12 +523,17 @@ class AsyncSender(_SenderBase):
         request.extensions["timeout"] = self._stream_ext if stream else self._ext_until(deadline)
         scope = enter_budget(self._budget(stream, deadline))
         try:
-            if self._transport is not None:
-                response = await self._transport.handle_async_request(request)
-                response.request = request
-            else:
-                assert self.http is not None
-                response = await self.http.send(request, stream=True, auth=None)
+            try:
+                if self._transport is not None:
+                    response = await self._transport.handle_async_request(request)
+                    response.request = request
+                else:
+                    assert self.http is not None
+                    response = await self.http.send(request, stream=True, auth=None)
+            except BaseException:
+                # a cancellation inside httpcore's pool can orphan a connection (transport.take_orphans)
+                await aclose_orphans(self._pool_owner())
+                raise
             close_if_desynchronised(response)
             if not stream:
                 claim = connection_claim(response)

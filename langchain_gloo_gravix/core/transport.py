@@ -13,13 +13,15 @@ piling into the first one.
 
 It is still one transport, owned and closed by one client.
 
-Why one module of about 470 lines: everything here wraps httpcore's connection pool at the same seam (the
-sub-pools, the per-exchange deadline on socket reads, closing a desynchronised connection, forgetting
-connections in a forked child); each piece relies on the same private attributes, read in one place.
+Why one module of over 500 lines: everything here wraps httpcore's connection pool at the same seam (the
+sub-pools, the per-exchange deadline on socket reads, closing a desynchronised connection, reclaiming the
+connections a cancelled request orphaned, forgetting connections in a forked child); each piece relies on the
+same private attributes, read in one place.
 
 This module also holds what our connection pools need beyond httpx's defaults (each explained where it is
 defined): the call deadline enforced at the socket (a trickled header block cannot outlive it), connections
-closed when a server sends more than one response per request, and pools that a forked child does not share.
+closed when a server sends more than one response per request, connections a cancelled request left behind
+reclaimed, and pools that a forked child does not share.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ import h11
 import httpcore
 import httpx
 
+from .bodies import run_shielded
+
 __all__ = [
     "SplitPoolTransport",
     "direct_transport",
@@ -49,6 +53,9 @@ __all__ = [
     "owned_by_this_process",
     "on_fork_in_child",
     "close_sockets_now",
+    "take_orphans",
+    "close_orphans",
+    "aclose_orphans",
 ]
 
 
@@ -407,6 +414,67 @@ def close_if_desynchronised(response: httpx.Response) -> None:
                 original()
 
         connection._response_closed = closed
+
+
+# -- connections a cancelled request orphaned --------------------------------------------------------------------
+#
+# httpcore 1.0.x leaks a pool slot when a request is cancelled at one of two instants (encode/httpcore#1093, fixes
+# proposed in encode/httpcore#1094 and #1099, unreleased): after the pool created a connection for it but before
+# the request reached that connection (a queued request cancelled as a slot frees up), or right after the socket
+# connected, at the lock the HTTP/1.1 connection takes before it marks itself ACTIVE (outside both of httpcore's
+# ``try`` blocks, and an anyio lock yields to the loop even when free). The connection stays in the pool CONNECTING
+# or NEW: not idle, not closed, not available, never expiring, owned by no request; it holds a slot (and a socket)
+# for good (ten ``asyncio.wait_for`` calls timing out at 1-80 ms left one behind in about one run in seven, on
+# loopback). A second cancellation landing in httpcore's own close of a failed exchange leaves an ACTIVE one alike.
+#
+# The rule is the one proposed upstream: a connection that no request of its pool owns and that is neither idle,
+# closed nor available can never be used or given back, so it is closed. The senders apply it whenever an exchange
+# fails, which is where such a connection is born; the pool's state is read and changed in one step (no await).
+
+
+def _orphans(pool: Any) -> list[Any]:
+    owned = {id(pool_request.connection) for pool_request in pool._requests}
+    return [
+        connection
+        for connection in pool._connections
+        if id(connection) not in owned
+        and not (connection.is_idle() or connection.is_closed() or connection.is_available())
+    ]
+
+
+def take_orphans(transport: Any) -> list[Any]:
+    """Remove the orphaned connections from the pools of ``transport`` (an httpx client or transport) and return
+    them, to be closed. Best effort over httpcore internals: a pool that cannot be read is left alone."""
+    found: list[Any] = []
+    for pool in _pools_of(transport):
+        try:
+            with pool._optional_thread_lock:
+                orphans = _orphans(pool)
+                for connection in orphans:
+                    pool._connections.remove(connection)
+        except Exception:  # noqa: BLE001 - another httpcore's internals: nothing reclaimed
+            continue
+        found.extend(orphans)
+    return found
+
+
+def close_orphans(transport: Any) -> None:
+    """Close the connections a failed exchange orphaned in the (sync) pools of ``transport``."""
+    for connection in take_orphans(transport):
+        connection.close()
+
+
+async def aclose_orphans(transport: Any) -> None:
+    """Close the connections a failed exchange orphaned in the (async) pools of ``transport``; the close runs to
+    its end even when the caller (typically being cancelled) is cancelled again."""
+    orphans = take_orphans(transport)
+    if orphans:
+        await run_shielded(_aclose_all(orphans))
+
+
+async def _aclose_all(connections: list[Any]) -> None:
+    for connection in connections:
+        await connection.aclose()
 
 
 # -- fork safety ---------------------------------------------------------------------------------------------

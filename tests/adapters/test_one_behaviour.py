@@ -4,7 +4,7 @@ Each rule lives once in the core, and each test here runs over both frameworks (
 where the path exists):
 
 (a) a copy that picks another routing mechanism works (v2 default routing is implied per call, never
-    written into a field): ``core.request.default_routing``;
+    written into a field): ``core.endpoints.Endpoint.with_default_routing``;
 (b) one reported model name: the model that served the answer, else the requested model's one display
     name (``Endpoint.display_model``), which is also the name reported before the call;
 (c) structured output through ``response_format`` on Gloo v1, which does not document it: refused when

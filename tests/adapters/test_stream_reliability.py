@@ -18,6 +18,7 @@ from tests.core.test_stream_reliability import (
     HEADER_SECRET,
     NO_EVENT_BODIES,
     active_connections,
+    cancel_as_sockets_connect,
     cancel_twice,
     echoing,
     script,
@@ -118,6 +119,21 @@ async def test_async_streams_cancelled_twice_give_every_connection_back(way):
         assert await settle(client) == 0
         assert await read(way, llm) == "one two three four"
         assert active_connections(client) == 0
+
+
+@pytest.mark.parametrize("way", ["langchain-astream", "llama_index-astream_chat"])
+async def test_a_cancellation_as_the_socket_connects_gives_the_connection_back(way):
+    with fs.FaultServer(script(lambda n: words_stream()), lifetime=30) as server:
+        llm = model(way, server, max_retries=0)
+        client = llm._async_client()
+        armed = cancel_as_sockets_connect(client, 2)
+        for _ in range(2):
+            task = asyncio.ensure_future(read(way, llm))
+            await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 10)
+            assert task.cancelled()
+        assert armed == [0]  # each call was cancelled as its socket connected
+        assert await settle(client) == 0
+        assert await read(way, llm) == "one two three four"
 
 
 # -- 20.5 ----------------------------------------------------------------------------------------------------

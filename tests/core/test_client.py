@@ -13,18 +13,21 @@ import pytest
 
 from langchain_gloo_gravix.core import (
     DEFAULT_TIMEOUT,
+    GLOO_V2,
     APIConnectionError,
     APITimeoutError,
     AsyncClient,
     AuthenticationError,
     BadRequestError,
     Client,
+    InvalidRequestError,
     MissingCredentialsError,
     RateLimitError,
     RetryPolicy,
     ServerError,
     StreamError,
     StreamTimeoutError,
+    prepare_call,
 )
 from langchain_gloo_gravix.core.token_cache import TokenCache
 
@@ -124,6 +127,35 @@ async def test_validation_error_raises_before_any_request(make):
     with pytest.raises(ValueError, match="temperature"):
         drv.client.stream(MSGS, auto_routing=True, temperature=5)
     assert server.seen == []
+
+
+async def test_a_prepared_call_is_sent_as_prepared(make):
+    """``prepare_call`` decides a call once (the adapters' path); ``create_prepared`` / ``stream_prepared`` send
+    exactly those bytes, without merging the client's ``default_params`` a second time."""
+    server = Server()
+    drv = make("gloo-v2", server, api_key="k", default_params={"tradition": "catholic"})
+    configured = {"model_family": "openai", "temperature": 0.2, "extra_body": {"a": 1}}
+    call = prepare_call(
+        GLOO_V2, MSGS, configured, {"model": "gloo-openai-gpt-5-mini"}, stream=False, include_usage=True
+    )
+    assert call.requested_model == "gloo-openai-gpt-5-mini" and "model_family" not in call.params
+    result = drv.client.create_prepared(call)
+    if drv.is_async:
+        await result
+    assert server.chat_requests[-1].content == call.body
+    sent = server.chat_requests[-1].json()
+    assert "tradition" not in sent and sent["a"] == 1 and sent["temperature"] == 0.2
+    streamed = prepare_call(GLOO_V2, MSGS, configured, {}, stream=True, include_usage=False)
+    assert streamed.payload["stream"] is True and "stream_options" not in streamed.payload
+    assert streamed.requested_model == "gloo-family:openai"
+    # a call prepared for the other method is refused, naming what to do
+    with pytest.raises(InvalidRequestError, match="prepared with stream=True"):
+        result = drv.client.create_prepared(streamed)
+        if drv.is_async:
+            await result
+    with pytest.raises(InvalidRequestError, match="prepared with stream=False"):
+        drv.client.stream_prepared(call)
+    assert len(server.chat_requests) == 1
 
 
 # -- credentials from the environment ----------------------------------------------------------

@@ -25,7 +25,7 @@ from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.tools import FunctionTool
 
-from langchain_gloo_gravix.core import GLOO_V2, GRAVIX, Routing, StreamDelta, ToolCallDelta, Usage, build_body
+from langchain_gloo_gravix.core import Routing, StreamDelta, ToolCallDelta, Usage
 from llama_index_ext import Gloo, GravixLayer
 from llama_index_ext.messages import to_wire_messages
 from llama_index_ext.responses import StreamAssembler, chat_response
@@ -58,10 +58,10 @@ def test_classes_are_function_calling_llms():
 
 def test_gloo_v2_defaults_to_auto_routing():
     llm = Gloo()
-    # implied per call by the core's default_routing, never written into the field (a copy that sets
+    # implied per call by the core's Endpoint.with_default_routing, never written into the field (a copy that sets
     # model_family= must not be left with two mechanisms)
     assert llm.api_version == "v2" and llm.auto_routing is None and llm.model is None
-    assert llm._request([ChatMessage(role="user", content="hi")], {}, stream=False)[1]["auto_routing"] is True
+    assert llm._request([ChatMessage(role="user", content="hi")], {}, stream=False)[0].params["auto_routing"] is True
 
 
 def test_gloo_v1_uses_the_endpoint_default_model():
@@ -119,18 +119,16 @@ def test_unknown_options_are_errors_not_ignored():
 
 def test_model_family_is_case_insensitive():
     llm = Gloo(model_family="Open Source", tradition="Catholic")
-    params = llm._request([ChatMessage(role="user", content="hi")], {}, stream=False)[1]
-    body = build_body(GLOO_V2, [{"role": "user", "content": "hi"}], params, stream=False)
+    body = llm._request([ChatMessage(role="user", content="hi")], {}, stream=False)[0].payload
     assert body["model_family"] == "open source" and body["tradition"] == "catholic"
     assert "model" not in body and "auto_routing" not in body
 
 
 def test_per_call_model_switches_routing_mechanism():
     llm = Gloo()
-    params = llm._request([ChatMessage(role="user", content="hi")], {"model": "gloo-openai-gpt-5-mini"}, stream=False)[
-        1
-    ]
-    body = build_body(GLOO_V2, [{"role": "user", "content": "hi"}], params, stream=False)
+    call = llm._request([ChatMessage(role="user", content="hi")], {"model": "gloo-openai-gpt-5-mini"}, stream=False)[0]
+    body = call.payload
+    assert call.requested_model == "gloo-openai-gpt-5-mini"
     assert body["model"] == "gloo-openai-gpt-5-mini" and "auto_routing" not in body
 
 
@@ -142,13 +140,13 @@ def test_request_params_merge_settings_and_call_kwargs():
         additional_kwargs={"top_p": 0.9, "seed": 7},
         extra_body={"keep_alive": "5m"},
     )
-    wire, params = llm._request(
+    call, headers = llm._request(
         [ChatMessage(role="user", content="hi")],
         {"temperature": 0.7, "stop": ["\n"], "extra_headers": {"X-Trace": "1"}, "verbose": True},
         stream=True,
     )
-    assert params.pop("extra_headers") == {"X-Trace": "1"}
-    body = build_body(GRAVIX, wire, params, stream=True)
+    assert headers == {"X-Trace": "1"}
+    body = call.payload
     assert body == {
         "model": GRAVIX_MODEL,
         "temperature": 0.7,
@@ -423,8 +421,7 @@ def test_tool_choice_reaches_the_wire_through_the_core(endpoint_llm, choice, exp
     llm = endpoint_llm()
     prepared = llm._prepare_chat_with_tools([MAGIC, OTHER], user_msg="x", tool_choice=choice)
     messages = prepared.pop("messages")
-    wire, params = llm._request(messages, prepared, stream=False)
-    body = build_body(llm._endpoint(), wire, params, stream=False)
+    body = llm._request(messages, prepared, stream=False)[0].payload
     assert body["tool_choice"] == expected_choice
     assert [t["function"]["name"] for t in body["tools"]] == expected_tools
 
@@ -433,9 +430,8 @@ def test_unknown_forced_tool_is_a_clear_error():
     llm = Gloo()
     prepared = llm._prepare_chat_with_tools([MAGIC], user_msg="x", tool_choice="nope")
     messages = prepared.pop("messages")
-    wire, params = llm._request(messages, prepared, stream=False)
     with pytest.raises(ValueError, match="not among the tools"):
-        build_body(GLOO_V2, wire, params, stream=False)
+        llm._request(messages, prepared, stream=False)
 
 
 # -- tool calls out ------------------------------------------------------------------------------------
