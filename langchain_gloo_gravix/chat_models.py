@@ -37,6 +37,7 @@ from ._lc_convert import (
     delta_to_chunk,
     final_chunk,
     is_text_only,
+    text_chunks,
     to_wire_messages,
 )
 from ._lc_errors import mapped_errors
@@ -470,12 +471,10 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             with stream:
                 provider = self._endpoint.provider
                 plain = self.output_version != "v1"
+                text_chunk = text_chunks(provider)
                 for delta in stream:
                     if plain and delta.content and said.quiet and is_text_only(delta):
-                        # the chunk nearly every delta is: text only (see _chunk for the rest)
-                        message = AIMessageChunk(content=delta.content)
-                        message.response_metadata["model_provider"] = provider
-                        chunk = ChatGenerationChunk(message=message)
+                        chunk = text_chunk(delta.content)  # nearly every delta: text only (_chunk does the rest)
                     else:
                         slow = self._chunk(delta, said, stream, provider)
                         if slow is None:
@@ -503,12 +502,10 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             async with stream:
                 provider = self._endpoint.provider
                 plain = self.output_version != "v1"
+                text_chunk = text_chunks(provider)
                 async for delta in stream:
                     if plain and delta.content and said.quiet and is_text_only(delta):
-                        # the chunk nearly every delta is: text only (see _chunk for the rest)
-                        message = AIMessageChunk(content=delta.content)
-                        message.response_metadata["model_provider"] = provider
-                        chunk = ChatGenerationChunk(message=message)
+                        chunk = text_chunk(delta.content)  # nearly every delta: text only (_chunk does the rest)
                     else:
                         slow = self._chunk(delta, said, stream, provider)
                         if slow is None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from langchain_core.load import dumpd
+from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_gloo_gravix import ChatGravixLayer
-from langchain_gloo_gravix._lc_convert import StreamMetadata, is_text_only
+from langchain_gloo_gravix._lc_convert import StreamMetadata, TextChunks, is_text_only, text_chunks
 from langchain_gloo_gravix.core.accumulator import StreamAccumulator
 from langchain_gloo_gravix.core.stream_state import completion_to_delta
 
@@ -61,13 +65,62 @@ class _Stream:
     response_headers = None
 
 
+def _validated(text: str, provider: str) -> ChatGenerationChunk:
+    message = AIMessageChunk(content=text)
+    message.response_metadata["model_provider"] = provider
+    return ChatGenerationChunk(message=message)
+
+
+def _state(model: Any) -> tuple[Any, ...]:
+    fields = {k: v for k, v in model.__dict__.items() if k != "message"}
+    return type(model), fields, model.__pydantic_fields_set__, model.__pydantic_extra__, model.__pydantic_private__
+
+
 def test_the_shortcut_builds_the_chunk_the_general_path_builds():
     model = ChatGravixLayer(model="m", api_key="k", base_url="http://127.0.0.1:9/v1")
     delta = _delta(_chunk({"content": "tok "}))
     general = model._chunk(delta, StreamMetadata(want_headers=False), _Stream(), "openai")
-    # what _stream builds for a text-only delta
-    from langchain_core.messages import AIMessageChunk
+    assert general == _validated(delta.content, "openai") == text_chunks("openai")(delta.content)
 
-    message = AIMessageChunk(content=delta.content)
-    message.response_metadata["model_provider"] = "openai"
-    assert general == ChatGenerationChunk(message=message)
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(min_size=1), provider=st.sampled_from(["gloo", "gravixlayer"]))
+def test_a_text_chunk_is_the_validated_chunk_in_every_respect(text, provider):
+    made, validated = text_chunks(provider)(text), _validated(text, provider)
+    assert text_chunks(provider).fast
+    assert _state(made) == _state(validated) and _state(made.message) == _state(validated.message)
+    assert made == validated and made.text == text and made.message.text == text
+    assert made.model_dump() == validated.model_dump()
+    assert dumpd(made.message) == dumpd(validated.message)
+    assert made.message.content_blocks == validated.message.content_blocks
+    # what langchain-core's stream() does to each chunk, and adding chunks up, behave the same
+    for chunk in (made, validated):
+        chunk.message.id = "run-1"
+        chunk.message.response_metadata = {**chunk.message.response_metadata, "extra": 1}
+    assert _state(made.message) == _state(validated.message)
+    assert (made + made) == (validated + validated)
+
+
+def test_text_chunks_share_no_mutable_state():
+    chunks = text_chunks("gloo")
+    first, second = chunks("a"), chunks("b")
+    for name in ("additional_kwargs", "response_metadata", "tool_calls", "invalid_tool_calls", "tool_call_chunks"):
+        assert getattr(first.message, name) is not getattr(second.message, name), name
+    assert first.message.__pydantic_fields_set__ is not second.message.__pydantic_fields_set__
+    first.message.additional_kwargs["x"] = 1
+    first.message.tool_calls.append({"name": "t", "args": {}, "id": "1", "type": "tool_call"})
+    first.message.id = "changed"
+    third = chunks("c")
+    assert third.message.additional_kwargs == {} and third.message.tool_calls == [] and third.message.id is None
+    assert third.message.__pydantic_fields_set__ == {"content"}
+
+
+def test_a_langchain_core_whose_chunks_differ_gets_validated_chunks(monkeypatch):
+    """The first-use check: when a chunk built from the templates would differ from a validated one (here a
+    validator that computes a field from the text), every chunk is built the validated way."""
+    monkeypatch.setattr(TextChunks, "_same", staticmethod(lambda built, validated: False))
+    chunks = TextChunks("gloo")
+    assert not chunks.fast
+    assert chunks("x") == _validated("x", "gloo")
+    monkeypatch.undo()
+    assert TextChunks("gloo").fast
