@@ -10,10 +10,12 @@ stays in the metadata alone; unknown keys of a usable entry go to ``extras``.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Mapping, Optional, TypeVar
 
-from langchain_core.documents import Document
 from langchain_core.messages import AIMessage
+
+if TYPE_CHECKING:  # loaded by sources_as_documents, not by the package import
+    from langchain_core.documents import Document
 
 __all__ = ["citation_annotations", "with_citation_annotations", "sources_as_documents"]
 
@@ -88,6 +90,8 @@ def sources_as_documents(message: Any) -> list[Document]:
     (also as ``source``, LangChain's usual key), ``publisher`` and every other key the citation carried.
     An answer without grounding or citations gives ``[]``.
     """
+    from langchain_core.documents import Document
+
     from .core.sources import cited_sources, grounding_of
 
     metadata = message if isinstance(message, Mapping) else getattr(message, "response_metadata", None)

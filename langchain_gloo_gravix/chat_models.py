@@ -27,7 +27,6 @@ from langchain_core.language_models.chat_models import BaseChatModel, LangSmithP
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableConfig
-from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, SecretStr, model_validator
 
@@ -44,7 +43,6 @@ from ._lc_errors import mapped_errors
 from ._lc_grounding import with_citation_annotations
 from ._lc_profile import CatalogProfile, model_profile
 from ._lc_retry import arelayed, relay_config, relayed, retry_hook
-from ._lc_structured import structured_output_runnable
 from ._lc_tokens import TokenCounting
 from .core import (
     GLOO_V1,
@@ -65,7 +63,9 @@ from .core.request import PreparedCall, check_response_format, normalize_params,
 from .core.secret_input import SecretInput
 from .core.warnings import construction_warnings, json_schema_warning, warn_construction
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: langchain_core.tools loads a module tree the import need not pay for
+    from langchain_core.tools import BaseTool
+
     from .core.model_list import ModelInfo
     from .core.wire import StreamDelta
 
@@ -612,6 +612,9 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             check_response_format(self._endpoint)
         if method == "json_schema":
             self._warn_json_schema()
+        # output parsers load with the first structured model, not with the package (import time)
+        from ._lc_structured import structured_output_runnable
+
         return structured_output_runnable(self, schema, method=method, include_raw=include_raw, strict=strict, **kwargs)
 
 
