@@ -15,7 +15,6 @@ from typing import (
     ClassVar,
     Iterator,
     Literal,
-    Mapping,
     Optional,
     Sequence,
     Union,
@@ -104,12 +103,6 @@ async def _aanswer_cost(client: Any, completion: Any, **keys: Any) -> Optional[d
 def _finished(stream: Any) -> Any:
     """The completion a finished stream assembled (its accumulator exists once it has opened)."""
     return stream.accumulator.completion()
-
-
-def _cost_keys(params: Mapping[str, Any]) -> dict[str, Any]:
-    # what the registry lookup needs besides the answer: the requested model (when the answer
-    # names none) and the family (warned about when the registry does not list it)
-    return {"requested_model": params.get("model"), "model_family": params.get("model_family")}
 
 
 class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, TokenCounting, BaseChatModel):
@@ -441,7 +434,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             call, options = self._prepare(messages, stop, kwargs, stream=False)
             client = self._sync_client()
             completion = client.create_prepared(call, options["extra_headers"], retry_hook(run_manager))
-        return self._result(completion, options, _answer_cost(client, completion, **_cost_keys(call.params)))
+        return self._result(completion, options, _answer_cost(client, completion, **call.cost_keys))
 
     async def _agenerate(
         self,
@@ -454,7 +447,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
             call, options = self._prepare(messages, stop, kwargs, stream=False)
             client = self._async_client()
             completion = await client.create_prepared(call, options["extra_headers"], retry_hook(run_manager))
-        return self._result(completion, options, await _aanswer_cost(client, completion, **_cost_keys(call.params)))
+        return self._result(completion, options, await _aanswer_cost(client, completion, **call.cost_keys))
 
     def _stream(
         self,
@@ -484,7 +477,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
                 completion = _finished(stream)
-                cost = _answer_cost(client, completion, **_cost_keys(call.params))
+                cost = _answer_cost(client, completion, **call.cost_keys)
                 yield self._closing_chunk(completion, options["include_usage"], said, options["requested_model"], cost)
 
     async def _astream(
@@ -515,7 +508,7 @@ class _ChatGlooGravixBase(CheckedSettings, ClientOwner, OpenAIRequestOptions, To
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
                 completion = _finished(stream)
-                cost = await _aanswer_cost(client, completion, **_cost_keys(call.params))
+                cost = await _aanswer_cost(client, completion, **call.cost_keys)
                 yield self._closing_chunk(completion, options["include_usage"], said, options["requested_model"], cost)
 
     # langchain-core calls _stream/_astream without the run manager, from .stream()

@@ -77,7 +77,6 @@ from .responses import (
     answer_cost,
     chat_response,
     completion_response,
-    cost_keys,
     with_cost,
 )
 from .structured import StructuredStream, astream_structured, parse_structured, response_format_for, stream_structured
@@ -355,7 +354,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         completion = client.create_prepared(call, extra_headers, _RETRY_EVENTS)
         headers = completion.response_headers if self._want_headers(kwargs) else None
         response = chat_response(completion, headers, call.requested_model)
-        return with_cost(response, answer_cost(client, completion, **cost_keys(call.params)))
+        return with_cost(response, answer_cost(client, completion, **call.cost_keys))
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         call, extra_headers = self._request(messages, kwargs, stream=False)
@@ -363,7 +362,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
         completion = await client.create_prepared(call, extra_headers, _RETRY_EVENTS)
         headers = completion.response_headers if self._want_headers(kwargs) else None
         response = chat_response(completion, headers, call.requested_model)
-        return with_cost(response, await aanswer_cost(client, completion, **cost_keys(call.params)))
+        return with_cost(response, await aanswer_cost(client, completion, **call.cost_keys))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         # built (and validated) now, so bad input raises here and not at first next()
@@ -382,7 +381,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            last = assembler.finish(answer_cost(client, _finished(stream), **cost_keys(call.params)))
+            last = assembler.finish(answer_cost(client, _finished(stream), **call.cost_keys))
             if last is not None:
                 yield last
 
@@ -404,7 +403,7 @@ class GlooGravixLLM(CheckedSettings, ClientOwner, OpenAIRequestOptions, TimeoutA
                     if want_headers and assembler.headers is None:
                         assembler.headers = stream.response_headers
                     yield assembler.add(delta)
-            cost = await aanswer_cost(client, _finished(stream), **cost_keys(call.params))
+            cost = await aanswer_cost(client, _finished(stream), **call.cost_keys)
             last = assembler.finish(cost)
             if last is not None:
                 yield last

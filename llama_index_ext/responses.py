@@ -35,7 +35,7 @@ text that carries ``cost`` after it, when the answer has a cost).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -332,11 +332,6 @@ def completion_response(response: ChatResponse) -> CompletionResponse:
 
 
 # -- cost (core/registry.py reads the prices; loaded with the first answer, not at import) ------
-
-
-def cost_keys(params: Mapping[str, Any]) -> dict[str, Any]:
-    """What the registry lookup needs besides the answer: the requested model and family."""
-    return {"requested_model": params.get("model"), "model_family": params.get("model_family")}
 
 
 def answer_cost(client: Any, completion: Any, **keys: Any) -> Optional[dict[str, str]]:

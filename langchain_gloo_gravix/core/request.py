@@ -300,6 +300,9 @@ class PreparedCall:
     stream: bool
     #: the name reported for the model until an answer names the one that served it (Endpoint.display_model)
     requested_model: str
+    #: what pricing the answer needs besides the answer (``registry.answer_cost`` keywords): the requested model
+    #: id (used when the answer names none) and the family (warned about when the registry does not list it)
+    cost_keys: Mapping[str, Any]
 
 
 def prepare_call(
@@ -323,4 +326,5 @@ def prepare_call(
         if note is not None:
             warn(note)
     payload = build_body(endpoint, messages, params, stream=stream, include_usage=include_usage)
-    return PreparedCall(params, payload, encode_body(payload), stream, endpoint.display_model(params))
+    cost_keys = {"requested_model": params.get("model"), "model_family": params.get("model_family")}
+    return PreparedCall(params, payload, encode_body(payload), stream, endpoint.display_model(params), cost_keys)
